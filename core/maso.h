@@ -1,0 +1,361 @@
+/*
+ * maso.h -- the public interface of libmaso, the spline-code engine.
+ *
+ * A deep network built from convolutions, ReLUs and max-pooling is a
+ * composition of max-affine spline operators (MASOs): for every input it
+ * selects one region of a partition of input space, and on that region the
+ * whole network is one affine map.  The region is named by a *code*: one bit
+ * per ReLU unit (pre-activation > 0) and, per max-pool window, the index of
+ * the input that won.  libmaso decodes images, runs a pretrained ncnn network
+ * over them while recording that code, and compares codes.
+ *
+ * Conventions (they hold for every function below):
+ *  - Names are maso_<object>_<verb>.  Objects are opaque handles created by
+ *    maso_<object>_create() and released by maso_<object>_destroy(), which
+ *    accepts NULL.
+ *  - Functions that can fail return an int: MASO_SUCCESS (0), one of the
+ *    negative MASO_* codes below, or a positive errno value.  maso_strerror()
+ *    turns any of them into a static string.  The handle involved also keeps
+ *    a detailed message (naming the file, line or layer and the cause),
+ *    available from maso_<object>_errmsg() until the next call on it.
+ *  - The library never prints, never calls exit() or abort(), and has no
+ *    global mutable state: two threads may use two handles at the same time.
+ *    A handle itself is not thread-safe unless its section says so.
+ *  - Every returned pointer states who owns it and how long it lives.
+ */
+#ifndef MASO_H
+#define MASO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status codes                                                              */
+/* ------------------------------------------------------------------------ */
+
+#define MASO_SUCCESS 0
+/** An argument is invalid (NULL where a value is needed, out of range). */
+#define MASO_EINVAL_ARG (-30600)
+/** The bytes are not an image format libmaso reads (PNG, JPEG). */
+#define MASO_EFORMAT (-30601)
+/** The image data is corrupt or truncated. */
+#define MASO_ECORRUPT (-30602)
+/** The image is larger than the configured limit (dimensions, pixel count,
+ *  or a decompression bomb). */
+#define MASO_ETOOBIG (-30603)
+/** The model files are malformed (.param syntax, .bin size, weight count). */
+#define MASO_EMODEL (-30604)
+/** The model uses a layer type or parameter libmaso does not implement. */
+#define MASO_EUNSUPPORTED (-30605)
+/** A named item (layer, blob, record) does not exist. */
+#define MASO_ENOTFOUND (-30606)
+/** Stored data was written by another model or schema version. */
+#define MASO_EMISMATCH (-30607)
+/** A checksum did not match. */
+#define MASO_ECHECKSUM (-30608)
+/** A stored structure is inconsistent (a store record, a weights file). */
+#define MASO_EDATA (-30609)
+
+/**
+ * Return a static, human-readable description of a status code: one of the
+ * MASO_* codes above or a positive errno value.  Never NULL.
+ */
+const char *maso_strerror(int status);
+
+/* ------------------------------------------------------------------------ */
+/* Images                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * An 8-bit RGB image, rows top to bottom, pixels interleaved R,G,B, no row
+ * padding (stride is 3 * width).  The caller owns an image filled in by a
+ * maso function and releases its pixels with maso_image_free().
+ */
+typedef struct maso_image {
+    int width;
+    int height;
+    unsigned char *pixels;
+} maso_image;
+
+/** Release the pixels of @p image (NULL allowed) and zero the struct. */
+void maso_image_free(maso_image *image);
+
+/** Parameters of one decode.  Initialise with maso_decode_params_init(). */
+typedef struct maso_decode_params {
+    /** Smallest size the caller needs.  A JPEG is decoded with DCT-domain
+     *  scaling to the smallest scale whose width >= min_width and height >=
+     *  min_height (after EXIF orientation); 0,0 means full size. */
+    int min_width;
+    int min_height;
+    /** Largest accepted width * height of the *stored* image, before any
+     *  scaling; larger files fail with MASO_ETOOBIG. Default 178956970
+     *  (the limit used by Pillow's decompression-bomb check, doubled). */
+    uint64_t max_pixels;
+    /** Colour that transparent pixels are composited onto (default white). */
+    unsigned char background[3];
+    /** Apply the EXIF orientation tag of a JPEG (default 1). */
+    int apply_orientation;
+} maso_decode_params;
+
+/** Fill @p params with the defaults documented in maso_decode_params. */
+void maso_decode_params_init(maso_decode_params *params);
+
+/**
+ * A decoding context: holds the TurboJPEG handle, scratch memory and the
+ * message of the last failure.  One per thread.
+ */
+typedef struct maso_decoder maso_decoder;
+
+int maso_decoder_create(maso_decoder **decoder);
+void maso_decoder_destroy(maso_decoder *decoder);
+
+/**
+ * Decode the image file at @p path.  The type is recognised by its bytes
+ * (PNG signature, JPEG SOI marker), not by its name.  PNG: every colour type
+ * and bit depth, interlaced or not; 16-bit samples are reduced to 8 bits,
+ * alpha is composited onto params->background.  JPEG: greyscale, YCbCr,
+ * CMYK/YCCK, baseline and progressive; EXIF orientation applied.
+ *
+ * On success fills @p out (owned by the caller, see maso_image_free()).  On
+ * failure @p out is left empty, and maso_decoder_errmsg() names @p path and
+ * the cause.  Errors: MASO_EFORMAT, MASO_ECORRUPT, MASO_ETOOBIG, ENOMEM, or
+ * the errno of open()/read().
+ */
+int maso_decoder_load_file(maso_decoder *decoder, const char *path,
+                           const maso_decode_params *params, maso_image *out);
+
+/**
+ * Decode an image held in memory; @p name is used in error messages only.
+ * Same behaviour and errors as maso_decoder_load_file().
+ */
+int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
+                             size_t size, const char *name,
+                             const maso_decode_params *params,
+                             maso_image *out);
+
+/** The detailed message of the last failure on @p decoder.  Owned by the
+ *  decoder; valid until its next call.  "" when the last call succeeded. */
+const char *maso_decoder_errmsg(const maso_decoder *decoder);
+
+/**
+ * Resize @p src to @p width x @p height (aspect ratio not kept) with an
+ * antialiasing filter: a triangle (bilinear) filter whose support widens
+ * with the reduction factor, so downscaling averages every source pixel
+ * instead of skipping them.  Fills @p dst (owned by the caller).
+ * Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_image_resize(const maso_image *src, int width, int height,
+                      maso_image *dst);
+
+/* ------------------------------------------------------------------------ */
+/* Network                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** The kinds of piecewise-affine layer whose choices make up a code. */
+typedef enum maso_layer_kind {
+    /** One bit per unit: 1 when the pre-activation is > 0. */
+    MASO_LAYER_RELU = 0,
+    /** Per output element, the index dy*k+dx of the winning input inside its
+     *  k x k window (first maximum in row-major order wins). */
+    MASO_LAYER_MAXPOOL = 1
+} maso_layer_kind;
+
+/**
+ * One entry of a code layout table: where a layer's part of a code lives and
+ * how to read it.  Codes are byte strings; each layer's section starts at a
+ * multiple of 64 bytes and is zero-padded to a multiple of 64 bytes, so that
+ * distance kernels can read whole 512-bit words.
+ *
+ * Packing: RELU units are bits, unit i is bit i%8 of byte i/8 (CHW order).
+ * MAXPOOL units are 4-bit fields when window <= 16 (unit i in byte i/2, low
+ * nibble for even i) and bytes otherwise, as said by bits_per_unit.
+ */
+typedef struct maso_code_layer {
+    const char *name;        /**< layer name in the .param, e.g. "conv1" */
+    maso_layer_kind kind;
+    int channels, height, width; /**< shape of the layer's output */
+    int window;              /**< MAXPOOL: k*k inputs per window; RELU: 0 */
+    int bits_per_unit;       /**< 1 (RELU), 4 or 8 (MAXPOOL) */
+    size_t units;            /**< channels * height * width */
+    size_t offset;           /**< byte offset of the section in the code */
+    size_t bytes;            /**< section size, a multiple of 64 */
+} maso_code_layer;
+
+/** Input preprocessing: resize to the model's input size, then per channel
+ *  (value - mean[c]) * scale[c], channels in BGR order when bgr is 1. */
+typedef struct maso_preprocess {
+    float mean[3];
+    float scale[3];
+    int bgr;
+} maso_preprocess;
+
+/**
+ * A loaded network.  Immutable once loaded: any number of threads may share
+ * one model, each with its own maso_forward context.
+ */
+typedef struct maso_model maso_model;
+
+int maso_model_create(maso_model **model);
+void maso_model_destroy(maso_model *model);
+
+/**
+ * Load an ncnn network: the text @p param_path and the weights @p bin_path
+ * (fp16 or fp32).  Supported layers: Input, Convolution (with fused ReLU or
+ * leaky ReLU), ReLU, Pooling (max, average, global), Split, Concat,
+ * InnerProduct, BatchNorm (folded into the preceding convolution), Dropout,
+ * Softmax.  Anything else, a weight count that does not match, a truncated
+ * or oversized .bin, or a malformed .param fails with MASO_EMODEL or
+ * MASO_EUNSUPPORTED and a message naming the file, line and layer.
+ * The preprocessing defaults to SqueezeNet's (mean 104,117,123, scale 1,
+ * BGR); change it with maso_model_set_preprocess() before use.
+ */
+int maso_model_load(maso_model *model, const char *param_path,
+                    const char *bin_path);
+
+const char *maso_model_errmsg(const maso_model *model);
+
+int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
+const maso_preprocess *maso_model_preprocess(const maso_model *model);
+
+/** Input size expected by the network (from its Input layer). */
+void maso_model_input_size(const maso_model *model, int *channels,
+                           int *height, int *width);
+
+/** Number of values in the network's final output blob (1000 for an
+ *  ImageNet classifier). */
+size_t maso_model_output_size(const maso_model *model);
+
+/**
+ * The code layout table: *layers receives a pointer to @p return-value
+ * entries, in network order.  Owned by the model; lives as long as it.
+ */
+size_t maso_model_code_layers(const maso_model *model,
+                              const maso_code_layer **layers);
+
+/** Total size in bytes of one full code (sum of the sections). */
+size_t maso_model_code_bytes(const maso_model *model);
+
+/**
+ * Identity of the loaded files: lowercase hex sha256 of the .param and the
+ * .bin (65 bytes with the NUL).  Owned by the model.
+ */
+const char *maso_model_param_sha256(const maso_model *model);
+const char *maso_model_bin_sha256(const maso_model *model);
+
+/**
+ * An inference context: activation buffers and one reusable im2col
+ * workspace.  One per thread; many may share a model.  The model must
+ * outlive the context.
+ */
+typedef struct maso_forward maso_forward;
+
+int maso_forward_create(const maso_model *model, maso_forward **forward);
+void maso_forward_destroy(maso_forward *forward);
+
+/**
+ * Run the network on a preprocessed input tensor (CHW float32, the size of
+ * maso_model_input_size()).  When @p code is not NULL it receives the full
+ * code (maso_model_code_bytes() bytes, padding zeroed).  When @p output is
+ * not NULL it receives maso_model_output_size() floats.
+ */
+int maso_forward_run(maso_forward *forward, const float *input,
+                     uint8_t *code, float *output);
+
+/**
+ * Preprocess @p image (resize to the input size with maso_image_resize(),
+ * then the model's maso_preprocess) and run it as maso_forward_run().
+ */
+int maso_forward_run_image(maso_forward *forward, const maso_image *image,
+                           uint8_t *code, float *output);
+
+/**
+ * After a successful run: the activation blob named @p blob (a blob name of
+ * the .param).  Returns a pointer to channels*height*width floats in CHW
+ * order, owned by the context and valid until its next run, or NULL when no
+ * such blob exists.
+ */
+const float *maso_forward_blob(const maso_forward *forward, const char *blob,
+                               int *channels, int *height, int *width);
+
+const char *maso_forward_errmsg(const maso_forward *forward);
+
+/* ------------------------------------------------------------------------ */
+/* Distance                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Number of units of @p layer whose choice differs between codes @p a and
+ * @p b (whole codes, laid out by the same table): differing bits for RELU,
+ * windows with a different winner for MAXPOOL.
+ */
+uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
+                         const uint8_t *b);
+
+/** maso_layer_diff() / layer->units: a distance in [0, 1]. */
+double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
+                           const uint8_t *b);
+
+/**
+ * The spline-code distance: the weighted mean over @p n_layers layers of
+ * maso_layer_distance().  @p weights holds n_layers non-negative weights
+ * (a zero leaves the layer out) or is NULL for equal weights.  When
+ * @p per_layer is not NULL it receives the n_layers layer distances.
+ * Returns a value in [0, 1]; 0 when every weight is zero.
+ */
+double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
+                          const double *weights, const uint8_t *a,
+                          const uint8_t *b, double *per_layer);
+
+/**
+ * Popcount kernels, chosen at run time from what the CPU has.  All of them
+ * give identical results; tests compare them.  Arrays hold @p words 64-bit
+ * words, 64-byte aligned when @p words is a multiple of 8.
+ */
+typedef struct maso_kernels {
+    const char *name; /**< "avx512-vpopcntdq", "avx512bw", "avx2" or "scalar" */
+    /** popcount(a XOR b) over the words. */
+    uint64_t (*xor_popcount)(const uint64_t *a, const uint64_t *b,
+                             size_t words);
+    /** Number of 4-bit fields that differ between a and b. */
+    uint64_t (*nibble_diff)(const uint64_t *a, const uint64_t *b,
+                            size_t words);
+    /** Number of 8-bit fields that differ between a and b. */
+    uint64_t (*byte_diff)(const uint64_t *a, const uint64_t *b,
+                          size_t words);
+} maso_kernels;
+
+/** The fastest kernels this CPU runs.  Static storage; never NULL. */
+const maso_kernels *maso_kernels_best(void);
+
+/** The kernels called @p name, or NULL when unknown or when this CPU cannot
+ *  run them.  Static storage. */
+const maso_kernels *maso_kernels_get(const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Checksums                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/** Incremental SHA-256 (FIPS 180-4).  A plain struct: no allocation. */
+typedef struct maso_sha256 {
+    uint32_t state[8];
+    uint64_t length;
+    unsigned char buffer[64];
+    size_t used;
+} maso_sha256;
+
+void maso_sha256_init(maso_sha256 *ctx);
+void maso_sha256_update(maso_sha256 *ctx, const void *data, size_t size);
+/** Write the 32-byte digest to @p digest. */
+void maso_sha256_final(maso_sha256 *ctx, unsigned char digest[32]);
+/** Hash the file at @p path into @p hex (64 lowercase hex digits + NUL).
+ *  Returns 0 or an errno value. */
+int maso_sha256_file(const char *path, char hex[65]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MASO_H */

@@ -1,0 +1,8 @@
+#!/bin/sh
+# Configure and build maso into build/ (or $1, with extra cmake args after it).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir=${1:-$top/build}
+[ $# -gt 0 ] && shift
+cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
