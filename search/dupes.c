@@ -7,7 +7,8 @@
  * pair is always a candidate.  A pair equal in several chunks is verified
  * only in the first of them, and never when union-find already put both in
  * one component: exact duplicates cost one verification per record, not
- * one per pair.
+ * one per pair.  Pairs whose summaries differ in `bands` bits or more are
+ * dropped before the exact distance: the promise is about the others.
  */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,7 @@ typedef struct dupes {
     const uint8_t **rec;        /* sketch of every record */
     const uint8_t **sum;        /* summary of every record */
     double limit;
+    size_t bands;
 } dupes;
 
 static uint64_t chunk_of(const dupes *d, uint32_t r, size_t band)
@@ -77,6 +79,13 @@ static void consider(dupes *d, uint32_t a, uint32_t b, size_t band)
 {
     uint32_t ra = find_root(d->parent, a), rb = find_root(d->parent, b);
     if (ra == rb)
+        return;
+    /* Only pairs whose summaries differ in fewer than `bands` bits are
+     * promised (pigeonhole); others can be dropped after a 64-byte
+     * popcount instead of a whole-sketch distance.  This keeps the cost of
+     * big clusters of similar, non-duplicate records low. */
+    if (d->s->summary_distance(d->sum[a], d->sum[b], d->s->mask,
+                               d->s->summary_bits / 64) >= d->bands)
         return;
     for (size_t e = 0; e < band; e++)
         if (chunk_of(d, a, e) == chunk_of(d, b, e))
@@ -207,7 +216,7 @@ int maso_search_duplicates(maso_search *search,
                            "%zu records: at most 2^32-2", n);
     }
     dupes d = { .s = search, .sp = &sp, .chunk_bytes = bits / bands / 8,
-                .limit = max_distance };
+                .limit = max_distance, .bands = bands };
     d.parent = malloc((n ? n : 1) * sizeof *d.parent);
     d.rec = malloc((n ? n : 1) * sizeof *d.rec);
     d.sum = malloc((n ? n : 1) * sizeof *d.sum);

@@ -242,8 +242,10 @@ void maso_search_groups_free(maso_search_groups *groups);
  * for an equal-weight distance d its mean is at most bits*d, and the
  * automatic choice takes the smallest power of two bands >= l + 6*sqrt(l)
  * + 6 with l = bits * max_distance, so that a pair within max_distance is
- * missed with probability < 1e-6 (binomial tail), not never.  Edges
- * between records already in one component are not verified again.
+ * missed with probability < 1e-6 (binomial tail), not never.  Candidate pairs whose summaries
+ * differ in `bands` bits or more are dropped without computing their exact
+ * distance (the bound promises nothing for them), and edges between
+ * records already in one component are not verified again.
  *
  * On success fills @p groups (arrays owned by the caller, released with
  * maso_search_groups_free()).  Cost: sorting `bands` arrays of n entries,
