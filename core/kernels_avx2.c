@@ -24,12 +24,16 @@ static inline uint64_t hsum64(__m256i v)
 }
 
 /* Sum over the full vectors of table[low nibble] + table[high nibble] of
- * every byte of a^b.  @p block is how many vectors fit in 8-bit lanes:
- * 255 / (2 * largest table entry). */
+ * every byte of a^b, plus @p tail over the remaining words.  @p block is how
+ * many vectors fit in 8-bit lanes: 255 / (2 * largest table entry). */
 static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
-                                  size_t vecs, __m256i table, size_t block)
+                                  size_t words, __m256i table, size_t block,
+                                  uint64_t (*tail)(const uint64_t *,
+                                                   const uint64_t *, size_t))
 {
     const __m256i low = _mm256_set1_epi8(0x0f);
+    size_t vecs = words / WORDS_PER_VEC;
+    size_t done = vecs * WORDS_PER_VEC;
     __m256i acc64 = _mm256_setzero_si256();
     size_t i = 0;
     while (i < vecs) {
@@ -47,7 +51,7 @@ static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
         acc64 = _mm256_add_epi64(
             acc64, _mm256_sad_epu8(acc8, _mm256_setzero_si256()));
     }
-    return hsum64(acc64);
+    return hsum64(acc64) + tail(a + done, b + done, words - done);
 }
 
 uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
@@ -56,10 +60,7 @@ uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
     const __m256i bits = _mm256_setr_epi8(
         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    size_t vecs = words / WORDS_PER_VEC;
-    size_t done = vecs * WORDS_PER_VEC;
-    return lookup_sum(a, b, vecs, bits, 255 / 8) +
-           maso_scalar_xor_popcount(a + done, b + done, words - done);
+    return lookup_sum(a, b, words, bits, 255 / 8, maso_scalar_xor_popcount);
 }
 
 uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
@@ -68,10 +69,7 @@ uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
     const __m256i nonzero = _mm256_setr_epi8(
         0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
         0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-    size_t vecs = words / WORDS_PER_VEC;
-    size_t done = vecs * WORDS_PER_VEC;
-    return lookup_sum(a, b, vecs, nonzero, 255 / 2) +
-           maso_scalar_nibble_diff(a + done, b + done, words - done);
+    return lookup_sum(a, b, words, nonzero, 255 / 2, maso_scalar_nibble_diff);
 }
 
 uint64_t maso_avx2_byte_diff(const uint64_t *a, const uint64_t *b,

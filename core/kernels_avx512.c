@@ -139,46 +139,44 @@ VPOPCNTDQ_TARGET static inline __m512i nibble_fold512(__m512i x)
     return _mm512_and_si512(y, _mm512_set1_epi64((long long)MASO_NIBBLE_LSB));
 }
 
-VPOPCNTDQ_TARGET
-uint64_t maso_vpopcntdq_xor_popcount(const uint64_t *a, const uint64_t *b,
-                                     size_t words)
+/* Sum of VPOPCNTQ over a^b, folded to one bit per nibble when @p nibbles
+ * (a constant once inlined). */
+VPOPCNTDQ_TARGET static inline __m512i popcnt_vec(__m512i x, int nibbles)
+{
+    return _mm512_popcnt_epi64(nibbles ? nibble_fold512(x) : x);
+}
+
+VPOPCNTDQ_TARGET static inline uint64_t popcnt_sum(const uint64_t *a,
+                                                   const uint64_t *b,
+                                                   size_t words, int nibbles)
 {
     size_t vecs = words / WORDS_PER_VEC;
     /* Two accumulators so consecutive additions do not wait on each other. */
     __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
     size_t i = 0;
     for (; i + 1 < vecs; i += 2) {
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(load_xor(a, b, i)));
+        acc0 = _mm512_add_epi64(acc0, popcnt_vec(load_xor(a, b, i), nibbles));
         acc1 = _mm512_add_epi64(acc1,
-                                _mm512_popcnt_epi64(load_xor(a, b, i + 1)));
+                                popcnt_vec(load_xor(a, b, i + 1), nibbles));
     }
     if (i < vecs)
-        acc0 = _mm512_add_epi64(acc0, _mm512_popcnt_epi64(load_xor(a, b, i)));
+        acc0 = _mm512_add_epi64(acc0, popcnt_vec(load_xor(a, b, i), nibbles));
     if (words % WORDS_PER_VEC)
         acc1 = _mm512_add_epi64(
-            acc1, _mm512_popcnt_epi64(load_xor_tail(a, b, words)));
+            acc1, popcnt_vec(load_xor_tail(a, b, words), nibbles));
     return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
+}
+
+VPOPCNTDQ_TARGET
+uint64_t maso_vpopcntdq_xor_popcount(const uint64_t *a, const uint64_t *b,
+                                     size_t words)
+{
+    return popcnt_sum(a, b, words, 0);
 }
 
 VPOPCNTDQ_TARGET
 uint64_t maso_vpopcntdq_nibble_diff(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {
-    size_t vecs = words / WORDS_PER_VEC;
-    __m512i acc0 = _mm512_setzero_si512(), acc1 = _mm512_setzero_si512();
-    size_t i = 0;
-    for (; i + 1 < vecs; i += 2) {
-        acc0 = _mm512_add_epi64(
-            acc0, _mm512_popcnt_epi64(nibble_fold512(load_xor(a, b, i))));
-        acc1 = _mm512_add_epi64(
-            acc1, _mm512_popcnt_epi64(nibble_fold512(load_xor(a, b, i + 1))));
-    }
-    if (i < vecs)
-        acc0 = _mm512_add_epi64(
-            acc0, _mm512_popcnt_epi64(nibble_fold512(load_xor(a, b, i))));
-    if (words % WORDS_PER_VEC)
-        acc1 = _mm512_add_epi64(
-            acc1,
-            _mm512_popcnt_epi64(nibble_fold512(load_xor_tail(a, b, words))));
-    return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
+    return popcnt_sum(a, b, words, 1);
 }
