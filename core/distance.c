@@ -35,12 +35,14 @@ static uint64_t load_partial(const uint8_t *p, size_t bits)
     return w & ((UINT64_C(1) << bits) - 1);
 }
 
-uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
-                         const uint8_t *b)
+/* maso_layer_diff() with the kernel set chosen by the caller, so that a
+ * whole-code distance asks for the CPU's features once, not per layer. */
+static uint64_t layer_diff(const maso_kernels *k, const maso_code_layer *layer,
+                           const uint8_t *a, const uint8_t *b)
 {
     if (layer == NULL || a == NULL || b == NULL)
         return 0;
-    diff_fn diff = layer_kernel(maso_kernels_best(), layer->bits_per_unit);
+    diff_fn diff = layer_kernel(k, layer->bits_per_unit);
     if (diff == NULL)
         return 0;
     /* Never read past the section, even with an inconsistent table. */
@@ -61,18 +63,32 @@ uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
     return n;
 }
 
-double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
-                           const uint8_t *b)
+uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
+                         const uint8_t *b)
+{
+    return layer_diff(maso_kernels_best(), layer, a, b);
+}
+
+static double layer_distance(const maso_kernels *k,
+                             const maso_code_layer *layer, const uint8_t *a,
+                             const uint8_t *b)
 {
     if (layer == NULL || layer->units == 0)
         return 0.0;
-    return (double)maso_layer_diff(layer, a, b) / (double)layer->units;
+    return (double)layer_diff(k, layer, a, b) / (double)layer->units;
+}
+
+double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
+                           const uint8_t *b)
+{
+    return layer_distance(maso_kernels_best(), layer, a, b);
 }
 
 double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
                           const double *weights, const uint8_t *a,
                           const uint8_t *b, double *per_layer)
 {
+    const maso_kernels *k = maso_kernels_best();
     double sum = 0.0, total_weight = 0.0;
     for (size_t i = 0; i < n_layers; i++) {
         double w = weights ? weights[i] : 1.0;
@@ -80,7 +96,7 @@ double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
         int used = w > 0.0;
         if (!used && per_layer == NULL)
             continue;
-        double d = maso_layer_distance(&layers[i], a, b);
+        double d = layer_distance(k, &layers[i], a, b);
         if (per_layer)
             per_layer[i] = d;
         if (used) {

@@ -191,12 +191,16 @@ static void test_model_file(void **state)
 {
     (void)state;
     const char *dir = MASO_SHARED_DIR "/models/squeezenet_v1.1";
-    char expect[65], hex[65], path[4096];
-    snprintf(path, sizeof path, "%s/SOURCE.md", dir);
-    assert_int_equal(source_md_sum(path, "squeezenet_v1.1.param", expect), 0);
-    snprintf(path, sizeof path, "%s/squeezenet_v1.1.param", dir);
-    assert_int_equal(maso_sha256_file(path, hex), 0);
-    assert_string_equal(hex, expect);
+    static const char *const files[] = {"squeezenet_v1.1.param",
+                                        "squeezenet_v1.1.bin"};
+    char expect[65], hex[65], source[4096], path[4096];
+    snprintf(source, sizeof source, "%s/SOURCE.md", dir);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(source_md_sum(source, files[i], expect), 0);
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        assert_int_equal(maso_sha256_file(path, hex), 0);
+        assert_string_equal(hex, expect);
+    }
 }
 
 int main(void)
