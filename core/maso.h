@@ -290,7 +290,10 @@ const char *maso_forward_errmsg(const maso_forward *forward);
 /**
  * Number of units of @p layer whose choice differs between codes @p a and
  * @p b (whole codes, laid out by the same table): differing bits for RELU,
- * windows with a different winner for MAXPOOL.
+ * windows with a different winner for MAXPOOL.  Only the first
+ * layer->units fields are read (padding is ignored, and never more than
+ * layer->bytes); codes may sit at any address.  0 when an argument is NULL
+ * or bits_per_unit is not 1, 4 or 8.
  */
 uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
                          const uint8_t *b);
@@ -302,7 +305,8 @@ double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
 /**
  * The spline-code distance: the weighted mean over @p n_layers layers of
  * maso_layer_distance().  @p weights holds n_layers non-negative weights
- * (a zero leaves the layer out) or is NULL for equal weights.  When
+ * (a zero leaves the layer out; so do negative and NaN weights) or is NULL
+ * for equal weights.  When
  * @p per_layer is not NULL it receives the n_layers layer distances.
  * Returns a value in [0, 1]; 0 when every weight is zero.
  */
