@@ -142,6 +142,22 @@ static int is_prefix_of(const unsigned char *data, size_t size,
     return size > 0 && size < sig_len && memcmp(data, sig, size) == 0;
 }
 
+/* Common start of the load functions: leave @p out empty (the contract on
+ * failure) and clear the message.  Returns 0 when there is no decoder to
+ * report into. */
+static int begin_call(maso_decoder *decoder, maso_image *out)
+{
+    if (out != NULL) {
+        out->width = 0;
+        out->height = 0;
+        out->pixels = NULL;
+    }
+    if (decoder == NULL)
+        return 0;
+    decoder->msg[0] = '\0';
+    return 1;
+}
+
 int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
                              size_t size, const char *name,
                              const maso_decode_params *params,
@@ -150,14 +166,8 @@ int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
     const unsigned char *bytes = data;
     maso_decode_params defaults;
 
-    if (out != NULL) {
-        out->width = 0;
-        out->height = 0;
-        out->pixels = NULL;
-    }
-    if (decoder == NULL)
+    if (!begin_call(decoder, out))
         return MASO_EINVAL_ARG;
-    decoder->msg[0] = '\0';
     if (out == NULL || (data == NULL && size > 0))
         return maso_decoder_fail(decoder, MASO_EINVAL_ARG, name,
                                  "NULL image or data argument");
@@ -213,14 +223,8 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     size_t size, got = 0;
     int fd, err, rc;
 
-    if (out != NULL) {
-        out->width = 0;
-        out->height = 0;
-        out->pixels = NULL;
-    }
-    if (decoder == NULL)
+    if (!begin_call(decoder, out))
         return MASO_EINVAL_ARG;
-    decoder->msg[0] = '\0';
     if (path == NULL || out == NULL)
         return maso_decoder_fail(decoder, MASO_EINVAL_ARG, path,
                                  "NULL path or image argument");

@@ -40,20 +40,29 @@ static void png_flush_cb(png_structp png)
     (void)png;
 }
 
+/* libpng's default error handler longjmps to png_jmpbuf; with none set up
+ * it aborts, which is what a broken fixture deserves. */
+static png_structp png_writer(fx_buf *out, png_infop *info)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
+                                              NULL, NULL);
+    *info = png ? png_create_info_struct(png) : NULL;
+    if (*info == NULL)
+        die("png_create_write_struct");
+    png_set_write_fn(png, out, png_write_cb, png_flush_cb);
+    return png;
+}
+
 fx_buf fx_png_encode(int w, int h, int color_type, int bit_depth,
                      const unsigned char *packed, size_t rowbytes,
                      const fx_png_opts *opts)
 {
     fx_buf out = {NULL, 0, 0};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
-                                              NULL, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_infop info;
+    png_structp png = png_writer(&out, &info);
 
-    if (info == NULL)
-        die("png_create_write_struct");
     if (setjmp(png_jmpbuf(png)))
         die("libpng write error");
-    png_set_write_fn(png, &out, png_write_cb, png_flush_cb);
     png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, bit_depth,
                  color_type,
                  opts && opts->interlace ? PNG_INTERLACE_ADAM7
@@ -82,15 +91,11 @@ fx_buf fx_png_encode(int w, int h, int color_type, int bit_depth,
 fx_buf fx_png_header_only(unsigned w, unsigned h)
 {
     fx_buf out = {NULL, 0, 0};
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
-                                              NULL, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_infop info;
+    png_structp png = png_writer(&out, &info);
 
-    if (info == NULL)
-        die("png_create_write_struct");
     if (setjmp(png_jmpbuf(png)))
         die("libpng write error");
-    png_set_write_fn(png, &out, png_write_cb, png_flush_cb);
     png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
@@ -186,6 +191,15 @@ size_t fx_exif_orientation_block(unsigned char out[26], int little,
     put16(out + 18, little, orientation);
     put32(out + 22, little, 0);     /* no next IFD */
     return 26;
+}
+
+uint32_t fx_rand(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
 }
 
 double fx_mean_abs_diff(const unsigned char *a, const unsigned char *b,

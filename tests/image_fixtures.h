@@ -6,6 +6,7 @@
 #define MASO_IMAGE_FIXTURES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <png.h>
 
@@ -54,6 +55,10 @@ fx_buf fx_jpeg_with_exif(const fx_buf *jpeg, const unsigned char *tiff,
  * order given (little != 0 for "II").  Writes 26 bytes into @p out. */
 size_t fx_exif_orientation_block(unsigned char out[26], int little,
                                  unsigned orientation);
+
+/* Deterministic pseudo-random numbers (xorshift32; *state must not be 0),
+ * so that fixtures do not depend on the libc generator. */
+uint32_t fx_rand(uint32_t *state);
 
 /* Mean absolute difference between two byte arrays. */
 double fx_mean_abs_diff(const unsigned char *a, const unsigned char *b,

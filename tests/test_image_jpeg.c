@@ -19,13 +19,7 @@
 #include "maso.h"
 
 static uint32_t rng_state = 88172645u;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
-}
+static uint32_t rnd(void) { return fx_rand(&rng_state); }
 
 /* A smooth colour picture (gradients and a soft blob) that JPEG keeps
  * close to the original. */

@@ -16,15 +16,8 @@
 #include "image_fixtures.h"
 #include "maso.h"
 
-/* Deterministic pseudo-random numbers (xorshift), independent of libc. */
 static uint32_t rng_state = 2463534242u;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
-}
+static uint32_t rnd(void) { return fx_rand(&rng_state); }
 
 static maso_image decode_ok(const fx_buf *png, const maso_decode_params *p)
 {

@@ -14,16 +14,11 @@
 
 #include <cmocka.h>
 
+#include "image_fixtures.h"
 #include "maso.h"
 
 static uint32_t rng_state = 521288629u;
-static uint32_t rnd(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 17;
-    rng_state ^= rng_state << 5;
-    return rng_state;
-}
+static uint32_t rnd(void) { return fx_rand(&rng_state); }
 
 static maso_image random_image(int w, int h)
 {
