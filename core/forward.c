@@ -206,3 +206,13 @@ const char *maso_forward_errmsg(const maso_forward *forward)
 {
     return forward ? forward->errmsg : "no forward context";
 }
+
+const maso_model *maso_forward_model(const maso_forward *forward)
+{
+    return forward ? forward->model : NULL;
+}
+
+int maso_forward_set_error(maso_forward *forward, int status, const char *msg)
+{
+    return forward_fail(forward, status, "%s", msg);
+}

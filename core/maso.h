@@ -185,8 +185,10 @@ typedef struct maso_code_layer {
     size_t bytes;            /**< section size, a multiple of 64 */
 } maso_code_layer;
 
-/** Input preprocessing: resize to the model's input size, then per channel
- *  (value - mean[c]) * scale[c], channels in BGR order when bgr is 1. */
+/** Input preprocessing: resize to the model's input size, then reorder the
+ *  channels (B,G,R when bgr is 1, else R,G,B), then for tensor channel c:
+ *  (value - mean[c]) * scale[c].  mean and scale are indexed in tensor
+ *  order: SqueezeNet's mean {104, 117, 123} is B, G, R. */
 typedef struct maso_preprocess {
     float mean[3];
     float scale[3];
@@ -264,6 +266,18 @@ void maso_forward_destroy(maso_forward *forward);
  */
 int maso_forward_run(maso_forward *forward, const float *input,
                      uint8_t *code, float *output);
+
+/** The model @p forward runs (NULL for NULL). */
+const maso_model *maso_forward_model(const maso_forward *forward);
+
+/**
+ * Preprocess @p image for @p model into @p tensor (CHW float32, the size of
+ * maso_model_input_size()): resize to the input size with
+ * maso_image_resize(), then per channel (value - mean) * scale in the
+ * model's channel order.  Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_model_preprocess_image(const maso_model *model,
+                                const maso_image *image, float *tensor);
 
 /**
  * Preprocess @p image (resize to the input size with maso_image_resize(),

@@ -131,4 +131,7 @@ int maso_model_fail(maso_model *model, int status, const char *fmt, ...)
 #endif
     ;
 
+/* forward.c: record @p msg as the context's message; returns @p status. */
+int maso_forward_set_error(maso_forward *forward, int status, const char *msg);
+
 #endif
