@@ -42,6 +42,14 @@ int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
                           char err[MASO_CLI_ERRLEN]);
 
 /**
+ * Make sure @p dir holds the two pinned model files with their sha256,
+ * downloading from @p base_url + "/" + file name those that are missing or
+ * differ (step 4 above).  Creates @p dir as needed.
+ */
+int maso_cli_model_provision(const char *dir, const char *base_url,
+                             char err[MASO_CLI_ERRLEN]);
+
+/**
  * Locate (as above) and load the model; on success *model is owned by the
  * caller (maso_model_destroy()) and @p dir, when not NULL, receives its
  * directory (PATH_MAX bytes).

@@ -89,11 +89,9 @@ static int cache_dir(char *dir, size_t len, char err[MASO_CLI_ERRLEN])
 
 /* Make sure the cache holds both files with their pinned checksums. A file
  * already there is checked too: a partial or tampered copy is replaced. */
-static int provision_cache(const char *dir, char err[MASO_CLI_ERRLEN])
+int maso_cli_model_provision(const char *dir, const char *base,
+                             char err[MASO_CLI_ERRLEN])
 {
-    const char *base = getenv("MASO_MODEL_URL");
-    if (!base || !base[0])
-        base = UPSTREAM_BASE;
     int rc = make_dirs(dir);
     if (rc) {
         snprintf(err, MASO_CLI_ERRLEN, "cannot create model cache %s: %s", dir,
@@ -146,7 +144,9 @@ int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
     int rc = cache_dir(dir, dirlen, err);
     if (rc)
         return rc;
-    return provision_cache(dir, err);
+    const char *base = getenv("MASO_MODEL_URL");
+    return maso_cli_model_provision(dir, base && base[0] ? base : UPSTREAM_BASE,
+                                    err);
 }
 
 int maso_cli_model_open(const char *option_dir, maso_model **model,

@@ -185,8 +185,10 @@ typedef struct maso_code_layer {
     size_t bytes;            /**< section size, a multiple of 64 */
 } maso_code_layer;
 
-/** Input preprocessing: resize to the model's input size, then per channel
- *  (value - mean[c]) * scale[c], channels in BGR order when bgr is 1. */
+/** Input preprocessing: resize to the model's input size, then reorder the
+ *  channels (B,G,R when bgr is 1, else R,G,B), then for tensor channel c:
+ *  (value - mean[c]) * scale[c].  mean and scale are indexed in tensor
+ *  order: SqueezeNet's mean {104, 117, 123} is B, G, R. */
 typedef struct maso_preprocess {
     float mean[3];
     float scale[3];
@@ -265,6 +267,18 @@ void maso_forward_destroy(maso_forward *forward);
 int maso_forward_run(maso_forward *forward, const float *input,
                      uint8_t *code, float *output);
 
+/** The model @p forward runs (NULL for NULL). */
+const maso_model *maso_forward_model(const maso_forward *forward);
+
+/**
+ * Preprocess @p image for @p model into @p tensor (CHW float32, the size of
+ * maso_model_input_size()): resize to the input size with
+ * maso_image_resize(), then per channel (value - mean) * scale in the
+ * model's channel order.  Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_model_preprocess_image(const maso_model *model,
+                                const maso_image *image, float *tensor);
+
 /**
  * Preprocess @p image (resize to the input size with maso_image_resize(),
  * then the model's maso_preprocess) and run it as maso_forward_run().
@@ -290,7 +304,10 @@ const char *maso_forward_errmsg(const maso_forward *forward);
 /**
  * Number of units of @p layer whose choice differs between codes @p a and
  * @p b (whole codes, laid out by the same table): differing bits for RELU,
- * windows with a different winner for MAXPOOL.
+ * windows with a different winner for MAXPOOL.  Only the first
+ * layer->units fields are read (padding is ignored, and never more than
+ * layer->bytes); codes may sit at any address.  0 when an argument is NULL
+ * or bits_per_unit is not 1, 4 or 8.
  */
 uint64_t maso_layer_diff(const maso_code_layer *layer, const uint8_t *a,
                          const uint8_t *b);
@@ -302,7 +319,8 @@ double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
 /**
  * The spline-code distance: the weighted mean over @p n_layers layers of
  * maso_layer_distance().  @p weights holds n_layers non-negative weights
- * (a zero leaves the layer out) or is NULL for equal weights.  When
+ * (a zero leaves the layer out; so do negative and NaN weights) or is NULL
+ * for equal weights.  When
  * @p per_layer is not NULL it receives the n_layers layer distances.
  * Returns a value in [0, 1]; 0 when every weight is zero.
  */

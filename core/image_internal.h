@@ -1,0 +1,66 @@
+/*
+ * image_internal.h -- what the image modules of libmaso share and the public
+ * header does not show: the decoder struct, error reporting into it, and the
+ * per-format decoders that maso_decoder_load_memory() dispatches to.
+ */
+#ifndef MASO_IMAGE_INTERNAL_H
+#define MASO_IMAGE_INTERNAL_H
+
+#include "maso.h"
+
+#include <stddef.h>
+
+/* Big enough for a long path plus a library message. */
+#define MASO_DECODER_MSG_SIZE 1024
+
+struct maso_decoder {
+    void *tj;                 /* TurboJPEG decompressor (tjhandle) */
+    unsigned char *file_buf;  /* scratch: bytes of the last loaded file */
+    size_t file_cap;
+    char msg[MASO_DECODER_MSG_SIZE];
+};
+
+/* Record "name: <formatted cause>" as the decoder's message; returns
+ * @p status so that callers can write `return maso_decoder_fail(...)`. */
+int maso_decoder_fail(maso_decoder *decoder, int status, const char *name,
+                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Allocate width*height RGB pixels (uninitialised) into @p image, after
+ * checking that the size does not overflow.  Returns 0 or ENOMEM. */
+int maso_image_alloc(maso_image *image, int width, int height);
+
+/* Per-format decoders.  @p data holds @p size bytes already recognised as
+ * the format by their signature.  Same contract as load_memory. */
+int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
+                    size_t size, const char *name,
+                    const maso_decode_params *params, maso_image *out);
+int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
+                     size_t size, const char *name,
+                     const maso_decode_params *params, maso_image *out);
+
+/* Walk the marker segments of the JPEG in @p data (starting after SOI) up
+ * to the first SOS, and find the first segment with marker @p marker whose
+ * payload starts with the @p id_len bytes of @p id.  On success points
+ * *payload at the bytes after the id, sets *len, and returns 1; otherwise
+ * returns 0.  Never reads outside data[0..size). */
+int maso_jpeg_segment_find(const unsigned char *data, size_t size,
+                           int marker, const char *id, size_t id_len,
+                           const unsigned char **payload, size_t *len);
+
+/* The EXIF orientation (1..8) of a JPEG; 1 when there is no EXIF block or
+ * it is malformed in any way. */
+int maso_exif_orientation(const unsigned char *data, size_t size);
+
+/* True when an orientation swaps width and height (5..8). */
+int maso_orientation_swaps(int orientation);
+
+/* Turn @p image, stored with EXIF orientation @p orientation, into the
+ * upright image it depicts (replacing its pixels).  Returns 0 or ENOMEM;
+ * on failure the image is unchanged. */
+int maso_image_orient(maso_image *image, int orientation);
+
+#endif /* MASO_IMAGE_INTERNAL_H */

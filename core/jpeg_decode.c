@@ -1,0 +1,148 @@
+/*
+ * jpeg_decode.c -- JPEG to 8-bit RGB with the TurboJPEG 2.1 API.
+ *
+ * Size first: the header gives the stored dimensions, which are checked
+ * against max_pixels before anything is allocated.  Then libjpeg-turbo's
+ * DCT-domain scaling (N/8) picks the smallest output that still covers the
+ * caller's minimum size, which skips most of the inverse DCT and colour
+ * conversion work for large photos.
+ *
+ * CMYK and YCCK files are decoded to CMYK and converted here (TurboJPEG
+ * does not convert CMYK to RGB).  Convention: files carrying an Adobe APP14
+ * marker -- in practice every CMYK JPEG, since Photoshop writes them and
+ * libjpeg adds the marker to every CMYK/YCCK file it writes -- store the
+ * components inverted (0 = full ink), so R = C * K / 255.  Without that
+ * marker we take the components as plain ink amounts, R = (255-C)(255-K)/255.
+ * This is a naive conversion without colour management, which is fine for
+ * similarity search.
+ *
+ * libjpeg *warnings* (premature end of data, corrupt entropy data) still
+ * yield an image padded with grey; we refuse such files as MASO_ECORRUPT
+ * because an indexer should not store codes of half an image.
+ */
+#include "image_internal.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <turbojpeg.h>
+
+/* The smallest DCT scaling factor (at most 1) whose output is at least
+ * need_w x need_h; full size when none is, or when nothing is needed. */
+static tjscalingfactor choose_scale(int w, int h, int need_w, int need_h)
+{
+    tjscalingfactor best = {1, 1};
+    tjscalingfactor *sf;
+    int n = 0;
+
+    if (need_w <= 0 && need_h <= 0)
+        return best;
+    sf = tjGetScalingFactors(&n);
+    for (int i = 0; sf != NULL && i < n; i++) {
+        if (sf[i].num > sf[i].denom)
+            continue; /* never enlarge */
+        if (TJSCALED(w, sf[i]) < need_w || TJSCALED(h, sf[i]) < need_h)
+            continue;
+        if ((long)sf[i].num * best.denom < (long)best.num * sf[i].denom)
+            best = sf[i];
+    }
+    return best;
+}
+
+/* CMYK (4 bytes per pixel) to RGB in place, left to right. */
+static void cmyk_to_rgb(unsigned char *buf, size_t npix, int inverted)
+{
+    const unsigned char *src = buf;
+    unsigned char *dst = buf;
+
+    for (size_t i = 0; i < npix; i++, src += 4, dst += 3) {
+        unsigned k = inverted ? src[3] : 255u - src[3];
+        for (int c = 0; c < 3; c++) {
+            unsigned v = inverted ? src[c] : 255u - src[c];
+            dst[c] = (unsigned char)((v * k + 127) / 255);
+        }
+    }
+}
+
+int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
+                     size_t size, const char *name,
+                     const maso_decode_params *params, maso_image *out)
+{
+    tjhandle tj = decoder->tj;
+    int w = 0, h = 0, subsamp = 0, cs = 0, orientation = 1, cmyk, pf, rc;
+    int need_w = params->min_width, need_h = params->min_height;
+    tjscalingfactor sf;
+    maso_image img;
+    size_t npix;
+    unsigned char *buf;
+
+    if (tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &subsamp,
+                            &cs) != 0)
+        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+                                 "corrupt or truncated JPEG header: %s",
+                                 tjGetErrorStr2(tj));
+    if (w <= 0 || h <= 0)
+        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+                                 "corrupt JPEG: size %dx%d", w, h);
+    if ((uint64_t)w * (uint64_t)h > params->max_pixels)
+        return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+                                 "JPEG of %dx%d pixels exceeds the limit of "
+                                 "%llu pixels", w, h,
+                                 (unsigned long long)params->max_pixels);
+    if (params->apply_orientation)
+        orientation = maso_exif_orientation(data, size);
+    if (maso_orientation_swaps(orientation)) { /* the minimum is upright */
+        need_w = params->min_height;
+        need_h = params->min_width;
+    }
+    sf = choose_scale(w, h, need_w, need_h);
+    cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
+    pf = cmyk ? TJPF_CMYK : TJPF_RGB;
+
+    rc = maso_image_alloc(&img, TJSCALED(w, sf), TJSCALED(h, sf));
+    if (rc != 0)
+        return maso_decoder_fail(decoder, rc, name,
+                                 "cannot allocate %dx%d pixels", w, h);
+    npix = (size_t)img.width * (size_t)img.height;
+    if (cmyk) { /* 4 bytes per pixel while decoding */
+        buf = realloc(img.pixels, npix * 4);
+        if (buf == NULL) {
+            maso_image_free(&img);
+            return maso_decoder_fail(decoder, ENOMEM, name,
+                                     "cannot allocate %dx%d CMYK pixels",
+                                     img.width, img.height);
+        }
+        img.pixels = buf;
+    }
+    if (tjDecompress2(tj, data, (unsigned long)size, img.pixels, img.width, 0,
+                      img.height, pf,
+                      TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
+        int warning = tjGetErrorCode(tj) == TJERR_WARNING;
+
+        maso_image_free(&img);
+        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+                                 "%s JPEG data: %s",
+                                 warning ? "truncated or corrupt" : "corrupt",
+                                 tjGetErrorStr2(tj));
+    }
+    if (cmyk) {
+        const unsigned char *adobe;
+        size_t adobe_len;
+        int inverted = maso_jpeg_segment_find(data, size, 0xEE, "Adobe", 5,
+                                              &adobe, &adobe_len);
+
+        cmyk_to_rgb(img.pixels, npix, inverted);
+        buf = realloc(img.pixels, npix * 3);
+        if (buf != NULL)
+            img.pixels = buf;
+    }
+    rc = maso_image_orient(&img, orientation);
+    if (rc != 0) {
+        maso_image_free(&img);
+        return maso_decoder_fail(decoder, rc, name,
+                                 "cannot allocate the rotated image");
+    }
+    *out = img;
+    return 0;
+}

@@ -1,0 +1,41 @@
+/* layers.h -- the compute kernels of the forward pass.  Internal.
+ *
+ * Tensors are CHW float32.  Kernels that produce a code write into a code
+ * section that the caller has zeroed: RELU bits (unit i = bit i%8 of byte
+ * i/8) or MAXPOOL winners (nibble or byte per window). */
+#ifndef MASO_LAYERS_H
+#define MASO_LAYERS_H
+
+#include "network.h"
+
+/* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
+ * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
+ * @p bits when the pre-activation is > 0. */
+void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
+                    const float *bias, maso_act act, float slope,
+                    uint8_t *bits);
+
+/* conv.c: floats of im2col workspace the convolution needs (0 for the
+ * direct 1x1 path). */
+size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
+                           maso_shape out);
+
+/* conv.c: convolution (or inner product when @p in matches the kernel),
+ * bias, activation and code bits in one call. */
+void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
+                   maso_shape out, float *dst, float *workspace,
+                   uint8_t *bits);
+
+/* pool.c: max/average/global pooling; max pooling writes the winner of each
+ * window into @p code (NULL: not recorded) with @p bits_per_unit 4 or 8. */
+void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
+                   maso_shape out, float *dst, uint8_t *code,
+                   int bits_per_unit);
+
+/* layers_misc.c: softmax across channels at every (y, x). */
+void maso_softmax_run(maso_shape s, const float *src, float *dst);
+
+/* layers_misc.c: dst = src * scale. */
+void maso_scale_run(size_t n, const float *src, float *dst, float scale);
+
+#endif

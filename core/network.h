@@ -1,0 +1,137 @@
+/* network.h -- internal representation of a loaded network, shared by the
+ * files of the network module (model.c, layer_params.c, weights.c,
+ * code_layout.c, forward.c and the layer kernels).  Not installed. */
+#ifndef MASO_NETWORK_H
+#define MASO_NETWORK_H
+
+#include "maso.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a layer does at run time.  ALIAS layers (Split, a BatchNorm folded
+ * into its convolution, Dropout with scale 1) do nothing: their outputs
+ * share the memory of their input. */
+typedef enum maso_op {
+    MASO_OP_INPUT,
+    MASO_OP_CONV,
+    MASO_OP_INNERPRODUCT,
+    MASO_OP_RELU,
+    MASO_OP_POOL,
+    MASO_OP_CONCAT,
+    MASO_OP_SOFTMAX,
+    MASO_OP_SCALE,  /* Dropout with a scale other than 1 */
+    MASO_OP_ALIAS,
+    MASO_OP_BATCHNORM /* only between parsing and folding */
+} maso_op;
+
+typedef enum maso_act {
+    MASO_ACT_NONE = 0,
+    MASO_ACT_RELU = 1,
+    MASO_ACT_LEAKY = 2
+} maso_act;
+
+typedef struct maso_shape {
+    int c, h, w;
+} maso_shape;
+
+/* Convolution and InnerProduct (an InnerProduct is a convolution whose
+ * kernel covers the whole input).  weight is [out][in][kh][kw] fp32, i.e.
+ * the row-major M x K matrix of the GEMM; bias has num_output entries
+ * (zeros when the layer has none). */
+typedef struct maso_conv_desc {
+    int num_output;
+    int kw, kh, dw, dh, sw, sh;
+    int pad_l, pad_r, pad_t, pad_b;
+    maso_act act;
+    float slope;          /* leaky ReLU slope */
+    int weight_count;     /* from the .param, checked against the shape */
+    int bias_term;        /* the .bin holds biases */
+    float *weight;        /* owned by the model */
+    float *bias;          /* owned by the model */
+} maso_conv_desc;
+
+typedef struct maso_pool_desc {
+    int max;              /* 1 max, 0 average */
+    int global;
+    int k, s;
+    int pad_l, pad_r, pad_t, pad_b;
+    int ceil_mode;        /* ncnn pad_mode 0 (full) */
+    int include_pad;      /* average: divide by k*k instead of the count */
+} maso_pool_desc;
+
+typedef struct maso_layer {
+    maso_op op;
+    char *name;
+    int line;             /* line in the .param, for messages */
+    int n_in, n_out;
+    int *in, *out;        /* blob indices */
+    maso_conv_desc conv;  /* MASO_OP_CONV, MASO_OP_INNERPRODUCT */
+    maso_pool_desc pool;  /* MASO_OP_POOL */
+    float slope;          /* MASO_OP_RELU: leaky slope (0 = ReLU) */
+    float scale;          /* MASO_OP_SCALE */
+    int bn_channels;      /* MASO_OP_BATCHNORM */
+    float bn_eps;
+    float *bn;            /* 4*channels: slope, mean, var, bias */
+    int code;             /* index in the code layout, or -1 */
+} maso_layer;
+
+typedef struct maso_blob {
+    char *name;
+    maso_shape shape;
+    int producer;         /* layer index */
+    int parent;           /* blob whose memory this one lives in, or -1 */
+    size_t offset;        /* in floats, inside the parent */
+} maso_blob;
+
+struct maso_model {
+    char errmsg[512];
+    char *param_path;     /* for messages */
+    char *bin_path;
+    int loaded;
+    maso_layer *layers;
+    int n_layers;
+    maso_blob *blobs;
+    int n_blobs;
+    int input_blob, output_blob;
+    maso_code_layer *code_layers;
+    size_t n_code_layers;
+    size_t code_bytes;
+    maso_preprocess pre;
+    char param_sha256[65];
+    char bin_sha256[65];
+};
+
+struct maso_ncnn_line;
+
+/* layer_params.c: fill @p layer from its .param line (type, parameters);
+ * MASO_EUNSUPPORTED or MASO_EMODEL with a message in model->errmsg. */
+int maso_layer_configure(maso_model *model, maso_layer *layer,
+                         const struct maso_ncnn_line *line);
+
+/* layer_params.c: the output shape of @p layer from its inputs' shapes. */
+int maso_layer_infer_shape(maso_model *model, maso_layer *layer);
+
+/* weights.c: read every layer's weights from the .bin file. */
+int maso_weights_load(maso_model *model, const char *bin_path);
+
+/* weights.c: fold each BatchNorm into the convolution feeding it. */
+int maso_weights_fold_batchnorm(maso_model *model);
+
+/* fp16.c: IEEE half (binary16) to float, every value incl. subnormals. */
+float maso_fp16_to_fp32(uint16_t h);
+
+/* code_layout.c: build model->code_layers from the layers. */
+int maso_code_layout_build(maso_model *model);
+
+/* model.c: printf-style message into model->errmsg; returns @p status. */
+int maso_model_fail(maso_model *model, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* forward.c: record @p msg as the context's message; returns @p status. */
+int maso_forward_set_error(maso_forward *forward, int status, const char *msg);
+
+#endif

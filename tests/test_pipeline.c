@@ -1,0 +1,170 @@
+/* test_pipeline.c -- decode -> preprocess -> forward on real photos,
+ * checked against the independent float64 reference (top5.tsv, input.f32). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "maso.h"
+
+#define MODEL MASO_SHARED_DIR "/models/squeezenet_v1.1/squeezenet_v1.1"
+#define REF MASO_SHARED_DIR "/reference/squeezenet_v1.1"
+#define IMAGES MASO_SHARED_DIR "/images/classify"
+
+typedef struct fixture {
+    maso_model *model;
+    maso_forward *forward;
+    maso_decoder *decoder;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || maso_model_create(&f->model) ||
+        maso_model_load(f->model, MODEL ".param", MODEL ".bin") ||
+        maso_forward_create(f->model, &f->forward) ||
+        maso_decoder_create(&f->decoder))
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    maso_decoder_destroy(f->decoder);
+    maso_forward_destroy(f->forward);
+    maso_model_destroy(f->model);
+    free(f);
+    return 0;
+}
+
+static void decode(fixture *f, const char *path, maso_image *image)
+{
+    maso_decode_params params;
+    maso_decode_params_init(&params);
+    params.min_width = params.min_height = 227;
+    int rc = maso_decoder_load_file(f->decoder, path, &params, image);
+    if (rc)
+        fail_msg("%s", maso_decoder_errmsg(f->decoder));
+}
+
+static void top5(const float *prob, int *index)
+{
+    for (int j = 0; j < 5; j++) {
+        index[j] = -1;
+        for (int i = 0; i < 1000; i++) {
+            int taken = 0;
+            for (int k = 0; k < j; k++)
+                taken |= index[k] == i;
+            if (!taken && (index[j] < 0 || prob[i] > prob[index[j]]))
+                index[j] = i;
+        }
+    }
+}
+
+/* Every photo of images/classify: our top-1 is among the reference's top-5,
+ * and equals the reference's top-1 where the reference is confident (its
+ * top-1 probability >= 0.4: our antialiased resize differs from the
+ * reference's plain bilinear one, which moves low-confidence answers). */
+static void test_top5_against_reference(void **state)
+{
+    fixture *f = *state;
+    FILE *tsv = fopen(REF "/top5.tsv", "r");
+    assert_non_null(tsv);
+    char line[1024];
+    int images = 0, confident = 0;
+    float *prob = malloc(1000 * sizeof *prob);
+    assert_non_null(prob);
+    while (fgets(line, sizeof line, tsv)) {
+        if (line[0] == '#')
+            continue;
+        char name[256], *fields[5];
+        int nf = 0;
+        for (char *tok = strtok(line, "\t\n"); tok && nf < 5; tok = strtok(NULL, "\t\n"))
+            fields[nf++] = tok;
+        assert_int_equal(nf, 5);
+        snprintf(name, sizeof name, "%s", fields[0]);
+        int ref_top1 = atoi(fields[1]);
+        double ref_prob = atof(fields[3]);
+        int ref5[5];
+        assert_int_equal(sscanf(fields[4], "%d,%d,%d,%d,%d", &ref5[0], &ref5[1],
+                                &ref5[2], &ref5[3], &ref5[4]), 5);
+
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", IMAGES, name);
+        maso_image image = { 0, 0, NULL };
+        decode(f, path, &image);
+        assert_int_equal(maso_forward_run_image(f->forward, &image, NULL, prob), 0);
+        maso_image_free(&image);
+        int ours[5];
+        top5(prob, ours);
+        int in_ref5 = 0;
+        for (int j = 0; j < 5; j++)
+            in_ref5 |= ours[0] == ref5[j];
+        if (!in_ref5)
+            fail_msg("%s: our top-1 %d is not in the reference top-5", name, ours[0]);
+        if (ref_prob >= 0.4) {
+            if (ours[0] != ref_top1)
+                fail_msg("%s: top-1 %d, reference %d (p=%.3f)", name, ours[0],
+                         ref_top1, ref_prob);
+            confident++;
+        }
+        images++;
+    }
+    fclose(tsv);
+    free(prob);
+    assert_int_equal(images, 12);
+    assert_true(confident >= 6);
+}
+
+/* Our preprocessed tensor against the reference's input.f32: the same
+ * channel order and means, the only difference the resize filter. */
+static void test_preprocess_against_reference(void **state)
+{
+    fixture *f = *state;
+    const char *names[] = { "bird", "cat", "grace_hopper" };
+    size_t n = 3 * 227 * 227;
+    float *ours = malloc(n * sizeof *ours), *ref = malloc(n * sizeof *ref);
+    assert_non_null(ours);
+    assert_non_null(ref);
+    for (size_t k = 0; k < 3; k++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s.png", IMAGES, names[k]);
+        maso_image image = { 0, 0, NULL };
+        decode(f, path, &image);
+        assert_int_equal(maso_model_preprocess_image(f->model, &image, ours), 0);
+        maso_image_free(&image);
+        snprintf(path, sizeof path, "%s/%s/input.f32", REF, names[k]);
+        FILE *in = fopen(path, "rb");
+        assert_non_null(in);
+        assert_int_equal(fread(ref, sizeof *ref, n, in), n);
+        fclose(in);
+        double diff[3] = { 0, 0, 0 };
+        for (size_t i = 0; i < n; i++)
+            diff[i / (227 * 227)] += fabs((double)ours[i] - ref[i]);
+        for (int c = 0; c < 3; c++) {
+            diff[c] /= 227.0 * 227.0;
+            /* A swapped channel or a wrong mean is off by tens; the filters
+             * differ by well under one level on average. */
+            if (diff[c] > 1.5)
+                fail_msg("%s channel %d: mean |difference| %.2f", names[k], c, diff[c]);
+        }
+    }
+    free(ours);
+    free(ref);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_top5_against_reference),
+        cmocka_unit_test(test_preprocess_against_reference),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
