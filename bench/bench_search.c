@@ -8,7 +8,7 @@
  * ranking inside a cluster matters), each record a prototype with units
  * resampled at a record-specific rate.
  *
- * usage: bench_search [records] [queries] [--no-huge]
+ * usage: bench_search [records] [queries] [--no-huge] [--kernels NAME]
  * Prints exact-scan latency and GB/s (1 and 2 threads), coarse+rerank
  * latency and recall@10 against the exact scan for several candidate counts
  * and summary sizes, near-duplicate grouping time, peak RSS.
@@ -246,9 +246,12 @@ int main(int argc, char **argv)
     size_t n = 1000000, n_queries = 100, n_protos = 4000;
     int huge = 1;
     int pos = 0;
+    const char *kernels = NULL;
     for (int a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--no-huge") == 0)
             huge = 0;
+        else if (strcmp(argv[a], "--kernels") == 0 && a + 1 < argc)
+            kernels = argv[++a];
         else if (pos++ == 0)
             n = strtoull(argv[a], NULL, 10);
         else
@@ -299,6 +302,10 @@ int main(int argc, char **argv)
     maso_search *s;
     if (maso_search_create(&s, layout, N_LAYERS)) {
         fprintf(stderr, "maso_search_create failed\n");
+        return 1;
+    }
+    if (kernels && maso_search_set_kernels(s, kernels)) {
+        fprintf(stderr, "%s\n", maso_search_errmsg(s));
         return 1;
     }
     printf("kernels: %s\n", maso_search_kernels(s));
@@ -357,12 +364,10 @@ int main(int argc, char **argv)
                     maso_search_query(s, &seg, 1, queries + q * record_bytes,
                                       NULL, &p, h, &nh);
                     ql[q] = now() - a;
-                    size_t f0 = found;
                     for (size_t i = 0; i < 10; i++)
                         for (size_t k = 0; k < nh; k++)
                             found += exact[q * 10 + i].id == h[k].id;
-                    if (getenv("DEBUG") && found - f0 < 10)
-                        printf("q%zu: %zu found; exact %g..%g coarse %g..%g n=%zu\n", q, found - f0, exact[q*10].distance, exact[q*10+9].distance, h[0].distance, h[nh-1].distance, nh);
+
                 }
                 printf("  coarse %4zu bits, C=%5zu, %d thr: recall@10 %.4f, "
                        "median %.2f ms\n", bits_list[b], cand_list[c], th,

@@ -6,29 +6,11 @@
  * AVX-512 (VPOPCNTDQ) the counts stay in vector lanes and are converted and
  * multiplied there: one horizontal sum per record instead of one per layer.
  * Sketches may be only 8-byte aligned, hence unaligned loads throughout.
- * The portable versions read 64-bit words with memcpy.
+ * Elsewhere the score calls libmaso's kernels (maso_kernels) per layer.
  */
 #include <string.h>
 
 #include "search_int.h"
-
-/* Units of 4 bits that differ in x (= a XOR b): fold each nibble onto its
- * low bit, keep those bits. */
-static inline uint64_t nibbles_nonzero(uint64_t x)
-{
-    x |= x >> 1;
-    x |= x >> 2;
-    return x & 0x1111111111111111ull;
-}
-
-/* Same for bytes. */
-static inline uint64_t bytes_nonzero(uint64_t x)
-{
-    x |= x >> 1;
-    x |= x >> 2;
-    x |= x >> 4;
-    return x & 0x0101010101010101ull;
-}
 
 static inline uint64_t load64(const uint8_t *p)
 {
@@ -37,30 +19,25 @@ static inline uint64_t load64(const uint8_t *p)
     return v;
 }
 
-static uint64_t layer_diff_portable(const search_layer *L, const uint8_t *q,
-                                    const uint8_t *r)
+/* The generic path: one call of a libmaso kernel per layer (any CPU).
+ * Sections are 64-byte multiples at 64-byte offsets and records 8-byte
+ * aligned, so the uint64_t views are aligned; the kernels load unaligned
+ * anyway. */
+static double score_kernels(const maso_search *s, const uint8_t *q,
+                            const uint8_t *r)
 {
-    const uint8_t *a = q + L->offset, *b = r + L->offset;
-    size_t words = L->blocks * 8;
-    uint64_t n = 0;
-    for (size_t w = 0; w < words; w++) {
-        uint64_t x = load64(a + 8 * w) ^ load64(b + 8 * w);
-        if (L->bits_per_unit == 4)
-            x = nibbles_nonzero(x);
-        else if (L->bits_per_unit == 8)
-            x = bytes_nonzero(x);
-        n += (uint64_t)__builtin_popcountll(x);
-    }
-    return n;
-}
-
-static double score_portable(const maso_search *s, const uint8_t *q,
-                             const uint8_t *r)
-{
+    const maso_kernels *k = s->kernels;
     double d = 0;
-    for (size_t a = 0; a < s->n_active; a++)
-        d += s->factor[a] *
-             (double)layer_diff_portable(&s->layers[s->active[a]], q, r);
+    for (size_t a = 0; a < s->n_active; a++) {
+        const search_layer *L = &s->layers[s->active[a]];
+        const uint64_t *x = (const uint64_t *)(const void *)(q + L->offset);
+        const uint64_t *y = (const uint64_t *)(const void *)(r + L->offset);
+        size_t words = L->blocks * 8;
+        uint64_t n = L->bits_per_unit == 1 ? k->xor_popcount(x, y, words)
+                   : L->bits_per_unit == 4 ? k->nibble_diff(x, y, words)
+                                           : k->byte_diff(x, y, words);
+        d += s->factor[a] * (double)n;
+    }
     return d;
 }
 
@@ -156,31 +133,34 @@ int maso_search_set_kernels(maso_search *search, const char *name)
     if (!search || !name)
         return MASO_EINVAL_ARG;
     search->errmsg[0] = 0;
-    if (strcmp(name, "portable") == 0) {
-        search->score = score_portable;
-        search->summary_distance = summary_portable;
-        return 0;
-    }
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (strcmp(name, "avx512") == 0 && have_avx512()) {
+    if (strcmp(name, "fused") == 0 && have_avx512()) {
         search->score = score_avx512;
         search->summary_distance = summary_avx512;
+        search->kernels = maso_kernels_best();
         return 0;
     }
 #endif
-    return search_fail(search, MASO_ENOTFOUND,
-                       "kernels \"%s\" unknown or not supported by this CPU",
-                       name);
+    const maso_kernels *k = maso_kernels_get(name);
+    if (!k)
+        return search_fail(search, MASO_ENOTFOUND,
+                           "kernels \"%s\" unknown or not supported by this "
+                           "CPU", name);
+    search->kernels = k;
+    search->score = score_kernels;
+    search->summary_distance = summary_portable;
+    return 0;
 }
 
 const char *maso_search_kernels(const maso_search *search)
 {
-    return search->score == score_portable ? "portable" : "avx512";
+    return search->score == score_kernels ? search->kernels->name : "fused";
 }
 
 void search_pick_kernels(maso_search *s)
 {
-    s->score = score_portable;
+    s->kernels = maso_kernels_best();
+    s->score = score_kernels;
     s->summary_distance = summary_portable;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (have_avx512()) {

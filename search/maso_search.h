@@ -101,7 +101,7 @@ void maso_search_params_init(maso_search_params *params);
 
 /** The recommended number of candidates for the coarse stage: the value
  *  measured to give recall@10 >= 0.99 on the benchmark (bench_search.c). */
-#define MASO_SEARCH_CANDIDATES_DEFAULT 2000
+#define MASO_SEARCH_CANDIDATES_DEFAULT 4000
 
 /** A search engine configured for one sketch layout. */
 typedef struct maso_search maso_search;
@@ -150,9 +150,12 @@ int maso_search_set_threads(maso_search *search, int threads);
 int maso_search_set_summary_bits(maso_search *search, size_t bits);
 
 /**
- * Use the distance kernels called @p name: "avx512" (AVX-512 with
- * VPOPCNTDQ, the default where the CPU has it) or "portable" (plain C, the
- * default elsewhere).  Both give the same counts; tests compare them.
+ * Use the distance kernels called @p name: "fused" (a whole-sketch loop in
+ * AVX-512 with VPOPCNTDQ that keeps per-layer counts in vector lanes: the
+ * default where the CPU has it), or the name of a libmaso kernel set
+ * (maso_kernels_get(): "avx512-vpopcntdq", "avx512bw", "avx2", "scalar"),
+ * called once per layer (the default elsewhere: maso_kernels_best()).
+ * All give the same counts; tests compare them.
  * Errors: MASO_ENOTFOUND (unknown, or not supported by this CPU).
  */
 int maso_search_set_kernels(maso_search *search, const char *name);
@@ -193,7 +196,9 @@ double maso_search_distance(const maso_search *search, const uint8_t *a,
  * segments, as if they formed one store.
  *
  * Results go to @p hits (room for params->k entries, owned by the caller),
- * sorted by distance, ties by id; *n_hits receives their number (<= k).
+ * sorted by distance, ties by id (distances are sums of doubles: two that
+ * are equal in exact arithmetic but computed from different layers may
+ * differ in the last bit, and their order may depend on the kernels); *n_hits receives their number (<= k).
  * With params->candidates > 0 the summaries of all segments are scanned
  * first (@p query_summary is the query's summary, or NULL to compute it)
  * and only the best candidates are ranked exactly: results are exact

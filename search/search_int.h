@@ -43,6 +43,7 @@ struct maso_search {
     size_t summary_bits;
     summary_bit *plan;      /* summary_bits entries */
     uint64_t *mask;         /* summary_bits/64 words; 0 = zero-weight layer */
+    const maso_kernels *kernels; /* libmaso set used by the generic path */
     search_score_fn score;
     search_summary_fn summary_distance;
     char errmsg[256];
