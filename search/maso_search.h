@@ -23,6 +23,20 @@
  * and near-duplicate grouping (maso_search_duplicates()) that never compares
  * all pairs.
  *
+ * What the store provides (per block of records written together):
+ *  - the sketches, one per stride bytes (stride = record bytes rounded up
+ *    to 64; 7296 bytes for SqueezeNet's 29 layers at 1536 samples), in one
+ *    contiguous run that the memory map exposes 8-byte aligned or better;
+ *  - the ids of those records, a uint64_t array in the same order;
+ *  - the summaries, maso_search_summary_bytes() each (64 by default),
+ *    packed contiguously in the same order, computed at insert time with
+ *    maso_search_summarize() and stored with MASO_SEARCH_SUMMARY_VERSION
+ *    and the summary size (recompute when either changes).  Summaries are
+ *    ~1% of the sketches: keeping them in their own blocks means a coarse
+ *    query reads 64 MB for 1M records instead of 7.3 GB.
+ *  Each such block is one maso_search_segment; any number of blocks or
+ *  stores are searched together.
+ *
  * Conventions are those of core/maso.h: functions return 0, a negative
  * MASO_* code or a positive errno; the handle keeps a detailed message for
  * maso_search_errmsg().
