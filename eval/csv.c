@@ -270,8 +270,8 @@ static int load_text(maso_pairs *pairs, const char *path, const char *text,
         rc = got == 0 ? fail(pairs, MASO_EDATA, path, s.line,
                              "empty file: expected a header row naming "
                              "reference, distorted, score")
-           : got < 0 ? fail(pairs, MASO_EDATA, path, s.line, "%s", s.error)
-                     : fail(pairs, got, path, s.line, "out of memory");
+           : got < 0 ? fail(pairs, MASO_EDATA, path, r.line, "%s", s.error)
+                     : fail(pairs, got, path, r.line, "out of memory");
         goto out;
     }
     for (int k = 0; k < 3; k++) {
@@ -335,8 +335,8 @@ static int load_text(maso_pairs *pairs, const char *path, const char *text,
         }
     }
     if (got != 0) {
-        rc = got < 0 ? fail(pairs, MASO_EDATA, path, s.line, "%s", s.error)
-                     : fail(pairs, got, path, s.line, "out of memory");
+        rc = got < 0 ? fail(pairs, MASO_EDATA, path, r.line, "%s", s.error)
+                     : fail(pairs, got, path, r.line, "out of memory");
         goto out;
     }
     if (count == 0) {
