@@ -268,6 +268,13 @@ static void test_jnd_hand(void **state)
     assert_int_equal(maso_stats_jnd_map(d2, same2, 3, &ap), 0);
     assert_close(ap, 5.0 / 6.0, 1e-15);
 
+    /* same = 0, 1, 1 by distance: P 0, .5, 2/3 at R 0, .5, 1.  Here the
+     * envelope matters: the rise to R .5 is credited with the later 2/3,
+     * not .5: area .5*(2/3) + .5*(2/3) = 2/3 (without it: 7/12). */
+    const double d5[] = {3, 1, 2}, same5[] = {1, 0, 1};
+    assert_int_equal(maso_stats_jnd_map(d5, same5, 3, &ap), 0);
+    assert_close(ap, 2.0 / 3.0, 1e-15);
+
     /* the only positive comes last: P 0 at R 0, then .5 at R 1: AP .5 */
     const double d3[] = {1, 2}, same3[] = {0, 1};
     assert_int_equal(maso_stats_jnd_map(d3, same3, 2, &ap), 0);
