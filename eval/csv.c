@@ -63,14 +63,12 @@ const char *maso_pairs_errmsg(const maso_pairs *pairs)
 static int fail(maso_pairs *pairs, int rc, const char *path, size_t line,
                 const char *fmt, ...)
 {
-    int len = snprintf(pairs->errmsg, sizeof pairs->errmsg, "%s:%zu: ",
-                       path, line);
-    if (len < 0 || (size_t)len >= sizeof pairs->errmsg)
-        return rc;
+    char where[1024];
+    snprintf(where, sizeof where, "%s:%zu", path, line);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pairs->errmsg + len, sizeof pairs->errmsg - (size_t)len, fmt,
-              ap);
+    maso_eval_format_error(pairs->errmsg, sizeof pairs->errmsg, where, fmt,
+                           ap);
     va_end(ap);
     return rc;
 }

@@ -55,12 +55,9 @@ const char *maso_npy_errmsg(const maso_npy *npy)
 /* Record "<name>: <message>" and return rc. */
 static int fail(maso_npy *npy, int rc, const char *name, const char *fmt, ...)
 {
-    int len = snprintf(npy->errmsg, sizeof npy->errmsg, "%s: ", name);
-    if (len < 0 || (size_t)len >= sizeof npy->errmsg)
-        return rc;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(npy->errmsg + len, sizeof npy->errmsg - (size_t)len, fmt, ap);
+    maso_eval_format_error(npy->errmsg, sizeof npy->errmsg, name, fmt, ap);
     va_end(ap);
     return rc;
 }

@@ -45,3 +45,11 @@ int maso_eval_read_file(const char *path, char **data, size_t *size)
     *size = used;
     return 0;
 }
+
+void maso_eval_format_error(char *buf, size_t cap, const char *where,
+                            const char *fmt, va_list ap)
+{
+    int len = snprintf(buf, cap, "%s: ", where);
+    if (len >= 0 && (size_t)len < cap)
+        vsnprintf(buf + len, cap - (size_t)len, fmt, ap);
+}
