@@ -107,7 +107,7 @@ int store_status(int rc)
     }
     /* Every other LMDB code means the files are not what we expect
      * (MDB_INVALID, MDB_CORRUPTED, MDB_PAGE_NOTFOUND, MDB_INCOMPATIBLE...). */
-    if (rc <= MDB_KEYEXIST && rc >= MDB_LAST_ERRCODE)
+    if (rc >= MDB_KEYEXIST && rc <= MDB_LAST_ERRCODE)
         return MASO_EDATA;
     return rc;
 }

@@ -15,6 +15,11 @@
  * with its own scan object, while no batch is being committed on that
  * handle.
  *
+ * One handle per store per process: LMDB forbids opening the same
+ * environment twice in one process (the second open would reset the reader
+ * table and closing it drops the first one's locks, letting a writer reuse
+ * pages a reader still uses).  Share the handle, e.g. among scan threads.
+ *
  * Durability.  Writes go through batches committed in one transaction; a
  * crash or kill -9 loses at most the batch being committed, never what was
  * committed before, and never leaves a half-written batch.
