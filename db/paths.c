@@ -88,14 +88,23 @@ int store_path_lookup(maso_store *s, MDB_txn *txn, const char *path,
     return rc;
 }
 
+/* The key of @p path and the value holding @p id, for put and delete. */
+static void make_entry(const char *path, size_t len, uint64_t id,
+                       path_key *k, uint8_t idb[8], MDB_val *v)
+{
+    make_key(path, len, k);
+    store_id_key(id, idb);
+    v->mv_size = 8;
+    v->mv_data = idb;
+}
+
 int store_path_insert(maso_store *s, MDB_txn *txn, const char *path,
                       size_t len, uint64_t id)
 {
     path_key k;
-    make_key(path, len, &k);
     uint8_t idb[8];
-    store_id_key(id, idb);
-    MDB_val v = {8, idb};
+    MDB_val v;
+    make_entry(path, len, id, &k, idb, &v);
     int rc = mdb_put(txn, s->dbi_paths, &k.val, &v, MDB_NODUPDATA);
     return rc ? store_mdb(s, rc, "insert path") : 0;
 }
@@ -104,10 +113,9 @@ int store_path_remove(maso_store *s, MDB_txn *txn, const char *path,
                       size_t len, uint64_t id)
 {
     path_key k;
-    make_key(path, len, &k);
     uint8_t idb[8];
-    store_id_key(id, idb);
-    MDB_val v = {8, idb};
+    MDB_val v;
+    make_entry(path, len, id, &k, idb, &v);
     int rc = mdb_del(txn, s->dbi_paths, &k.val, &v);
     if (rc == MDB_NOTFOUND)
         return store_fail(s, MASO_EDATA, "%s: path index lacks %s", s->path,

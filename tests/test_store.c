@@ -839,8 +839,40 @@ static int count_records(maso_store *s)
     return (int)st.records;
 }
 
-/* A reader keeps its snapshot while another process commits (and grows the
- * map); a new read sees the new commits. */
+/* Fork a child_writer and, for each batch it reports committed, check with
+ * the reader handle @p r that only whole batches of @p per records (after
+ * the 3 initial ones) are visible.  Returns the number of commits seen. */
+static int follow_writer(maso_store *r, const char *dir, int batches, int per,
+                         int deep_check)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        _exit(child_writer(dir, 100, batches, per, fds[1], 0));
+    }
+    close(fds[1]);
+    char buf[8];
+    int commits = 0;
+    while (read(fds[0], buf, 1) == 1) {
+        commits++;
+        int n = count_records(r);
+        assert_true(n >= 3 + per * commits && (n - 3) % per == 0);
+        if (deep_check)
+            assert_int_equal(maso_store_check(r), 0);
+    }
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    return commits;
+}
+
+/* A reader keeps its snapshot while another process commits batches; a
+ * new read sees the new commits. */
 static void test_reader_during_write(void **state)
 {
     fixture *f = *state;
@@ -858,31 +890,9 @@ static void test_reader_during_write(void **state)
     assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 1);
 
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        _exit(child_writer(f->dir, 100, 3, 100, fds[1], 0));
-    }
-    close(fds[1]);
-    /* While the child writes, fresh readers see whole batches only. */
-    char buf[8];
-    int commits = 0;
-    /* (Same handle: LMDB forbids opening one environment twice in a
-     * process.) */
-    while (read(fds[0], buf, 1) == 1) {
-        commits++;
-        int n = count_records(r);
-        assert_true(n >= 3 + 100 * commits && (n - 3) % 100 == 0);
-        assert_int_equal(maso_store_check(r), 0);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-    assert_int_equal(commits, 3);
+    /* While the child writes, reads see whole batches only.  (The same
+     * handle: LMDB forbids opening one environment twice in a process.) */
+    assert_int_equal(follow_writer(r, f->dir, 3, 100, 1), 3);
     /* The open scan still sees its snapshot: ids 1 and 3 only. */
     assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 3);
@@ -907,26 +917,8 @@ static void test_reader_across_growth(void **state)
     fill_three(w, "/img/c.jpg");
     maso_store_destroy(w);
     maso_store *r = open_store(f->dir, MASO_STORE_RDONLY, &id);
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        _exit(child_writer(f->dir, 100, 6, 50, fds[1], 0));
-    }
-    close(fds[1]);
-    char buf[8];
-    int commits = 0;
-    while (read(fds[0], buf, 1) == 1) {
-        commits++;
-        /* Same handle: each read picks up the grown map. */
-        int n = count_records(r);
-        assert_true(n >= 3 + 50 * commits && (n - 3) % 50 == 0);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* Same handle: each read picks up the map the child grew. */
+    assert_int_equal(follow_writer(r, f->dir, 6, 50, 0), 6);
     assert_int_equal(count_records(r), 303);
     maso_store_stats st;
     assert_int_equal(maso_store_stats_get(r, &st), 0);
