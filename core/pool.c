@@ -5,10 +5,18 @@
  * ox*s - pad_l .. +k-1, clipped to the input (ncnn pads with -FLT_MAX for
  * max and leaves padding out of averages unless include_pad).  A max
  * window's winner is dy*k + dx relative to the unclipped window origin; the
- * first maximum in row-major order wins (strict > comparison). */
+ * first maximum in row-major order wins (strict > comparison, starting
+ * from the window's first input).  The common 3x3 stride-2 case runs 16
+ * windows at a time with AVX-512 when the CPU has it; same comparisons,
+ * same results. */
 #include "layers.h"
 
 #include <float.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define POOL_HAVE_AVX512 1
+#include <immintrin.h>
+#endif
 
 static void put_unit(uint8_t *code, int bits_per_unit, size_t i, unsigned v)
 {
@@ -45,6 +53,78 @@ static void pool_global(const maso_pool_desc *p, maso_shape in,
     }
 }
 
+/* One max window clipped to the input: the value and the winner's index
+ * relative to the unclipped origin (y0, x0). */
+static float max_window(const float *plane, maso_shape in, int k, int y0,
+                        int x0, unsigned *arg)
+{
+    const int ya = y0 < 0 ? 0 : y0, yb = y0 + k > in.h ? in.h : y0 + k;
+    const int xa = x0 < 0 ? 0 : x0, xb = x0 + k > in.w ? in.w : x0 + k;
+    if (ya >= yb || xa >= xb) { /* window entirely in the padding */
+        *arg = 0;
+        return -FLT_MAX;
+    }
+    float best = plane[(size_t)ya * in.w + xa];
+    unsigned a = (unsigned)((ya - y0) * k + (xa - x0));
+    for (int y = ya; y < yb; y++)
+        for (int x = xa; x < xb; x++) {
+            float v = plane[(size_t)y * in.w + x];
+            if (v > best) {
+                best = v;
+                a = (unsigned)((y - y0) * k + (x - x0));
+            }
+        }
+    *arg = a;
+    return best;
+}
+
+static float avg_window(const maso_pool_desc *p, const float *plane,
+                        maso_shape in, int y0, int x0)
+{
+    const int k = p->k;
+    const int ya = y0 < 0 ? 0 : y0, yb = y0 + k > in.h ? in.h : y0 + k;
+    const int xa = x0 < 0 ? 0 : x0, xb = x0 + k > in.w ? in.w : x0 + k;
+    float sum = 0.0f;
+    for (int y = ya; y < yb; y++)
+        for (int x = xa; x < xb; x++)
+            sum += plane[(size_t)y * in.w + x];
+    int count = p->include_pad ? k * k : (yb - ya) * (xb - xa);
+    return count > 0 ? sum / (float)count : 0.0f;
+}
+
+#ifdef POOL_HAVE_AVX512
+/* 16 adjacent 3x3 stride-2 windows whose first row is @p r (row stride
+ * @p w), all inside the input: even lanes of two loads give the inputs at
+ * x = 2j + dx. */
+__attribute__((target("avx512f")))
+static void max3s2_x16(const float *r, int w, float *dst, uint8_t arg[16])
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    __m512 best = _mm512_setzero_ps();
+    __m512i a = _mm512_setzero_si512();
+    for (int dy = 0; dy < 3; dy++) {
+        const float *row = r + (size_t)dy * w;
+        for (int dx = 0; dx < 3; dx++) {
+            /* lane 15 of the second load is never used: mask it off so the
+             * load cannot run past the end of the buffer */
+            __m512 lo = _mm512_loadu_ps(row + dx);
+            __m512 hi = _mm512_maskz_loadu_ps(0x7fff, row + dx + 16);
+            __m512 v = _mm512_permutex2var_ps(lo, even, hi);
+            if (dy == 0 && dx == 0) {
+                best = v;
+                continue;
+            }
+            __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+            best = _mm512_mask_mov_ps(best, gt, v);
+            a = _mm512_mask_mov_epi32(a, gt, _mm512_set1_epi32(dy * 3 + dx));
+        }
+    }
+    _mm512_storeu_ps(dst, best);
+    _mm_storeu_si128((__m128i *)arg, _mm512_cvtepi32_epi8(a));
+}
+#endif
+
 void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
                    maso_shape out, float *dst, uint8_t *code,
                    int bits_per_unit)
@@ -53,40 +133,47 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
         pool_global(p, in, src, dst, code, bits_per_unit);
         return;
     }
-    const int k = p->k;
+    const int k = p->k, s = p->s;
+    int vec = 0;
+#ifdef POOL_HAVE_AVX512
+    vec = p->max && k == 3 && s == 2 && __builtin_cpu_supports("avx512f");
+#endif
+    /* output columns whose window lies inside the input */
+    int ox_lo = (p->pad_l + s - 1) / s;
+    int ox_hi = (in.w - k + p->pad_l) / s + 1;
+    if (ox_hi > out.w)
+        ox_hi = out.w;
     size_t unit = 0;
     for (int c = 0; c < in.c; c++) {
         const float *plane = src + (size_t)c * in.h * in.w;
         for (int oy = 0; oy < out.h; oy++) {
-            const int y0 = oy * p->s - p->pad_t;
-            const int ya = y0 < 0 ? 0 : y0;
-            const int yb = y0 + k > in.h ? in.h : y0 + k;
-            for (int ox = 0; ox < out.w; ox++, unit++) {
-                const int x0 = ox * p->s - p->pad_l;
-                const int xa = x0 < 0 ? 0 : x0;
-                const int xb = x0 + k > in.w ? in.w : x0 + k;
-                if (p->max) {
-                    float best = -FLT_MAX;
-                    int arg = (ya - y0) * k + (xa - x0);
-                    for (int y = ya; y < yb; y++)
-                        for (int x = xa; x < xb; x++) {
-                            float v = plane[(size_t)y * in.w + x];
-                            if (v > best) {
-                                best = v;
-                                arg = (y - y0) * k + (x - x0);
-                            }
-                        }
-                    dst[unit] = best;
-                    if (code)
-                        put_unit(code, bits_per_unit, unit, (unsigned)arg);
-                } else {
-                    float sum = 0.0f;
-                    for (int y = ya; y < yb; y++)
-                        for (int x = xa; x < xb; x++)
-                            sum += plane[(size_t)y * in.w + x];
-                    int count = p->include_pad ? k * k : (yb - ya) * (xb - xa);
-                    dst[unit] = count > 0 ? sum / (float)count : 0.0f;
+            const int y0 = oy * s - p->pad_t;
+            const int inside = y0 >= 0 && y0 + k <= in.h;
+            int ox = 0;
+            while (ox < out.w) {
+                const int x0 = ox * s - p->pad_l;
+#ifdef POOL_HAVE_AVX512
+                if (vec && inside && ox >= ox_lo && ox + 16 <= ox_hi) {
+                    uint8_t arg[16];
+                    max3s2_x16(plane + (size_t)y0 * in.w + x0, in.w,
+                               dst + unit, arg);
+                    for (int j = 0; code && j < 16; j++)
+                        put_unit(code, bits_per_unit, unit + (size_t)j, arg[j]);
+                    ox += 16;
+                    unit += 16;
+                    continue;
                 }
+#endif
+                if (p->max) {
+                    unsigned arg;
+                    dst[unit] = max_window(plane, in, k, y0, x0, &arg);
+                    if (code)
+                        put_unit(code, bits_per_unit, unit, arg);
+                } else {
+                    dst[unit] = avg_window(p, plane, in, y0, x0);
+                }
+                ox++;
+                unit++;
             }
         }
     }

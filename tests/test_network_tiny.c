@@ -17,7 +17,7 @@
 static const char *tiny_param =
     "7767517\n"
     "13 14\n"
-    "Input        data 0 1 data 0=6 1=6 2=3\n"
+    "Input        data 0 1 data 0=10 1=10 2=3\n"
     "Convolution  c1   1 1 data c1 0=3 1=3 3=1 4=1 5=1 6=81 9=2 -23310=1,1.000000e-01\n"
     "Pooling      p1   1 1 c1 p1 0=0 1=2 2=2 3=1\n"
     "Split        sp   1 2 p1 p1a p1b\n"
@@ -28,7 +28,7 @@ static const char *tiny_param =
     "Pooling      p2   1 1 r2 p2 0=1 1=3 2=2 3=1 5=1\n"
     "Concat       cat  2 1 p2 c3 cat\n"
     "Dropout      d    1 1 cat d\n"
-    "InnerProduct fc   1 1 d fc 0=6 1=1 2=168 9=1\n"
+    "InnerProduct fc   1 1 d fc 0=6 1=1 2=378 9=1\n"
     "Softmax      prob 1 1 fc prob\n";
 
 /* Deterministic pseudo-random numbers. */
@@ -86,7 +86,7 @@ typedef struct tiny_ref {
     double prob[6];
 } tiny_ref;
 
-static double w1[81], b1[3], w2[15], bn[20], w3[54], b3[2], wfc[168], bfc[6];
+static double w1[81], b1[3], w2[15], bn[20], w3[54], b3[2], wfc[378], bfc[6];
 static uint16_t h1[81], h3[54];
 
 static void write_model(const char *ppath, const char *bpath)
@@ -111,12 +111,12 @@ static void write_model(const char *ppath, const char *bpath)
     }
     for (int i = 0; i < 54; i++) h3[i] = rnd_half(&w3[i]);
     for (int i = 0; i < 2; i++) b3[i] = (float)(0.1 * rnd());
-    for (int i = 0; i < 168; i++) wfc[i] = (float)(0.5 * rnd());
+    for (int i = 0; i < 378; i++) wfc[i] = (float)(0.5 * rnd());
     for (int i = 0; i < 6; i++) bfc[i] = (float)(0.1 * rnd());
     f = fopen(bpath, "wb");
     assert_non_null(f);
     uint32_t fp16 = 0x01306B47, fp32 = 0;
-    float tmp[168];
+    float tmp[378];
     fwrite(&fp16, 4, 1, f);
     fwrite(h1, 2, 81, f);
     fwrite("\0\0", 1, 2, f); /* pad 162 bytes to 164 */
@@ -132,8 +132,8 @@ static void write_model(const char *ppath, const char *bpath)
     for (int i = 0; i < 2; i++) tmp[i] = (float)b3[i];
     fwrite(tmp, 4, 2, f);
     fwrite(&fp32, 4, 1, f);
-    for (int i = 0; i < 168; i++) tmp[i] = (float)wfc[i];
-    fwrite(tmp, 4, 168, f);
+    for (int i = 0; i < 378; i++) tmp[i] = (float)wfc[i];
+    fwrite(tmp, 4, 378, f);
     for (int i = 0; i < 6; i++) tmp[i] = (float)bfc[i];
     fwrite(tmp, 4, 6, f);
     fclose(f);
@@ -141,20 +141,20 @@ static void write_model(const char *ppath, const char *bpath)
 
 static void reference(const float *input, tiny_ref *r)
 {
-    blobd in = {3, 6, 6, {0}}, a, c2, r2, p2, c3, cat;
-    for (int i = 0; i < 3 * 6 * 6; i++)
+    blobd in = {3, 10, 10, {0}}, a, c2, r2, p2, c3, cat;
+    for (int i = 0; i < 3 * 10 * 10; i++)
         in.v[i] = input[i];
     conv_ref(&in, &r->c1pre, 3, 3, 1, 1, w1, b1);
     a = r->c1pre;
     for (int i = 0; i < a.c * a.h * a.w; i++)
         a.v[i] = a.v[i] > 0 ? a.v[i] : 0.1 * a.v[i];
-    /* max pool k2 s2 pad1, ceil mode: 6x6 -> 4x4 (window origin may be in
+    /* max pool k2 s2 pad1, ceil mode: 10x10 -> 6x6 (window origin may be in
      * the padding; the winner index counts from that origin) */
     blobd *p1 = &r->p1;
-    p1->c = 3; p1->h = 4; p1->w = 4;
+    p1->c = 3; p1->h = 6; p1->w = 6;
     for (int c = 0; c < 3; c++)
-        for (int y = 0; y < 4; y++)
-            for (int x = 0; x < 4; x++) {
+        for (int y = 0; y < 6; y++)
+            for (int x = 0; x < 6; x++) {
                 double best = -INFINITY;
                 int arg = -1;
                 for (int dy = 0; dy < 2; dy++)
@@ -168,30 +168,30 @@ static void reference(const float *input, tiny_ref *r)
                         }
                     }
                 AT(p1, c, y, x) = best;
-                r->p1arg[(c * 4 + y) * 4 + x] = arg;
+                r->p1arg[(c * 6 + y) * 6 + x] = arg;
             }
     conv_ref(p1, &c2, 5, 1, 1, 0, w2, NULL);
     r->r2pre = c2;
     for (int c = 0; c < 5; c++)
-        for (int i = 0; i < 16; i++) {
-            double v = bn[c] * (c2.v[c * 16 + i] - bn[5 + c]) /
+        for (int i = 0; i < 36; i++) {
+            double v = bn[c] * (c2.v[c * 36 + i] - bn[5 + c]) /
                            sqrt(bn[10 + c] + 1e-3) + bn[15 + c];
-            r->r2pre.v[c * 16 + i] = v;
+            r->r2pre.v[c * 36 + i] = v;
         }
     r2 = r->r2pre;
-    for (int i = 0; i < 80; i++)
+    for (int i = 0; i < 180; i++)
         r2.v[i] = r2.v[i] > 0 ? r2.v[i] : 0;
-    /* average pool k3 s2 pad1, valid mode: 4x4 -> 2x2, padding not counted */
-    p2.c = 5; p2.h = 2; p2.w = 2;
+    /* average pool k3 s2 pad1, valid mode: 6x6 -> 3x3, padding not counted */
+    p2.c = 5; p2.h = 3; p2.w = 3;
     for (int c = 0; c < 5; c++)
-        for (int y = 0; y < 2; y++)
-            for (int x = 0; x < 2; x++) {
+        for (int y = 0; y < 3; y++)
+            for (int x = 0; x < 3; x++) {
                 double sum = 0;
                 int n = 0;
                 for (int dy = 0; dy < 3; dy++)
                     for (int dx = 0; dx < 3; dx++) {
                         int iy = 2 * y - 1 + dy, ix = 2 * x - 1 + dx;
-                        if (iy >= 0 && iy < 4 && ix >= 0 && ix < 4) {
+                        if (iy >= 0 && iy < 6 && ix >= 0 && ix < 6) {
                             sum += AT(&r2, c, iy, ix);
                             n++;
                         }
@@ -200,17 +200,17 @@ static void reference(const float *input, tiny_ref *r)
             }
     conv_ref(p1, &r->c3pre, 2, 3, 2, 1, w3, b3);
     c3 = r->c3pre;
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 18; i++)
         c3.v[i] = c3.v[i] > 0 ? c3.v[i] : 0;
-    cat.c = 7; cat.h = 2; cat.w = 2;
-    memcpy(cat.v, p2.v, sizeof(double) * 20);
-    memcpy(cat.v + 20, c3.v, sizeof(double) * 8);
+    cat.c = 7; cat.h = 3; cat.w = 3;
+    memcpy(cat.v, p2.v, sizeof(double) * 45);
+    memcpy(cat.v + 45, c3.v, sizeof(double) * 18);
     r->fcpre.c = 6; r->fcpre.h = r->fcpre.w = 1;
     double mx = -INFINITY, sum = 0, fc[6];
     for (int o = 0; o < 6; o++) {
         double s = bfc[o];
-        for (int i = 0; i < 28; i++)
-            s += wfc[o * 28 + i] * cat.v[i];
+        for (int i = 0; i < 63; i++)
+            s += wfc[o * 63 + i] * cat.v[i];
         r->fcpre.v[o] = s;
         fc[o] = s > 0 ? s : 0;
         mx = fmax(mx, fc[o]);
@@ -252,8 +252,8 @@ static void test_tiny_network(void **state)
     uint8_t code[5 * 64];
     assert_int_equal(maso_model_code_bytes(m), sizeof code);
     for (int trial = 0; trial < 20; trial++) {
-        float input[108], out[6];
-        for (int i = 0; i < 108; i++)
+        float input[300], out[6];
+        for (int i = 0; i < 300; i++)
             input[i] = (float)rnd();
         tiny_ref r;
         reference(input, &r);
@@ -265,8 +265,8 @@ static void test_tiny_network(void **state)
         assert_int_equal(l[1].kind, MASO_LAYER_MAXPOOL);
         assert_int_equal(l[1].window, 4);
         assert_int_equal(l[1].bits_per_unit, 4);
-        assert_int_equal(l[1].units, 48);
-        for (size_t i = 0; i < 48; i++)
+        assert_int_equal(l[1].units, 108);
+        for (size_t i = 0; i < 108; i++)
             assert_int_equal((code[l[1].offset + i / 2] >> (i % 2 * 4)) & 15,
                              r.p1arg[i]);
         check_relu_section(&l[2], code, &r.r2pre, "r2");
@@ -276,11 +276,11 @@ static void test_tiny_network(void **state)
         int c, h, w;
         const float *p1 = maso_forward_blob(fw, "p1b", &c, &h, &w);
         assert_non_null(p1);
-        assert_true(c == 3 && h == 4 && w == 4);
-        for (int i = 0; i < 48; i++)
+        assert_true(c == 3 && h == 6 && w == 6);
+        for (int i = 0; i < 108; i++)
             assert_float_equal(p1[i], r.p1.v[i], 1e-5);
         const float *cat = maso_forward_blob(fw, "d", &c, &h, &w);
-        assert_true(cat && c == 7 && h == 2 && w == 2);
+        assert_true(cat && c == 7 && h == 3 && w == 3);
     }
     maso_forward_destroy(fw);
     maso_model_destroy(m);
