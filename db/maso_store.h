@@ -67,6 +67,9 @@
 extern "C" {
 #endif
 
+struct maso_search_segment;
+struct maso_search;
+
 /** Version of the layout above; a store of another version is refused. */
 #define MASO_STORE_SCHEMA 1
 
@@ -278,6 +281,60 @@ uint64_t maso_store_scan_copies(const maso_store_scan *scan);
 
 /** End the read transaction and free the scan.  NULL allowed. */
 void maso_store_scan_end(maso_store_scan *scan);
+
+/* ------------------------------------------------------------------------ */
+/* Views: a snapshot of the sketches laid out for maso_search                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A view is a read snapshot of the store presented as maso_search segments
+ * (search/maso_search.h): sketches at a fixed stride, their ids and their
+ * search summaries, all read in place from the memory map.  Several stores
+ * are searched as one by giving each view its own id tag: every id a view
+ * reports or accepts is (tag << MASO_STORE_TAG_SHIFT) | id.
+ */
+#define MASO_STORE_TAG_SHIFT 48
+
+typedef struct maso_store_view maso_store_view;
+
+/** Begin a view of @p store (a read transaction); @p tag < 65536. */
+int maso_store_view_begin(maso_store *store, unsigned tag,
+                          maso_store_view **view);
+
+/**
+ * The segments of the view: *segments receives the array (owned by the
+ * view, valid until maso_store_view_end()), the return value its length.
+ * Summaries are those of the engine maso_store_search_create() makes.
+ */
+size_t maso_store_view_segments(const maso_store_view *view,
+                                const struct maso_search_segment **segments);
+
+/** Number of sketches (OK records) in the view. */
+uint64_t maso_store_view_count(const maso_store_view *view);
+
+/**
+ * The record of a (tagged) id in the view's snapshot: fills @p record with
+ * pointers owned by the view, valid until maso_store_view_end() (do not
+ * call maso_store_record_free() on it).  MASO_ENOTFOUND when absent.
+ */
+int maso_store_view_record(maso_store_view *view, uint64_t id,
+                           maso_store_record *record);
+
+/** The sketch of a (tagged) id, in place, or NULL when absent. */
+const uint8_t *maso_store_view_sketch(maso_store_view *view, uint64_t id);
+
+/** The full code of a (tagged) id, in place; MASO_ENOTFOUND when the store
+ *  keeps none for it. */
+int maso_store_view_code(maso_store_view *view, uint64_t id,
+                         const uint8_t **code);
+
+/** End the view (NULL allowed); its pointers become invalid. */
+void maso_store_view_end(maso_store_view *view);
+
+/** A search engine configured for this store's sketches and summaries
+ *  (layout, summary size).  Owned by the caller (maso_search_destroy()). */
+int maso_store_search_create(maso_store *store,
+                             struct maso_search **search);
 
 /* ------------------------------------------------------------------------ */
 /* Statistics and checks                                                     */
