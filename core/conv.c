@@ -10,9 +10,11 @@
  *
  * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
  * the unpadded interior: the border outputs see nothing but zero padding,
- * so they are the bias alone. */
+ * so they are the bias alone.  3x3 stride-1 pad-1 convolutions go through
+ * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
 #include "gemm.h"
 #include "layers.h"
+#include "winograd.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -37,9 +39,17 @@ static int is_padded_pointwise(const maso_conv_desc *c)
            c->pad_l >= 0 && c->pad_r >= 0 && c->pad_t >= 0 && c->pad_b >= 0;
 }
 
+/* Winograd only where the weights were transformed for it (AVX-512). */
+static int uses_winograd(const maso_conv_desc *c)
+{
+    return c->packed && c->winograd;
+}
+
 size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
                            maso_shape out)
 {
+    if (uses_winograd(c))
+        return maso_winograd_workspace(c->num_output, in);
     if (is_direct(c, in))
         return 0;
     size_t col = (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
@@ -56,14 +66,20 @@ int maso_conv_prepare_all(maso_model *model)
         if (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT)
             continue;
         maso_conv_desc *c = &l->conv;
-        int k = model->blobs[l->in[0]].shape.c * c->kh * c->kw;
-        c->packed = malloc(sizeof(float) *
-                           maso_gemm_packed_floats(c->num_output, k));
+        const int ch = model->blobs[l->in[0]].shape.c;
+        const int k = ch * c->kh * c->kw;
+        c->winograd = l->op == MASO_OP_CONV && maso_winograd_applies(c);
+        size_t n = c->winograd ? maso_winograd_packed_floats(c->num_output, ch)
+                               : maso_gemm_packed_floats(c->num_output, k);
+        c->packed = malloc(sizeof(float) * n);
         if (!c->packed)
             return maso_model_fail(model, ENOMEM,
                                    "layer '%s': out of memory packing weights",
                                    l->name);
-        maso_gemm_pack(c->weight, c->num_output, k, c->packed);
+        if (c->winograd)
+            maso_winograd_pack(c->weight, c->num_output, ch, c->packed);
+        else
+            maso_gemm_pack(c->weight, c->num_output, k, c->packed);
     }
     return 0;
 }
@@ -133,6 +149,11 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
                    maso_shape out, float *dst, float *workspace,
                    uint8_t *bits)
 {
+    if (uses_winograd(c)) {
+        maso_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
+        maso_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        return;
+    }
     if (c->packed && is_padded_pointwise(c) && out.w == in.w + c->pad_l +
         c->pad_r && out.h == in.h + c->pad_t + c->pad_b) {
         conv_padded_pointwise(c, in, src, out, dst, workspace, bits);

@@ -51,6 +51,7 @@ typedef struct maso_conv_desc {
     float *bias;          /* owned by the model */
     float *packed;        /* weight packed for gemm.h, or NULL (no AVX-512);
                            * owned by the model */
+    int winograd;         /* packed holds winograd.h's transformed weights */
 } maso_conv_desc;
 
 typedef struct maso_pool_desc {
