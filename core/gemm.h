@@ -9,7 +9,7 @@
 #ifndef MASO_GEMM_H
 #define MASO_GEMM_H
 
-#include "network.h"
+#include "layers.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,24 +40,5 @@ int maso_gemm_avx512_usable(void);
  * are OR-ed into a section the caller zeroed. */
 void maso_gemm_avx512(const float *packed, int m, int n, int k,
                       const float *b, size_t ldb, const maso_gemm_out *out);
-
-/* Set the low @p count bits of @p word (higher bits zero) at bit @p pos of
- * @p bits by OR; reads and writes the whole 64-bit words they touch, so
- * sections must be padded to 8 bytes (code_layout.c pads to 64). */
-static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
-                                 size_t count)
-{
-    uint8_t *p = bits + (pos >> 6) * 8;
-    unsigned s = (unsigned)(pos & 63);
-    uint64_t w;
-    __builtin_memcpy(&w, p, 8);
-    w |= word << s;
-    __builtin_memcpy(p, &w, 8);
-    if (s && s + count > 64) {
-        __builtin_memcpy(&w, p + 8, 8);
-        w |= word >> (64 - s);
-        __builtin_memcpy(p + 8, &w, 8);
-    }
-}
 
 #endif
