@@ -116,9 +116,8 @@ int store_counters_read(maso_store *s, MDB_txn *txn, store_counters *c);
 int store_counters_write(maso_store *s, MDB_txn *txn,
                          const store_counters *c);
 
-/* -- blob.c: 64-byte aligned payload values (sketches, codes) */
+/* -- blob.c: 64-byte aligned payload values (full codes) */
 #define STORE_BLOB_PREFIX 48
-#define STORE_SKETCH_MAGIC "MSK1"
 #define STORE_CODE_MAGIC "MCD1"
 size_t store_blob_size(const maso_store *s, size_t payload);
 void store_blob_fill(uint8_t *value, size_t value_size, const char *magic,

@@ -258,24 +258,35 @@ const uint8_t *maso_store_view_sketch(maso_store_view *view, uint64_t id)
     return b.sketches + slot * s->stride;
 }
 
+/* The value of (tagged) @p id in table @p dbi: 0, MASO_ENOTFOUND (no
+ * message: absent ids are an expected answer) or an error. */
+static int view_get(maso_store_view *v, uint64_t id, MDB_dbi dbi,
+                    uint64_t *raw, MDB_val *val)
+{
+    *raw = untag(v, id);
+    if (!*raw)
+        return MASO_ENOTFOUND;
+    uint8_t kb[8];
+    store_id_key(*raw, kb);
+    MDB_val k = {8, kb};
+    int rc = mdb_get(v->txn, dbi, &k, val);
+    if (rc == MDB_NOTFOUND)
+        return MASO_ENOTFOUND;
+    return rc ? store_status(store_mdb(v->store, rc, "view lookup")) : 0;
+}
+
 int maso_store_view_record(maso_store_view *view, uint64_t id,
                            maso_store_record *record)
 {
     if (!view || !record)
         return MASO_EINVAL_ARG;
     memset(record, 0, sizeof *record);
-    uint64_t raw = untag(view, id);
-    if (!raw)
-        return MASO_ENOTFOUND;
     maso_store *s = view->store;
-    uint8_t kb[8];
-    store_id_key(raw, kb);
-    MDB_val k = {8, kb}, val;
-    int rc = mdb_get(view->txn, s->dbi_records, &k, &val);
-    if (rc == MDB_NOTFOUND)
-        return MASO_ENOTFOUND;
+    uint64_t raw;
+    MDB_val val;
+    int rc = view_get(view, id, s->dbi_records, &raw, &val);
     if (rc)
-        return store_status(store_mdb(s, rc, "read record"));
+        return rc;
     store_record_view r;
     rc = store_record_decode(s, raw, &val, &r);
     if (rc)
@@ -304,18 +315,12 @@ int maso_store_view_code(maso_store_view *view, uint64_t id,
     if (!view || !code)
         return MASO_EINVAL_ARG;
     *code = NULL;
-    uint64_t raw = untag(view, id);
-    if (!raw)
-        return MASO_ENOTFOUND;
     maso_store *s = view->store;
-    uint8_t kb[8];
-    store_id_key(raw, kb);
-    MDB_val k = {8, kb}, val;
-    int rc = mdb_get(view->txn, s->dbi_codes, &k, &val);
-    if (rc == MDB_NOTFOUND)
-        return MASO_ENOTFOUND;
+    uint64_t raw;
+    MDB_val val;
+    int rc = view_get(view, id, s->dbi_codes, &raw, &val);
     if (rc)
-        return store_status(store_mdb(s, rc, "read code"));
+        return rc;
     *code = store_blob_payload(&val, STORE_CODE_MAGIC, raw, s->code_bytes);
     if (!*code)
         return store_fail(s, MASO_EDATA, "%s: malformed code of record %llu",
