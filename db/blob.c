@@ -1,6 +1,6 @@
 /*
  * blob.c -- values whose payload must be 64-byte aligned in the map
- * (sketches, full codes), read in place by the scan.
+ * (full codes; sketches live in blocks, see block.c), read in place.
  *
  * LMDB puts a value larger than about half a page on overflow pages of its
  * own, and the value then starts right after the 16-byte page header (on
