@@ -24,6 +24,7 @@ typedef struct batch_op {
     maso_record_status status;
     char *reason;
     uint8_t *sketch; /* OK records */
+    uint8_t *summary; /* of the sketch, computed once at put */
     uint8_t *code;   /* only when the store keeps full codes */
 } batch_op;
 
@@ -69,6 +70,7 @@ static void free_op(batch_op *op)
     free(op->path);
     free(op->reason);
     free(op->sketch);
+    free(op->summary);
     free(op->code);
 }
 
@@ -142,12 +144,16 @@ static int copy_payloads(maso_store *s, batch_op *op,
                           "code%s", r->path, s->identity.full_codes ? ""
                           : " or sketch");
     op->sketch = malloc(sk);
-    if (!op->sketch)
+    op->summary = malloc(s->summary_bytes);
+    if (!op->sketch || !op->summary)
         return store_fail(s, ENOMEM, "out of memory");
     if (r->code)
         maso_sketch_apply(s->sketch, r->code, op->sketch);
     else
         memcpy(op->sketch, r->sketch, sk);
+    int rc = maso_search_summarize(s->search, op->sketch, op->summary);
+    if (rc)
+        return store_fail(s, rc, "summary: %s", maso_search_errmsg(s->search));
     if (s->identity.full_codes) {
         op->code = malloc(s->code_bytes);
         if (!op->code)
@@ -229,29 +235,42 @@ static int del_key(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
     return rc ? store_mdb(s, rc, what) : 0;
 }
 
+/* What one commit's operations share. */
+typedef struct apply_ctx {
+    maso_store *s;
+    MDB_txn *txn;
+    store_counters c;
+    store_block_cache blocks;
+} apply_ctx;
+
 /* Remove the old record's sketch, code and counts (its path entry stays). */
-static int drop_old(maso_store *s, MDB_txn *txn, uint64_t id,
-                    store_counters *c)
+static int drop_old(apply_ctx *a, uint64_t id)
 {
+    maso_store *s = a->s;
+    MDB_txn *txn = a->txn;
+    store_counters *c = &a->c;
     store_record_view old;
     int rc = store_record_read(s, txn, id, &old);
     if (rc)
         return rc;
-    if (old.status == MASO_RECORD_OK)
+    if (old.status == MASO_RECORD_OK) {
         c->ok--;
-    else
+        rc = store_blocks_set(s, txn, &a->blocks, id, NULL, NULL);
+    } else {
         c->failed--;
+    }
     if (old.flags & STORE_FLAG_CODE)
         c->codes--;
-    rc = del_key(s, txn, s->dbi_sketches, id, "delete sketch");
     if (!rc)
         rc = del_key(s, txn, s->dbi_codes, id, "delete code");
     return rc;
 }
 
-static int apply_put(maso_store *s, MDB_txn *txn, const batch_op *op,
-                     store_counters *c)
+static int apply_put(apply_ctx *a, const batch_op *op)
 {
+    maso_store *s = a->s;
+    MDB_txn *txn = a->txn;
+    store_counters *c = &a->c;
     uint64_t id;
     int rc = store_path_lookup(s, txn, op->path, op->path_len, &id);
     int is_new = rc == MASO_ENOTFOUND;
@@ -259,13 +278,14 @@ static int apply_put(maso_store *s, MDB_txn *txn, const batch_op *op,
         id = c->next_id++;
         rc = store_path_insert(s, txn, op->path, op->path_len, id);
     } else if (rc == 0) {
-        rc = drop_old(s, txn, id, c);
+        rc = drop_old(a, id);
     }
     if (rc)
         return rc;
     /* New ids exceed every stored one: append, which also packs pages. */
     unsigned flags = is_new ? MDB_APPEND : 0;
-    store_record_view v = {(uint8_t)op->status, op->code ? STORE_FLAG_CODE : 0,
+    store_record_view v = {(uint8_t)op->status,
+                           op->code ? STORE_FLAG_CODE : 0,
                            op->size, op->mtime_ns, op->path, op->path_len,
                            op->reason, op->reason ? strlen(op->reason) : 0};
     uint8_t kb[8];
@@ -278,8 +298,8 @@ static int apply_put(maso_store *s, MDB_txn *txn, const batch_op *op,
     store_record_fill(val.mv_data, &v);
     if (op->status == MASO_RECORD_OK) {
         c->ok++;
-        rc = put_blob(s, txn, s->dbi_sketches, STORE_SKETCH_MAGIC, id,
-                      op->sketch, maso_sketch_bytes(s->sketch), flags);
+        rc = store_blocks_set(s, txn, &a->blocks, id, op->sketch,
+                              op->summary);
     } else {
         c->failed++;
     }
@@ -291,15 +311,16 @@ static int apply_put(maso_store *s, MDB_txn *txn, const batch_op *op,
     return rc;
 }
 
-static int apply_delete(maso_store *s, MDB_txn *txn, const batch_op *op,
-                        store_counters *c)
+static int apply_delete(apply_ctx *a, const batch_op *op)
 {
+    maso_store *s = a->s;
+    MDB_txn *txn = a->txn;
     uint64_t id;
     int rc = store_path_lookup(s, txn, op->path, op->path_len, &id);
     if (rc == MASO_ENOTFOUND)
         return 0;
     if (!rc)
-        rc = drop_old(s, txn, id, c);
+        rc = drop_old(a, id);
     if (!rc)
         rc = store_path_remove(s, txn, op->path, op->path_len, id);
     if (!rc)
@@ -309,13 +330,16 @@ static int apply_delete(maso_store *s, MDB_txn *txn, const batch_op *op,
 
 static int apply_all(maso_store *s, MDB_txn *txn, const maso_store_batch *b)
 {
-    store_counters c;
-    int rc = store_counters_read(s, txn, &c);
+    apply_ctx a = {s, txn, {0, 0, 0, 0}, {NULL, NULL, 0, 0}};
+    int rc = store_counters_read(s, txn, &a.c);
     for (size_t i = 0; i < b->n && !rc; i++)
-        rc = b->ops[i].is_delete ? apply_delete(s, txn, &b->ops[i], &c)
-                                 : apply_put(s, txn, &b->ops[i], &c);
+        rc = b->ops[i].is_delete ? apply_delete(&a, &b->ops[i])
+                                 : apply_put(&a, &b->ops[i]);
     if (!rc)
-        rc = store_counters_write(s, txn, &c);
+        rc = store_blocks_flush(s, txn, &a.blocks);
+    if (!rc)
+        rc = store_counters_write(s, txn, &a.c);
+    store_blocks_free(&a.blocks);
     return rc;
 }
 

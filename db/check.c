@@ -37,13 +37,18 @@ static int check_record(maso_store *s, MDB_txn *txn, const MDB_val *k,
         return store_fail(s, MASO_EDATA, "%s: record %llu is not reachable "
                           "from its path", s->path, (unsigned long long)id);
     const uint8_t *p;
+    int present = 0;
+    rc = store_sketch_present(s, txn, id, &present);
+    if (rc)
+        return rc;
     if (r.status == MASO_RECORD_OK) {
         t->ok++;
-        rc = store_blob_get(s, txn, s->dbi_sketches, STORE_SKETCH_MAGIC, id,
-                            maso_sketch_bytes(s->sketch), &p);
+        if (!present)
+            rc = store_fail(s, MASO_EDATA, "%s: OK record %llu has no "
+                            "sketch", s->path, (unsigned long long)id);
     } else {
         t->failed++;
-        if (has_key(txn, s->dbi_sketches, id))
+        if (present)
             rc = store_fail(s, MASO_EDATA, "%s: failed record %llu has a "
                             "sketch", s->path, (unsigned long long)id);
     }
@@ -58,17 +63,57 @@ static int check_record(maso_store *s, MDB_txn *txn, const MDB_val *k,
     return rc;
 }
 
+/* Every block well-formed, its summaries those of its sketches; returns
+ * the number of present slots in @p present. */
+static int check_blocks(maso_store *s, MDB_txn *txn, uint64_t *present)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, s->dbi_blocks, &cur);
+    if (rc)
+        return store_mdb(s, rc, "cursor");
+    uint8_t sum[MASO_SEARCH_SUMMARY_BITS_MAX / 8];
+    MDB_val k, v;
+    *present = 0;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (!rc && mrc == 0) {
+        store_block b;
+        rc = k.mv_size == 8 ? store_block_parse(s, store_key_id(&k), &v, &b)
+                            : store_fail(s, MASO_EDATA, "%s: malformed block "
+                                         "key", s->path);
+        for (size_t i = 0; !rc && i < s->block_records; i++) {
+            if (!store_block_has(&b, i))
+                continue;
+            (*present)++;
+            maso_search_summarize(s->search, b.sketches + i * s->stride, sum);
+            if (memcmp(sum, b.summaries + i * s->summary_bytes,
+                       s->summary_bytes))
+                rc = store_fail(s, MASO_EDATA, "%s: stored summary of id "
+                                "%llu differs from its sketch's", s->path,
+                                (unsigned long long)(b.number *
+                                                     s->block_records + i));
+        }
+        if (!rc)
+            mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    if (!rc && mrc != MDB_NOTFOUND)
+        rc = store_mdb(s, mrc, "iterate blocks");
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 static int check_counts(maso_store *s, MDB_txn *txn, const store_counters *c,
                         const tally *t)
 {
-    MDB_stat paths, sketches, codes;
+    MDB_stat paths, codes;
+    uint64_t sketches = 0;
     int rc = mdb_stat(txn, s->dbi_paths, &paths);
-    if (!rc)
-        rc = mdb_stat(txn, s->dbi_sketches, &sketches);
     if (!rc)
         rc = mdb_stat(txn, s->dbi_codes, &codes);
     if (rc)
         return store_mdb(s, rc, "stat");
+    rc = check_blocks(s, txn, &sketches);
+    if (rc)
+        return rc;
     if (t->ok != c->ok || t->failed != c->failed || t->codes != c->codes)
         return store_fail(s, MASO_EDATA, "%s: counters (ok %llu, failed "
                           "%llu, codes %llu) differ from the records (%llu, "
@@ -78,13 +123,14 @@ static int check_counts(maso_store *s, MDB_txn *txn, const store_counters *c,
                           (unsigned long long)t->ok,
                           (unsigned long long)t->failed,
                           (unsigned long long)t->codes);
-    /* Every path entry belongs to a record reached above, so equal counts
-     * mean no stray entries in the other tables. */
-    if (paths.ms_entries != t->ok + t->failed || sketches.ms_entries != t->ok ||
+    /* Every path entry belongs to a record reached above, and every OK
+     * record's presence bit was seen set, so equal counts mean no stray
+     * entries or presence bits. */
+    if (paths.ms_entries != t->ok + t->failed || sketches != t->ok ||
         codes.ms_entries != t->codes)
-        return store_fail(s, MASO_EDATA, "%s: stray entries: %zu paths, %zu "
+        return store_fail(s, MASO_EDATA, "%s: stray entries: %zu paths, %llu "
                           "sketches, %zu codes for %llu records", s->path,
-                          paths.ms_entries, sketches.ms_entries,
+                          paths.ms_entries, (unsigned long long)sketches,
                           codes.ms_entries,
                           (unsigned long long)(t->ok + t->failed));
     return 0;

@@ -26,6 +26,7 @@ int maso_store_create(maso_store **store)
         return ENOMEM;
     }
     s->init_map_size = STORE_DEFAULT_MAP;
+    s->block_records_init = STORE_BLOCK_DEFAULT;
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
         free(s);
         *store = NULL;
@@ -42,6 +43,7 @@ void maso_store_destroy(maso_store *store)
     if (store->env)
         mdb_env_close(store->env); /* closes the dbi handles too */
     maso_sketch_destroy(store->sketch);
+    maso_search_destroy(store->search);
     free(store->layers);
     free(store->layer_names);
     free(store->preprocess);
@@ -59,6 +61,20 @@ int maso_store_set_map_size(maso_store *store, uint64_t bytes)
                           "map size %llu: must be set before open, between "
                           "64 KiB and 16 TiB", (unsigned long long)bytes);
     store->init_map_size = bytes;
+    store->errmsg[0] = '\0';
+    return MASO_SUCCESS;
+}
+
+int maso_store_set_block_records(maso_store *store, size_t records)
+{
+    if (!store)
+        return MASO_EINVAL_ARG;
+    if (store->env || records < STORE_BLOCK_MIN || records > STORE_BLOCK_MAX ||
+        records % 8)
+        return store_fail(store, MASO_EINVAL_ARG, "block size %zu: must be "
+                          "set before open, a multiple of 8 in [%d, %d]",
+                          records, STORE_BLOCK_MIN, STORE_BLOCK_MAX);
+    store->block_records_init = records;
     store->errmsg[0] = '\0';
     return MASO_SUCCESS;
 }

@@ -49,8 +49,7 @@ static int visit(maso_store *s, MDB_txn *txn, const MDB_val *k,
     if (view.status == MASO_RECORD_FAILED)
         r.reason = text->p + view.path_len + 1;
     if ((want & MASO_STORE_WANT_SKETCH) && view.status == MASO_RECORD_OK)
-        rc = store_blob_get(s, txn, s->dbi_sketches, STORE_SKETCH_MAGIC, id,
-                            maso_sketch_bytes(s->sketch), &r.sketch);
+        rc = store_sketch_get(s, txn, id, &r.sketch);
     if (!rc && (want & MASO_STORE_WANT_CODE) && (view.flags & STORE_FLAG_CODE))
         rc = store_blob_get(s, txn, s->dbi_codes, STORE_CODE_MAGIC, id,
                             s->code_bytes, &r.code);

@@ -27,33 +27,45 @@
  * Storage layout (schema version MASO_STORE_SCHEMA), sub-databases:
  *   "meta"     string keys -> values (little-endian integers):
  *              "schema" u32, "identity" (model identity + sketch params,
- *              see identity.c), "layout" (code layout table), "next_id" u64,
- *              "count_ok" u64, "count_failed" u64, "count_codes" u64.
+ *              see identity.c), "layout" (code layout table), "blocks"
+ *              {u32 records per block B, u32 stride (sketch bytes), u32
+ *              summary bytes, u32 MASO_SEARCH_SUMMARY_VERSION}, "next_id"
+ *              u64, "count_ok" u64, "count_failed" u64, "count_codes" u64.
+ *              A store whose summaries differ from this program's (size or
+ *              version) is refused with MASO_EMISMATCH: rebuild it.
  *   "records"  key: id as 8 bytes big-endian (cursor order = id order);
  *              value: 32-byte header {u8 status, u8 flags, u16 0, u32
  *              path_len, u32 reason_len, u32 0, u64 size, i64 mtime_ns}
- *              then the path bytes, then the reason bytes (no NULs).
+ *              then the path bytes and a NUL, then the reason bytes and a
+ *              NUL (no other NULs): views hand out strings in place.
  *   "paths"    key: the path when it has <= MASO_STORE_SHORT_PATH bytes,
  *              else a 0x00 byte + sha256(path) (33 bytes; paths never
  *              start with NUL so the two kinds cannot meet).  Duplicate
  *              sorted, fixed-size values: the 8-byte big-endian ids; a
  *              hashed key may carry several ids (collisions), told apart
  *              by comparing the path kept in "records".
- *   "sketches" key: 8-byte big-endian id; value: a 48-byte prefix {"MSK1",
- *              u32 payload bytes, u64 id, zeros}, the sketch, zero padding
- *              up to at least half a page.  Only for records with status OK.
- *   "codes"    same key and value format ("MCD1"), the full code; only when
- *              the store was created with full codes.
+ *   "blocks"   key: block number (id / B) as 8 bytes big-endian; value: a
+ *              48-byte header {"MBK1", u32 B, u64 block, u32 stride, u32
+ *              summary bytes, u32 summaries offset (112), u32 sketches
+ *              offset, u32 summary version, u32 present count, zeros}, a
+ *              64-byte presence bitmap (slot = id % B is bit slot%8 of byte
+ *              slot/8; set exactly for the OK records), B summaries
+ *              (maso_search_summarize() of the sketch), B sketches at the
+ *              stride.  Empty slots are zero; a block with no present slot
+ *              is deleted.  A commit rewrites each block it touches once.
+ *   "codes"    key: 8-byte big-endian id; value: a 48-byte prefix {"MCD1",
+ *              u32 payload bytes, u64 id, zeros}, the full code, zero
+ *              padding up to at least half a page; only when the store was
+ *              created with full codes.
  *
- * Alignment (what the scan relies on).  LMDB aligns values to 2 bytes only.
- * A value longer than about half a page is put on its own overflow pages
- * and starts 16 bytes (LMDB's page header on 64-bit builds) after a page
- * boundary; the 48-byte prefix brings the payload to a 64-byte boundary,
- * and sketch values are padded so they always go to overflow pages.  The
- * scan checks the alignment of every pointer it returns and, should an
- * LMDB build lay pages out differently, copies the sketch into an aligned
- * buffer of the scan instead (counted by maso_store_scan_copies()): callers
- * may always assume 64-byte alignment.
+ * Alignment (what scans and views rely on).  LMDB aligns values to 2 bytes
+ * only.  A value longer than about half a page is put on its own overflow
+ * pages and starts 16 bytes (LMDB's page header on 64-bit builds) after a
+ * page boundary; the 48-byte prefix of codes and the 112 + B*summary bytes
+ * before a block's sketches bring them to a 64-byte boundary.  Scans and
+ * views check the alignment and, should an LMDB build lay pages out
+ * differently, copy into aligned memory of their own instead (counted by
+ * maso_store_scan_copies()): callers may always assume 64-byte alignment.
  */
 #ifndef MASO_STORE_H
 #define MASO_STORE_H
@@ -71,7 +83,7 @@ struct maso_search_segment;
 struct maso_search;
 
 /** Version of the layout above; a store of another version is refused. */
-#define MASO_STORE_SCHEMA 1
+#define MASO_STORE_SCHEMA 2
 
 /** Paths up to this many bytes are path-index keys themselves. */
 #define MASO_STORE_SHORT_PATH 500
@@ -122,6 +134,12 @@ void maso_store_destroy(maso_store *store);
 /** Initial map size for a store created by maso_store_open() (default
  *  1 GiB; the map doubles whenever it is full).  Before open only. */
 int maso_store_set_map_size(maso_store *store, uint64_t bytes);
+
+/** Records per sketch block (a multiple of 8 in [8, 512], default 64) for
+ *  a store created by maso_store_open(); an existing store keeps its own.
+ *  Smaller blocks rewrite less per commit, larger ones make fewer search
+ *  segments.  Before open only. */
+int maso_store_set_block_records(maso_store *store, size_t records);
 
 /**
  * Open the store in directory @p path.
@@ -297,7 +315,11 @@ void maso_store_scan_end(maso_store_scan *scan);
 
 typedef struct maso_store_view maso_store_view;
 
-/** Begin a view of @p store (a read transaction); @p tag < 65536. */
+/** Begin a view of @p store (a read transaction); @p tag < 65536.  Views
+ *  count as scans: any number may be open at once, in several threads.
+ *  Failures of view calls leave their message in maso_store_errmsg(); an
+ *  absent id (MASO_ENOTFOUND) leaves no message, so lookups of ids may run
+ *  in several threads at once. */
 int maso_store_view_begin(maso_store *store, unsigned tag,
                           maso_store_view **view);
 
@@ -349,7 +371,8 @@ typedef struct maso_store_stats {
     uint64_t map_size;      /**< current map size in bytes */
     uint64_t map_grows;     /**< times this handle doubled the map */
     uint64_t file_bytes;    /**< pages in use (last page number + 1) * size */
-    /** Pages (branch + leaf + overflow) of each sub-database. */
+    /** Pages (branch + leaf + overflow) of each sub-database;
+     *  pages_sketches counts the "blocks" table. */
     uint64_t pages_meta, pages_records, pages_paths, pages_sketches,
         pages_codes;
     /** Bytes of all sub-databases' pages per record (0 when empty). */

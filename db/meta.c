@@ -74,6 +74,61 @@ int store_counters_write(maso_store *s, MDB_txn *txn, const store_counters *c)
     return rc;
 }
 
+/* "blocks": u32 records per block, u32 stride, u32 summary bytes, u32
+ * summary version.  The last three follow from the sketch and the search
+ * library; storing them lets a newer library refuse blocks it would
+ * misread instead of searching with mismatched summaries. */
+static int put_blocks(maso_store *s, MDB_txn *txn, const maso_sketch *sk)
+{
+    maso_search *engine = NULL;
+    int rc = store_search_make(s, sk, &engine);
+    if (rc)
+        return rc;
+    uint8_t b[16];
+    store_set_le32(b, (uint32_t)s->block_records_init);
+    store_set_le32(b + 4, (uint32_t)maso_sketch_bytes(sk));
+    store_set_le32(b + 8, (uint32_t)maso_search_summary_bytes(engine));
+    store_set_le32(b + 12, MASO_SEARCH_SUMMARY_VERSION_STORED);
+    maso_search_destroy(engine);
+    return put_value(s, txn, "blocks", b, sizeof b);
+}
+
+static int load_blocks(maso_store *s, MDB_txn *txn)
+{
+    MDB_val v;
+    int rc = get_value(s, txn, "blocks", &v);
+    if (rc)
+        return rc;
+    if (v.mv_size != 16)
+        return store_fail(s, MASO_EDATA, "%s: malformed \"blocks\" meta",
+                          s->path);
+    const uint8_t *b = v.mv_data;
+    size_t B = store_le32(b), stride = store_le32(b + 4);
+    size_t sum = store_le32(b + 8);
+    uint32_t version = store_le32(b + 12);
+    if (B < STORE_BLOCK_MIN || B > STORE_BLOCK_MAX || B % 8)
+        return store_fail(s, MASO_EDATA, "%s: bad block size %zu", s->path,
+                          B);
+    rc = store_search_make(s, s->sketch, &s->search);
+    if (rc)
+        return rc;
+    size_t want_sum = maso_search_summary_bytes(s->search);
+    if (stride != maso_sketch_bytes(s->sketch))
+        return store_fail(s, MASO_EDATA, "%s: blocks hold %zu-byte sketches, "
+                          "the stored layout makes %zu", s->path, stride,
+                          maso_sketch_bytes(s->sketch));
+    if (sum != want_sum || version != MASO_SEARCH_SUMMARY_VERSION_STORED)
+        return store_fail(s, MASO_EMISMATCH, "%s: the store's search "
+                          "summaries (%zu bytes, version %u) differ from this "
+                          "program's (%zu bytes, version %u): rebuild the "
+                          "index", s->path, sum, version, want_sum,
+                          (unsigned)MASO_SEARCH_SUMMARY_VERSION_STORED);
+    s->block_records = B;
+    s->stride = stride;
+    s->summary_bytes = sum;
+    return 0;
+}
+
 int store_meta_init(maso_store *s, MDB_txn *txn,
                     const maso_store_identity *given)
 {
@@ -90,10 +145,15 @@ int store_meta_init(maso_store *s, MDB_txn *txn,
     /* Refuse now a table the sketch cannot sample, not at every open. */
     maso_sketch *probe = NULL;
     rc = maso_sketch_create(id.layers, id.n_layers, &id.sketch, &probe);
-    maso_sketch_destroy(probe);
-    if (rc)
+    if (rc) {
+        maso_sketch_destroy(probe);
         return store_fail(s, rc, "%s: the code layout table cannot be "
                           "sketched: %s", s->path, maso_strerror(rc));
+    }
+    rc = put_blocks(s, txn, probe);
+    maso_sketch_destroy(probe);
+    if (rc)
+        return rc;
 
     store_writer w = {0};
     uint8_t schema[4];
@@ -144,6 +204,7 @@ int store_meta_load(maso_store *s, MDB_txn *txn,
                           "%s: stored layout or sketch parameters unusable: "
                           "%s", s->path, maso_strerror(rc));
     s->code_bytes = maso_sketch_code_bytes(s->sketch);
+    rc = load_blocks(s, txn);
     store_counters c;
-    return store_counters_read(s, txn, &c);
+    return rc ? rc : store_counters_read(s, txn, &c);
 }

@@ -22,7 +22,7 @@ static int open_dbis(maso_store *s, MDB_txn *txn, int create)
         {"meta", 0, offsetof(maso_store, dbi_meta)},
         {"records", 0, offsetof(maso_store, dbi_records)},
         {"paths", MDB_DUPSORT | MDB_DUPFIXED, offsetof(maso_store, dbi_paths)},
-        {"sketches", 0, offsetof(maso_store, dbi_sketches)},
+        {"blocks", 0, offsetof(maso_store, dbi_blocks)},
         {"codes", 0, offsetof(maso_store, dbi_codes)},
     };
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
@@ -162,6 +162,8 @@ static void reset(maso_store *s)
         s->env = NULL;
     }
     maso_sketch_destroy(s->sketch);
+    maso_search_destroy(s->search);
+    s->search = NULL;
     free(s->layers);
     free(s->layer_names);
     free(s->preprocess);

@@ -10,7 +10,8 @@
 
 size_t store_record_size(size_t path_len, size_t reason_len)
 {
-    return STORE_RECORD_HEADER + path_len + reason_len;
+    /* each string is followed by a NUL, so views can point into the map */
+    return STORE_RECORD_HEADER + path_len + 1 + reason_len + 1;
 }
 
 void store_record_fill(uint8_t *value, const store_record_view *v)
@@ -22,10 +23,13 @@ void store_record_fill(uint8_t *value, const store_record_view *v)
     store_set_le32(value + 8, (uint32_t)v->reason_len);
     store_set_le64(value + 16, v->size);
     store_set_le64(value + 24, (uint64_t)v->mtime_ns);
-    memcpy(value + STORE_RECORD_HEADER, v->path, v->path_len);
+    uint8_t *p = value + STORE_RECORD_HEADER;
+    memcpy(p, v->path, v->path_len);
+    p[v->path_len] = '\0';
+    p += v->path_len + 1;
     if (v->reason_len)
-        memcpy(value + STORE_RECORD_HEADER + v->path_len, v->reason,
-               v->reason_len);
+        memcpy(p, v->reason, v->reason_len);
+    p[v->reason_len] = '\0';
 }
 
 int store_record_decode(maso_store *s, uint64_t id, const MDB_val *val,
@@ -41,11 +45,14 @@ int store_record_decode(maso_store *s, uint64_t id, const MDB_val *val,
     v->size = store_le64(p + 16);
     v->mtime_ns = (int64_t)store_le64(p + 24);
     v->path = (const char *)p + STORE_RECORD_HEADER;
-    v->reason = v->path + v->path_len;
+    v->reason = v->path + v->path_len + 1;
+    /* sizes first: the string checks below must stay inside the value */
     if (v->status > MASO_RECORD_FAILED || v->path_len == 0 ||
-        (v->flags & ~STORE_FLAG_CODE) ||
+        (v->flags & ~STORE_FLAG_CODE) || v->path_len > val->mv_size ||
+        v->reason_len > val->mv_size ||
         val->mv_size != store_record_size(v->path_len, v->reason_len) ||
-        memchr(v->path, 0, v->path_len) || memchr(v->reason, 0, v->reason_len))
+        v->path[v->path_len] || memchr(v->path, 0, v->path_len) ||
+        v->reason[v->reason_len] || memchr(v->reason, 0, v->reason_len))
         goto bad;
     return 0;
 bad:
@@ -109,8 +116,7 @@ static int copy_out(maso_store *s, MDB_txn *txn, uint64_t id, unsigned want,
     const uint8_t *p;
     if ((want & MASO_STORE_WANT_SKETCH) && v.status == MASO_RECORD_OK) {
         size_t n = maso_sketch_bytes(s->sketch);
-        rc = store_blob_get(s, txn, s->dbi_sketches, STORE_SKETCH_MAGIC, id,
-                            n, &p);
+        rc = store_sketch_get(s, txn, id, &p);
         if (rc)
             return rc;
         if (!(out->sketch = dup_bytes(p, n)))

@@ -1,9 +1,9 @@
 /*
  * scan.c -- sketches in id order, read in place from the memory map.
  *
- * This is the query's hot loop over up to millions of values, so a step is
- * one cursor move and a few checks: key size, value size and magic.  The
- * returned pointer is 64-byte aligned by construction (see blob.c); an
+ * A step walks the presence bits of the current block; the cursor moves
+ * (and the next block's header is checked) once per block, not per
+ * sketch.  Sketches are 64-byte aligned by construction (see block.c); an
  * unaligned one (another LMDB page layout) is copied rather than trusted.
  */
 #include "store_internal.h"
@@ -12,14 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { SCAN_START, SCAN_CURRENT, SCAN_NEXT, SCAN_END };
-
 struct maso_store_scan {
     maso_store *store;
     MDB_txn *txn;
     MDB_cursor *cur;
     size_t bytes;
-    int state;
+    MDB_cursor_op next_op; /* how to fetch the next block */
+    int have_block, at_end;
+    store_block block;
+    size_t slot;           /* next slot of block to look at */
     uint8_t *copy; /* aligned fallback buffer, allocated on first need */
     uint64_t copies;
 };
@@ -36,12 +37,13 @@ int maso_store_scan_begin(maso_store *store, maso_store_scan **scan)
         return store_fail(store, ENOMEM, "out of memory");
     sc->store = store;
     sc->bytes = maso_sketch_bytes(store->sketch);
+    sc->next_op = MDB_FIRST;
     int rc = store_scan_txn_begin(store, &sc->txn);
     if (rc) {
         free(sc);
         return store_status(rc);
     }
-    rc = mdb_cursor_open(sc->txn, store->dbi_sketches, &sc->cur);
+    rc = mdb_cursor_open(sc->txn, store->dbi_blocks, &sc->cur);
     if (rc) {
         store_mdb(store, rc, "scan cursor");
         store_scan_txn_end(store, sc->txn);
@@ -52,21 +54,45 @@ int maso_store_scan_begin(maso_store *store, maso_store_scan **scan)
     return MASO_SUCCESS;
 }
 
+/* Fetch a block with cursor operation @p op (key @p k for MDB_SET_RANGE). */
+static int fetch(maso_store_scan *sc, MDB_val *k, MDB_cursor_op op)
+{
+    MDB_val v;
+    int rc = mdb_cursor_get(sc->cur, k, &v, op);
+    sc->have_block = 0;
+    if (rc == MDB_NOTFOUND) {
+        sc->at_end = 1;
+        return 0;
+    }
+    if (rc)
+        return store_mdb(sc->store, rc, "scan");
+    if (k->mv_size != 8)
+        return store_fail(sc->store, MASO_EDATA, "%s: malformed sketch block "
+                          "key (%zu bytes)", sc->store->path, k->mv_size);
+    uint64_t number = store_key_id(k);
+    rc = store_block_parse(sc->store, number, &v, &sc->block);
+    if (rc)
+        return rc;
+    sc->have_block = 1;
+    sc->slot = 0;
+    sc->next_op = MDB_NEXT;
+    return 0;
+}
+
 int maso_store_scan_seek(maso_store_scan *scan, uint64_t id)
 {
     if (!scan)
         return MASO_EINVAL_ARG;
+    size_t B = scan->store->block_records;
     uint8_t kb[8];
-    store_id_key(id, kb);
-    MDB_val k = {8, kb}, v;
-    int rc = mdb_cursor_get(scan->cur, &k, &v, MDB_SET_RANGE);
-    if (rc == MDB_NOTFOUND) {
-        scan->state = SCAN_END;
-        return MASO_SUCCESS;
-    }
+    store_id_key(id / B, kb);
+    MDB_val k = {8, kb};
+    scan->at_end = 0;
+    int rc = fetch(scan, &k, MDB_SET_RANGE);
     if (rc)
-        return store_status(store_mdb(scan->store, rc, "scan seek"));
-    scan->state = SCAN_CURRENT;
+        return store_status(rc);
+    if (scan->have_block && scan->block.number == id / B)
+        scan->slot = id % B;
     return MASO_SUCCESS;
 }
 
@@ -75,25 +101,28 @@ int maso_store_scan_next(maso_store_scan *scan, uint64_t *id,
 {
     if (!scan || !id || !sketch)
         return MASO_EINVAL_ARG;
-    static const MDB_cursor_op ops[] = {MDB_FIRST, MDB_GET_CURRENT, MDB_NEXT};
-    if (scan->state == SCAN_END)
-        return MASO_ENOTFOUND;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(scan->cur, &k, &v, ops[scan->state]);
-    if (rc == MDB_NOTFOUND) {
-        scan->state = SCAN_END;
-        return MASO_ENOTFOUND;
+    size_t B = scan->store->block_records;
+    for (;;) {
+        if (scan->at_end)
+            return MASO_ENOTFOUND;
+        if (!scan->have_block) {
+            MDB_val k;
+            int rc = fetch(scan, &k, scan->next_op);
+            if (rc)
+                return store_status(rc);
+            continue;
+        }
+        while (scan->slot < B && !store_block_has(&scan->block, scan->slot))
+            scan->slot++;
+        if (scan->slot == B) {
+            scan->have_block = 0;
+            continue;
+        }
+        break;
     }
-    if (rc)
-        return store_status(store_mdb(scan->store, rc, "scan"));
-    scan->state = SCAN_NEXT;
-    *id = store_key_id(&k);
-    const uint8_t *p = store_blob_payload(&v, STORE_SKETCH_MAGIC, 0,
-                                          scan->bytes);
-    if (!*id || !p)
-        return store_fail(scan->store, MASO_EDATA, "%s: malformed sketch "
-                          "value (%zu bytes) at id %llu", scan->store->path,
-                          v.mv_size, (unsigned long long)*id);
+    size_t slot = scan->slot++;
+    *id = scan->block.number * B + slot;
+    const uint8_t *p = scan->block.sketches + slot * scan->store->stride;
     if ((uintptr_t)p % 64 != 0) {
         if (!scan->copy) {
             scan->copy = aligned_alloc(64, (scan->bytes + 63) / 64 * 64);

@@ -32,7 +32,7 @@ int maso_store_stats_get(maso_store *store, maso_store_stats *stats)
         {store->dbi_meta, &stats->pages_meta},
         {store->dbi_records, &stats->pages_records},
         {store->dbi_paths, &stats->pages_paths},
-        {store->dbi_sketches, &stats->pages_sketches},
+        {store->dbi_blocks, &stats->pages_sketches},
         {store->dbi_codes, &stats->pages_codes},
     };
     uint64_t total = 0;

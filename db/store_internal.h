@@ -13,11 +13,20 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "maso_search.h"
 #include "maso_store.h"
+
+/* The summary definition the stored summaries follow (0 when the search
+ * header predates versioning); kept in meta and in every block. */
+#ifdef MASO_SEARCH_SUMMARY_VERSION
+#define MASO_SEARCH_SUMMARY_VERSION_STORED MASO_SEARCH_SUMMARY_VERSION
+#else
+#define MASO_SEARCH_SUMMARY_VERSION_STORED 0
+#endif
 
 struct maso_store {
     MDB_env *env;
-    MDB_dbi dbi_meta, dbi_records, dbi_paths, dbi_sketches, dbi_codes;
+    MDB_dbi dbi_meta, dbi_records, dbi_paths, dbi_blocks, dbi_codes;
     unsigned flags;
     uint64_t init_map_size;
     uint64_t map_grows;
@@ -30,6 +39,13 @@ struct maso_store {
     char *layer_names;
     maso_sketch *sketch;
     size_t code_bytes;    /* full code size, from the layout */
+    /* Sketch blocks (block.c): records per block (B), bytes per sketch
+     * slot (the sketch size, a multiple of 64) and per summary.  B is
+     * read from the store; new stores take block_records_init. */
+    size_t block_records, block_records_init, stride, summary_bytes;
+    /* Computes the summaries stored next to the sketches; its
+     * configuration (layout, summary size) is the one views search with. */
+    struct maso_search *search;
     int batch_open;       /* a batch exists (one at a time) */
     /* Scans may begin and end in several threads.  The lock guards their
      * count and the decision to remap after another process grew the map,
@@ -116,6 +132,57 @@ int store_blob_get(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
                    const char *magic, uint64_t id, size_t n,
                    const uint8_t **payload);
 
+/* -- view.c: an engine for the store's sketch layout (default summary) */
+int store_search_make(maso_store *s, const maso_sketch *sketch,
+                      struct maso_search **search);
+
+/* -- block.c: sketch blocks, key = id / B (8 bytes big-endian) */
+#define STORE_BLOCK_MAGIC "MBK1"
+#define STORE_BLOCK_HEADER 48 /* fixed fields */
+#define STORE_BLOCK_BITMAP 64 /* presence bits, room for 512 slots */
+#define STORE_BLOCK_MIN 8
+#define STORE_BLOCK_MAX 512
+#define STORE_BLOCK_DEFAULT 64
+/* A parsed block value; pointers into the map (or a copy). */
+typedef struct store_block {
+    uint64_t number;
+    const uint8_t *value;
+    size_t size;
+    const uint8_t *bits;      /* presence bitmap, slot i = bit i%8 of byte i/8 */
+    const uint8_t *summaries; /* B * summary_bytes */
+    const uint8_t *sketches;  /* B * stride */
+} store_block;
+size_t store_block_size(const maso_store *s);
+void store_block_init(const maso_store *s, uint8_t *value, uint64_t number);
+int store_block_parse(maso_store *s, uint64_t number, const MDB_val *v,
+                      store_block *b);
+/* MDB_NOTFOUND (no message) when the block does not exist. */
+int store_block_get(maso_store *s, MDB_txn *txn, uint64_t number,
+                    store_block *b);
+static inline int store_block_has(const store_block *b, size_t slot)
+{
+    return (b->bits[slot / 8] >> (slot % 8)) & 1;
+}
+/* The sketch of OK record @p id; missing is MASO_EDATA. */
+int store_sketch_get(maso_store *s, MDB_txn *txn, uint64_t id,
+                     const uint8_t **sketch);
+/* Whether @p id has its presence bit set. */
+int store_sketch_present(maso_store *s, MDB_txn *txn, uint64_t id,
+                         int *present);
+
+/* -- block_write.c: blocks modified by a commit, written once each */
+typedef struct store_block_cache {
+    uint64_t *numbers;
+    uint8_t **values;
+    size_t n, cap;
+} store_block_cache;
+/* Put (@p sketch and @p summary) or clear (@p sketch NULL) slot @p id. */
+int store_blocks_set(maso_store *s, MDB_txn *txn, store_block_cache *c,
+                     uint64_t id, const uint8_t *sketch,
+                     const uint8_t *summary);
+int store_blocks_flush(maso_store *s, MDB_txn *txn, store_block_cache *c);
+void store_blocks_free(store_block_cache *c);
+
 /* -- record.c: the "records" value */
 #define STORE_RECORD_HEADER 32
 #define STORE_FLAG_CODE 0x1u
@@ -123,7 +190,7 @@ typedef struct store_record_view {
     uint8_t status, flags;
     uint64_t size;
     int64_t mtime_ns;
-    const char *path; /* not NUL-terminated inside the map */
+    const char *path; /* NUL-terminated inside the map (schema 2) */
     size_t path_len;
     const char *reason;
     size_t reason_len;

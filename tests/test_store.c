@@ -383,22 +383,31 @@ static void test_replace_and_delete(void **state)
     assert_int_equal(maso_store_check(s), 0);
     maso_store_destroy(s);
 
-    /* The files agree: no entry for id 3 in any table. */
+    /* The files agree: no entry for id 3 in any table, and in sketch
+     * block 0 (ids 0..B-1) exactly ids 2 and 4 are present. */
     MDB_env *env;
     MDB_txn *txn;
     assert_int_equal(mdb_env_create(&env), 0);
     mdb_env_set_maxdbs(env, 8);
     assert_int_equal(mdb_env_open(env, f->dir, MDB_RDONLY, 0666), 0);
     assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
-    const char *dbs[] = {"records", "sketches", "codes"};
-    for (int i = 0; i < 3; i++) {
-        MDB_dbi dbi;
-        uint8_t k8[8];
+    const char *dbs[] = {"records", "codes"};
+    MDB_dbi dbi;
+    uint8_t k8[8];
+    MDB_val k = {8, k8}, v;
+    for (int i = 0; i < 2; i++) {
         be64(3, k8);
-        MDB_val k = {8, k8}, v;
         assert_int_equal(mdb_dbi_open(txn, dbs[i], 0, &dbi), 0);
         assert_int_equal(mdb_get(txn, dbi, &k, &v), MDB_NOTFOUND);
     }
+    be64(0, k8);
+    assert_int_equal(mdb_dbi_open(txn, "blocks", 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    const uint8_t *blk = v.mv_data;
+    assert_memory_equal(blk, "MBK1", 4);
+    assert_int_equal(blk[48], 1u << 2 | 1u << 4); /* bitmap, slots 0..7 */
+    for (int i = 49; i < 112; i++)
+        assert_int_equal(blk[i], 0);
     mdb_txn_abort(txn);
     mdb_env_close(env);
     free(longp);
@@ -605,8 +614,8 @@ static void test_corrupt_values(void **state)
     be64(1, key);
     bad[4] = 200; /* path_len 200 in a 40-byte value */
     raw_put(f->dir, "records", key, 8, bad, sizeof bad, 0);
-    be64(3, key);
-    raw_put(f->dir, "sketches", key, 8, "MSK1 short", 10, 0);
+    be64(0, key);
+    raw_put(f->dir, "blocks", key, 8, "MBK1 short", 10, 0);
     s = open_store(f->dir, MASO_STORE_RDONLY, &id);
     maso_store_record r;
     assert_int_equal(maso_store_get_by_id(s, 1, 0, &r), MASO_EDATA);
@@ -619,10 +628,12 @@ static void test_corrupt_values(void **state)
     uint64_t got;
     const uint8_t *p;
     assert_int_equal(maso_store_scan_begin(s, &sc), 0);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
-    assert_int_equal(got, 1);
     assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "malformed sketch block 0"));
     maso_store_scan_end(sc);
+    maso_store_view *view = (maso_store_view *)1;
+    assert_int_equal(maso_store_view_begin(s, 0, &view), MASO_EDATA);
+    assert_null(view);
     maso_store_destroy(s);
 }
 
