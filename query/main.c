@@ -20,7 +20,7 @@ static void usage(FILE *out)
 "Search (each IMAGE is a file, coded by the network):\n"
 "  -k N             the N nearest images (default 10)\n"
 "  --threshold D    keep matches within distance D (0..1); --duplicates:\n"
-"                   join images within D (default 0.1)\n"
+"                   join images within D (default 0.2)\n"
 "  --include-self   list the query image among its own matches\n"
 "  --indexed        IMAGEs are paths already in the store: use their codes\n"
 "  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"

@@ -18,7 +18,7 @@ typedef enum query_format {
 } query_format;
 
 /* Default near-duplicate threshold (see README: measured on Kodak). */
-#define QUERY_DUPLICATES_THRESHOLD 0.1
+#define QUERY_DUPLICATES_THRESHOLD 0.2
 
 typedef struct search_options {
     const char *model_dir;    /* --model, or NULL */
