@@ -8,7 +8,7 @@ index=$1 query=$2 shared=$3 tmp=$4/index_interrupt
 rm -rf "$tmp"
 mkdir -p "$tmp"
 . "$(dirname "$0")/index_lib.sh"
-N=96
+N=64
 photos "$tmp/photos" $N
 
 # wait_indexed DB PID AT_LEAST: poll --info (a reader during the write)
