@@ -378,6 +378,14 @@ int index_pipeline_run(maso_store *store, const maso_model *model,
     }
     rc = writer_prune(&w, plan);
 
+    /* Workers block SIGINT and SIGTERM (they inherit the mask), so that
+     * the handler runs in this thread and never interrupts a worker's
+     * read(): an EINTR there would record a good file as failed. */
+    sigset_t block, old_mask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old_mask);
     pthread_t *threads = calloc((size_t)opt->jobs, sizeof *threads);
     int started = 0;
     for (; !rc && threads && started < opt->jobs; started++) {
@@ -391,6 +399,7 @@ int index_pipeline_run(maso_store *store, const maso_model *model,
             break;
         }
     }
+    pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     if (!rc && started == 0) {
         fprintf(stderr, "maso-index: cannot start the worker threads\n");
         rc = INDEX_EXIT_ERROR;

@@ -114,7 +114,8 @@ int index_plan_build(maso_store *store, const walk_list *files, int rescan,
         snapshot_free(&snap);
         return rc;
     }
-    qsort(snap.rec, snap.n, sizeof *snap.rec, compare_stored);
+    if (snap.n > 1)
+        qsort(snap.rec, snap.n, sizeof *snap.rec, compare_stored);
 
     plan->todo = malloc((files->count ? files->count : 1) * sizeof *plan->todo);
     if (!plan->todo) {

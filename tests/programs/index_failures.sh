@@ -4,10 +4,8 @@
 # the run goes on, exit status 1; maso-query --info lists them.
 # usage: index_failures.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
-index=$1 query=$2 shared=$3 tmp=$4/index_failures
-rm -rf "$tmp"
-mkdir -p "$tmp"
 . "$(dirname "$0")/index_lib.sh"
+start_test index_failures "$@"
 db=$tmp/db
 dir=$tmp/mixed
 photos "$dir" 5

@@ -3,10 +3,8 @@
 # re-indexed, --prune, --rescan, --files-from with -0, symbolic links.
 # usage: index_incremental.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
-index=$1 query=$2 shared=$3 tmp=$4/index_incremental
-rm -rf "$tmp"
-mkdir -p "$tmp"
 . "$(dirname "$0")/index_lib.sh"
+start_test index_incremental "$@"
 db=$tmp/db
 photos "$tmp/photos" 8
 mkdir "$tmp/photos/sub"

@@ -4,11 +4,9 @@
 # (exit 130); maso-query --info reads the store while it is being written.
 # usage: index_interrupt.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
-index=$1 query=$2 shared=$3 tmp=$4/index_interrupt
-rm -rf "$tmp"
-mkdir -p "$tmp"
 . "$(dirname "$0")/index_lib.sh"
-N=96
+start_test index_interrupt "$@"
+N=64
 photos "$tmp/photos" $N
 
 # wait_indexed DB PID AT_LEAST: poll --info (a reader during the write)

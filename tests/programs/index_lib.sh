@@ -1,6 +1,13 @@
 # index_lib.sh -- helpers shared by the maso-index program tests (sourced).
-# Expects: $index, $query (the programs), $tmp (a scratch directory).
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_test NAME MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR: set $index,
+# $query, $shared and an empty scratch directory $tmp.
+start_test() {
+    index=$2 query=$3 shared=$4 tmp=$5/$1
+    rm -rf "$tmp"
+    mkdir -p "$tmp"
+}
 
 # info DB FIELD: one field of maso-query --info --json DB (lists as JSON).
 info() {

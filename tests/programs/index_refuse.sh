@@ -5,10 +5,8 @@
 # missing store.
 # usage: index_refuse.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
-index=$1 query=$2 shared=$3 tmp=$4/index_refuse
-rm -rf "$tmp"
-mkdir -p "$tmp"
 . "$(dirname "$0")/index_lib.sh"
+start_test index_refuse "$@"
 db=$tmp/db
 photos "$tmp/photos" 2
 run_index 0 "$db" "$tmp/photos"
