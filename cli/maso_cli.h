@@ -79,6 +79,79 @@ void maso_cli_labels_free(maso_cli_labels *labels);
 /** Write @p s to @p out as a JSON string literal, quotes included. */
 void maso_cli_json_string(FILE *out, const char *s);
 
+
+/**
+ * Parse a layer selection @p spec over the code layout table @p layers
+ * (@p n entries, e.g. from maso_model_code_layers()) into @p weights
+ * (n doubles): the weight of every layer, 0 for the layers not selected.
+ *
+ * Syntax: a comma-separated list of items; an item is a layer NAME, a
+ * range FIRST..LAST (inclusive, in table order), or "all"; each may end
+ * with ":WEIGHT" (a finite number >= 0; default 1).  Examples:
+ *   "fire6/squeeze1x1..conv10"    equal weights over that range
+ *   "conv1:0.5,fire9/expand3x3:2" two layers, weighted
+ * Layer names may contain '/' and '.', never ',' or ':'.  Errors
+ * (MASO_EINVAL_ARG for NULL arguments, MASO_ENOTFOUND for an unknown
+ * layer, MASO_EDATA for anything else: an empty item, a bad weight, a
+ * range whose end comes before its start, a layer selected twice, a
+ * selection whose weights are all 0) leave @p weights unspecified and
+ * write a message naming the offending item into @p err.
+ */
+int maso_cli_layer_spec_parse(const char *spec, const maso_code_layer *layers,
+                              size_t n, double *weights,
+                              char err[MASO_CLI_ERRLEN]);
+
+/**
+ * Per-layer weights files (written by `maso-eval fit`, read by
+ * `maso-eval --weights` and `maso-query --weights`).  A text file:
+ *
+ *   # comments start with '#'; blank lines are ignored
+ *   maso-weights 1
+ *   model <param sha256> <bin sha256>
+ *   fitted-on <free text up to the end of the line>      (optional)
+ *   conv1 0.82
+ *   fire2/squeeze1x1 0
+ *   ...
+ *
+ * The first two non-comment lines are the header, in this order; the
+ * model line names the sha256 of the .param and the .bin the weights were
+ * fitted for.  Then one "layer_name weight" per line (weight finite and
+ * >= 0); layers of the model that are not listed get weight 0.  The
+ * fitted-on line records the data the weights were fitted on, so that a
+ * program can warn when it evaluates on the same data.
+ */
+#define MASO_CLI_WEIGHTS_MAGIC "maso-weights 1"
+
+/**
+ * Write @p weights (one per entry of @p layers, @p n of them) to @p path
+ * with the header above for the model identified by @p param_sha256 and
+ * @p bin_sha256.  @p fitted_on (may be NULL) must not contain a line
+ * break; @p comment (may be NULL) is written as '#' lines, one per line
+ * of it.  The file is written through a temporary file renamed into place.
+ */
+int maso_cli_weights_save(const char *path, const maso_code_layer *layers,
+                          size_t n, const double *weights,
+                          const char *param_sha256, const char *bin_sha256,
+                          const char *fitted_on, const char *comment,
+                          char err[MASO_CLI_ERRLEN]);
+
+/**
+ * Read the weights file at @p path for the model laid out by @p layers
+ * (@p n entries) and identified by @p param_sha256 / @p bin_sha256 into
+ * @p weights (n doubles).  @p fitted_on, when not NULL, receives the
+ * fitted-on text ("" when absent; @p fitted_on_len bytes).  Errors: the
+ * errno of fopen()/reading, MASO_EDATA (malformed: missing or bad header,
+ * a line without a weight, a negative or non-finite weight, a layer listed
+ * twice, all weights 0), MASO_ENOTFOUND (a layer the model does not have),
+ * MASO_EMISMATCH (fitted for another model); @p err names the file, the
+ * line and the cause.
+ */
+int maso_cli_weights_load(const char *path, const maso_code_layer *layers,
+                          size_t n, const char *param_sha256,
+                          const char *bin_sha256, double *weights,
+                          char *fitted_on, size_t fitted_on_len,
+                          char err[MASO_CLI_ERRLEN]);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,5 +1,6 @@
 /* main.c -- maso-query: command line. */
 #include "query.h"
+#include "search.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -11,56 +12,204 @@
 static void usage(FILE *out)
 {
     fputs(
-"usage: maso-query --classify [--model DIR] [--json] IMAGE...\n"
+"usage: maso-query [OPTIONS] DB IMAGE...       similar images\n"
+"       maso-query --duplicates [OPTIONS] DB   near-duplicate groups\n"
+"       maso-query --classify [--model DIR] [--json] IMAGE...\n"
+"       maso-query --info [--json] [--check] DB\n"
 "\n"
-"  --classify     print the top-5 ImageNet classes of each image\n"
-"  --model DIR    model directory (default: $MASO_MODEL, ../shared, or the\n"
-"                 user cache, downloaded and checked on first use)\n"
-"  --json         one JSON object per line and per image\n"
-"  -h, --help     this text\n"
+"Search (each IMAGE is a file, coded by the network):\n"
+"  -k N             the N nearest images (default 10)\n"
+"  --threshold D    keep matches within distance D (0..1); --duplicates:\n"
+"                   join images within D (default 0.2)\n"
+"  --include-self   list the query image among its own matches\n"
+"  --indexed        IMAGEs are paths already in the store: use their codes\n"
+"  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"
+"                   conv1:0.5,fire9/expand3x3:2 (default: all, equal)\n"
+"  --weights FILE   per-layer weights file (maso-eval fit)\n"
+"  --explain        add the per-layer distances\n"
+"  --exact          exact distance everywhere (full-code scan when the\n"
+"                   store keeps full codes, else exact sketch scan)\n"
+"  --candidates N   summary-scan candidates reranked exactly (0: exact\n"
+"                   scan; default: exact up to 16000 images, else 4000)\n"
+"  --threads N      search threads (default: all cores)\n"
+"  --db DB          a store to search (repeat: searched as one)\n"
+"  --db-list FILE   stores to search, one path a line\n"
+"Output:\n"
+"  --json           one JSON object per line and per query (or group)\n"
+"  --tsv            tab-separated values with a header line\n"
+"  --html FILE      also write a page of thumbnails with distances\n"
+"Other modes:\n"
+"  --duplicates     group the whole store into near-duplicate sets\n"
+"  --classify       print the top-5 ImageNet classes of each image\n"
+"  --info           what the store DB holds: counts, the files that could not\n"
+"                   be read and why, the model, sizes (read-only: safe while\n"
+"                   maso-index writes)\n"
+"  --check          with --info: verify the store's invariants\n"
+"  --model DIR      model directory (default: $MASO_MODEL, ../shared, or the\n"
+"                   user cache, downloaded and checked on first use)\n"
+"  -h, --help       this text\n"
 "\n"
-"Exit status: 0 results, 1 none (or some image failed), 2 error.\n", out);
+"Exit status: 0 results, 1 none (--classify: or some image failed),\n"
+"2 error.\n", out);
+}
+
+enum {
+    OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
+    OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
+    OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES
+};
+
+static const struct option longopts[] = {
+    { "classify", no_argument, NULL, OPT_CLASSIFY },
+    { "model", required_argument, NULL, OPT_MODEL },
+    { "json", no_argument, NULL, OPT_JSON },
+    { "info", no_argument, NULL, OPT_INFO },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "threshold", required_argument, NULL, OPT_THRESHOLD },
+    { "include-self", no_argument, NULL, OPT_INCLUDE_SELF },
+    { "indexed", no_argument, NULL, OPT_INDEXED },
+    { "layers", required_argument, NULL, OPT_LAYERS },
+    { "weights", required_argument, NULL, OPT_WEIGHTS },
+    { "explain", no_argument, NULL, OPT_EXPLAIN },
+    { "exact", no_argument, NULL, OPT_EXACT },
+    { "candidates", required_argument, NULL, OPT_CANDIDATES },
+    { "threads", required_argument, NULL, OPT_THREADS },
+    { "db", required_argument, NULL, OPT_DB },
+    { "db-list", required_argument, NULL, OPT_DB_LIST },
+    { "tsv", no_argument, NULL, OPT_TSV },
+    { "html", required_argument, NULL, OPT_HTML },
+    { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+typedef struct modes {
+    int classify, info, duplicates;
+} modes;
+
+/* Parse one search option into @p so; 0, or -1 when its value is bad. */
+static int search_option(int c, search_options *so)
+{
+    size_t v;
+    switch (c) {
+    case 'k': return args_size("-k", optarg, 1, &so->k);
+    case OPT_THRESHOLD: return args_distance("--threshold", optarg,
+                                             &so->threshold);
+    case OPT_INCLUDE_SELF: so->include_self = 1; return 0;
+    case OPT_INDEXED: so->indexed = 1; return 0;
+    case OPT_LAYERS: so->layers = optarg; return 0;
+    case OPT_WEIGHTS: so->weights_file = optarg; return 0;
+    case OPT_EXPLAIN: so->explain = 1; return 0;
+    case OPT_EXACT: so->exact = 1; return 0;
+    case OPT_CANDIDATES:
+        if (args_size("--candidates", optarg, 0, &v))
+            return -1;
+        so->candidates = v > LONG_MAX ? LONG_MAX : (long)v;
+        return 0;
+    case OPT_THREADS:
+        if (args_size("--threads", optarg, 1, &v) || v > 256) {
+            fprintf(stderr, "maso-query: --threads: 1 to 256\n");
+            return -1;
+        }
+        so->threads = (int)v;
+        return 0;
+    case OPT_DB: return args_db_add(so, optarg);
+    case OPT_DB_LIST: return args_db_list(so, optarg);
+    case OPT_TSV: so->format = QUERY_FORMAT_TSV; return 0;
+    case OPT_HTML: so->html = optarg; return 0;
+    default: return -1;
+    }
+}
+
+/* The search or duplicates run: stores and images from the operands. */
+static int search_main(search_options *so, const modes *m, char **operands,
+                       int n_operands)
+{
+    if (so->n_dbs == 0) {
+        if (n_operands == 0) {
+            fprintf(stderr, "maso-query: name a store (DB, --db or "
+                    "--db-list)\n");
+            return QUERY_EXIT_ERROR;
+        }
+        if (args_db_add(so, operands[0]))
+            return QUERY_EXIT_ERROR;
+        operands++;
+        n_operands--;
+    }
+    so->images = operands;
+    so->n_images = (size_t)n_operands;
+    if (m->duplicates && n_operands) {
+        fprintf(stderr, "maso-query: --duplicates takes stores only, not "
+                "%s\n", operands[0]);
+        return QUERY_EXIT_ERROR;
+    }
+    if (!m->duplicates && n_operands == 0) {
+        fprintf(stderr, "maso-query: name the IMAGEs to search for\n");
+        return QUERY_EXIT_ERROR;
+    }
+    if (m->duplicates && so->threshold >= 1) {
+        fprintf(stderr, "maso-query: --duplicates needs --threshold < 1\n");
+        return QUERY_EXIT_ERROR;
+    }
+    /* One image at a time: OpenBLAS threads would only add overhead on
+     * matrices this small; the search has its own threads. */
+    openblas_set_num_threads(1);
+    return m->duplicates ? query_duplicates(so) : query_search(so);
 }
 
 int main(int argc, char **argv)
 {
-    enum { OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON };
-    static const struct option longopts[] = {
-        { "classify", no_argument, NULL, OPT_CLASSIFY },
-        { "model", required_argument, NULL, OPT_MODEL },
-        { "json", no_argument, NULL, OPT_JSON },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     query_options opt;
+    search_options so;
+    modes m = { 0, 0, 0 };
     memset(&opt, 0, sizeof opt);
-    int classify = 0, c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    search_options_init(&so);
+    int c, bad = 0;
+    while ((c = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_CLASSIFY: classify = 1; break;
-        case OPT_MODEL: opt.model_dir = optarg; break;
-        case OPT_JSON: opt.json = 1; break;
+        case OPT_CLASSIFY: m.classify = 1; break;
+        case OPT_MODEL: opt.model_dir = so.model_dir = optarg; break;
+        case OPT_JSON: opt.json = 1; so.format = QUERY_FORMAT_JSON; break;
+        case OPT_INFO: m.info = 1; break;
+        case OPT_CHECK: opt.check = 1; break;
+        case OPT_DUPLICATES: m.duplicates = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return QUERY_EXIT_ERROR;
+        case '?': usage(stderr); return QUERY_EXIT_ERROR;
+        default: bad |= search_option(c, &so); break;
         }
     }
+    int status = QUERY_EXIT_ERROR;
     opt.inputs = argv + optind;
     opt.n_inputs = argc - optind;
-    if (!classify || opt.n_inputs == 0) {
-        usage(stderr);
-        return QUERY_EXIT_ERROR;
+    if (bad || m.classify + m.info + m.duplicates > 1) {
+        if (!bad)
+            fprintf(stderr, "maso-query: --classify, --info and --duplicates "
+                    "are separate modes\n");
+    } else if (m.info) {
+        if (opt.n_inputs == 1)
+            status = query_info(&opt, opt.inputs[0]);
+        else
+            usage(stderr);
+    } else if (m.classify) {
+        if (opt.n_inputs == 0) {
+            usage(stderr);
+        } else {
+            openblas_set_num_threads(1);
+            char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];
+            maso_model *model = NULL;
+            if (maso_cli_model_open(opt.model_dir, &model, model_dir, err)) {
+                fprintf(stderr, "maso-query: %s\n", err);
+            } else {
+                status = query_classify(&opt, model, model_dir);
+                maso_model_destroy(model);
+            }
+        }
+    } else {
+        status = search_main(&so, &m, opt.inputs, opt.n_inputs);
     }
-    /* One image at a time here: OpenBLAS threads would only add overhead
-     * on matrices this small. */
-    openblas_set_num_threads(1);
-
-    char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];
-    maso_model *model = NULL;
-    if (maso_cli_model_open(opt.model_dir, &model, model_dir, err) != 0) {
-        fprintf(stderr, "maso-query: %s\n", err);
-        return QUERY_EXIT_ERROR;
-    }
-    int status = query_classify(&opt, model, model_dir);
-    maso_model_destroy(model);
+    for (size_t i = 0; i < so.n_dbs; i++)
+        free((char *)so.dbs[i]);
+    free(so.dbs);
     return status;
 }

@@ -1,0 +1,302 @@
+/* model_metric.c -- the metrics computed by the network: "vq", the
+ * spline-code distance, and "deep", a continuous distance between the
+ * ReLU outputs (the unlearned form of LPIPS), both behind maso_metric. */
+#include "evalprog.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- which blob holds each coded layer's output ---------------------- */
+
+/* libmaso names a code layer by its layer; its activations are stored
+ * under the layer's output blob.  The .param text says which: read it
+ * (magic line, counts line, then "type name n_in n_out inputs outputs
+ * params" per layer). */
+static int map_relu_blobs(eval_model *em, const char *param_path,
+                          char err[MASO_CLI_ERRLEN])
+{
+    FILE *f = fopen(param_path, "r");
+    if (!f) {
+        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", param_path, strerror(errno));
+        return errno;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) >= 0) {
+        char type[64], name[256];
+        int n_in, n_out, used;
+        if (sscanf(line, "%63s %255s %d %d%n", type, name, &n_in, &n_out,
+                   &used) != 4 || n_out < 1)
+            continue;
+        const char *p = line + used;
+        char blob[256];
+        for (int k = 0; k < n_in; k++) { /* skip the inputs */
+            int adv;
+            if (sscanf(p, "%255s%n", blob, &adv) != 1)
+                break;
+            p += adv;
+        }
+        if (sscanf(p, "%255s", blob) != 1)
+            continue;
+        for (size_t i = 0; i < em->n_layers; i++) {
+            if (em->layers[i].kind != MASO_LAYER_RELU ||
+                strcmp(em->layers[i].name, name) != 0)
+                continue;
+            if (!(em->relu_blob[i] = strdup(blob)))
+                rc = ENOMEM;
+        }
+    }
+    free(line);
+    fclose(f);
+    for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
+        int c, h, w;
+        if (em->layers[i].kind == MASO_LAYER_RELU &&
+            (!em->relu_blob[i] ||
+             !maso_forward_blob(em->forward, em->relu_blob[i], &c, &h, &w))) {
+            snprintf(err, MASO_CLI_ERRLEN, "%s: no output blob found for "
+                     "layer %s", param_path, em->layers[i].name);
+            rc = MASO_EMODEL;
+        }
+    }
+    if (rc == ENOMEM)
+        snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+    return rc;
+}
+
+int eval_model_open(eval_model *em, const eval_options *opt,
+                    char err[MASO_CLI_ERRLEN])
+{
+    memset(em, 0, sizeof *em);
+    char dir[PATH_MAX], param[PATH_MAX + 64];
+    int rc = maso_cli_model_open(opt->model_dir, &em->model, dir, err);
+    if (rc)
+        return rc;
+    if ((rc = maso_forward_create(em->model, &em->forward)) != 0) {
+        snprintf(err, MASO_CLI_ERRLEN, "cannot start the network: %s",
+                 maso_strerror(rc));
+        return rc;
+    }
+    em->n_layers = maso_model_code_layers(em->model, &em->layers);
+    em->code_bytes = maso_model_code_bytes(em->model);
+    em->weights = calloc(em->n_layers, sizeof *em->weights);
+    em->relu_blob = calloc(em->n_layers, sizeof *em->relu_blob);
+    if (!em->weights || !em->relu_blob) {
+        snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+        return ENOMEM;
+    }
+    snprintf(param, sizeof param, "%s/%s.param", dir, MASO_CLI_MODEL_NAME);
+    if ((rc = map_relu_blobs(em, param, err)) != 0)
+        return rc;
+    if (opt->weights && opt->layers) {
+        snprintf(err, MASO_CLI_ERRLEN, "--weights and --layers both choose "
+                 "the layer weights: give one of them");
+        return MASO_EINVAL_ARG;
+    }
+    if (opt->weights)
+        return maso_cli_weights_load(
+            opt->weights, em->layers, em->n_layers,
+            maso_model_param_sha256(em->model),
+            maso_model_bin_sha256(em->model), em->weights, em->fitted_on,
+            sizeof em->fitted_on, err);
+    if (opt->layers)
+        return maso_cli_layer_spec_parse(opt->layers, em->layers,
+                                         em->n_layers, em->weights, err);
+    for (size_t i = 0; i < em->n_layers; i++)
+        em->weights[i] = 1.0;
+    return 0;
+}
+
+void eval_model_close(eval_model *em)
+{
+    if (em->relu_blob)
+        for (size_t i = 0; i < em->n_layers; i++)
+            free((char *)em->relu_blob[i]);
+    free(em->relu_blob);
+    free(em->weights);
+    maso_forward_destroy(em->forward);
+    maso_model_destroy(em->model);
+    memset(em, 0, sizeof *em);
+}
+
+int eval_model_code(eval_model *em, const maso_image *image, uint8_t *code)
+{
+    return maso_forward_run_image(em->forward, image, code, NULL);
+}
+
+static uint8_t *code_alloc(const eval_model *em)
+{
+    return aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
+}
+
+int eval_model_layer_distances(eval_model *em, const maso_image *a,
+                               const maso_image *b, double *per_layer)
+{
+    uint8_t *ca = code_alloc(em), *cb = code_alloc(em);
+    int rc = (!ca || !cb) ? ENOMEM : 0;
+    if (!rc)
+        rc = eval_model_code(em, a, ca);
+    if (!rc)
+        rc = eval_model_code(em, b, cb);
+    if (!rc)
+        maso_code_distance(em->layers, em->n_layers, NULL, ca, cb, per_layer);
+    free(ca);
+    free(cb);
+    return rc;
+}
+
+/* ---- vq: the state is the code --------------------------------------- */
+
+static int vq_prepare(const maso_metric *metric, const maso_image *image,
+                      void **state)
+{
+    eval_model *em = metric->user;
+    uint8_t *code = code_alloc(em);
+    if (!code)
+        return ENOMEM;
+    int rc = eval_model_code(em, image, code);
+    if (rc) {
+        free(code);
+        return rc;
+    }
+    *state = code;
+    return 0;
+}
+
+static int vq_distance(const maso_metric *metric, const void *a,
+                       const void *b, double *value)
+{
+    const eval_model *em = metric->user;
+    if (!a || !b || !value)
+        return MASO_EINVAL_ARG;
+    *value = maso_code_distance(em->layers, em->n_layers, em->weights, a, b,
+                                NULL);
+    return 0;
+}
+
+static void free_release(const maso_metric *metric, void *state)
+{
+    (void)metric;
+    free(state);
+}
+
+/* ---- deep: per RELU layer, unit-normalised channel vectors ------------ */
+
+/* The state is one float array: for every RELU layer with a weight, its
+ * C x H x W output with each position's channel vector scaled to unit
+ * length (HWC order, so that a position's channels are adjacent). */
+static size_t deep_floats(const eval_model *em)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < em->n_layers; i++)
+        if (em->relu_blob[i] && em->weights[i] > 0.0)
+            n += em->layers[i].units;
+    return n;
+}
+
+static void normalise_positions(const float *chw, int c, int hw, float *hwc)
+{
+    for (int p = 0; p < hw; p++) {
+        double sum = 0.0;
+        for (int k = 0; k < c; k++)
+            sum += (double)chw[(size_t)k * hw + p] * chw[(size_t)k * hw + p];
+        /* LPIPS adds a small epsilon so that a silent position stays 0. */
+        double inv = 1.0 / (sqrt(sum) + 1e-10);
+        for (int k = 0; k < c; k++)
+            hwc[(size_t)p * c + k] = (float)(chw[(size_t)k * hw + p] * inv);
+    }
+}
+
+static int deep_prepare(const maso_metric *metric, const maso_image *image,
+                        void **state)
+{
+    eval_model *em = metric->user;
+    size_t n = deep_floats(em);
+    if (n == 0)
+        return MASO_EINVAL_ARG;
+    float *feat = malloc(n * sizeof *feat);
+    if (!feat)
+        return ENOMEM;
+    int rc = maso_forward_run_image(em->forward, image, NULL, NULL);
+    float *dst = feat;
+    for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
+        if (!em->relu_blob[i] || !(em->weights[i] > 0.0))
+            continue;
+        int c, h, w;
+        const float *src = maso_forward_blob(em->forward, em->relu_blob[i],
+                                             &c, &h, &w);
+        if (!src) {
+            rc = MASO_ENOTFOUND;
+            break;
+        }
+        normalise_positions(src, c, h * w, dst);
+        dst += (size_t)c * h * w;
+    }
+    if (rc) {
+        free(feat);
+        return rc;
+    }
+    *state = feat;
+    return 0;
+}
+
+static int deep_distance(const maso_metric *metric, const void *a,
+                         const void *b, double *value)
+{
+    const eval_model *em = metric->user;
+    const float *x = a, *y = b;
+    if (!x || !y || !value)
+        return MASO_EINVAL_ARG;
+    double total = 0.0, wsum = 0.0;
+    for (size_t i = 0; i < em->n_layers; i++) {
+        if (!em->relu_blob[i] || !(em->weights[i] > 0.0))
+            continue;
+        const maso_code_layer *l = &em->layers[i];
+        double sum = 0.0;
+        for (size_t k = 0; k < l->units; k++) {
+            double d = (double)x[k] - y[k];
+            sum += d * d;
+        }
+        /* mean over positions of the squared distance of unit vectors */
+        total += em->weights[i] * sum / ((double)l->height * l->width);
+        wsum += em->weights[i];
+        x += l->units;
+        y += l->units;
+    }
+    *value = wsum > 0.0 ? total / wsum : 0.0;
+    return 0;
+}
+
+static maso_metric *metric_new(const char *name, eval_model *em)
+{
+    maso_metric *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->name = name;
+    m->higher_is_better = 0;
+    m->release = free_release;
+    m->user = em;
+    return m;
+}
+
+maso_metric *eval_metric_vq(eval_model *em)
+{
+    maso_metric *m = metric_new("vq", em);
+    if (m) {
+        m->prepare = vq_prepare;
+        m->distance = vq_distance;
+    }
+    return m;
+}
+
+maso_metric *eval_metric_deep(eval_model *em)
+{
+    maso_metric *m = metric_new("deep", em);
+    if (m) {
+        m->prepare = deep_prepare;
+        m->distance = deep_distance;
+    }
+    return m;
+}

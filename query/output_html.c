@@ -1,0 +1,172 @@
+/* output_html.c -- --html FILE: one self-contained page (no external
+ * files, scripts or fonts) showing each query beside its matches, or
+ * each duplicate group, as thumbnails with distances.  People judge
+ * "looks alike" faster by looking than by reading paths.  Every figure
+ * carries its numbers in data-* attributes too, so tests (and scripts)
+ * can read the page's DOM. */
+#include "output.h"
+#include "thumb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Thumbnail box in pixels (CSS shows them at this size). */
+#define HTML_THUMB 160
+
+struct html_page {
+    FILE *f;
+    char *path, *tmp;
+    thumbnailer *thumbs;
+};
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+static const char style[] =
+    "body{font:14px sans-serif;margin:1em;background:#fafafa;color:#222}"
+    "section{display:flex;flex-wrap:wrap;align-items:flex-start;gap:8px;"
+    "padding:8px;margin-bottom:12px;background:#fff;border:1px solid #ddd}"
+    "h2{flex-basis:100%;font-size:15px;margin:0 0 4px;word-break:break-all}"
+    "figure{margin:0;width:160px;text-align:center}"
+    "figure img{max-width:160px;max-height:160px;display:block;margin:auto}"
+    "figure.probe{border-right:3px solid #36c;padding-right:8px}"
+    "figcaption{font-size:12px;word-break:break-all}"
+    ".d{font-weight:bold}.missing{width:160px;height:100px;background:#eee;"
+    "font-size:11px;overflow:hidden}";
+
+int html_open(html_page **page, const char *path, const char *title,
+              char err[MASO_CLI_ERRLEN])
+{
+    html_page *p = calloc(1, sizeof *p);
+    int rc = p ? 0 : ENOMEM;
+    if (!rc) {
+        p->path = strdup(path);
+        p->tmp = malloc(strlen(path) + 5);
+        rc = p->path && p->tmp ? thumb_create(&p->thumbs) : ENOMEM;
+    }
+    if (rc) {
+        snprintf(err, MASO_CLI_ERRLEN, "--html %s: %s", path, strerror(rc));
+        html_close(p, 0, err);
+        return rc;
+    }
+    sprintf(p->tmp, "%s.tmp", path);
+    p->f = fopen(p->tmp, "w");
+    if (!p->f) {
+        rc = errno;
+        snprintf(err, MASO_CLI_ERRLEN, "--html %s: %s", p->tmp, strerror(rc));
+        html_close(p, 0, err);
+        return rc;
+    }
+    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>",
+          p->f);
+    esc(p->f, title);
+    fprintf(p->f, "</title>\n<style>%s</style></head>\n<body>\n<h1>", style);
+    esc(p->f, title);
+    fputs("</h1>\n", p->f);
+    *page = p;
+    return 0;
+}
+
+/* A figure of class @p cls showing the image at @p path. */
+static void figure(html_page *p, const char *cls, const char *path,
+                   const char *caption, const query_match *m)
+{
+    char err[MASO_CLI_ERRLEN], *b64 = NULL;
+    int rc = thumb_file(p->thumbs, path, HTML_THUMB, &b64, err);
+    fprintf(p->f, "<figure class=\"%s\" data-path=\"", cls);
+    esc(p->f, path);
+    if (m)
+        fprintf(p->f, "\" data-rank=\"%zu\" data-distance=\"%.6f", m->rank,
+                m->distance);
+    fputs("\">", p->f);
+    if (!rc) {
+        fputs("<img alt=\"", p->f);
+        esc(p->f, base_name(path));
+        fprintf(p->f, "\" src=\"data:image/jpeg;base64,%s\">", b64);
+    } else {
+        fputs("<div class=\"missing\">", p->f);
+        esc(p->f, err);
+        fputs("</div>", p->f);
+    }
+    free(b64);
+    fputs("<figcaption>", p->f);
+    if (m)
+        fprintf(p->f, "#%zu <span class=\"d\">%.4f</span><br>", m->rank,
+                m->distance);
+    else if (caption)
+        fprintf(p->f, "%s<br>", caption);
+    fputs("<span title=\"", p->f);
+    esc(p->f, path);
+    fputs("\">", p->f);
+    esc(p->f, base_name(path));
+    fputs("</span></figcaption></figure>\n", p->f);
+}
+
+void html_query(html_page *p, const char *query, const query_match *m,
+                size_t n)
+{
+    fputs("<section class=\"query\" data-query=\"", p->f);
+    esc(p->f, query);
+    fputs("\"><h2>", p->f);
+    esc(p->f, query);
+    fprintf(p->f, " &mdash; %zu match%s</h2>\n", n, n == 1 ? "" : "es");
+    figure(p, "probe", query, "query", NULL);
+    for (size_t i = 0; i < n; i++)
+        figure(p, "match", m[i].path, NULL, &m[i]);
+    fputs("</section>\n", p->f);
+}
+
+void html_group(html_page *p, const char *const *paths, size_t n,
+                double max_distance)
+{
+    fprintf(p->f, "<section class=\"group\" data-max-distance=\"%.6f\">"
+            "<h2>%zu images, max distance %.4f</h2>\n", max_distance, n,
+            max_distance);
+    for (size_t i = 0; i < n; i++)
+        figure(p, "member", paths[i], NULL, NULL);
+    fputs("</section>\n", p->f);
+}
+
+int html_close(html_page *p, int keep, char err[MASO_CLI_ERRLEN])
+{
+    if (!p)
+        return 0;
+    int rc = 0;
+    if (p->f) {
+        fputs("</body></html>\n", p->f);
+        if (ferror(p->f))
+            rc = EIO;
+        if (fclose(p->f) != 0 && !rc)
+            rc = errno;
+        if (!rc && keep && rename(p->tmp, p->path) != 0)
+            rc = errno;
+        if (rc || !keep)
+            remove(p->tmp);
+        if (rc)
+            snprintf(err, MASO_CLI_ERRLEN, "--html %s: %s", p->path,
+                     strerror(rc));
+    }
+    thumb_destroy(p->thumbs);
+    free(p->tmp);
+    free(p->path);
+    free(p);
+    return rc;
+}

@@ -1,0 +1,64 @@
+/* search.h -- maso-query's search side: "which of my photos look like
+ * this one?" (query_search) and "which are near-duplicates?"
+ * (query_duplicates), over one or several stores searched as one. */
+#ifndef MASO_QUERY_SEARCH_H
+#define MASO_QUERY_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "maso.h"
+#include "maso_cli.h"
+
+/* Output formats. */
+typedef enum query_format {
+    QUERY_FORMAT_TABLE = 0, /* aligned text table (default) */
+    QUERY_FORMAT_JSON,      /* one JSON object per line */
+    QUERY_FORMAT_TSV        /* tab-separated, one header line */
+} query_format;
+
+/* Default near-duplicate threshold (see README: measured on Kodak). */
+#define QUERY_DUPLICATES_THRESHOLD 0.2
+
+typedef struct search_options {
+    const char *model_dir;    /* --model, or NULL */
+    const char **dbs;         /* --db (repeated), --db-list, or DB */
+    size_t n_dbs;
+    char **images;            /* IMAGE... */
+    size_t n_images;
+    size_t k;                 /* -k (default 10) */
+    double threshold;         /* --threshold, < 0: none */
+    int include_self;         /* --include-self */
+    int indexed;              /* --indexed: IMAGEs are stored paths */
+    const char *layers;       /* --layers SPEC, or NULL */
+    const char *weights_file; /* --weights FILE, or NULL */
+    int explain;              /* --explain: per-layer distances */
+    query_format format;      /* --json, --tsv */
+    const char *html;         /* --html FILE, or NULL */
+    int exact;                /* --exact */
+    int threads;              /* --threads (0: all cores) */
+    long candidates;          /* --candidates (-1: automatic) */
+} search_options;
+
+/* Initialise @p o with the defaults above. */
+void search_options_init(search_options *o);
+
+/* maso-query [OPTIONS] DB IMAGE...: the k nearest stored images of each
+ * IMAGE.  Returns the exit status (0 found, 1 none, 2 error). */
+int query_search(const search_options *o);
+
+/* maso-query --duplicates DB: near-duplicate groups of the whole store(s).
+ * Returns the exit status. */
+int query_duplicates(const search_options *o);
+
+/* Command-line helpers (args.c).  Each returns 0, or -1 after printing
+ * what is wrong with the option. */
+int args_size(const char *opt, const char *text, size_t min, size_t *out);
+int args_distance(const char *opt, const char *text, double *out);
+/* Append the stores listed in FILE (one path a line; blank lines and
+ * lines starting with '#' ignored) to o->dbs (grown with realloc). */
+int args_db_list(search_options *o, const char *file);
+/* Append one store to o->dbs. */
+int args_db_add(search_options *o, const char *db);
+
+#endif

@@ -1,0 +1,112 @@
+/* session.c -- set-up shared by searches and duplicate grouping. */
+#include "session.h"
+#include "query.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void search_options_init(search_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = 10;
+    o->threshold = -1;
+    o->candidates = -1;
+}
+
+/* --layers or --weights into s->weights (NULL for neither). */
+static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
+{
+    const search_options *o = s->o;
+    if (!o->layers && !o->weights_file)
+        return 0;
+    if (o->layers && o->weights_file) {
+        snprintf(err, MASO_CLI_ERRLEN, "--layers and --weights both set the "
+                 "layer weights: use one");
+        return MASO_EINVAL_ARG;
+    }
+    s->weights = calloc(s->n_layers, sizeof *s->weights);
+    if (!s->weights) {
+        snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+        return ENOMEM;
+    }
+    if (o->layers) {
+        char msg[MASO_CLI_ERRLEN];
+        int rc = maso_cli_layer_spec_parse(o->layers, s->layers, s->n_layers,
+                                           s->weights, msg);
+        if (rc)
+            snprintf(err, MASO_CLI_ERRLEN, "--layers %s: %s", o->layers, msg);
+        return rc;
+    }
+    return maso_cli_weights_load(o->weights_file, s->layers, s->n_layers,
+                                 maso_model_param_sha256(s->model),
+                                 maso_model_bin_sha256(s->model), s->weights,
+                                 NULL, 0, err);
+}
+
+static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
+{
+    s->engine = dbset_engine(s->set);
+    int threads = s->o->threads;
+    if (threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+    }
+    int rc = maso_search_set_threads(s->engine, threads);
+    if (!rc && s->weights)
+        rc = maso_search_set_weights(s->engine, s->weights);
+    if (rc)
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_search_errmsg(s->engine));
+    return rc;
+}
+
+int session_open(session *s, const search_options *o, int duplicates)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    char err[MASO_CLI_ERRLEN];
+    if (maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
+        goto fail;
+    s->n_layers = maso_model_code_layers(s->model, &s->layers);
+    if (weights_load(s, err) != 0)
+        goto fail;
+    if (dbset_open((const char *const *)o->dbs, o->n_dbs, s->model, &s->set,
+                   err) != 0)
+        goto fail;
+    if (engine_setup(s, err) != 0)
+        goto fail;
+    s->rep.format = o->format;
+    s->rep.out = stdout;
+    s->rep.layers = s->layers;
+    s->rep.n_layers = s->n_layers;
+    s->rep.weights = s->weights;
+    s->rep.explain = o->explain;
+    s->rep.measure = dbset_full_codes(s->set) && !duplicates ? "code"
+                                                              : "sketch";
+    if (o->html && html_open(&s->rep.html, o->html,
+                             duplicates ? "maso-query: near-duplicates"
+                                        : "maso-query: similar images",
+                             err) != 0)
+        goto fail;
+    return 0;
+fail:
+    fprintf(stderr, "maso-query: %s\n", err);
+    session_close(s, QUERY_EXIT_ERROR);
+    return QUERY_EXIT_ERROR;
+}
+
+int session_close(session *s, int status)
+{
+    char err[MASO_CLI_ERRLEN];
+    /* The page is kept when a query failed: it shows the others. */
+    if (s->rep.html && html_close(s->rep.html, 1, err) != 0) {
+        fprintf(stderr, "maso-query: %s\n", err);
+        status = QUERY_EXIT_ERROR;
+    }
+    s->rep.html = NULL;
+    dbset_close(s->set);
+    maso_model_destroy(s->model);
+    free(s->weights);
+    memset(s, 0, sizeof *s);
+    return status;
+}

@@ -1,0 +1,49 @@
+#!/bin/sh
+# maso-eval distort: labelled synthetic, deterministic for a seed, tables
+# in markdown and HTML with SVG plots, CSV rows for every copy.
+. "$(dirname "$0")/eval_common.sh"
+kodak=$shared/images/kodak
+run() {
+  "$eval_bin" distort "$kodak" --limit 3 --size 64 --metric vq,l2,dhash "$@"
+}
+run --csv "$work/a.csv" --markdown "$work/d.md" --html "$work/d.html" \
+  > "$work/d.txt" || fail "distort exit status $?"
+run --csv "$work/b.csv" > /dev/null || fail "second run"
+run --csv "$work/c.csv" --seed 2 > /dev/null || fail "seed 2 run"
+cmp -s "$work/a.csv" "$work/b.csv" || fail "two runs with one seed differ"
+cmp -s "$work/a.csv" "$work/c.csv" && fail "seeds 1 and 2 give the same copies"
+grep -q "synthetic, no human judgments" "$work/d.txt" || fail "stdout not labelled"
+grep -q "synthetic, no human judgments" "$work/d.md" || fail "markdown not labelled"
+python3 - "$work" <<'PY' || fail "distort results"
+import csv, sys
+work = sys.argv[1]
+rows = list(csv.DictReader(open(work + "/a.csv")))
+# 3 photos x 8 families x 5 levels x 3 metrics
+assert len(rows) == 3 * 8 * 5 * 3, len(rows)
+fams = sorted({r["group"] for r in rows})
+assert fams == sorted(["blur", "noise", "jpeg", "resample", "crop",
+                       "brightness", "color", "rotate"]), fams
+for r in rows:
+    assert r["distorted"].startswith(r["reference"] + "#" + r["group"] + ":")
+    assert r["truth"] in "12345" and float(r["value"]) >= 0
+# noise: every metric's distance grows with the level on average
+for m in ("vq", "l2"):
+    by = {}
+    for r in rows:
+        if r["group"] == "noise" and r["metric"] == m:
+            by.setdefault(int(r["truth"]), []).append(float(r["value"]))
+    means = [sum(by[l]) / len(by[l]) for l in range(1, 6)]
+    assert means == sorted(means), (m, means)
+md = open(work + "/d.md").read()
+assert md.count("| mean |") == 2 and "| blur |" in md, md
+html = open(work + "/d.html").read()
+assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+assert html.count("<svg") == 2 + 8, html.count("<svg")  # 2 bar charts, 8 families
+assert "<polyline" in html and "synthetic, no human judgments" in html
+assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+PY
+mkdir -p "$work/one"
+cp "$kodak/kodim01.png" "$work/one/"
+expect_error "one photo only" distort "$work/one" --metric l2
+expect_error "/nonexistent/photos: no such folder" distort /nonexistent/photos
+echo "eval_distort.sh: all checks passed"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# maso-query --duplicates: a folder of unrelated Kodak photos with planted
+# near-duplicate groups (re-encoded, resized, blurred, brightened, cropped
+# copies) gives exactly the planted groups, in every output format and
+# across two stores searched as one.
+# usage: query_duplicates.sh MASO_INDEX MASO_QUERY MAKE_VARIANTS SHARED_DIR TMPDIR
+set -eu
+index=$1 query=$2 variants=$3 shared=$4 tmp=$5/query_duplicates
+rm -rf "$tmp"
+mkdir -p "$tmp/extra"
+. "$(dirname "$0")/index_lib.sh"
+"$variants" "$shared/images/kodak" "$tmp/v" mixed || fail "make_query_variants"
+run_index 0 -q "$tmp/db" "$tmp/v/mixed"
+
+check_groups() { # FILE EXPECTED_GROUPS_FILE
+    python3 - "$1" "$2" <<'PY'
+import json, os, sys
+got = sorted(sorted(os.path.basename(p) for p in json.loads(l)["group"])
+             for l in open(sys.argv[1]))
+want = sorted(l.split() for l in open(sys.argv[2]) if l.strip())
+assert got == want, (got, want)
+for l in open(sys.argv[1]):
+    assert 0 <= json.loads(l)["max_distance"] <= 0.2, l
+PY
+}
+
+set +e
+"$query" --duplicates --json "$tmp/db" > "$tmp/groups.json"
+status=$?
+set -e
+[ "$status" -eq 0 ] || fail "exit status $status"
+check_groups "$tmp/groups.json" "$tmp/v/mixed_groups.txt" || fail "groups: $(cat "$tmp/groups.json")"
+
+# Text: one line per group, the max distance then the paths.
+"$query" --duplicates "$tmp/db" > "$tmp/groups.txt"
+[ "$(wc -l < "$tmp/groups.txt")" = 3 ] || fail "text: $(cat "$tmp/groups.txt")"
+grep -q "^0\.[0-9]\{6\}  $tmp/v/mixed/kodim13.png  " "$tmp/groups.txt" || fail "text: $(cat "$tmp/groups.txt")"
+# TSV: one line per member with its group number.
+"$query" --duplicates --tsv "$tmp/db" > "$tmp/groups.tsv"
+[ "$(wc -l < "$tmp/groups.tsv")" = 10 ] || fail "TSV: $(cat "$tmp/groups.tsv")"
+[ "$(cut -f1 "$tmp/groups.tsv" | sed 1d | sort -u | tr '\n' ' ')" = "1 2 3 " ] || fail "TSV groups: $(cat "$tmp/groups.tsv")"
+
+# A tiny threshold: no group, exit status 1.
+set +e
+"$query" --duplicates --threshold 0.001 "$tmp/db" > "$tmp/none.txt"
+status=$?
+set -e
+[ "$status" -eq 1 ] && [ ! -s "$tmp/none.txt" ] || fail "threshold 0.001: status $status, $(cat "$tmp/none.txt")"
+
+# A second store with another copy of kodim13: it joins group 1.
+cp "$tmp/v/mixed/kodim13_q60.jpg" "$tmp/extra/kodim13_again.jpg"
+cp "$shared/images/classify/cat.png" "$tmp/extra/cat.png"
+run_index 0 -q "$tmp/db2" "$tmp/extra"
+sed 's/^kodim13.png /kodim13.png kodim13_again.jpg /' "$tmp/v/mixed_groups.txt" > "$tmp/groups2.txt"
+"$query" --duplicates --json --db "$tmp/db" --db "$tmp/db2" > "$tmp/groups2.json" || fail "two stores: exit status $?"
+check_groups "$tmp/groups2.json" "$tmp/groups2.txt" || fail "two stores: $(cat "$tmp/groups2.json")"
+
+# --html: one section per group, one thumbnail per member.
+"$query" --duplicates --html "$tmp/dupes.html" "$tmp/db" > /dev/null || fail "--html"
+[ "$(grep -c '<section class="group"' "$tmp/dupes.html")" = 3 ] || fail "html sections"
+[ "$(grep -c 'src="data:image/jpeg;base64,' "$tmp/dupes.html")" = 9 ] || fail "html thumbnails"
+
+# Usage errors.
+set +e
+"$query" --duplicates "$tmp/db" "$tmp/v/mixed/kodim01.png" 2> "$tmp/err"
+status=$?
+set -e
+[ "$status" -eq 2 ] && grep -q "stores only" "$tmp/err" || fail "--duplicates with an image: $status $(cat "$tmp/err")"
+echo "query_duplicates.sh: all checks passed"
