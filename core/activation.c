@@ -61,7 +61,7 @@ static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
 
 void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
                     const float *bias, maso_act act, float slope,
-                    uint8_t *bits)
+                    uint8_t *bits, int simd)
 {
     if (act == MASO_ACT_NONE) {
         for (int c = 0; c < channels; c++) {
@@ -72,7 +72,7 @@ void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
         return;
     }
 #ifdef ACT_HAVE_AVX512
-    const int avx512 = __builtin_cpu_supports("avx512f");
+    const int avx512 = simd;
 #endif
     size_t pos = 0;
     for (int c = 0; c < channels; c++, pos += plane) {

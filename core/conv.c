@@ -59,11 +59,14 @@ size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
 
 int maso_conv_prepare_all(maso_model *model)
 {
-    if (!maso_gemm_avx512_usable())
-        return 0;
+    model->simd = model->kernels == MASO_MODEL_KERNELS_BEST &&
+                  maso_gemm_avx512_usable();
     for (int i = 0; i < model->n_layers; i++) {
         maso_layer *l = &model->layers[i];
-        if (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT)
+        l->pool.simd = model->simd;
+        l->conv.simd = model->simd;
+        if (!model->simd ||
+            (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT))
             continue;
         maso_conv_desc *c = &l->conv;
         const int ch = model->blobs[l->in[0]].shape.c;
@@ -142,7 +145,8 @@ static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
             memcpy(dst + o * plane + (size_t)(y + c->pad_t) * out.w + c->pad_l,
                    workspace + (size_t)o * n + (size_t)y * in.w,
                    sizeof(float) * (size_t)in.w);
-    maso_act_apply(dst, dst, m, plane, c->bias, c->act, c->slope, bits);
+    maso_act_apply(dst, dst, m, plane, c->bias, c->act, c->slope, bits,
+                   c->simd);
 }
 
 void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
@@ -178,5 +182,6 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
                     c->weight, k, col, n, 0.0f, dst, n);
-    maso_act_apply(dst, dst, m, (size_t)n, c->bias, c->act, c->slope, bits);
+    maso_act_apply(dst, dst, m, (size_t)n, c->bias, c->act, c->slope, bits,
+                   c->simd);
 }

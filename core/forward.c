@@ -138,7 +138,7 @@ static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code)
     case MASO_OP_RELU:
         maso_act_apply(dst, src, in.c, (size_t)in.h * in.w, NULL,
                        l->slope != 0.0f ? MASO_ACT_LEAKY : MASO_ACT_RELU,
-                       l->slope, section);
+                       l->slope, section, m->simd);
         break;
     case MASO_OP_POOL:
         maso_pool_run(&l->pool, in, src, out, dst, section,

@@ -29,10 +29,10 @@ static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
 
 /* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
  * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
- * @p bits when the pre-activation is > 0. */
+ * @p bits when the pre-activation is > 0.  @p simd: AVX-512 allowed. */
 void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
                     const float *bias, maso_act act, float slope,
-                    uint8_t *bits);
+                    uint8_t *bits, int simd);
 
 /* conv.c: floats of im2col workspace the convolution needs (0 for the
  * direct 1x1 path). */

@@ -220,6 +220,20 @@ int maso_model_load(maso_model *model, const char *param_path,
 
 const char *maso_model_errmsg(const maso_model *model);
 
+/** The compute paths a model may use. */
+typedef enum maso_model_kernels {
+    /** The fastest this CPU runs: AVX-512 GEMM, Winograd F(2x2,3x3) and
+     *  vector pooling where the CPU has AVX-512F, OpenBLAS otherwise. */
+    MASO_MODEL_KERNELS_BEST = 0,
+    /** OpenBLAS and plain C only, on any CPU: the path of CPUs without
+     *  AVX-512, selectable for comparison and testing. */
+    MASO_MODEL_KERNELS_PORTABLE = 1
+} maso_model_kernels;
+
+/** Choose the compute paths; only before maso_model_load() (else
+ *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST. */
+int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
+
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
 const maso_preprocess *maso_model_preprocess(const maso_model *model);
 

@@ -264,6 +264,18 @@ const char *maso_model_errmsg(const maso_model *model)
     return model ? model->errmsg : "no model";
 }
 
+int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels)
+{
+    if (!model || (kernels != MASO_MODEL_KERNELS_BEST &&
+                   kernels != MASO_MODEL_KERNELS_PORTABLE))
+        return MASO_EINVAL_ARG;
+    if (model->loaded)
+        return maso_model_fail(model, MASO_EINVAL_ARG,
+                               "kernels must be chosen before the model is loaded");
+    model->kernels = kernels;
+    return 0;
+}
+
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
 {
     if (!model || !pre)

@@ -52,6 +52,7 @@ typedef struct maso_conv_desc {
     float *packed;        /* weight packed for gemm.h, or NULL (no AVX-512);
                            * owned by the model */
     int winograd;         /* packed holds winograd.h's transformed weights */
+    int simd;             /* AVX-512 paths allowed (maso_model.simd) */
 } maso_conv_desc;
 
 typedef struct maso_pool_desc {
@@ -61,6 +62,7 @@ typedef struct maso_pool_desc {
     int pad_l, pad_r, pad_t, pad_b;
     int ceil_mode;        /* ncnn pad_mode 0 (full) */
     int include_pad;      /* average: divide by k*k instead of the count */
+    int simd;             /* AVX-512 paths allowed (maso_model.simd) */
 } maso_pool_desc;
 
 typedef struct maso_layer {
@@ -103,6 +105,8 @@ struct maso_model {
     maso_preprocess pre;
     char param_sha256[65];
     char bin_sha256[65];
+    maso_model_kernels kernels; /* as asked with maso_model_set_kernels() */
+    int simd;             /* kernels allow it and the CPU has AVX-512F */
 };
 
 struct maso_ncnn_line;

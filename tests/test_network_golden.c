@@ -16,14 +16,20 @@
 
 static const char *const images[] = {"bird", "cat", "dog", "grace_hopper"};
 
-static maso_model *load_squeezenet(void)
+static maso_model *load_squeezenet_with(maso_model_kernels kernels)
 {
     maso_model *m = NULL;
     assert_int_equal(maso_model_create(&m), 0);
+    assert_int_equal(maso_model_set_kernels(m, kernels), 0);
     int rc = maso_model_load(m, SQUEEZENET_PARAM, SQUEEZENET_BIN);
     if (rc)
         fail_msg("load: %s", maso_model_errmsg(m));
     return m;
+}
+
+static maso_model *load_squeezenet(void)
+{
+    return load_squeezenet_with(MASO_MODEL_KERNELS_BEST);
 }
 
 static float *read_floats(const char *image, const char *file, size_t n)
@@ -106,10 +112,9 @@ static void check_codes(const maso_model *m, const char *image,
     assert_int_equal(k, n);
 }
 
-static void test_golden_images(void **state)
+static void check_golden_images(maso_model_kernels kernels)
 {
-    (void)state;
-    maso_model *m = load_squeezenet();
+    maso_model *m = load_squeezenet_with(kernels);
     maso_forward *fw = NULL;
     assert_int_equal(maso_forward_create(m, &fw), 0);
     int c, h, w;
@@ -156,6 +161,32 @@ static void test_golden_images(void **state)
     free(code);
     maso_forward_destroy(fw);
     maso_model_destroy(m);
+}
+
+/* The fastest path this CPU has (AVX-512 GEMM and Winograd here). */
+static void test_golden_images(void **state)
+{
+    (void)state;
+    check_golden_images(MASO_MODEL_KERNELS_BEST);
+}
+
+/* The OpenBLAS / plain C path that CPUs without AVX-512 take. */
+static void test_golden_images_portable(void **state)
+{
+    (void)state;
+    check_golden_images(MASO_MODEL_KERNELS_PORTABLE);
+}
+
+static void test_kernels_chosen_before_load(void **state)
+{
+    (void)state;
+    maso_model *m = load_squeezenet();
+    assert_int_equal(maso_model_set_kernels(m, MASO_MODEL_KERNELS_PORTABLE),
+                     MASO_EINVAL_ARG);
+    assert_non_null(strstr(maso_model_errmsg(m), "before"));
+    maso_model_destroy(m);
+    assert_int_equal(maso_model_set_kernels(NULL, MASO_MODEL_KERNELS_BEST),
+                     MASO_EINVAL_ARG);
 }
 
 static void test_layout_table(void **state)
@@ -263,6 +294,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_table),
         cmocka_unit_test(test_golden_images),
+        cmocka_unit_test(test_golden_images_portable),
+        cmocka_unit_test(test_kernels_chosen_before_load),
         cmocka_unit_test(test_two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,10 +27,11 @@ static int out_size(int in, int ceil_mode)
     return (ceil_mode ? (span + 1) / 2 : span / 2) + 1;
 }
 
-static void check(int h, int w, int ceil_mode)
+static void check(int h, int w, int ceil_mode, int simd)
 {
     const int c = 3;
-    maso_pool_desc p = {1, 0, 3, 2, 0, 0, 0, 0, ceil_mode, 0};
+    maso_pool_desc p = {.max = 1, .k = 3, .s = 2, .ceil_mode = ceil_mode,
+                        .simd = simd};
     maso_shape in = {c, h, w};
     maso_shape out = {c, out_size(h, ceil_mode), out_size(w, ceil_mode)};
     size_t units = (size_t)c * out.h * out.w;
@@ -61,9 +62,9 @@ static void check(int h, int w, int ceil_mode)
                         }
                     }
                 if (dst[u] != best || code[u] != arg)
-                    fail_msg("%dx%d ceil %d: window (%d,%d,%d): %g/%u, want "
-                             "%g/%u", h, w, ceil_mode, ch, oy, ox, dst[u],
-                             code[u], best, arg);
+                    fail_msg("%dx%d ceil %d simd %d: window (%d,%d,%d): "
+                             "%g/%u, want %g/%u", h, w, ceil_mode, simd, ch,
+                             oy, ox, dst[u], code[u], best, arg);
             }
     for (size_t i = units; i < units + 64; i++)
         assert_int_equal(code[i], 0);
@@ -75,12 +76,17 @@ static void check(int h, int w, int ceil_mode)
 static void test_max3s2_shapes(void **state)
 {
     (void)state;
-    for (int w = 3; w <= 41; w++)
-        for (int h = 3; h <= 8; h++) {
-            check(h, w, 1);
-            check(h, w, 0);
-        }
-    check(113, 113, 1); /* SqueezeNet's pool1 */
+    /* The plain C path everywhere, the AVX-512 one where the CPU has it. */
+    __builtin_cpu_init();
+    int paths = __builtin_cpu_supports("avx512f") ? 2 : 1;
+    for (int simd = 0; simd < paths; simd++) {
+        for (int w = 3; w <= 41; w++)
+            for (int h = 3; h <= 8; h++) {
+                check(h, w, 1, simd);
+                check(h, w, 0, simd);
+            }
+        check(113, 113, 1, simd); /* SqueezeNet's pool1 */
+    }
 }
 
 int main(void)
