@@ -53,7 +53,7 @@ done
 echo "== store"
 "$query" --info "$work/db" | grep -E "images|size"
 rm -rf "$work/db"
-"$index" -q --full-codes --files-from "$work/500" "$work/db_full"
+"$index" -q --full-codes --files-from "$work/500" "$work/db_full" || [ $? -eq 1 ]
 echo "full codes: $("$query" --info --json "$work/db_full" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["bytes_per_image"]), "bytes per image")')"
 rm -rf "$work/db_full"
 
