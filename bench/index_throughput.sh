@@ -23,7 +23,8 @@ head -n "$fid_count" "$work/all" > "$work/fid"
 n_all=$(wc -l < "$work/all")
 
 # timed NAME N CMD...: run CMD under /usr/bin/time -v, print a row:
-# name, images, seconds, images/s, peak RSS (MB).
+# name, images, wall seconds, images/s, CPU seconds (user + system: what
+# other programs on a shared machine cannot inflate), peak RSS (MB).
 timed() {
     name=$1 n=$2
     shift 2
@@ -34,8 +35,10 @@ timed() {
     awk -v name="$name" -v n="$n" '
         /Elapsed \(wall clock\)/ { t = $NF; k = split(t, p, ":");
             s = (k == 3) ? p[1] * 3600 + p[2] * 60 + p[3] : p[1] * 60 + p[2] }
+        /User time \(seconds\)/ { cpu += $NF }
+        /System time \(seconds\)/ { cpu += $NF }
         /Maximum resident set size/ { rss = $NF / 1024 }
-        END { printf "%-34s %6d %8.2f s %8.1f img/s %8.1f MB\n", name, n, s, n / s, rss }' "$work/time"
+        END { printf "%-34s %6d %8.2f s %8.1f img/s %8.2f cpu-s %8.1f MB\n", name, n, s, n / s, cpu, rss }' "$work/time"
 }
 
 echo "== forward pass only (bench_forward, 227x227 input, no decoding)"
@@ -53,7 +56,7 @@ done
 echo "== store"
 "$query" --info "$work/db" | grep -E "images|size"
 rm -rf "$work/db"
-"$index" -q --full-codes --files-from "$work/500" "$work/db_full"
+"$index" -q --full-codes --files-from "$work/500" "$work/db_full" || [ $? -eq 1 ]
 echo "full codes: $("$query" --info --json "$work/db_full" | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["bytes_per_image"]), "bytes per image")')"
 rm -rf "$work/db_full"
 
@@ -66,3 +69,13 @@ for jobs in 1 2; do
     rm -rf "$work/db"
     timed "maso-index -j $jobs" "$fid_count" "$index" -q -j $jobs --files-from "$work/fid" "$work/db"
 done
+# The same, alternated and repeated by hyperfine (fresh databases each run).
+if command -v hyperfine > /dev/null && command -v findimagedupes > /dev/null; then
+    hyperfine -N --runs "${RUNS:-3}" --style basic \
+        --prepare "rm -f $work/fid.db" \
+        "sh -c 'findimagedupes -q -n -f $work/fid.db -- - < $work/fid'" \
+        --prepare "rm -rf $work/db" \
+        "$index -q -j 1 $work/db --files-from $work/fid" \
+        --prepare "rm -rf $work/db" \
+        "$index -q -j 2 $work/db --files-from $work/fid"
+fi

@@ -75,6 +75,8 @@ void index_summary_print(const index_counts *c, maso_store *store)
                 c->skipped_failed);
     if (c->pruned)
         fprintf(stderr, ", %zu pruned", c->pruned);
+    if (c->walk_errors)
+        fprintf(stderr, ", %zu paths unreadable", c->walk_errors);
     fprintf(stderr, " in %.1f s (%.1f images/s)", c->seconds, rate);
     maso_store_stats st;
     if (store && maso_store_stats_get(store, &st) == 0)

@@ -64,15 +64,24 @@ awk -v n="$count" -v nsrc="$nsrc" -v list="$sources" 'BEGIN {
 
 # Two at a time; a file is written under a temporary name first so that
 # an interrupted build never leaves a half-written photo behind.
-export im dest
+# One thread per convert: two processes already fill two cores.
+MAGICK_THREAD_LIMIT=1
+export im dest MAGICK_THREAD_LIMIT
+# A convert that fails now and then under load (seen: a spurious
+# ParseError from ImageMagick's configuration reader) is retried by a
+# second pass over the missing files.
+for pass in 1 2; do
 tr '\n' '\0' < "$dest/.plan" | xargs -0 -P 2 -n 1 sh -c '
     IFS="	" read -r src w h zoom grav q il name <<END
 $1
 END
     [ -f "$dest/$name" ] && exit 0
     zw=$((w * zoom / 100)) zh=$((h * zoom / 100))
-    "$im" "$src" -auto-orient -resize "${zw}x${zh}^" -gravity "$grav" \
+    "$im" "$src" -auto-orient -filter Triangle -resize "${zw}x${zh}^" -gravity "$grav" \
         -extent "${w}x${h}" -quality "$q" -interlace "$il" \
         -sampling-factor 2x2 "$dest/.$name" && mv "$dest/.$name" "$dest/$name"
-' sh
+' sh || [ $pass -eq 1 ]
+done
+made=$(find "$dest" -maxdepth 1 -name 'photo_*.jpg' | wc -l)
+[ "$made" -ge "$count" ] || { echo "make.sh: only $made of $count photos" >&2; exit 1; }
 echo "$dest"

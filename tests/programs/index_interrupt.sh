@@ -64,7 +64,10 @@ db=$tmp/db_term
 pid=$!
 # With these batch settings nothing is committed before the end, so wait
 # for the store to exist and some work to be done.
-while [ ! -f "$db/data.mdb" ]; do sleep 0.02; done
+while [ ! -f "$db/data.mdb" ]; do
+    kill -0 $pid 2> /dev/null || fail "maso-index ended early: $(cat "$tmp/err")"
+    sleep 0.02
+done
 sleep 0.3
 kill -0 $pid 2> /dev/null || fail "maso-index ended before SIGTERM"
 kill -TERM $pid
