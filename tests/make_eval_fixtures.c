@@ -11,7 +11,8 @@
  *
  * The human answers are known by construction: in every 2AFC triplet one
  * patch is the level-1 and the other the level-5 distortion of ref, and
- * judge says everybody picked the mild one (0 or 1, which side alternates);
+ * judge says all or 75 % of people picked the mild one (which side
+ * alternates), so a metric that always prefers the mild one scores 0.875;
  * JND pairs are "same" (1) for a level-1 noise and "different" (0) for a
  * level-5 distortion; MOS falls with the level (5.5 - level). */
 #include <errno.h>
@@ -151,7 +152,10 @@ static void make_2afc(maso_image *kodak, const char *dir, int n,
         maso_distortion kind = kinds[i % n_kinds];
         distort(&ref, kind, 1, &mild);
         distort(&ref, kind, 5, &strong);
-        int swap = i % 2; /* odd: p0 strong, p1 mild, judge 1 */
+        /* Which side is mild alternates; the minority that picked the
+         * strong one is 0 or 25 %. */
+        int swap = i % 2; /* odd: p0 strong, p1 mild */
+        float minority = (i / 2) % 2 ? 0.25f : 0.0f;
         snprintf(path, sizeof path, "%s/ref/%06d.png", dir, i);
         write_png(path, &ref);
         snprintf(path, sizeof path, "%s/p0/%06d.png", dir, i);
@@ -159,7 +163,7 @@ static void make_2afc(maso_image *kodak, const char *dir, int n,
         snprintf(path, sizeof path, "%s/p1/%06d.png", dir, i);
         write_png(path, swap ? &mild : &strong);
         snprintf(path, sizeof path, "%s/judge/%06d.npy", dir, i);
-        write_npy(path, swap ? 1.0f : 0.0f);
+        write_npy(path, swap ? 1.0f - minority : minority);
         maso_image_free(&ref);
         maso_image_free(&mild);
         maso_image_free(&strong);

@@ -4,14 +4,17 @@
 . "$(dirname "$0")/eval_common.sh"
 kodak=$shared/images/kodak
 run() {
-  "$eval_bin" distort "$kodak" --limit 3 --size 64 --metric vq,l2,dhash "$@"
+  "$eval_bin" distort "$kodak" --limit 3 --size 48 "$@"
 }
-run --csv "$work/a.csv" --markdown "$work/d.md" --html "$work/d.html" \
-  > "$work/d.txt" || fail "distort exit status $?"
-run --csv "$work/b.csv" > /dev/null || fail "second run"
-run --csv "$work/c.csv" --seed 2 > /dev/null || fail "seed 2 run"
-cmp -s "$work/a.csv" "$work/b.csv" || fail "two runs with one seed differ"
-cmp -s "$work/a.csv" "$work/c.csv" && fail "seeds 1 and 2 give the same copies"
+run --metric vq,l2,dhash --csv "$work/a.csv" --markdown "$work/d.md" \
+  --html "$work/d.html" > "$work/d.txt" || fail "distort exit status $?"
+# Determinism of the copies, seen through the pixel metrics (no network:
+# fast under the sanitizers too).
+run --metric l2,dhash --csv "$work/b.csv" > /dev/null || fail "second run"
+run --metric l2,dhash --csv "$work/c.csv" --seed 2 > /dev/null || fail "seed 2"
+grep -v ",vq," "$work/a.csv" > "$work/a2.csv"
+cmp -s "$work/a2.csv" "$work/b.csv" || fail "two runs with one seed differ"
+cmp -s "$work/b.csv" "$work/c.csv" && fail "seeds 1 and 2 give the same copies"
 grep -q "synthetic, no human judgments" "$work/d.txt" || fail "stdout not labelled"
 grep -q "synthetic, no human judgments" "$work/d.md" || fail "markdown not labelled"
 python3 - "$work" <<'PY' || fail "distort results"
