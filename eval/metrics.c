@@ -36,8 +36,10 @@ static int add_metric(eval_metrics *ms, const char *name,
     if (!m) {
         int rc;
         if (!ms->has_model) {
-            if ((rc = eval_model_open(&ms->model, opt, err)) != 0)
+            if ((rc = eval_model_open(&ms->model, opt, err)) != 0) {
+                eval_model_close(&ms->model); /* what it opened */
                 return rc;
+            }
             ms->has_model = 1;
         }
         maso_metric *own = name[0] == 'v' ? eval_metric_vq(&ms->model)
