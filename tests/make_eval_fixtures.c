@@ -8,6 +8,7 @@
  *   OUT/2afc/val/{blur,noise}/...           4 triplets each
  *   OUT/jnd/val/mix/{p0,p1,same}            8 pairs
  *   OUT/mos/list.csv + ref/ + dist/         2 references x 2 families x 5
+ *   OUT/photos/photo{0,1,2}.png             192 x 128 crops, for distort
  *
  * The human answers are known by construction: in every 2AFC triplet one
  * patch is the level-1 and the other the level-5 distortion of ref, and
@@ -260,6 +261,24 @@ int main(int argc, char **argv)
     make_jnd(kodak, path, 8);
     snprintf(path, sizeof path, "%s/mos", argv[2]);
     make_mos(kodak, path);
+    snprintf(path, sizeof path, "%s/photos", argv[2]);
+    mkdirs(path);
+    for (int i = 0; i < 3; i++) {
+        maso_image photo;
+        /* not square, so that the working-size resize is exercised */
+        photo.width = 192;
+        photo.height = 128;
+        photo.pixels = malloc(192 * 128 * 3);
+        if (!photo.pixels)
+            die("out of memory", "photo");
+        for (int y = 0; y < 128; y++)
+            memcpy(photo.pixels + (size_t)y * 192 * 3,
+                   kodak[i].pixels + ((size_t)(150 + y) * kodak[i].width +
+                                      200) * 3, 192 * 3);
+        snprintf(path, sizeof path, "%s/photos/photo%d.png", argv[2], i);
+        write_png(path, &photo);
+        maso_image_free(&photo);
+    }
     for (int i = 0; i < 4; i++)
         maso_image_free(&kodak[i]);
     return 0;

@@ -2,9 +2,9 @@
 # maso-eval distort: labelled synthetic, deterministic for a seed, tables
 # in markdown and HTML with SVG plots, CSV rows for every copy.
 . "$(dirname "$0")/eval_common.sh"
-kodak=$shared/images/kodak
+photos=$fx/photos  # three 192 x 128 Kodak crops
 run() {
-  "$eval_bin" distort "$kodak" --limit 3 --size 48 "$@"
+  "$eval_bin" distort "$photos" --size 48 "$@"
 }
 run --metric vq,l2,dhash --csv "$work/a.csv" --markdown "$work/d.md" \
   --html "$work/d.html" > "$work/d.txt" || fail "distort exit status $?"
@@ -46,7 +46,12 @@ assert "<polyline" in html and "synthetic, no human judgments" in html
 assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
 PY
 mkdir -p "$work/one"
-cp "$kodak/kodim01.png" "$work/one/"
+cp "$photos/photo0.png" "$work/one/"
 expect_error "one photo only" distort "$work/one" --metric l2
 expect_error "/nonexistent/photos: no such folder" distort /nonexistent/photos
+# --limit keeps the first N photos
+"$eval_bin" distort "$photos" --size 48 --metric dhash --limit 2 --csv "$work/l.csv" \
+  > /dev/null || fail "--limit exit status"
+[ "$(cut -d, -f1 "$work/l.csv" | sort -u | wc -l)" -eq 3 ] ||
+  fail "--limit 2: not 2 references (+ header)"
 echo "eval_distort.sh: all checks passed"
