@@ -19,22 +19,6 @@
 #include <immintrin.h>
 #endif
 
-/* OR the low @p count bits of @p word into @p bits at bit @p pos. */
-static void put_bits(uint8_t *bits, size_t pos, uint64_t word, size_t count)
-{
-    uint8_t *p = bits + (pos >> 6) * 8;
-    unsigned s = (unsigned)(pos & 63);
-    uint64_t w;
-    memcpy(&w, p, 8);
-    w |= word << s;
-    memcpy(p, &w, 8);
-    if (s && s + count > 64) {
-        memcpy(&w, p + 8, 8);
-        w |= word >> (64 - s);
-        memcpy(p + 8, &w, 8);
-    }
-}
-
 /* Up to 64 units; returns their bits. */
 static uint64_t chunk_scalar(float *d, const float *s, size_t n, float b,
                              maso_act act, float slope)
@@ -69,7 +53,7 @@ static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
             word |= (uint64_t)m << (16 * q);
         }
         if (bits)
-            put_bits(bits, pos + i, word, 64);
+            maso_bits_put(bits, pos + i, word, 64);
     }
     return i;
 }
@@ -104,7 +88,7 @@ void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
             size_t n = plane - i < 64 ? plane - i : 64;
             uint64_t word = chunk_scalar(d + i, s + i, n, b, act, slope);
             if (bits)
-                put_bits(bits, pos + i, word, n);
+                maso_bits_put(bits, pos + i, word, n);
         }
     }
 }

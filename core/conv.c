@@ -2,11 +2,23 @@
  * M output channels, K = in_channels*kh*kw, N = out_h*out_w.  The column
  * matrix is the input itself for a 1x1 stride-1 unpadded convolution and for
  * a kernel covering the whole unpadded input (an inner product); otherwise
- * im2col builds it in the context's workspace.  Bias, activation and code
- * bits follow in one pass (activation.c). */
+ * im2col builds it in the context's workspace.
+ *
+ * On CPUs with AVX-512 the GEMM is gemm_avx512.c over weights packed at
+ * model load, with bias, activation and code bits fused into its stores;
+ * elsewhere OpenBLAS followed by one pass of activation.c.
+ *
+ * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
+ * the unpadded interior: the border outputs see nothing but zero padding,
+ * so they are the bias alone.  3x3 stride-1 pad-1 convolutions go through
+ * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
+#include "gemm.h"
 #include "layers.h"
+#include "winograd.h"
 
 #include <cblas.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The column matrix equals the input: no im2col needed. */
@@ -18,12 +30,58 @@ static int is_direct(const maso_conv_desc *c, maso_shape in)
     return unpadded && (pointwise || whole);
 }
 
+/* 1x1 stride-1 with padding: the output is the input's product framed by
+ * a border of bias values. */
+static int is_padded_pointwise(const maso_conv_desc *c)
+{
+    int pointwise = c->kw == 1 && c->kh == 1 && c->sw == 1 && c->sh == 1;
+    return pointwise && (c->pad_l | c->pad_r | c->pad_t | c->pad_b) &&
+           c->pad_l >= 0 && c->pad_r >= 0 && c->pad_t >= 0 && c->pad_b >= 0;
+}
+
+/* Winograd only where the weights were transformed for it (AVX-512). */
+static int uses_winograd(const maso_conv_desc *c)
+{
+    return c->packed && c->winograd;
+}
+
 size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
                            maso_shape out)
 {
+    if (uses_winograd(c))
+        return maso_winograd_workspace(c->num_output, in);
     if (is_direct(c, in))
         return 0;
-    return (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
+    size_t col = (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
+    size_t inner = (size_t)c->num_output * in.h * in.w;
+    return is_padded_pointwise(c) && inner > col ? inner : col;
+}
+
+int maso_conv_prepare_all(maso_model *model)
+{
+    if (!maso_gemm_avx512_usable())
+        return 0;
+    for (int i = 0; i < model->n_layers; i++) {
+        maso_layer *l = &model->layers[i];
+        if (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT)
+            continue;
+        maso_conv_desc *c = &l->conv;
+        const int ch = model->blobs[l->in[0]].shape.c;
+        const int k = ch * c->kh * c->kw;
+        c->winograd = l->op == MASO_OP_CONV && maso_winograd_applies(c);
+        size_t n = c->winograd ? maso_winograd_packed_floats(c->num_output, ch)
+                               : maso_gemm_packed_floats(c->num_output, k);
+        c->packed = malloc(sizeof(float) * n);
+        if (!c->packed)
+            return maso_model_fail(model, ENOMEM,
+                                   "layer '%s': out of memory packing weights",
+                                   l->name);
+        if (c->winograd)
+            maso_winograd_pack(c->weight, c->num_output, ch, c->packed);
+        else
+            maso_gemm_pack(c->weight, c->num_output, k, c->packed);
+    }
+    return 0;
 }
 
 /* col[(ch*kh + ky)*kw + kx][oy*ow + ox] = in[ch][iy][ix], 0 outside. */
@@ -67,10 +125,40 @@ static void im2col(const maso_conv_desc *c, maso_shape in, const float *src,
     }
 }
 
+/* Padded 1x1 convolution: GEMM over the input into @p workspace, framed
+ * by zeros into @p dst, then bias + activation + bits over whole planes. */
+static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
+                                  const float *src, maso_shape out,
+                                  float *dst, float *workspace, uint8_t *bits)
+{
+    const int m = c->num_output, n = in.h * in.w;
+    maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
+                         NULL};
+    maso_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
+    const size_t plane = (size_t)out.h * out.w;
+    memset(dst, 0, sizeof(float) * plane * (size_t)m);
+    for (int o = 0; o < m; o++)
+        for (int y = 0; y < in.h; y++)
+            memcpy(dst + o * plane + (size_t)(y + c->pad_t) * out.w + c->pad_l,
+                   workspace + (size_t)o * n + (size_t)y * in.w,
+                   sizeof(float) * (size_t)in.w);
+    maso_act_apply(dst, dst, m, plane, c->bias, c->act, c->slope, bits);
+}
+
 void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
                    maso_shape out, float *dst, float *workspace,
                    uint8_t *bits)
 {
+    if (uses_winograd(c)) {
+        maso_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
+        maso_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        return;
+    }
+    if (c->packed && is_padded_pointwise(c) && out.w == in.w + c->pad_l +
+        c->pad_r && out.h == in.h + c->pad_t + c->pad_b) {
+        conv_padded_pointwise(c, in, src, out, dst, workspace, bits);
+        return;
+    }
     const int m = c->num_output;
     const int k = in.c * c->kh * c->kw;
     const int n = out.h * out.w;
@@ -78,6 +166,11 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
     if (!is_direct(c, in)) {
         im2col(c, in, src, out, workspace);
         col = workspace;
+    }
+    if (c->packed && n > 1) {
+        maso_gemm_out o = {dst, (size_t)n, c->bias, c->act, c->slope, bits};
+        maso_gemm_avx512(c->packed, m, n, k, col, (size_t)n, &o);
+        return;
     }
     if (n == 1)
         cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, c->weight, k,

@@ -8,6 +8,25 @@
 
 #include "network.h"
 
+/* Set the low @p count bits of @p word (higher bits zero) at bit @p pos of
+ * @p bits by OR; reads and writes the whole 64-bit words they touch, so
+ * sections must be padded to 8 bytes (code_layout.c pads to 64). */
+static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
+                                 size_t count)
+{
+    uint8_t *p = bits + (pos >> 6) * 8;
+    unsigned s = (unsigned)(pos & 63);
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    w |= word << s;
+    __builtin_memcpy(p, &w, 8);
+    if (s && s + count > 64) {
+        __builtin_memcpy(&w, p + 8, 8);
+        w |= word >> (64 - s);
+        __builtin_memcpy(p + 8, &w, 8);
+    }
+}
+
 /* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
  * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
  * @p bits when the pre-activation is > 0. */

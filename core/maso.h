@@ -373,6 +373,100 @@ void maso_sha256_final(maso_sha256 *ctx, unsigned char digest[32]);
  *  Returns 0 or an errno value. */
 int maso_sha256_file(const char *path, char hex[65]);
 
+/* ------------------------------------------------------------------------ */
+/* Sketches                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A sketch is a compact, fixed-size summary of a code from which every
+ * layer's distance can be estimated without bias.  For each layer it keeps
+ * the choices of m units (bits of a RELU layer, windows of a MAXPOOL layer)
+ * drawn uniformly *without replacement* from a seeded generator; the same
+ * units for every image.  The normalised Hamming distance of two sketches'
+ * sections is then an unbiased estimate of the layer's distance, with
+ * standard deviation sqrt(p(1-p)/m * (N-m)/(N-1)) <= 0.5/sqrt(m) (p the true
+ * distance, N the layer's units).  When a layer has N <= m units all of them
+ * are kept and its sketch distance is exact.
+ *
+ * A sketch is itself laid out by a maso_code_layer table (maso_sketch_layers)
+ * with the same packing and 64-byte aligned sections as a full code, so
+ * maso_layer_distance() and maso_code_distance() apply unchanged.
+ *
+ * Default sizes: SqueezeNet v1.1 has 26 RELU and 3 MAXPOOL (3x3, nibble)
+ * layers.  With 1024 samples per RELU layer (128 bytes) and 384 per MAXPOOL
+ * layer (192 bytes) a sketch is 26*128 + 3*192 = 3904 bytes, which with the
+ * store's 48-byte alignment prefix fits one 4 KiB LMDB overflow page (4080
+ * usable bytes).  m = 1536 everywhere (7296 bytes) needs two pages: 8 KiB
+ * for the sketch alone, over the 8 KiB per image budget once the record and
+ * path index are counted.
+ */
+#define MASO_SKETCH_RELU_SAMPLES 1024
+#define MASO_SKETCH_MAXPOOL_SAMPLES 384
+
+/** How a sketch samples.  Initialise with maso_sketch_params_init(). */
+typedef struct maso_sketch_params {
+    uint64_t seed;          /**< generator seed (default 0) */
+    size_t relu_samples;    /**< m of RELU layers (default 1024) */
+    size_t maxpool_samples; /**< m of MAXPOOL layers (default 384) */
+} maso_sketch_params;
+
+void maso_sketch_params_init(maso_sketch_params *params);
+
+/**
+ * The sampled positions of every layer.  Immutable after creation: any
+ * number of threads may share one sketch.
+ */
+typedef struct maso_sketch maso_sketch;
+
+/**
+ * Draw the positions for the code layout @p layers (@p n_layers entries,
+ * e.g. from maso_model_code_layers()); the table is copied, names included.
+ * The same table and params always give the same sketch, on every
+ * platform (own generator: splitmix64, Knuth's selection sampling).
+ * Errors: MASO_EINVAL_ARG (NULL, zero samples, a layer with no units,
+ * bits_per_unit not 1 for RELU or 4/8 for MAXPOOL, a section too small
+ * for its units), ENOMEM.
+ */
+int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
+                       const maso_sketch_params *params,
+                       maso_sketch **sketch);
+void maso_sketch_destroy(maso_sketch *sketch);
+
+/** The parameters the sketch was created with (defaults filled in). */
+const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch);
+
+/**
+ * The layout of a sketch: *layers receives the table (one entry per layer
+ * of the code, same order, names, kind, window and bits_per_unit; units =
+ * the layer's m; channels = m, height = width = 1; offset and bytes within
+ * the sketch).  Owned by the sketch; lives as long as it.
+ */
+size_t maso_sketch_layers(const maso_sketch *sketch,
+                          const maso_code_layer **layers);
+
+/** Size in bytes of one sketch (sum of its 64-byte sections). */
+size_t maso_sketch_bytes(const maso_sketch *sketch);
+
+/** Size in bytes of the full code the sketch reads (end of the last
+ *  section of the source table). */
+size_t maso_sketch_code_bytes(const maso_sketch *sketch);
+
+/**
+ * The sampled unit indices of layer @p layer, strictly increasing, in
+ * [0, units of that layer); *count receives m.  Owned by the sketch.
+ * NULL (and *count 0) when @p layer is out of range.
+ */
+const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
+                                      size_t *count);
+
+/**
+ * Gather the sampled units of the full code @p code (maso_sketch_code_bytes()
+ * bytes) into @p out (maso_sketch_bytes() bytes; padding zeroed).  Sample j
+ * of a layer is unit j of that layer's sketch section.
+ */
+void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
+                       uint8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,6 +61,7 @@ static void model_clear(maso_model *model)
         free(l->out);
         free(l->conv.weight);
         free(l->conv.bias);
+        free(l->conv.packed);
         free(l->bn);
     }
     free(model->layers);
@@ -238,6 +239,8 @@ int maso_model_load(maso_model *model, const char *param_path,
         rc = maso_weights_load(model, bin_path);
     if (rc == 0)
         rc = maso_weights_fold_batchnorm(model);
+    if (rc == 0)
+        rc = maso_conv_prepare_all(model);
     if (rc == 0) {
         plan_aliases(model);
         rc = maso_code_layout_build(model);

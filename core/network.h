@@ -49,6 +49,9 @@ typedef struct maso_conv_desc {
     int bias_term;        /* the .bin holds biases */
     float *weight;        /* owned by the model */
     float *bias;          /* owned by the model */
+    float *packed;        /* weight packed for gemm.h, or NULL (no AVX-512);
+                           * owned by the model */
+    int winograd;         /* packed holds winograd.h's transformed weights */
 } maso_conv_desc;
 
 typedef struct maso_pool_desc {
@@ -120,6 +123,10 @@ int maso_weights_fold_batchnorm(maso_model *model);
 
 /* fp16.c: IEEE half (binary16) to float, every value incl. subnormals. */
 float maso_fp16_to_fp32(uint16_t h);
+
+/* conv.c: pack every convolution's weights for the AVX-512 GEMM when the
+ * CPU has it (nothing to do otherwise); ENOMEM with a message. */
+int maso_conv_prepare_all(maso_model *model);
 
 /* code_layout.c: build model->code_layers from the layers. */
 int maso_code_layout_build(maso_model *model);

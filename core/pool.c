@@ -93,34 +93,52 @@ static float avg_window(const maso_pool_desc *p, const float *plane,
 }
 
 #ifdef POOL_HAVE_AVX512
-/* 16 adjacent 3x3 stride-2 windows whose first row is @p r (row stride
- * @p w), all inside the input: even lanes of two loads give the inputs at
- * x = 2j + dx. */
+/* Up to 16 adjacent 3x3 stride-2 windows (@p n of them) whose first row
+ * is @p r (row stride @p w), with @p avail_x inputs from the windows'
+ * first column to the end of the row and @p rows (1..3) rows left: the
+ * windows that ceil mode cuts at the right or bottom edge and the last
+ * windows of a row are done here too.  Even lanes of two loads give the
+ * inputs at x = 2j + dx; inputs outside the input are neither loaded nor
+ * compared, so the winner is the scalar one (first strict maximum in
+ * row-major order, starting from the window origin). */
 __attribute__((target("avx512f")))
-static void max3s2_x16(const float *r, int w, float *dst, uint8_t arg[16])
+static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
+                       float *dst, uint8_t arg[16])
 {
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                            20, 22, 24, 26, 28, 30);
+    const __mmask16 windows = (__mmask16)((1u << n) - 1u);
     __m512 best = _mm512_setzero_ps();
     __m512i a = _mm512_setzero_si512();
-    for (int dy = 0; dy < 3; dy++) {
+    for (int dy = 0; dy < rows; dy++) {
         const float *row = r + (size_t)dy * w;
         for (int dx = 0; dx < 3; dx++) {
-            /* lane 15 of the second load is never used: mask it off so the
-             * load cannot run past the end of the buffer */
-            __m512 lo = _mm512_loadu_ps(row + dx);
-            __m512 hi = _mm512_maskz_loadu_ps(0x7fff, row + dx + 16);
+            /* inputs left from this column on: lanes of the two loads and,
+             * after the permute, windows that have their input here */
+            int left = avail_x - dx;
+            __mmask16 lo_m = left >= 16 ? 0xffff
+                             : (__mmask16)((1u << (left > 0 ? left : 0)) - 1u);
+            int left_hi = left - 16 > 15 ? 15 : left - 16;
+            __mmask16 hi_m = left_hi > 0 ? (__mmask16)((1u << left_hi) - 1u)
+                                         : 0;
+            int have = (left + 1) / 2; /* windows j with 2j < left */
+            __mmask16 valid = windows &
+                (have >= 16 ? 0xffff
+                            : (__mmask16)((1u << (have > 0 ? have : 0)) - 1u));
+            __m512 lo = _mm512_maskz_loadu_ps(lo_m, row + dx);
+            __m512 hi = _mm512_maskz_loadu_ps(hi_m, row + dx + 16);
             __m512 v = _mm512_permutex2var_ps(lo, even, hi);
             if (dy == 0 && dx == 0) {
                 best = v;
                 continue;
             }
-            __mmask16 gt = _mm512_cmp_ps_mask(v, best, _CMP_GT_OQ);
+            __mmask16 gt = _mm512_mask_cmp_ps_mask(valid, v, best,
+                                                   _CMP_GT_OQ);
             best = _mm512_mask_mov_ps(best, gt, v);
             a = _mm512_mask_mov_epi32(a, gt, _mm512_set1_epi32(dy * 3 + dx));
         }
     }
-    _mm512_storeu_ps(dst, best);
+    _mm512_mask_storeu_ps(dst, windows, best);
     _mm_storeu_si128((__m128i *)arg, _mm512_cvtepi32_epi8(a));
 }
 #endif
@@ -138,29 +156,29 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
 #ifdef POOL_HAVE_AVX512
     vec = p->max && k == 3 && s == 2 && __builtin_cpu_supports("avx512f");
 #endif
-    /* output columns whose window lies inside the input */
-    int ox_lo = (p->pad_l + s - 1) / s;
-    int ox_hi = (in.w - k + p->pad_l) / s + 1;
-    if (ox_hi > out.w)
-        ox_hi = out.w;
+    /* output columns whose window starts inside the input, not in the
+     * left padding */
+    const int ox_lo = (p->pad_l + s - 1) / s;
     size_t unit = 0;
     for (int c = 0; c < in.c; c++) {
         const float *plane = src + (size_t)c * in.h * in.w;
         for (int oy = 0; oy < out.h; oy++) {
             const int y0 = oy * s - p->pad_t;
-            const int inside = y0 >= 0 && y0 + k <= in.h;
+            const int inside = y0 >= 0 && y0 < in.h;
             int ox = 0;
             while (ox < out.w) {
                 const int x0 = ox * s - p->pad_l;
 #ifdef POOL_HAVE_AVX512
-                if (vec && inside && ox >= ox_lo && ox + 16 <= ox_hi) {
+                if (vec && inside && ox >= ox_lo && x0 < in.w) {
                     uint8_t arg[16];
+                    int n = out.w - ox < 16 ? out.w - ox : 16;
+                    int rows = in.h - y0 < 3 ? in.h - y0 : 3;
                     max3s2_x16(plane + (size_t)y0 * in.w + x0, in.w,
-                               dst + unit, arg);
-                    for (int j = 0; code && j < 16; j++)
+                               in.w - x0, rows, n, dst + unit, arg);
+                    for (int j = 0; code && j < n; j++)
                         put_unit(code, bits_per_unit, unit + (size_t)j, arg[j]);
-                    ox += 16;
-                    unit += 16;
+                    ox += n;
+                    unit += n;
                     continue;
                 }
 #endif

@@ -1,0 +1,261 @@
+/*
+ * sketch.c -- sampled codes: the same m units of every layer, for all images.
+ *
+ * Why sampling without replacement: the sampled fraction of differing units
+ * is then a hypergeometric mean, unbiased for the layer distance and with a
+ * variance no larger than sampling with replacement (finite population
+ * correction), i.e. sd <= 0.5/sqrt(m).  Positions are kept sorted so that
+ * gathering walks each layer's section of the code forwards.
+ *
+ * The generator is ours (splitmix64) so that a seed stored in an index gives
+ * the same positions on every platform and libc forever.
+ */
+#include "maso.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct maso_sketch {
+    maso_sketch_params params;
+    size_t n_layers;
+    maso_code_layer *src;     /* copy of the code's layout */
+    maso_code_layer *layers;  /* layout of the sketch */
+    uint32_t **positions;     /* per layer, layers[i].units entries */
+    char *names;              /* storage of both tables' names */
+    size_t bytes;             /* sketch size */
+    size_t code_bytes;        /* full code size */
+};
+
+void maso_sketch_params_init(maso_sketch_params *params)
+{
+    params->seed = 0;
+    params->relu_samples = MASO_SKETCH_RELU_SAMPLES;
+    params->maxpool_samples = MASO_SKETCH_MAXPOOL_SAMPLES;
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, full period. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform integer in [0, range), range > 0, without modulo bias: reject
+ * the lowest (2^64 mod range) outputs. */
+static uint64_t uniform_below(uint64_t *state, uint64_t range)
+{
+    uint64_t threshold = (0 - range) % range;
+    for (;;) {
+        uint64_t r = splitmix64(state);
+        if (r >= threshold)
+            return r % range;
+    }
+}
+
+/*
+ * Knuth's Algorithm S (TAOCP 3.4.2): visit units in order and take unit t
+ * with probability (still needed)/(still left).  Every m-subset is equally
+ * likely and the output comes out sorted.  Each layer gets its own stream,
+ * started from a hash of (seed, layer index) so that layers do not share
+ * overlapping stretches of one splitmix sequence.
+ */
+static void select_positions(uint64_t seed, size_t layer, size_t units,
+                             size_t m, uint32_t *out)
+{
+    uint64_t mix = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(layer + 1));
+    uint64_t state = splitmix64(&mix);
+    size_t chosen = 0;
+    for (size_t t = 0; t < units && chosen < m; t++) {
+        if (uniform_below(&state, units - t) < m - chosen)
+            out[chosen++] = (uint32_t)t;
+    }
+}
+
+static size_t round64(size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
+static int check_layer(const maso_code_layer *l)
+{
+    if (l->units == 0 || l->units > UINT32_MAX)
+        return 0;
+    if (l->kind == MASO_LAYER_RELU && l->bits_per_unit != 1)
+        return 0;
+    if (l->kind == MASO_LAYER_MAXPOOL && l->bits_per_unit != 4 &&
+        l->bits_per_unit != 8)
+        return 0;
+    if (l->kind != MASO_LAYER_RELU && l->kind != MASO_LAYER_MAXPOOL)
+        return 0;
+    if (l->units > (SIZE_MAX - 7) / 8 ||
+        l->bytes < (l->units * (size_t)l->bits_per_unit + 7) / 8)
+        return 0;
+    return l->offset <= SIZE_MAX - l->bytes;
+}
+
+/* Read unit i of a section packed as maso_code_layer says. */
+static unsigned get_unit(const uint8_t *sec, int bits, size_t i)
+{
+    switch (bits) {
+    case 1: return (sec[i / 8] >> (i % 8)) & 1u;
+    case 4: return (sec[i / 2] >> ((i & 1) * 4)) & 15u;
+    default: return sec[i];
+    }
+}
+
+/* Write unit i (the section is zeroed beforehand, so OR suffices). */
+static void put_unit(uint8_t *sec, int bits, size_t i, unsigned v)
+{
+    switch (bits) {
+    case 1: sec[i / 8] |= (uint8_t)(v << (i % 8)); break;
+    case 4: sec[i / 2] |= (uint8_t)(v << ((i & 1) * 4)); break;
+    default: sec[i] = (uint8_t)v; break;
+    }
+}
+
+/* Copy the names of both tables into one block owned by the sketch. */
+static int copy_names(maso_sketch *s)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < s->n_layers; i++)
+        total += (s->src[i].name ? strlen(s->src[i].name) : 0) + 1;
+    s->names = malloc(total ? total : 1);
+    if (!s->names)
+        return ENOMEM;
+    char *p = s->names;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        const char *n = s->src[i].name ? s->src[i].name : "";
+        size_t len = strlen(n) + 1;
+        memcpy(p, n, len);
+        s->src[i].name = p;
+        s->layers[i].name = p;
+        p += len;
+    }
+    return 0;
+}
+
+int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
+                       const maso_sketch_params *params,
+                       maso_sketch **sketch)
+{
+    if (!sketch)
+        return MASO_EINVAL_ARG;
+    *sketch = NULL;
+    if (!layers || n_layers == 0 || !params || params->relu_samples == 0 ||
+        params->maxpool_samples == 0)
+        return MASO_EINVAL_ARG;
+    for (size_t i = 0; i < n_layers; i++)
+        if (!check_layer(&layers[i]))
+            return MASO_EINVAL_ARG;
+
+    maso_sketch *s = calloc(1, sizeof *s);
+    if (!s)
+        return ENOMEM;
+    s->params = *params;
+    s->n_layers = n_layers;
+    s->src = malloc(n_layers * sizeof *s->src);
+    s->layers = calloc(n_layers, sizeof *s->layers);
+    s->positions = calloc(n_layers, sizeof *s->positions);
+    if (!s->src || !s->layers || !s->positions)
+        goto nomem;
+    memcpy(s->src, layers, n_layers * sizeof *s->src);
+    if (copy_names(s))
+        goto nomem;
+
+    size_t offset = 0;
+    for (size_t i = 0; i < n_layers; i++) {
+        const maso_code_layer *src = &s->src[i];
+        maso_code_layer *dst = &s->layers[i];
+        size_t m = src->kind == MASO_LAYER_RELU ? params->relu_samples
+                                                : params->maxpool_samples;
+        if (m > src->units)
+            m = src->units;
+        dst->kind = src->kind;
+        dst->channels = (int)m;
+        dst->height = dst->width = 1;
+        dst->window = src->window;
+        dst->bits_per_unit = src->bits_per_unit;
+        dst->units = m;
+        dst->offset = offset;
+        dst->bytes = round64((m * (size_t)src->bits_per_unit + 7) / 8);
+        offset += dst->bytes;
+        if (src->offset + src->bytes > s->code_bytes)
+            s->code_bytes = src->offset + src->bytes;
+        s->positions[i] = malloc(m * sizeof(uint32_t));
+        if (!s->positions[i])
+            goto nomem;
+        select_positions(params->seed, i, src->units, m, s->positions[i]);
+    }
+    s->bytes = offset;
+    *sketch = s;
+    return MASO_SUCCESS;
+nomem:
+    maso_sketch_destroy(s);
+    return ENOMEM;
+}
+
+void maso_sketch_destroy(maso_sketch *sketch)
+{
+    if (!sketch)
+        return;
+    if (sketch->positions)
+        for (size_t i = 0; i < sketch->n_layers; i++)
+            free(sketch->positions[i]);
+    free(sketch->positions);
+    free(sketch->layers);
+    free(sketch->src);
+    free(sketch->names);
+    free(sketch);
+}
+
+const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch)
+{
+    return &sketch->params;
+}
+
+size_t maso_sketch_layers(const maso_sketch *sketch,
+                          const maso_code_layer **layers)
+{
+    *layers = sketch->layers;
+    return sketch->n_layers;
+}
+
+size_t maso_sketch_bytes(const maso_sketch *sketch)
+{
+    return sketch->bytes;
+}
+
+size_t maso_sketch_code_bytes(const maso_sketch *sketch)
+{
+    return sketch->code_bytes;
+}
+
+const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
+                                      size_t *count)
+{
+    if (layer >= sketch->n_layers) {
+        *count = 0;
+        return NULL;
+    }
+    *count = sketch->layers[layer].units;
+    return sketch->positions[layer];
+}
+
+void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
+                       uint8_t *out)
+{
+    memset(out, 0, sketch->bytes);
+    for (size_t i = 0; i < sketch->n_layers; i++) {
+        const maso_code_layer *src = &sketch->src[i];
+        const maso_code_layer *dst = &sketch->layers[i];
+        const uint8_t *in = code + src->offset;
+        uint8_t *sec = out + dst->offset;
+        const uint32_t *pos = sketch->positions[i];
+        int bits = src->bits_per_unit;
+        for (size_t j = 0; j < dst->units; j++)
+            put_unit(sec, bits, j, get_unit(in, bits, pos[j]));
+    }
+}

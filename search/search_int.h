@@ -1,0 +1,117 @@
+/* search_int.h -- what the modules of libmaso_search share (not installed). */
+#ifndef MASO_SEARCH_INT_H
+#define MASO_SEARCH_INT_H
+
+#include <stdarg.h>
+
+#include "maso_search.h"
+
+/* One layer as the distance loop needs it: where, how, and its factor. */
+typedef struct search_layer {
+    size_t offset;      /* byte offset of the section */
+    size_t blocks;      /* 64-byte blocks holding its units */
+    size_t units;
+    int bits_per_unit;  /* 1, 4 or 8 */
+} search_layer;
+
+/* One summary bit: which byte of the sketch, and how to read the bit. */
+typedef struct summary_bit {
+    uint32_t byte;      /* byte offset in the sketch */
+    uint8_t shift;      /* bit (RELU) or nibble (MAXPOOL) position */
+    uint8_t bits;       /* bits_per_unit of the layer */
+    uint16_t layer;     /* index in the layout */
+} summary_bit;
+
+/* Scores one sketch against the query: sum over layers of factor * diff. */
+typedef double (*search_score_fn)(const struct maso_search *s,
+                                  const uint8_t *q, const uint8_t *r);
+/* Masked popcount distance between two summaries of `words` words. */
+typedef uint32_t (*search_summary_fn)(const uint8_t *a, const uint8_t *b,
+                                      const uint64_t *mask, size_t words);
+
+struct maso_search {
+    size_t n_layers;
+    search_layer *layers;
+    double *weights;        /* n_layers, as set */
+    /* Layers with a non-zero weight and their factor w / (sum(w) * units),
+     * so a score is one multiply-add per layer. */
+    size_t n_active;
+    size_t *active;
+    double *factor;
+    size_t record_bytes;
+    int threads;
+    size_t summary_bits;
+    summary_bit *plan;      /* summary_bits entries */
+    uint64_t *mask;         /* summary_bits/64 words; 0 = zero-weight layer */
+    const maso_kernels *kernels; /* libmaso set used by the generic path */
+    search_score_fn score;
+    search_summary_fn summary_distance;
+    char errmsg[256];
+};
+
+/* Record a failure message on the handle and return `status`. */
+int search_fail(maso_search *s, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Pick the fastest score / summary kernels for this CPU (distance.c). */
+void search_pick_kernels(maso_search *s);
+
+/* Rebuild the summary plan and mask (summary.c). */
+int search_plan_build(maso_search *s);
+void search_mask_build(maso_search *s);
+
+/* Bounded max-heap of the k best (distance, id) pairs (topk.c).  The
+ * worst kept entry is at the top so a better one replaces it. */
+typedef struct search_heap {
+    maso_search_hit *items;
+    size_t size, cap;
+} search_heap;
+
+void search_heap_push(search_heap *h, double distance, uint64_t id);
+/* Would (distance, id) enter the heap? */
+static inline int search_heap_wants(const search_heap *h, double distance,
+                                    uint64_t id)
+{
+    if (h->size < h->cap)
+        return 1;
+    const maso_search_hit *top = &h->items[0];
+    return distance < top->distance ||
+           (distance == top->distance && id < top->id);
+}
+/* Sort the items ascending by (distance, id); the heap is spent. */
+void search_heap_sort(search_heap *h);
+/* Ascending (distance, id) comparison for qsort. */
+int search_hit_cmp(const void *a, const void *b);
+
+/* Segments seen as one array of records (segments.c). */
+typedef struct search_span {
+    const maso_search_segment *seg;
+    size_t n_seg;
+    size_t *start;          /* n_seg + 1 prefix sums of counts */
+    size_t total;
+} search_span;
+
+int search_span_init(maso_search *s, search_span *sp,
+                     const maso_search_segment *segments, size_t n_segments,
+                     int need_summaries);
+void search_span_free(search_span *sp);
+/* Segment holding global record g. */
+size_t search_span_find(const search_span *sp, size_t g);
+static inline uint64_t search_span_id(const search_span *sp, size_t seg,
+                                      size_t i)
+{
+    const maso_search_segment *x = &sp->seg[seg];
+    return x->ids ? x->ids[i] : (uint64_t)(sp->start[seg] + i);
+}
+static inline const uint8_t *search_span_record(const search_span *sp,
+                                                size_t seg, size_t i)
+{
+    return sp->seg[seg].base + i * sp->seg[seg].stride;
+}
+
+/* Run fn(arg_i) for i in [0, n) on n threads (the caller's thread runs the
+ * first, and any part whose thread could not be created) (threads.c). */
+void search_run_threads(int n, void *(*fn)(void *), void *args,
+                       size_t arg_size);
+
+#endif

@@ -1,0 +1,92 @@
+/* test_pool.c -- 3x3 stride-2 max pooling (the AVX-512 path of
+ * core/pool.c on CPUs that have it) against a brute-force reference
+ * written here: every width from 3 to 41 (row tails of 1..16 windows),
+ * heights with ceil-mode windows cut at the bottom and right, and inputs
+ * with many ties (first maximum in row-major order must win). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "layers.h"
+
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t rng = 424242u;
+static float rnd_small(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 24) % 5); /* 0..4: plenty of ties */
+}
+
+static int out_size(int in, int ceil_mode)
+{
+    int span = in - 3;
+    return (ceil_mode ? (span + 1) / 2 : span / 2) + 1;
+}
+
+static void check(int h, int w, int ceil_mode)
+{
+    const int c = 3;
+    maso_pool_desc p = {1, 0, 3, 2, 0, 0, 0, 0, ceil_mode, 0};
+    maso_shape in = {c, h, w};
+    maso_shape out = {c, out_size(h, ceil_mode), out_size(w, ceil_mode)};
+    size_t units = (size_t)c * out.h * out.w;
+    float *src = malloc(sizeof(float) * (size_t)c * h * w);
+    float *dst = malloc(sizeof(float) * units);
+    uint8_t *code = calloc(units + 64, 1);
+    assert_true(src && dst && code);
+    for (size_t i = 0; i < (size_t)c * h * w; i++)
+        src[i] = rnd_small();
+    maso_pool_run(&p, in, src, out, dst, code, 8);
+    size_t u = 0;
+    for (int ch = 0; ch < c; ch++)
+        for (int oy = 0; oy < out.h; oy++)
+            for (int ox = 0; ox < out.w; ox++, u++) {
+                float best = -FLT_MAX;
+                unsigned arg = 0;
+                int first = 1;
+                for (int dy = 0; dy < 3; dy++)
+                    for (int dx = 0; dx < 3; dx++) {
+                        int y = 2 * oy + dy, x = 2 * ox + dx;
+                        if (y >= h || x >= w)
+                            continue;
+                        float v = src[((size_t)ch * h + y) * w + x];
+                        if (first || v > best) {
+                            best = v;
+                            arg = (unsigned)(dy * 3 + dx);
+                            first = 0;
+                        }
+                    }
+                if (dst[u] != best || code[u] != arg)
+                    fail_msg("%dx%d ceil %d: window (%d,%d,%d): %g/%u, want "
+                             "%g/%u", h, w, ceil_mode, ch, oy, ox, dst[u],
+                             code[u], best, arg);
+            }
+    for (size_t i = units; i < units + 64; i++)
+        assert_int_equal(code[i], 0);
+    free(src);
+    free(dst);
+    free(code);
+}
+
+static void test_max3s2_shapes(void **state)
+{
+    (void)state;
+    for (int w = 3; w <= 41; w++)
+        for (int h = 3; h <= 8; h++) {
+            check(h, w, 1);
+            check(h, w, 0);
+        }
+    check(113, 113, 1); /* SqueezeNet's pool1 */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_max3s2_shapes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,455 @@
+/*
+ * test_sketch.c -- sampled codes: determinism, layout, gathering, and the
+ * statistics the store relies on (unbiased layer distance, sd <= 0.5/sqrt(m)).
+ * Distances here are counted naively, unit by unit, independently of the
+ * popcount kernels.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "maso.h"
+
+/* Test-local generator (xorshift64*), unrelated to the sketch's. */
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+/* Build a layout table with 64-byte aligned sections. */
+static size_t layout(maso_code_layer *t, size_t n)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        t[i].units = (size_t)t[i].channels * t[i].height * t[i].width;
+        t[i].offset = off;
+        t[i].bytes = ((t[i].units * t[i].bits_per_unit + 7) / 8 + 63) / 64 * 64;
+        off += t[i].bytes;
+    }
+    return off;
+}
+
+static maso_code_layer relu(const char *name, int c, int h, int w)
+{
+    maso_code_layer l = {name, MASO_LAYER_RELU, c, h, w, 0, 1, 0, 0, 0};
+    return l;
+}
+
+static maso_code_layer pool(const char *name, int c, int h, int w, int bits)
+{
+    maso_code_layer l = {name, MASO_LAYER_MAXPOOL, c, h, w, 9, bits, 0, 0, 0};
+    return l;
+}
+
+/* Unit value read the slow way: bit-by-bit offsets from the start. */
+static unsigned unit_at(const maso_code_layer *l, const uint8_t *code, size_t i)
+{
+    size_t bit = l->offset * 8 + i * (size_t)l->bits_per_unit;
+    unsigned v = 0;
+    for (int b = 0; b < l->bits_per_unit; b++, bit++)
+        v |= (unsigned)((code[bit / 8] >> (bit % 8)) & 1) << b;
+    return v;
+}
+
+static size_t naive_diff(const maso_code_layer *l, const uint8_t *a,
+                         const uint8_t *b)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < l->units; i++)
+        d += unit_at(l, a, i) != unit_at(l, b, i);
+    return d;
+}
+
+/* A random code: maxpool units get values < window. */
+static void random_code(const maso_code_layer *t, size_t n, uint8_t *code,
+                        size_t bytes, uint64_t *s)
+{
+    memset(code, 0, bytes);
+    for (size_t i = 0; i < n; i++)
+        for (size_t u = 0; u < t[i].units; u++) {
+            unsigned v = (unsigned)(rng_next(s) >> 40);
+            v = t[i].kind == MASO_LAYER_RELU ? v & 1 : v % 9;
+            size_t bit = t[i].offset * 8 + u * (size_t)t[i].bits_per_unit;
+            for (int b = 0; b < t[i].bits_per_unit; b++, bit++)
+                code[bit / 8] |= (uint8_t)(((v >> b) & 1) << (bit % 8));
+        }
+}
+
+/* Copy of a with a fraction ~p of units changed. */
+static void perturb(const maso_code_layer *t, size_t n, const uint8_t *a,
+                    uint8_t *b, size_t bytes, double p, uint64_t *s)
+{
+    memcpy(b, a, bytes);
+    for (size_t i = 0; i < n; i++)
+        for (size_t u = 0; u < t[i].units; u++) {
+            if ((double)(rng_next(s) >> 11) * 0x1p-53 >= p)
+                continue;
+            size_t bit = t[i].offset * 8 + u * (size_t)t[i].bits_per_unit;
+            unsigned v = unit_at(&t[i], a, u);
+            unsigned w = t[i].kind == MASO_LAYER_RELU ? v ^ 1 : (v + 1) % 9;
+            for (int k = 0; k < t[i].bits_per_unit; k++, bit++) {
+                b[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+                b[bit / 8] |= (uint8_t)(((w >> k) & 1) << (bit % 8));
+            }
+        }
+}
+
+static maso_sketch *make(const maso_code_layer *t, size_t n, uint64_t seed,
+                         size_t mr, size_t mp)
+{
+    maso_sketch_params p;
+    maso_sketch_params_init(&p);
+    p.seed = seed;
+    p.relu_samples = mr;
+    p.maxpool_samples = mp;
+    maso_sketch *s = NULL;
+    assert_int_equal(maso_sketch_create(t, n, &p, &s), 0);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    maso_sketch_params p;
+    maso_sketch_params_init(&p);
+    assert_int_equal(p.seed, 0);
+    assert_int_equal(p.relu_samples, 1024);
+    assert_int_equal(p.maxpool_samples, 384);
+}
+
+/* The SqueezeNet v1.1 layer shapes, read from the golden codes.tsv. */
+static size_t squeezenet_table(maso_code_layer *t, char names[][64])
+{
+    char path[512];
+    snprintf(path, sizeof path,
+             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512], kind[16], name[64], blob[128];
+    int c, h, w;
+    size_t n = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind, name,
+                                blob, &c, &h, &w), 6);
+        strcpy(names[n], name);
+        t[n] = strcmp(kind, "relu") == 0 ? relu(names[n], c, h, w)
+                                        : pool(names[n], c, h, w, 4);
+        n++;
+    }
+    fclose(f);
+    layout(t, n);
+    return n;
+}
+
+/* Default sketch of SqueezeNet: 26 relu * 128 + 3 maxpool * 192 bytes. */
+static void test_squeezenet_size(void **state)
+{
+    (void)state;
+    maso_code_layer t[40];
+    char names[40][64];
+    size_t n = squeezenet_table(t, names);
+    assert_int_equal(n, 29);
+    maso_sketch_params p;
+    maso_sketch_params_init(&p);
+    maso_sketch *s = NULL;
+    assert_int_equal(maso_sketch_create(t, n, &p, &s), 0);
+    size_t relus = 0, pools = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].kind == MASO_LAYER_RELU)
+            relus++;
+        else
+            pools++;
+    }
+    assert_int_equal(relus, 26);
+    assert_int_equal(pools, 3);
+    assert_int_equal(maso_sketch_bytes(s), 26 * 1024 / 8 + 3 * 384 / 2);
+    assert_true(maso_sketch_bytes(s) + 48 <= 4096 - 16);
+    assert_int_equal(maso_sketch_code_bytes(s),
+                     t[n - 1].offset + t[n - 1].bytes);
+    const maso_code_layer *sl;
+    assert_int_equal(maso_sketch_layers(s, &sl), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(sl[i].name, t[i].name);
+        assert_ptr_not_equal(sl[i].name, t[i].name); /* copied */
+    }
+    maso_sketch_destroy(s);
+}
+
+/* Sections: 64-byte aligned, multiples of 64, contiguous, big enough. */
+static void test_layout(void **state)
+{
+    (void)state;
+    maso_code_layer t[4] = {relu("a", 3, 10, 10), pool("p", 2, 7, 7, 4),
+                            relu("b", 1000, 16, 16), pool("q", 5, 5, 5, 8)};
+    layout(t, 4);
+    maso_sketch *s = make(t, 4, 7, 100, 40);
+    const maso_code_layer *sl;
+    assert_int_equal(maso_sketch_layers(s, &sl), 4);
+    size_t expect_units[4] = {100, 40, 100, 40};
+    size_t off = 0;
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(sl[i].units, expect_units[i]);
+        assert_int_equal(sl[i].kind, t[i].kind);
+        assert_int_equal(sl[i].bits_per_unit, t[i].bits_per_unit);
+        assert_int_equal(sl[i].window, t[i].window);
+        assert_int_equal(sl[i].offset, off);
+        assert_int_equal(sl[i].offset % 64, 0);
+        assert_int_equal(sl[i].bytes % 64, 0);
+        assert_true(sl[i].bytes * 8 >= sl[i].units * sl[i].bits_per_unit);
+        assert_true(sl[i].bytes * 8 < sl[i].units * sl[i].bits_per_unit + 512);
+        off += sl[i].bytes;
+    }
+    assert_int_equal(maso_sketch_bytes(s), off);
+    maso_sketch_destroy(s);
+}
+
+/* Positions: sorted, distinct, in range; a small layer is kept whole. */
+static void test_positions(void **state)
+{
+    (void)state;
+    maso_code_layer t[2] = {relu("big", 64, 20, 20), pool("small", 1, 4, 4, 4)};
+    layout(t, 2);
+    maso_sketch *s = make(t, 2, 42, 500, 500);
+    size_t m;
+    const uint32_t *pos = maso_sketch_positions(s, 0, &m);
+    assert_int_equal(m, 500);
+    for (size_t j = 0; j < m; j++) {
+        assert_true(pos[j] < t[0].units);
+        if (j)
+            assert_true(pos[j] > pos[j - 1]);
+    }
+    pos = maso_sketch_positions(s, 1, &m);
+    assert_int_equal(m, 16);
+    for (size_t j = 0; j < m; j++)
+        assert_int_equal(pos[j], j);
+    assert_null(maso_sketch_positions(s, 2, &m));
+    assert_int_equal(m, 0);
+    maso_sketch_destroy(s);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    maso_code_layer t[2] = {relu("r", 64, 30, 30), pool("p", 32, 15, 15, 4)};
+    layout(t, 2);
+    maso_sketch *a = make(t, 2, 1234, 256, 128);
+    maso_sketch *b = make(t, 2, 1234, 256, 128);
+    maso_sketch *c = make(t, 2, 1235, 256, 128);
+    for (size_t i = 0; i < 2; i++) {
+        size_t ma, mb, mc;
+        const uint32_t *pa = maso_sketch_positions(a, i, &ma);
+        const uint32_t *pb = maso_sketch_positions(b, i, &mb);
+        const uint32_t *pc = maso_sketch_positions(c, i, &mc);
+        assert_int_equal(ma, mb);
+        assert_int_equal(ma, mc);
+        assert_memory_equal(pa, pb, ma * sizeof *pa);
+        /* Another seed: most positions differ (two random 256-subsets of
+         * 57600 share ~1 element). */
+        size_t same = 0;
+        for (size_t j = 0; j < ma; j++)
+            same += pa[j] == pc[j];
+        assert_true(same < ma / 4);
+    }
+    /* The two layers of one sketch do not reuse one draw. */
+    size_t m0, m1;
+    const uint32_t *p0 = maso_sketch_positions(a, 0, &m0);
+    const uint32_t *p1 = maso_sketch_positions(a, 1, &m1);
+    size_t same = 0;
+    for (size_t j = 0; j < m1; j++)
+        same += p0[j] == p1[j];
+    assert_true(same < m1 / 4);
+    maso_sketch_destroy(a);
+    maso_sketch_destroy(b);
+    maso_sketch_destroy(c);
+}
+
+/* Every unit is chosen with probability m/N (selection is uniform). */
+static void test_uniform_inclusion(void **state)
+{
+    (void)state;
+    maso_code_layer t[1] = {relu("r", 1, 8, 8)};
+    layout(t, 1);
+    enum { SEEDS = 4000, N = 64, M = 16 };
+    unsigned count[N] = {0};
+    for (uint64_t seed = 0; seed < SEEDS; seed++) {
+        maso_sketch *s = make(t, 1, seed * 7919 + 3, M, M);
+        size_t m;
+        const uint32_t *pos = maso_sketch_positions(s, 0, &m);
+        assert_int_equal(m, M);
+        for (size_t j = 0; j < m; j++)
+            count[pos[j]]++;
+        maso_sketch_destroy(s);
+    }
+    double expect = (double)SEEDS * M / N;          /* 1000 */
+    double sd = sqrt(expect * (1.0 - (double)M / N)); /* ~27 */
+    for (int u = 0; u < N; u++)
+        assert_true(fabs(count[u] - expect) < 5 * sd);
+}
+
+/* Gathered sketch units are the code's units at the sampled positions. */
+static void test_gather(void **state)
+{
+    (void)state;
+    maso_code_layer t[3] = {relu("r", 16, 13, 13), pool("p4", 8, 9, 9, 4),
+                            pool("p8", 4, 9, 9, 8)};
+    size_t bytes = layout(t, 3);
+    maso_sketch *s = make(t, 3, 99, 300, 111);
+    assert_int_equal(maso_sketch_code_bytes(s), bytes);
+    uint8_t *code = malloc(bytes);
+    uint8_t *out = malloc(maso_sketch_bytes(s));
+    uint64_t rs = 0x1234567;
+    random_code(t, 3, code, bytes, &rs);
+    memset(out, 0xAA, maso_sketch_bytes(s)); /* padding must be zeroed */
+    maso_sketch_apply(s, code, out);
+    const maso_code_layer *sl;
+    maso_sketch_layers(s, &sl);
+    for (size_t i = 0; i < 3; i++) {
+        size_t m;
+        const uint32_t *pos = maso_sketch_positions(s, i, &m);
+        for (size_t j = 0; j < m; j++)
+            assert_int_equal(unit_at(&sl[i], out, j),
+                             unit_at(&t[i], code, pos[j]));
+        /* padding after the last unit is zero */
+        size_t used_bits = m * (size_t)sl[i].bits_per_unit;
+        for (size_t bit = used_bits; bit < sl[i].bytes * 8; bit++)
+            assert_int_equal((out[sl[i].offset + bit / 8] >> (bit % 8)) & 1, 0);
+    }
+    free(code);
+    free(out);
+    maso_sketch_destroy(s);
+}
+
+/*
+ * The sampled distance over many seeds: its mean is the exact distance
+ * (within 4.5 standard errors) and its spread matches the hypergeometric
+ * sd sqrt(p(1-p)/m (N-m)/(N-1)) (within 15%) which is <= 0.5/sqrt(m).
+ */
+static void check_unbiased(const maso_code_layer *t, size_t n, double p,
+                           size_t mr, size_t mp, int seeds)
+{
+    size_t bytes = t[n - 1].offset + t[n - 1].bytes;
+    uint8_t *a = malloc(bytes), *b = malloc(bytes);
+    uint64_t rs = 0xC0FFEE ^ (uint64_t)(p * 1000);
+    random_code(t, n, a, bytes, &rs);
+    perturb(t, n, a, b, bytes, p, &rs);
+    double *sum = calloc(n, sizeof *sum), *sum2 = calloc(n, sizeof *sum2);
+    uint8_t *sa = NULL, *sb = NULL;
+    size_t ms[8];
+    for (int k = 0; k < seeds; k++) {
+        maso_sketch *s = make(t, n, 0x5EED0000u + (uint64_t)k * 104729u, mr, mp);
+        if (!sa) {
+            sa = malloc(maso_sketch_bytes(s));
+            sb = malloc(maso_sketch_bytes(s));
+        }
+        maso_sketch_apply(s, a, sa);
+        maso_sketch_apply(s, b, sb);
+        const maso_code_layer *sl;
+        maso_sketch_layers(s, &sl);
+        for (size_t i = 0; i < n; i++) {
+            double d = (double)naive_diff(&sl[i], sa, sb) / (double)sl[i].units;
+            ms[i] = sl[i].units;
+            sum[i] += d;
+            sum2[i] += d * d;
+        }
+        maso_sketch_destroy(s);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double exact = (double)naive_diff(&t[i], a, b) / (double)t[i].units;
+        double mean = sum[i] / seeds;
+        double var = (sum2[i] - seeds * mean * mean) / (seeds - 1);
+        double sd = sqrt(var > 0 ? var : 0);
+        double m = (double)ms[i], N = (double)t[i].units;
+        double sd_theory = sqrt(exact * (1 - exact) / m * (N - m) / (N - 1));
+        assert_true(exact > 0.5 * p && exact < 1.5 * p);
+        assert_true(fabs(mean - exact) < 4.5 * sd_theory / sqrt(seeds) + 1e-12);
+        /* the bound holds exactly for the theory, and for the measured sd
+         * up to its sampling error (~2% at 1500 seeds) */
+        assert_true(sd_theory <= 0.5 / sqrt(m));
+        assert_true(sd <= 1.08 * 0.5 / sqrt(m));
+        assert_true(fabs(sd - sd_theory) < 0.15 * sd_theory);
+    }
+    free(sum);
+    free(sum2);
+    free(a);
+    free(b);
+    free(sa);
+    free(sb);
+}
+
+static void test_unbiased_half(void **state)
+{
+    (void)state;
+    maso_code_layer t[2] = {relu("r", 32, 24, 24), pool("p", 16, 12, 12, 4)};
+    layout(t, 2);
+    check_unbiased(t, 2, 0.5, 256, 128, 1500);
+}
+
+static void test_unbiased_small_p(void **state)
+{
+    (void)state;
+    maso_code_layer t[2] = {relu("r", 32, 24, 24), pool("p", 16, 12, 12, 8)};
+    layout(t, 2);
+    check_unbiased(t, 2, 0.05, 512, 200, 1500);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    maso_code_layer t[1] = {relu("r", 2, 2, 2)};
+    layout(t, 1);
+    maso_sketch_params p;
+    maso_sketch_params_init(&p);
+    maso_sketch *s = (maso_sketch *)&p; /* must be reset to NULL on failure */
+    assert_int_equal(maso_sketch_create(NULL, 1, &p, &s), MASO_EINVAL_ARG);
+    assert_null(s);
+    assert_int_equal(maso_sketch_create(t, 0, &p, &s), MASO_EINVAL_ARG);
+    assert_int_equal(maso_sketch_create(t, 1, NULL, &s), MASO_EINVAL_ARG);
+    assert_int_equal(maso_sketch_create(t, 1, &p, NULL), MASO_EINVAL_ARG);
+    p.relu_samples = 0;
+    assert_int_equal(maso_sketch_create(t, 1, &p, &s), MASO_EINVAL_ARG);
+    maso_sketch_params_init(&p);
+    maso_code_layer bad = t[0];
+    bad.bits_per_unit = 4; /* relu must be 1 bit */
+    assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
+    bad = t[0];
+    bad.units = 0;
+    assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
+    bad = t[0];
+    bad.units = 1000; /* section of 64 bytes too small for 1000 bits */
+    assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
+    bad = pool("p", 1, 2, 2, 2);
+    layout(&bad, 1);
+    assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
+    assert_null(s);
+    maso_sketch_destroy(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_squeezenet_size),
+        cmocka_unit_test(test_layout),
+        cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_uniform_inclusion),
+        cmocka_unit_test(test_gather),
+        cmocka_unit_test(test_unbiased_half),
+        cmocka_unit_test(test_unbiased_small_p),
+        cmocka_unit_test(test_invalid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
