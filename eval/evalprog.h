@@ -48,6 +48,7 @@ typedef struct eval_model {
     size_t code_bytes;
     double *weights;         /* n_layers */
     const char **relu_blob;  /* per layer: output blob of a RELU, or NULL */
+    maso_sketch *sketch;     /* vq-sketch: made on first use, else NULL */
     char fitted_on[EVAL_PATH_MAX]; /* from --weights, "" if none */
 } eval_model;
 
@@ -60,6 +61,9 @@ void eval_model_close(eval_model *em);
 /* The "vq" and "deep" metrics over em (which must outlive them): a
  * malloc'ed maso_metric (free() it).  NULL on ENOMEM. */
 maso_metric *eval_metric_vq(eval_model *em);
+/* "vq-sketch": the code distance estimated from the sketches the store
+ * keeps (maso_sketch, default parameters).  Creates em->sketch. */
+maso_metric *eval_metric_vq_sketch(eval_model *em);
 maso_metric *eval_metric_deep(eval_model *em);
 
 /* Per-layer code distances of two images (for fit): per_layer receives

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define METRIC_NAMES "vq, deep, l2, psnr, ssim, dhash"
+#define METRIC_NAMES "vq, vq-sketch, deep, l2, psnr, ssim, dhash"
 
 static int needs_model(const char *name)
 {
-    return strcmp(name, "vq") == 0 || strcmp(name, "deep") == 0;
+    return strcmp(name, "vq") == 0 || strcmp(name, "vq-sketch") == 0 ||
+           strcmp(name, "deep") == 0;
 }
 
 static int add_metric(eval_metrics *ms, const char *name,
@@ -23,11 +24,6 @@ static int add_metric(eval_metrics *ms, const char *name,
             return MASO_EINVAL_ARG;
         }
     const maso_metric *m = maso_metric_find(name);
-    if (!m && strcmp(name, "vq-sketch") == 0) {
-        snprintf(err, MASO_CLI_ERRLEN, "--metric vq-sketch: this build has "
-                 "no stored sketch yet (core/sketch.c); use vq");
-        return MASO_ENOTFOUND;
-    }
     if (!m && !needs_model(name)) {
         snprintf(err, MASO_CLI_ERRLEN, "--metric: unknown metric \"%s\" "
                  "(known: " METRIC_NAMES ")", name);
@@ -42,10 +38,14 @@ static int add_metric(eval_metrics *ms, const char *name,
             }
             ms->has_model = 1;
         }
-        maso_metric *own = name[0] == 'v' ? eval_metric_vq(&ms->model)
-                                          : eval_metric_deep(&ms->model);
+        maso_metric *own = strcmp(name, "vq") == 0
+                               ? eval_metric_vq(&ms->model)
+                           : strcmp(name, "deep") == 0
+                               ? eval_metric_deep(&ms->model)
+                               : eval_metric_vq_sketch(&ms->model);
         if (!own) {
-            snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+            snprintf(err, MASO_CLI_ERRLEN, "--metric %s: out of memory, or "
+                     "the code layout cannot be sketched", name);
             return ENOMEM;
         }
         ms->owned[ms->n_owned++] = own;

@@ -116,6 +116,7 @@ void eval_model_close(eval_model *em)
             free((char *)em->relu_blob[i]);
     free(em->relu_blob);
     free(em->weights);
+    maso_sketch_destroy(em->sketch);
     maso_forward_destroy(em->forward);
     maso_model_destroy(em->model);
     memset(em, 0, sizeof *em);
@@ -180,6 +181,40 @@ static void free_release(const maso_metric *metric, void *state)
 {
     (void)metric;
     free(state);
+}
+
+/* ---- vq-sketch: the state is the sketch of the code ------------------ */
+
+static int sketch_prepare(const maso_metric *metric, const maso_image *image,
+                          void **state)
+{
+    eval_model *em = metric->user;
+    uint8_t *code = code_alloc(em);
+    uint8_t *sketch = aligned_alloc(64, maso_sketch_bytes(em->sketch));
+    int rc = (!code || !sketch) ? ENOMEM : eval_model_code(em, image, code);
+    if (rc == 0)
+        maso_sketch_apply(em->sketch, code, sketch);
+    free(code);
+    if (rc) {
+        free(sketch);
+        return rc;
+    }
+    *state = sketch;
+    return 0;
+}
+
+static int sketch_distance(const maso_metric *metric, const void *a,
+                           const void *b, double *value)
+{
+    const eval_model *em = metric->user;
+    if (!a || !b || !value)
+        return MASO_EINVAL_ARG;
+    /* The sketch table has one entry per code layer, in the same order:
+     * the layer weights apply unchanged. */
+    const maso_code_layer *layers;
+    size_t n = maso_sketch_layers(em->sketch, &layers);
+    *value = maso_code_distance(layers, n, em->weights, a, b, NULL);
+    return 0;
 }
 
 /* ---- deep: per RELU layer, unit-normalised channel vectors ------------ */
@@ -287,6 +322,21 @@ maso_metric *eval_metric_vq(eval_model *em)
     if (m) {
         m->prepare = vq_prepare;
         m->distance = vq_distance;
+    }
+    return m;
+}
+
+maso_metric *eval_metric_vq_sketch(eval_model *em)
+{
+    maso_sketch_params params;
+    maso_sketch_params_init(&params); /* what maso-index stores */
+    if (!em->sketch &&
+        maso_sketch_create(em->layers, em->n_layers, &params, &em->sketch))
+        return NULL;
+    maso_metric *m = metric_new("vq-sketch", em);
+    if (m) {
+        m->prepare = sketch_prepare;
+        m->distance = sketch_distance;
     }
     return m;
 }

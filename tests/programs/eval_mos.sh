@@ -64,6 +64,23 @@ for m in cols:
     assert 0.6 < tab["PLCC"][i] <= 1.0, (m, tab["PLCC"])
 PY
 
+# vq-sketch estimates vq from the store's sketch (1024 sampled units per
+# ReLU layer, 384 windows per max-pool layer): per layer the standard
+# deviation is at most 0.5/sqrt(m), much less for the 29-layer mean.
+"$eval_bin" mos "$fx/mos/list.csv" --metric vq,vq-sketch --csv "$work/sk.csv" \
+  > /dev/null || fail "vq-sketch exit status $?"
+python3 - "$work/sk.csv" <<'PY' || fail "vq-sketch values"
+import csv, sys
+v = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    v.setdefault((r["reference"], r["distorted"]), {})[r["metric"]] = float(r["value"])
+assert len(v) == 20
+diffs = [abs(x["vq"] - x["vq-sketch"]) for x in v.values()]
+assert max(diffs) < 0.02, max(diffs)
+assert any(d > 0 for d in diffs)  # a sample, not the full code
+assert all(x["vq-sketch"] > 0 for x in v.values())
+PY
+
 # --scores dmos flips the orientation of SRCC and KRCC.
 "$eval_bin" mos "$fx/mos/list.csv" --metric l2 --scores dmos > "$work/dmos.txt" ||
   fail "dmos exit status $?"
