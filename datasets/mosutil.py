@@ -13,6 +13,17 @@ def fail(msg):
     sys.exit(2)
 
 
+def arguments(doc):
+    """(root, out, base) from the command line "DIR [OUT.csv]": the data
+    folder, the CSV to write (default DIR/maso.csv) and the CSV's folder,
+    which the paths in it are relative to.  doc's usage line on error."""
+    if len(sys.argv) not in (2, 3):
+        fail(next(l for l in doc.splitlines() if l.startswith("usage:")))
+    root = os.path.abspath(sys.argv[1])
+    out = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else os.path.join(root, "maso.csv")
+    return root, out, os.path.dirname(out)
+
+
 def read_bmp(path):
     """(width, height, rows of RGB bytes) of an uncompressed BMP: 24 or 32
     bits per pixel, or 8 bits with a palette; bottom-up or top-down."""

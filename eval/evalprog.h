@@ -108,7 +108,8 @@ int eval_image_load(maso_decoder *decoder, const char *path,
                     maso_image *image, char err[MASO_CLI_ERRLEN]);
 
 /* The sorted names of the regular files in dir whose name ends in one of
- * the comma-separated suffixes (".png,.jpg"), malloc'ed (free with
+ * the comma-separated suffixes (".png,.jpg"), or of its subfolders when
+ * suffixes is NULL; hidden entries skipped.  malloc'ed (free with
  * eval_names_free).  Errors name dir. */
 typedef struct eval_names {
     char **name;
@@ -156,11 +157,16 @@ int eval_bapps_distances(const eval_metrics *ms, const eval_bapps_set *set,
                          eval_csv *csv, double *d0, double *d1,
                          char err[MASO_CLI_ERRLEN]);
 
+/* What every benchmark command does first: open the metrics
+ * (eval_metrics_open), warn when --weights were fitted on opt->input, and
+ * open --csv when given (*csv NULL otherwise). */
+int eval_metrics_start(eval_metrics *ms, eval_csv **csv,
+                       const eval_options *opt, char err[MASO_CLI_ERRLEN]);
+
 /* ---- output (csv_out.c, report.c) ------------------------------------ */
 
 /* The per-pair CSV of --csv: reference,distorted,metric,value,
  * benchmark,group,truth. */
-typedef struct eval_csv eval_csv;
 int eval_csv_open(const char *path, eval_csv **csv, char err[MASO_CLI_ERRLEN]);
 void eval_csv_row(eval_csv *csv, const char *reference, const char *distorted,
                   const char *metric, double value, const char *benchmark,

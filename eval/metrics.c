@@ -170,3 +170,15 @@ int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
     maso_image_free(&image);
     return rc;
 }
+
+int eval_metrics_start(eval_metrics *ms, eval_csv **csv,
+                       const eval_options *opt, char err[MASO_CLI_ERRLEN])
+{
+    *csv = NULL;
+    int rc = eval_metrics_open(ms, opt, err);
+    if (rc)
+        return rc;
+    if (ms->has_model)
+        eval_warn_fitted_on(&ms->model, opt->input);
+    return opt->csv ? eval_csv_open(opt->csv, csv, err) : 0;
+}

@@ -75,11 +75,7 @@ def number_text(s):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        mosutil.fail(__doc__.splitlines()[2])
-    root = os.path.abspath(sys.argv[1])
-    out = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else os.path.join(root, "maso.csv")
-    base = os.path.dirname(out)
+    root, out, base = mosutil.arguments(__doc__)
     book = os.path.join(root, "csiq.DMOS.xlsx")
     if not os.path.exists(book):
         mosutil.fail("%s: missing" % book)

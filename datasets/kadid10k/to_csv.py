@@ -16,11 +16,7 @@ import mosutil  # noqa: E402
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        mosutil.fail(__doc__.splitlines()[2])
-    root = os.path.abspath(sys.argv[1])
-    out = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else os.path.join(root, "maso.csv")
-    base = os.path.dirname(out)
+    root, out, base = mosutil.arguments(__doc__)
     table = os.path.join(root, "dmos.csv")
     if not os.path.exists(table):
         mosutil.fail("%s: missing" % table)

@@ -23,15 +23,11 @@ FOLDERS = [("jp2k", 227), ("jpeg", 233), ("wn", 174), ("gblur", 174),
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        mosutil.fail(__doc__.splitlines()[3])
     try:
         from scipy.io import loadmat
     except ImportError:
         mosutil.fail("reading LIVE's .mat files needs scipy: pip install scipy")
-    root = os.path.abspath(sys.argv[1])
-    out = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else os.path.join(root, "maso.csv")
-    base = os.path.dirname(out)
+    root, out, base = mosutil.arguments(__doc__)
     for f in ("dmos.mat", "refnames_all.mat"):
         if not os.path.exists(os.path.join(root, f)):
             mosutil.fail("%s: missing" % os.path.join(root, f))

@@ -41,11 +41,7 @@ def entries(root):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        mosutil.fail(__doc__.splitlines()[2])
-    root = os.path.abspath(sys.argv[1])
-    out = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else os.path.join(root, "maso.csv")
-    base = os.path.dirname(out)
+    root, out, base = mosutil.arguments(__doc__)
     png = os.path.join(root, "png")
     rows = []
     for name, score in entries(root):

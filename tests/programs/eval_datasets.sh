@@ -37,18 +37,19 @@ grep -q "^src_imgs/1600.png,dst_imgs/awgn/1600.AWGN.1.png,0.1" "$work/csiq/maso.
   fail "csiq rows: $(head -3 "$work/csiq/maso.csv")"
 
 # Errors: exit status 2 and the missing file named.
+# expect_fail WORDS CONVERTER DIR
+expect_fail() {
+  set +e
+  msg=$("$2" "$3" 2>&1)
+  status=$?
+  set -e
+  [ "$status" -eq 2 ] || fail "$2 $3: status $status, want 2"
+  echo "$msg" | grep -q "$1" || fail "$2: message lacks '$1': $msg"
+}
 rm "$work/kadid10k/images/I02_01_03.png"
-set +e
-msg=$("$datasets/kadid10k/to_csv.py" "$work/kadid10k" 2>&1)
-status=$?
-set -e
-[ "$status" -eq 2 ] || fail "kadid missing image: status $status"
-echo "$msg" | grep -q "images/I02_01_03.png: missing" || fail "kadid message: $msg"
+expect_fail "images/I02_01_03.png: missing" "$datasets/kadid10k/to_csv.py" "$work/kadid10k"
 rm "$work/tid2013/mos_with_names.txt"
-set +e
-msg=$("$datasets/tid2013/to_csv.py" "$work/tid2013" 2>&1)
-status=$?
-set -e
-[ "$status" -eq 2 ] || fail "tid missing scores: status $status"
-echo "$msg" | grep -q "mos_with_names.txt: missing" || fail "tid message: $msg"
+expect_fail "mos_with_names.txt: missing" "$datasets/tid2013/to_csv.py" "$work/tid2013"
+rm "$work/csiq/csiq.DMOS.xlsx"
+expect_fail "csiq.DMOS.xlsx: missing" "$datasets/csiq/to_csv.py" "$work/csiq"
 echo "eval_datasets.sh: all checks passed"
