@@ -177,8 +177,12 @@ int eval_cmd_fit(const eval_options *opt)
         maso_pairs_destroy(pairs);
         return EVAL_EXIT_ERROR;
     }
-    if (eval_model_open(&em, opt, err) != 0 || select_layers(&em, &fd) != 0) {
+    if (eval_model_open(&em, opt, err) != 0) {
         eval_fail("%s", err);
+        goto out;
+    }
+    if (select_layers(&em, &fd) != 0) {
+        eval_fail("out of memory");
         goto out;
     }
     rc = mos ? gather_mos(&em, opt, pairs, &fd, err)
