@@ -18,7 +18,7 @@ typedef struct ref_cache {
 } ref_cache;
 
 /* Metric values of every pair: v[m * n + i] as the metric reports it. */
-static int measure(const eval_metrics *ms, const maso_pairs *pairs,
+static int measure(eval_metrics *ms, const maso_pairs *pairs,
                    eval_csv *csv, double *v, char err[MASO_CLI_ERRLEN])
 {
     size_t n = maso_pairs_count(pairs);

@@ -49,6 +49,13 @@ typedef struct eval_model {
     double *weights;         /* n_layers */
     const char **relu_blob;  /* per layer: output blob of a RELU, or NULL */
     maso_sketch *sketch;     /* vq-sketch: made on first use, else NULL */
+    /* One network run serves every model metric of one image: while
+     * eval_metrics_prepare() prepares `batch`, the first model metric runs
+     * the network into `code` (and the forward context's blobs) and the
+     * others reuse it. */
+    const maso_image *batch;
+    int batch_ran;
+    uint8_t *code;
     char fitted_on[EVAL_PATH_MAX]; /* from --weights, "" if none */
 } eval_model;
 
@@ -90,13 +97,13 @@ int eval_metrics_open(eval_metrics *ms, const eval_options *opt,
 void eval_metrics_close(eval_metrics *ms);
 
 /* Prepare the state of image for every metric into states[count]. */
-int eval_metrics_prepare(const eval_metrics *ms, const maso_image *image,
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
                          void **states, char err[MASO_CLI_ERRLEN]);
 void eval_metrics_release(const eval_metrics *ms, void **states);
 
 /* Decode path (eval_image_load) and prepare it for every metric; err
  * names path and the cause. */
-int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
+int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN]);
 
@@ -153,7 +160,7 @@ void eval_bapps_close(eval_bapps *b);
  * used (may be NULL).  Writes CSV rows (group = set name) when csv is not
  * NULL.  err names the failing image. */
 typedef struct eval_csv eval_csv;
-int eval_bapps_distances(const eval_metrics *ms, const eval_bapps_set *set,
+int eval_bapps_distances(eval_metrics *ms, const eval_bapps_set *set,
                          eval_csv *csv, double *d0, double *d1,
                          char err[MASO_CLI_ERRLEN]);
 

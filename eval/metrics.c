@@ -115,22 +115,28 @@ void eval_metrics_close(eval_metrics *ms)
     memset(ms, 0, sizeof *ms);
 }
 
-int eval_metrics_prepare(const eval_metrics *ms, const maso_image *image,
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
                          void **states, char err[MASO_CLI_ERRLEN])
 {
     for (size_t i = 0; i < ms->count; i++)
         states[i] = NULL;
-    for (size_t i = 0; i < ms->count; i++) {
+    eval_model *em = ms->has_model ? &ms->model : NULL;
+    if (em) { /* one network run for all the model metrics */
+        em->batch = image;
+        em->batch_ran = 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ms->count; i++) {
         const maso_metric *m = ms->metric[i];
-        int rc = m->prepare(m, image, &states[i]);
-        if (rc) {
+        if ((rc = m->prepare(m, image, &states[i])) != 0) {
             snprintf(err, MASO_CLI_ERRLEN, "metric %s: %s", m->name,
                      maso_strerror(rc));
             eval_metrics_release(ms, states);
-            return rc;
         }
     }
-    return 0;
+    if (em)
+        em->batch = NULL;
+    return rc;
 }
 
 void eval_metrics_release(const eval_metrics *ms, void **states)
@@ -156,7 +162,7 @@ void eval_warn_fitted_on(const eval_model *em, const char *input)
                 "evaluate on another split\n", em->fitted_on);
 }
 
-int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
+int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN])
 {

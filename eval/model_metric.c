@@ -83,7 +83,8 @@ int eval_model_open(eval_model *em, const eval_options *opt,
     em->code_bytes = maso_model_code_bytes(em->model);
     em->weights = calloc(em->n_layers, sizeof *em->weights);
     em->relu_blob = calloc(em->n_layers, sizeof *em->relu_blob);
-    if (!em->weights || !em->relu_blob) {
+    em->code = aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
+    if (!em->weights || !em->relu_blob || !em->code) {
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
         return ENOMEM;
     }
@@ -116,6 +117,7 @@ void eval_model_close(eval_model *em)
             free((char *)em->relu_blob[i]);
     free(em->relu_blob);
     free(em->weights);
+    free(em->code);
     maso_sketch_destroy(em->sketch);
     maso_forward_destroy(em->forward);
     maso_model_destroy(em->model);
@@ -130,6 +132,17 @@ int eval_model_code(eval_model *em, const maso_image *image, uint8_t *code)
 static uint8_t *code_alloc(const eval_model *em)
 {
     return aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
+}
+
+/* Run the network on image into em->code unless this image's run is
+ * already there (see eval_model.batch). */
+static int run_once(eval_model *em, const maso_image *image)
+{
+    if (em->batch == image && em->batch_ran)
+        return 0;
+    int rc = eval_model_code(em, image, em->code);
+    em->batch_ran = rc == 0 && em->batch == image;
+    return rc;
 }
 
 int eval_model_layer_distances(eval_model *em, const maso_image *a,
@@ -157,11 +170,12 @@ static int vq_prepare(const maso_metric *metric, const maso_image *image,
     uint8_t *code = code_alloc(em);
     if (!code)
         return ENOMEM;
-    int rc = eval_model_code(em, image, code);
+    int rc = run_once(em, image);
     if (rc) {
         free(code);
         return rc;
     }
+    memcpy(code, em->code, em->code_bytes);
     *state = code;
     return 0;
 }
@@ -189,12 +203,10 @@ static int sketch_prepare(const maso_metric *metric, const maso_image *image,
                           void **state)
 {
     eval_model *em = metric->user;
-    uint8_t *code = code_alloc(em);
     uint8_t *sketch = aligned_alloc(64, maso_sketch_bytes(em->sketch));
-    int rc = (!code || !sketch) ? ENOMEM : eval_model_code(em, image, code);
+    int rc = !sketch ? ENOMEM : run_once(em, image);
     if (rc == 0)
-        maso_sketch_apply(em->sketch, code, sketch);
-    free(code);
+        maso_sketch_apply(em->sketch, em->code, sketch);
     if (rc) {
         free(sketch);
         return rc;
@@ -254,7 +266,7 @@ static int deep_prepare(const maso_metric *metric, const maso_image *image,
     float *feat = malloc(n * sizeof *feat);
     if (!feat)
         return ENOMEM;
-    int rc = maso_forward_run_image(em->forward, image, NULL, NULL);
+    int rc = run_once(em, image);
     float *dst = feat;
     for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
         if (!em->relu_blob[i] || !(em->weights[i] > 0.0))

@@ -81,6 +81,19 @@ assert any(d > 0 for d in diffs)  # a sample, not the full code
 assert all(x["vq-sketch"] > 0 for x in v.values())
 PY
 
+# One network run serves all the model metrics of an image: the values
+# must be those of each metric run alone.
+"$eval_bin" mos "$fx/mos/list.csv" --metric deep --csv "$work/deep.csv" \
+  > /dev/null || fail "deep alone"
+python3 - "$work/mos.csv" "$work/deep.csv" "$work/sk.csv" <<'PY' || fail "shared run"
+import csv, sys
+def vals(path, metric):
+    return [r["value"] for r in csv.DictReader(open(path)) if r["metric"] == metric]
+assert vals(sys.argv[1], "deep") == vals(sys.argv[2], "deep")
+assert vals(sys.argv[1], "vq") == vals(sys.argv[3], "vq")
+assert len(vals(sys.argv[2], "deep")) == 20
+PY
+
 # --scores dmos flips the orientation of SRCC and KRCC.
 "$eval_bin" mos "$fx/mos/list.csv" --metric l2 --scores dmos > "$work/dmos.txt" ||
   fail "dmos exit status $?"
