@@ -4,7 +4,7 @@
  *
  * usage: make_eval_fixtures KODAK_DIR OUT_DIR
  *
- *   OUT/2afc/train/mix/{ref,p0,p1,judge}   8 triplets
+ *   OUT/2afc/train/mix/{ref,p0,p1,judge}   6 triplets
  *   OUT/2afc/val/{blur,noise}/...           4 triplets each
  *   OUT/jnd/val/mix/{p0,p1,same}            8 pairs
  *   OUT/mos/list.csv + ref/ + dist/         2 references x 2 families x 5
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
     const maso_distortion blur[] = { MASO_DISTORT_BLUR };
     const maso_distortion noise[] = { MASO_DISTORT_NOISE };
     snprintf(path, sizeof path, "%s/2afc/train/mix", argv[2]);
-    make_2afc(kodak, path, 8, mix, 3, 0);
+    make_2afc(kodak, path, 6, mix, 3, 0);
     snprintf(path, sizeof path, "%s/2afc/val/blur", argv[2]);
     make_2afc(kodak, path, 4, blur, 1, 8);
     snprintf(path, sizeof path, "%s/2afc/val/noise", argv[2]);
