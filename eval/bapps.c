@@ -6,7 +6,6 @@
  * closer to ref (judge), or who found p0 and p1 the same (same). */
 #include "evalprog.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,52 +178,6 @@ out:
     return rc;
 }
 
-/* The sorted subfolder names of dir (hidden ones skipped). */
-static int list_subdirs(const char *dir, eval_names *names,
-                        char err[MASO_CLI_ERRLEN])
-{
-    names->name = NULL;
-    names->count = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        int e = errno;
-        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", dir, strerror(e));
-        return e;
-    }
-    struct dirent *de;
-    char path[EVAL_PATH_MAX];
-    int rc = 0;
-    while (rc == 0 && (de = readdir(d)) != NULL) {
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (de->d_name[0] == '.' || !eval_is_dir(path))
-            continue;
-        char **grown = realloc(names->name,
-                               (names->count + 1) * sizeof *grown);
-        if (!grown || !(grown[names->count] = strdup(de->d_name))) {
-            if (grown)
-                names->name = grown;
-            rc = ENOMEM;
-            break;
-        }
-        names->name = grown;
-        names->count++;
-    }
-    closedir(d);
-    if (rc) {
-        snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-        eval_names_free(names);
-        return rc;
-    }
-    for (size_t i = 1; i < names->count; i++) /* insertion sort: few */
-        for (size_t j = i; j > 0 && strcmp(names->name[j - 1],
-                                           names->name[j]) > 0; j--) {
-            char *t = names->name[j];
-            names->name[j] = names->name[j - 1];
-            names->name[j - 1] = t;
-        }
-    return 0;
-}
-
 static int add_set(eval_bapps *b, const char *root, const char *dir,
                    int jnd, char err[MASO_CLI_ERRLEN])
 {
@@ -262,7 +215,7 @@ static int scan(eval_bapps *b, const char *root, const char *dir, int jnd,
     if (depth == 0)
         return 0;
     eval_names subs;
-    int rc = list_subdirs(dir, &subs, err);
+    int rc = eval_names_list(dir, NULL, &subs, err);
     char path[EVAL_PATH_MAX];
     for (size_t i = 0; rc == 0 && i < subs.count; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, subs.name[i]);

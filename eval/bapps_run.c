@@ -26,7 +26,7 @@ static int compare(const eval_metrics *ms, void **a, void **b, size_t n,
     return 0;
 }
 
-int eval_bapps_distances(const eval_metrics *ms, const eval_bapps_set *set,
+int eval_bapps_distances(eval_metrics *ms, const eval_bapps_set *set,
                          eval_csv *csv, double *d0, double *d1,
                          char err[MASO_CLI_ERRLEN])
 {

@@ -19,13 +19,7 @@ static int bapps_command(const eval_options *opt, int jnd)
     int status = EVAL_EXIT_ERROR;
     if (eval_bapps_open(opt->input, jnd, &b, err) != 0)
         return eval_fail("%s", err);
-    if (eval_metrics_open(&ms, opt, err) != 0) {
-        eval_fail("%s", err);
-        goto out;
-    }
-    if (ms.has_model)
-        eval_warn_fitted_on(&ms.model, opt->input);
-    if (opt->csv && eval_csv_open(opt->csv, &csv, err) != 0) {
+    if (eval_metrics_start(&ms, &csv, opt, err) != 0) {
         eval_fail("%s", err);
         goto out;
     }

@@ -186,7 +186,7 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
     for (size_t m = 0; m < nm; m++) {
         snprintf(t[0].col[m], sizeof t[0].col[m], "%s", r->ms.metric[m]->name);
         snprintf(t[1].col[m], sizeof t[1].col[m], "%s", r->ms.metric[m]->name);
-        double lo = INFINITY, hi = -INFINITY, sum_s = 0.0, sum_r = 0.0;
+        double sum_s = 0.0, sum_r = 0.0;
         for (size_t f = 0; f < FAMILIES; f++) {
             for (size_t l = 0; l < LEVELS; l++) {
                 double mean = 0.0;
@@ -196,10 +196,6 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
                     mean += d[l * r->n + i] / (double)r->n;
                 }
                 curve[(f * nm + m) * LEVELS + l] = mean;
-                if (isfinite(mean)) {
-                    lo = mean < lo ? mean : lo;
-                    hi = mean > hi ? mean : hi;
-                }
             }
             /* A distance that does not change at all (dhash under a colour
              * cast) has no rank correlation: it does not follow the
@@ -218,13 +214,20 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
         }
         *eval_table_at(&t[0], FAMILIES, m) = sum_s / FAMILIES;
         *eval_table_at(&t[1], FAMILIES, m) = sum_r / FAMILIES;
-        /* Curves: each metric scaled to [0, 1] over its own range, since
-         * the metrics have different units (PSNR in dB...). */
-        for (size_t f = 0; f < FAMILIES; f++)
-            for (size_t l = 0; l < LEVELS; l++) {
-                double *c = &curve[(f * nm + m) * LEVELS + l];
-                *c = hi > lo ? (*c - lo) / (hi - lo) : NAN;
-            }
+        /* Curves: the metrics have different units (PSNR in dB...) and
+         * ranges, so each is scaled to [0, 1] over its five levels within
+         * a family: the plot shows how it grows with the level. */
+        for (size_t f = 0; f < FAMILIES; f++) {
+            double *c = &curve[(f * nm + m) * LEVELS];
+            double lo = INFINITY, hi = -INFINITY;
+            for (size_t l = 0; l < LEVELS; l++)
+                if (isfinite(c[l])) {
+                    lo = c[l] < lo ? c[l] : lo;
+                    hi = c[l] > hi ? c[l] : hi;
+                }
+            for (size_t l = 0; l < LEVELS; l++)
+                c[l] = hi > lo ? (c[l] - lo) / (hi - lo) : NAN;
+        }
     }
     for (size_t f = 0; f < FAMILIES; f++) {
         const char *name = maso_distortion_name((maso_distortion)f);
@@ -304,8 +307,8 @@ int eval_cmd_distort(const eval_options *opt)
     for (size_t m = 0; m < nm && m < 64; m++)
         series[m] = r.ms.metric[m]->name;
     eval_curves cv = { "distortion level", "Distance against distortion "
-                       "level (mean over photos, each metric scaled to "
-                       "[0, 1])", FAMILIES, nm < 64 ? nm : 64, LEVELS,
+                       "level (mean over photos; each metric scaled to "
+                       "[0, 1] within each family)", FAMILIES, nm < 64 ? nm : 64, LEVELS,
                        groups, series, curve };
     char title[EVAL_PATH_MAX + 64];
     snprintf(title, sizeof title, "maso-eval distort %s (seed %llu, %dx%d)",

@@ -10,7 +10,7 @@
  *    distances d_l with an intercept: badness ~ b + sum_l w_l d_l, where
  *    badness is -MOS (or DMOS with --scores dmos).
  * Both keep w >= 0 (a distance must not decrease when a layer differs
- * more) by projected gradient descent, and only fit the layers selected
+ * more; see fit.h), and only fit the layers selected
  * by --layers.  The weights are scaled to mean 1 over the fitted layers
  * (the code distance is a weighted mean, so the scale does not matter).
  * Evaluate the result on another split: `maso-eval 2afc --weights` warns
@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FIT_ITERATIONS 3000
-
 /* The data of a fit: n rows of k features (the selected layers). */
 typedef struct fit_data {
     size_t n, k;
@@ -31,92 +29,6 @@ typedef struct fit_data {
     double *y;       /* n: judge, or oriented score */
     size_t *layer;   /* k: index in the layout table */
 } fit_data;
-
-static double sigmoid(double z)
-{
-    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
-}
-
-/* Mean soft-label cross-entropy of the logistic model; its gradient into
- * g when not NULL. */
-static double logistic_loss(const fit_data *fd, const double *w, double *g)
-{
-    double loss = 0.0;
-    if (g)
-        memset(g, 0, fd->k * sizeof *g);
-    for (size_t i = 0; i < fd->n; i++) {
-        const double *xi = fd->x + i * fd->k;
-        double z = 0.0;
-        for (size_t j = 0; j < fd->k; j++)
-            z += w[j] * xi[j];
-        double p = sigmoid(z), h = fd->y[i];
-        /* log(1 + exp(-|z|)) form keeps the loss finite for large |z| */
-        double softplus = log1p(exp(-fabs(z))) + (z > 0 ? z : 0.0);
-        loss += softplus - h * z;
-        if (g)
-            for (size_t j = 0; j < fd->k; j++)
-                g[j] += (p - h) * xi[j] / (double)fd->n;
-    }
-    return loss / (double)fd->n;
-}
-
-/* Least squares with intercept on centred data: the intercept is the
- * mean residual, so centring x and y removes it. */
-static double ls_loss(const fit_data *fd, const double *w, double *g)
-{
-    double loss = 0.0;
-    if (g)
-        memset(g, 0, fd->k * sizeof *g);
-    for (size_t i = 0; i < fd->n; i++) {
-        const double *xi = fd->x + i * fd->k;
-        double r = -fd->y[i];
-        for (size_t j = 0; j < fd->k; j++)
-            r += w[j] * xi[j];
-        loss += r * r;
-        if (g)
-            for (size_t j = 0; j < fd->k; j++)
-                g[j] += 2.0 * r * xi[j] / (double)fd->n;
-    }
-    return loss / (double)fd->n;
-}
-
-/* Projected gradient descent on w >= 0 with a backtracking step. */
-static int projected_descent(const fit_data *fd,
-                             double (*loss)(const fit_data *, const double *,
-                                            double *),
-                             double *w)
-{
-    double *g = malloc(fd->k * sizeof *g), *trial = malloc(fd->k * sizeof *g);
-    if (!g || !trial) {
-        free(g);
-        free(trial);
-        return ENOMEM;
-    }
-    for (size_t j = 0; j < fd->k; j++)
-        w[j] = 1.0;
-    double step = 1.0, f = loss(fd, w, g);
-    for (int it = 0; it < FIT_ITERATIONS; it++) {
-        double ft = f;
-        for (int tries = 0; tries < 60; tries++) {
-            for (size_t j = 0; j < fd->k; j++) {
-                trial[j] = w[j] - step * g[j];
-                trial[j] = trial[j] > 0.0 ? trial[j] : 0.0;
-            }
-            ft = loss(fd, trial, NULL);
-            if (ft <= f)
-                break;
-            step *= 0.5;
-        }
-        if (!(ft <= f) || f - ft < 1e-15 * (1.0 + fabs(f)))
-            break;
-        memcpy(w, trial, fd->k * sizeof *w);
-        f = loss(fd, w, g);
-        step *= 2.0;
-    }
-    free(g);
-    free(trial);
-    return 0;
-}
 
 /* Selected layers (weight > 0 in --layers, all by default). */
 static int select_layers(const eval_model *em, fit_data *fd)
@@ -189,7 +101,7 @@ static int gather_2afc(eval_model *em, const eval_bapps *b, fit_data *fd,
     return rc;
 }
 
-/* MOS list: x = per-layer distances, y = badness; both centred. */
+/* MOS list: x = per-layer distances, y = badness. */
 static int gather_mos(eval_model *em, const eval_options *opt,
                       const maso_pairs *pairs, fit_data *fd,
                       char err[MASO_CLI_ERRLEN])
@@ -217,18 +129,6 @@ static int gather_mos(eval_model *em, const eval_options *opt,
         fd->y[i] = opt->dmos ? p->score : -p->score;
         fd->n++;
     }
-    for (size_t j = 0; rc == 0 && j < fd->k; j++) {
-        double mean = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += fd->x[i * fd->k + j] / (double)n;
-        for (size_t i = 0; i < n; i++)
-            fd->x[i * fd->k + j] -= mean;
-    }
-    double ymean = 0.0;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        ymean += fd->y[i] / (double)n;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        fd->y[i] -= ymean;
     maso_decoder_destroy(decoder);
     free(code);
     return rc;
@@ -277,8 +177,12 @@ int eval_cmd_fit(const eval_options *opt)
         maso_pairs_destroy(pairs);
         return EVAL_EXIT_ERROR;
     }
-    if (eval_model_open(&em, opt, err) != 0 || select_layers(&em, &fd) != 0) {
+    if (eval_model_open(&em, opt, err) != 0) {
         eval_fail("%s", err);
+        goto out;
+    }
+    if (select_layers(&em, &fd) != 0) {
+        eval_fail("out of memory");
         goto out;
     }
     rc = mos ? gather_mos(&em, opt, pairs, &fd, err)
@@ -293,8 +197,10 @@ int eval_cmd_fit(const eval_options *opt)
         eval_fail("%s: at least 2 items are needed to fit", opt->input);
         goto out;
     }
-    if (projected_descent(&fd, mos ? ls_loss : logistic_loss, w) != 0) {
-        eval_fail("out of memory");
+    rc = mos ? maso_fit_least_squares(fd.x, fd.y, fd.n, fd.k, w, NULL, NULL)
+             : maso_fit_logistic(fd.x, fd.y, fd.n, fd.k, w, NULL);
+    if (rc) {
+        eval_fail("%s: the fit failed: %s", opt->input, maso_strerror(rc));
         goto out;
     }
     double total = 0.0;

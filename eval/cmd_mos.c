@@ -18,7 +18,7 @@ typedef struct ref_cache {
 } ref_cache;
 
 /* Metric values of every pair: v[m * n + i] as the metric reports it. */
-static int measure(const eval_metrics *ms, const maso_pairs *pairs,
+static int measure(eval_metrics *ms, const maso_pairs *pairs,
                    eval_csv *csv, double *v, char err[MASO_CLI_ERRLEN])
 {
     size_t n = maso_pairs_count(pairs);
@@ -109,13 +109,7 @@ int eval_cmd_mos(const eval_options *opt)
         goto out;
     }
     size_t n = maso_pairs_count(pairs);
-    if (eval_metrics_open(&ms, opt, err) != 0) {
-        eval_fail("%s", err);
-        goto out;
-    }
-    if (ms.has_model)
-        eval_warn_fitted_on(&ms.model, opt->input);
-    if (opt->csv && eval_csv_open(opt->csv, &csv, err) != 0) {
+    if (eval_metrics_start(&ms, &csv, opt, err) != 0) {
         eval_fail("%s", err);
         goto out;
     }

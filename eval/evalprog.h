@@ -48,6 +48,14 @@ typedef struct eval_model {
     size_t code_bytes;
     double *weights;         /* n_layers */
     const char **relu_blob;  /* per layer: output blob of a RELU, or NULL */
+    maso_sketch *sketch;     /* vq-sketch: made on first use, else NULL */
+    /* One network run serves every model metric of one image: while
+     * eval_metrics_prepare() prepares `batch`, the first model metric runs
+     * the network into `code` (and the forward context's blobs) and the
+     * others reuse it. */
+    const maso_image *batch;
+    int batch_ran;
+    uint8_t *code;
     char fitted_on[EVAL_PATH_MAX]; /* from --weights, "" if none */
 } eval_model;
 
@@ -60,6 +68,9 @@ void eval_model_close(eval_model *em);
 /* The "vq" and "deep" metrics over em (which must outlive them): a
  * malloc'ed maso_metric (free() it).  NULL on ENOMEM. */
 maso_metric *eval_metric_vq(eval_model *em);
+/* "vq-sketch": the code distance estimated from the sketches the store
+ * keeps (maso_sketch, default parameters).  Creates em->sketch. */
+maso_metric *eval_metric_vq_sketch(eval_model *em);
 maso_metric *eval_metric_deep(eval_model *em);
 
 /* Per-layer code distances of two images (for fit): per_layer receives
@@ -86,13 +97,13 @@ int eval_metrics_open(eval_metrics *ms, const eval_options *opt,
 void eval_metrics_close(eval_metrics *ms);
 
 /* Prepare the state of image for every metric into states[count]. */
-int eval_metrics_prepare(const eval_metrics *ms, const maso_image *image,
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
                          void **states, char err[MASO_CLI_ERRLEN]);
 void eval_metrics_release(const eval_metrics *ms, void **states);
 
 /* Decode path (eval_image_load) and prepare it for every metric; err
  * names path and the cause. */
-int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
+int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN]);
 
@@ -104,7 +115,8 @@ int eval_image_load(maso_decoder *decoder, const char *path,
                     maso_image *image, char err[MASO_CLI_ERRLEN]);
 
 /* The sorted names of the regular files in dir whose name ends in one of
- * the comma-separated suffixes (".png,.jpg"), malloc'ed (free with
+ * the comma-separated suffixes (".png,.jpg"), or of its subfolders when
+ * suffixes is NULL; hidden entries skipped.  malloc'ed (free with
  * eval_names_free).  Errors name dir. */
 typedef struct eval_names {
     char **name;
@@ -148,15 +160,20 @@ void eval_bapps_close(eval_bapps *b);
  * used (may be NULL).  Writes CSV rows (group = set name) when csv is not
  * NULL.  err names the failing image. */
 typedef struct eval_csv eval_csv;
-int eval_bapps_distances(const eval_metrics *ms, const eval_bapps_set *set,
+int eval_bapps_distances(eval_metrics *ms, const eval_bapps_set *set,
                          eval_csv *csv, double *d0, double *d1,
                          char err[MASO_CLI_ERRLEN]);
+
+/* What every benchmark command does first: open the metrics
+ * (eval_metrics_open), warn when --weights were fitted on opt->input, and
+ * open --csv when given (*csv NULL otherwise). */
+int eval_metrics_start(eval_metrics *ms, eval_csv **csv,
+                       const eval_options *opt, char err[MASO_CLI_ERRLEN]);
 
 /* ---- output (csv_out.c, report.c) ------------------------------------ */
 
 /* The per-pair CSV of --csv: reference,distorted,metric,value,
  * benchmark,group,truth. */
-typedef struct eval_csv eval_csv;
 int eval_csv_open(const char *path, eval_csv **csv, char err[MASO_CLI_ERRLEN]);
 void eval_csv_row(eval_csv *csv, const char *reference, const char *distorted,
                   const char *metric, double value, const char *benchmark,

@@ -77,10 +77,11 @@ int eval_names_list(const char *dir, const char *suffixes, eval_names *names,
     struct dirent *de;
     char path[EVAL_PATH_MAX];
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || !has_suffix(de->d_name, suffixes))
+        if (de->d_name[0] == '.' ||
+            (suffixes && !has_suffix(de->d_name, suffixes)))
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        if (!eval_is_file(path))
+        if (suffixes ? !eval_is_file(path) : !eval_is_dir(path))
             continue;
         if (names->count == cap) {
             size_t ncap = cap ? 2 * cap : 64;

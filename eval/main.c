@@ -23,6 +23,7 @@ static void usage(FILE *out)
 "\n"
 "  --metric LIST    comma-separated metrics (default " DEFAULT_METRICS "):\n"
 "                   vq    spline-code distance (see --layers, --weights)\n"
+"                   vq-sketch  vq estimated from the stored sketch\n"
 "                   deep  channel-normalised ReLU feature distance\n"
 "                   l2 (MSE), psnr, ssim, dhash\n"
 "  --layers SPEC    layers and weights of vq/deep: NAME, FIRST..LAST,\n"

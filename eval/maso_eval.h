@@ -12,6 +12,7 @@
 
 #include "csv.h"     /* scored pair lists */
 #include "dhash.h"   /* difference hash */
+#include "fit.h"     /* non-negative weight fits */
 #include "distort.h" /* graded synthetic distortions */
 #include "metric.h"  /* the metric interface and built-in metrics */
 #include "npy.h"     /* NumPy .npy vectors */

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define METRIC_NAMES "vq, deep, l2, psnr, ssim, dhash"
+#define METRIC_NAMES "vq, vq-sketch, deep, l2, psnr, ssim, dhash"
 
 static int needs_model(const char *name)
 {
-    return strcmp(name, "vq") == 0 || strcmp(name, "deep") == 0;
+    return strcmp(name, "vq") == 0 || strcmp(name, "vq-sketch") == 0 ||
+           strcmp(name, "deep") == 0;
 }
 
 static int add_metric(eval_metrics *ms, const char *name,
@@ -23,11 +24,6 @@ static int add_metric(eval_metrics *ms, const char *name,
             return MASO_EINVAL_ARG;
         }
     const maso_metric *m = maso_metric_find(name);
-    if (!m && strcmp(name, "vq-sketch") == 0) {
-        snprintf(err, MASO_CLI_ERRLEN, "--metric vq-sketch: this build has "
-                 "no stored sketch yet (core/sketch.c); use vq");
-        return MASO_ENOTFOUND;
-    }
     if (!m && !needs_model(name)) {
         snprintf(err, MASO_CLI_ERRLEN, "--metric: unknown metric \"%s\" "
                  "(known: " METRIC_NAMES ")", name);
@@ -36,14 +32,20 @@ static int add_metric(eval_metrics *ms, const char *name,
     if (!m) {
         int rc;
         if (!ms->has_model) {
-            if ((rc = eval_model_open(&ms->model, opt, err)) != 0)
+            if ((rc = eval_model_open(&ms->model, opt, err)) != 0) {
+                eval_model_close(&ms->model); /* what it opened */
                 return rc;
+            }
             ms->has_model = 1;
         }
-        maso_metric *own = name[0] == 'v' ? eval_metric_vq(&ms->model)
-                                          : eval_metric_deep(&ms->model);
+        maso_metric *own = strcmp(name, "vq") == 0
+                               ? eval_metric_vq(&ms->model)
+                           : strcmp(name, "deep") == 0
+                               ? eval_metric_deep(&ms->model)
+                               : eval_metric_vq_sketch(&ms->model);
         if (!own) {
-            snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+            snprintf(err, MASO_CLI_ERRLEN, "--metric %s: out of memory, or "
+                     "the code layout cannot be sketched", name);
             return ENOMEM;
         }
         ms->owned[ms->n_owned++] = own;
@@ -113,22 +115,28 @@ void eval_metrics_close(eval_metrics *ms)
     memset(ms, 0, sizeof *ms);
 }
 
-int eval_metrics_prepare(const eval_metrics *ms, const maso_image *image,
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
                          void **states, char err[MASO_CLI_ERRLEN])
 {
     for (size_t i = 0; i < ms->count; i++)
         states[i] = NULL;
-    for (size_t i = 0; i < ms->count; i++) {
+    eval_model *em = ms->has_model ? &ms->model : NULL;
+    if (em) { /* one network run for all the model metrics */
+        em->batch = image;
+        em->batch_ran = 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < ms->count; i++) {
         const maso_metric *m = ms->metric[i];
-        int rc = m->prepare(m, image, &states[i]);
-        if (rc) {
+        if ((rc = m->prepare(m, image, &states[i])) != 0) {
             snprintf(err, MASO_CLI_ERRLEN, "metric %s: %s", m->name,
                      maso_strerror(rc));
             eval_metrics_release(ms, states);
-            return rc;
         }
     }
-    return 0;
+    if (em)
+        em->batch = NULL;
+    return rc;
 }
 
 void eval_metrics_release(const eval_metrics *ms, void **states)
@@ -154,7 +162,7 @@ void eval_warn_fitted_on(const eval_model *em, const char *input)
                 "evaluate on another split\n", em->fitted_on);
 }
 
-int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
+int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN])
 {
@@ -167,4 +175,16 @@ int eval_metrics_load(const eval_metrics *ms, maso_decoder *decoder,
     }
     maso_image_free(&image);
     return rc;
+}
+
+int eval_metrics_start(eval_metrics *ms, eval_csv **csv,
+                       const eval_options *opt, char err[MASO_CLI_ERRLEN])
+{
+    *csv = NULL;
+    int rc = eval_metrics_open(ms, opt, err);
+    if (rc)
+        return rc;
+    if (ms->has_model)
+        eval_warn_fitted_on(&ms->model, opt->input);
+    return opt->csv ? eval_csv_open(opt->csv, csv, err) : 0;
 }

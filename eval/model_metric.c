@@ -83,7 +83,8 @@ int eval_model_open(eval_model *em, const eval_options *opt,
     em->code_bytes = maso_model_code_bytes(em->model);
     em->weights = calloc(em->n_layers, sizeof *em->weights);
     em->relu_blob = calloc(em->n_layers, sizeof *em->relu_blob);
-    if (!em->weights || !em->relu_blob) {
+    em->code = aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
+    if (!em->weights || !em->relu_blob || !em->code) {
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
         return ENOMEM;
     }
@@ -116,6 +117,8 @@ void eval_model_close(eval_model *em)
             free((char *)em->relu_blob[i]);
     free(em->relu_blob);
     free(em->weights);
+    free(em->code);
+    maso_sketch_destroy(em->sketch);
     maso_forward_destroy(em->forward);
     maso_model_destroy(em->model);
     memset(em, 0, sizeof *em);
@@ -129,6 +132,17 @@ int eval_model_code(eval_model *em, const maso_image *image, uint8_t *code)
 static uint8_t *code_alloc(const eval_model *em)
 {
     return aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
+}
+
+/* Run the network on image into em->code unless this image's run is
+ * already there (see eval_model.batch). */
+static int run_once(eval_model *em, const maso_image *image)
+{
+    if (em->batch == image && em->batch_ran)
+        return 0;
+    int rc = eval_model_code(em, image, em->code);
+    em->batch_ran = rc == 0 && em->batch == image;
+    return rc;
 }
 
 int eval_model_layer_distances(eval_model *em, const maso_image *a,
@@ -156,11 +170,12 @@ static int vq_prepare(const maso_metric *metric, const maso_image *image,
     uint8_t *code = code_alloc(em);
     if (!code)
         return ENOMEM;
-    int rc = eval_model_code(em, image, code);
+    int rc = run_once(em, image);
     if (rc) {
         free(code);
         return rc;
     }
+    memcpy(code, em->code, em->code_bytes);
     *state = code;
     return 0;
 }
@@ -180,6 +195,38 @@ static void free_release(const maso_metric *metric, void *state)
 {
     (void)metric;
     free(state);
+}
+
+/* ---- vq-sketch: the state is the sketch of the code ------------------ */
+
+static int sketch_prepare(const maso_metric *metric, const maso_image *image,
+                          void **state)
+{
+    eval_model *em = metric->user;
+    uint8_t *sketch = aligned_alloc(64, maso_sketch_bytes(em->sketch));
+    int rc = !sketch ? ENOMEM : run_once(em, image);
+    if (rc == 0)
+        maso_sketch_apply(em->sketch, em->code, sketch);
+    if (rc) {
+        free(sketch);
+        return rc;
+    }
+    *state = sketch;
+    return 0;
+}
+
+static int sketch_distance(const maso_metric *metric, const void *a,
+                           const void *b, double *value)
+{
+    const eval_model *em = metric->user;
+    if (!a || !b || !value)
+        return MASO_EINVAL_ARG;
+    /* The sketch table has one entry per code layer, in the same order:
+     * the layer weights apply unchanged. */
+    const maso_code_layer *layers;
+    size_t n = maso_sketch_layers(em->sketch, &layers);
+    *value = maso_code_distance(layers, n, em->weights, a, b, NULL);
+    return 0;
 }
 
 /* ---- deep: per RELU layer, unit-normalised channel vectors ------------ */
@@ -219,7 +266,7 @@ static int deep_prepare(const maso_metric *metric, const maso_image *image,
     float *feat = malloc(n * sizeof *feat);
     if (!feat)
         return ENOMEM;
-    int rc = maso_forward_run_image(em->forward, image, NULL, NULL);
+    int rc = run_once(em, image);
     float *dst = feat;
     for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
         if (!em->relu_blob[i] || !(em->weights[i] > 0.0))
@@ -287,6 +334,21 @@ maso_metric *eval_metric_vq(eval_model *em)
     if (m) {
         m->prepare = vq_prepare;
         m->distance = vq_distance;
+    }
+    return m;
+}
+
+maso_metric *eval_metric_vq_sketch(eval_model *em)
+{
+    maso_sketch_params params;
+    maso_sketch_params_init(&params); /* what maso-index stores */
+    if (!em->sketch &&
+        maso_sketch_create(em->layers, em->n_layers, &params, &em->sketch))
+        return NULL;
+    maso_metric *m = metric_new("vq-sketch", em);
+    if (m) {
+        m->prepare = sketch_prepare;
+        m->distance = sketch_distance;
     }
     return m;
 }

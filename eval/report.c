@@ -221,7 +221,7 @@ static void svg_bars(FILE *f, const eval_table *t)
         html_text(f, t->col[c]);
         fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" "
                 "height=\"%d\" fill=\"%s\"/>", left, y, len, bar,
-                v < 0 ? "#d62728" : palette[c % PALETTE]);
+                v < 0 ? "#555555" : palette[c % PALETTE]);
         char buf[32];
         format_cell(buf, sizeof buf, t, v);
         fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%s</text>\n",

@@ -4,14 +4,16 @@
  *
  * usage: make_eval_fixtures KODAK_DIR OUT_DIR
  *
- *   OUT/2afc/train/mix/{ref,p0,p1,judge}   8 triplets
+ *   OUT/2afc/train/mix/{ref,p0,p1,judge}   6 triplets
  *   OUT/2afc/val/{blur,noise}/...           4 triplets each
  *   OUT/jnd/val/mix/{p0,p1,same}            8 pairs
  *   OUT/mos/list.csv + ref/ + dist/         2 references x 2 families x 5
+ *   OUT/photos/photo{0,1,2}.png             192 x 128 crops, for distort
  *
  * The human answers are known by construction: in every 2AFC triplet one
  * patch is the level-1 and the other the level-5 distortion of ref, and
- * judge says everybody picked the mild one (0 or 1, which side alternates);
+ * judge says all or 75 % of people picked the mild one (which side
+ * alternates), so a metric that always prefers the mild one scores 0.875;
  * JND pairs are "same" (1) for a level-1 noise and "different" (0) for a
  * level-5 distortion; MOS falls with the level (5.5 - level). */
 #include <errno.h>
@@ -151,7 +153,10 @@ static void make_2afc(maso_image *kodak, const char *dir, int n,
         maso_distortion kind = kinds[i % n_kinds];
         distort(&ref, kind, 1, &mild);
         distort(&ref, kind, 5, &strong);
-        int swap = i % 2; /* odd: p0 strong, p1 mild, judge 1 */
+        /* Which side is mild alternates; the minority that picked the
+         * strong one is 0 or 25 %. */
+        int swap = i % 2; /* odd: p0 strong, p1 mild */
+        float minority = (i / 2) % 2 ? 0.25f : 0.0f;
         snprintf(path, sizeof path, "%s/ref/%06d.png", dir, i);
         write_png(path, &ref);
         snprintf(path, sizeof path, "%s/p0/%06d.png", dir, i);
@@ -159,7 +164,7 @@ static void make_2afc(maso_image *kodak, const char *dir, int n,
         snprintf(path, sizeof path, "%s/p1/%06d.png", dir, i);
         write_png(path, swap ? &mild : &strong);
         snprintf(path, sizeof path, "%s/judge/%06d.npy", dir, i);
-        write_npy(path, swap ? 1.0f : 0.0f);
+        write_npy(path, swap ? 1.0f - minority : minority);
         maso_image_free(&ref);
         maso_image_free(&mild);
         maso_image_free(&strong);
@@ -247,7 +252,7 @@ int main(int argc, char **argv)
     const maso_distortion blur[] = { MASO_DISTORT_BLUR };
     const maso_distortion noise[] = { MASO_DISTORT_NOISE };
     snprintf(path, sizeof path, "%s/2afc/train/mix", argv[2]);
-    make_2afc(kodak, path, 8, mix, 3, 0);
+    make_2afc(kodak, path, 6, mix, 3, 0);
     snprintf(path, sizeof path, "%s/2afc/val/blur", argv[2]);
     make_2afc(kodak, path, 4, blur, 1, 8);
     snprintf(path, sizeof path, "%s/2afc/val/noise", argv[2]);
@@ -256,6 +261,24 @@ int main(int argc, char **argv)
     make_jnd(kodak, path, 8);
     snprintf(path, sizeof path, "%s/mos", argv[2]);
     make_mos(kodak, path);
+    snprintf(path, sizeof path, "%s/photos", argv[2]);
+    mkdirs(path);
+    for (int i = 0; i < 3; i++) {
+        maso_image photo;
+        /* not square, so that the working-size resize is exercised */
+        photo.width = 192;
+        photo.height = 128;
+        photo.pixels = malloc(192 * 128 * 3);
+        if (!photo.pixels)
+            die("out of memory", "photo");
+        for (int y = 0; y < 128; y++)
+            memcpy(photo.pixels + (size_t)y * 192 * 3,
+                   kodak[i].pixels + ((size_t)(150 + y) * kodak[i].width +
+                                      200) * 3, 192 * 3);
+        snprintf(path, sizeof path, "%s/photos/photo%d.png", argv[2], i);
+        write_png(path, &photo);
+        maso_image_free(&photo);
+    }
     for (int i = 0; i < 4; i++)
         maso_image_free(&kodak[i]);
     return 0;

@@ -69,11 +69,12 @@ for m in cols:
     mean = sum(scores) / len(scores)
     assert abs(tab["mean of 2 subsets"][cols.index(m)] - mean) < 6e-4
     means[m] = mean
-# p0/p1 are level-1 vs level-5 of one distortion: clear-cut for all but
-# the 64-bit dhash, which may tie.
+# p0/p1 are level-1 vs level-5 of one distortion, and 1 or 0.75 of the
+# people chose the mild one: a metric that always does scores 0.875; the
+# 64-bit dhash may tie.
 for m in ["vq", "deep", "l2", "psnr", "ssim"]:
-    assert means[m] >= 0.99, (m, means[m])
-assert means["dhash"] >= 0.6, means
+    assert abs(means[m] - 0.875) < 1e-9, (m, means[m])
+assert 0.5 <= means["dhash"] <= 0.875, means
 
 # --- JND: mAP recomputed (sort by distance, VOC all-points AP) ------------
 rows = list(csv.DictReader(open(work + "/jnd.csv")))

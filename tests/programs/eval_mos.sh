@@ -5,7 +5,7 @@
 # file and the line.
 . "$(dirname "$0")/eval_common.sh"
 
-"$eval_bin" mos "$fx/mos/list.csv" --metric vq,deep,l2,psnr,ssim \
+"$eval_bin" mos "$fx/mos/list.csv" --metric vq,vq-sketch,deep,l2,psnr,ssim \
   --csv "$work/mos.csv" --logistic 4 > "$work/mos.txt" || fail "mos exit status $?"
 cp "$fx/mos/list.csv" "$work/dmos_list.csv"
 python3 - "$work" "$fx" <<'PY' || fail "mos results"
@@ -16,7 +16,7 @@ lines = open(work + "/mos.txt").read().splitlines()
 head = next(i for i, l in enumerate(lines) if l.startswith(" ") and l.split())
 cols = lines[head].split()
 tab = {l.split()[0]: [float(v) for v in l.split()[1:]] for l in lines[head + 1:head + 4]}
-assert cols == ["vq", "deep", "l2", "psnr", "ssim"], cols
+assert cols == ["vq", "vq-sketch", "deep", "l2", "psnr", "ssim"], cols
 
 def ranks(v):
     order = sorted(range(len(v)), key=lambda i: v[i])
@@ -62,6 +62,33 @@ for m in cols:
     assert abs(tab["KRCC"][i] - krcc) < 6e-4, (m, tab["KRCC"][i], krcc)
     assert srcc > 0.6, (m, srcc)
     assert 0.6 < tab["PLCC"][i] <= 1.0, (m, tab["PLCC"])
+PY
+
+# vq-sketch estimates vq from the store's sketch (1024 sampled units per
+# ReLU layer, 384 windows per max-pool layer): per layer the standard
+# deviation is at most 0.5/sqrt(m), much less for the 29-layer mean.
+python3 - "$work/mos.csv" <<'PY' || fail "vq-sketch values"
+import csv, sys
+v = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    v.setdefault((r["reference"], r["distorted"]), {})[r["metric"]] = float(r["value"])
+assert len(v) == 20
+diffs = [abs(x["vq"] - x["vq-sketch"]) for x in v.values()]
+assert max(diffs) < 0.02, max(diffs)
+assert any(d > 0 for d in diffs)  # a sample, not the full code
+assert all(x["vq-sketch"] > 0 for x in v.values())
+PY
+
+# One network run serves all the model metrics of an image: the values
+# must be those of each metric run alone.
+"$eval_bin" mos "$fx/mos/list.csv" --metric deep --csv "$work/deep.csv" \
+  > /dev/null || fail "deep alone"
+python3 - "$work/mos.csv" "$work/deep.csv" <<'PY' || fail "shared run"
+import csv, sys
+def vals(path, metric):
+    return [r["value"] for r in csv.DictReader(open(path)) if r["metric"] == metric]
+assert vals(sys.argv[1], "deep") == vals(sys.argv[2], "deep")
+assert len(vals(sys.argv[2], "deep")) == 20
 PY
 
 # --scores dmos flips the orientation of SRCC and KRCC.
