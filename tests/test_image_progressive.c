@@ -36,7 +36,8 @@ static unsigned char *textured(int w, int h, int nc)
             for (int c = 0; c < nc; c++) {
                 int v = ((x / 5 + y / 3 + c) % 3) * 90 + (x * (c + 1)) % 40 +
                         (int)(rnd() % 24);
-                px[((size_t)y * w + x) * nc + c] = (unsigned char)(v > 255 ? 255 : v);
+                px[((size_t)y * w + x) * nc + c] =
+                    (unsigned char)(v > 255 ? 255 : v);
             }
     return px;
 }
@@ -145,7 +146,8 @@ static void test_matches_full_decode(void **state)
 
     for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
         for (int q = 50; q <= 95; q += 45) {
-            fx_buf jpeg = progressive(333, 201, kinds[k].nc, kinds[k].subsamp, q);
+            fx_buf jpeg = progressive(333, 201, kinds[k].nc,
+                                      kinds[k].subsamp, q);
             check_equal_to_reference(&jpeg, kinds[k].name);
             free(jpeg.data);
         }
