@@ -51,6 +51,46 @@ int maso_jpeg_segment_find(const unsigned char *data, size_t size,
                            int marker, const char *id, size_t id_len,
                            const unsigned char **payload, size_t *len);
 
+/* One scan of a JPEG file: where it lies and what it codes. */
+typedef struct maso_jpeg_scan {
+    size_t begin;          /* offset of its SOS marker (FF DA) */
+    size_t end;            /* offset just past its entropy-coded data */
+    int ss, se;            /* spectral selection (ss == 0: a DC scan) */
+    int ncomp;             /* components in the scan, 1..4 */
+    int comp_id[4];        /* their ids, as in the frame header */
+} maso_jpeg_scan;
+
+/* The marker structure of a whole JPEG file. */
+typedef struct maso_jpeg_layout {
+    maso_jpeg_scan *scans; /* owned; maso_jpeg_layout_free() */
+    size_t nscans;
+    size_t eoi_end;        /* offset just past the EOI marker */
+    int progressive;       /* the frame is SOF2 or SOF10 */
+    const char *error;     /* static text on failure */
+} maso_jpeg_layout;
+
+/* Walk every marker of the JPEG in @p data (from after SOI to EOI), listing
+ * its scans; entropy-coded data is skipped by a byte scan, not decoded.
+ * Returns 0; MASO_ECORRUPT when the file ends before EOI (truncated) or its
+ * marker structure is malformed, or ENOMEM; on failure layout->error says
+ * why and nothing needs freeing.  Never reads outside data[0..size). */
+int maso_jpeg_layout_read(const unsigned char *data, size_t size,
+                          maso_jpeg_layout *layout);
+void maso_jpeg_layout_free(maso_jpeg_layout *layout);
+
+/* Decode a progressive JPEG at scale 1/8 from the scans that scale needs
+ * (DC scans, plus every scan of a component libjpeg enlarges with a bigger
+ * IDCT, i.e. subsampled chroma), skipping the others.  Writes width x height
+ * pixels (RGB, or CMYK when @p cmyk) into @p pixels; width and height must
+ * be the header size scaled by 1/8, rounded up.  @p layout comes from
+ * maso_jpeg_layout_read() on the same data, which bounds every offset.  Errors and warnings are
+ * reported into @p decoder as MASO_ECORRUPT (ENOMEM when libjpeg runs out
+ * of memory); nothing is printed. */
+int maso_jpeg_decode_dc(maso_decoder *decoder, const unsigned char *data,
+                        const char *name,
+                        const maso_jpeg_layout *layout, int cmyk,
+                        unsigned char *pixels, int width, int height);
+
 /* The EXIF orientation (1..8) of a JPEG; 1 when there is no EXIF block or
  * it is malformed in any way. */
 int maso_exif_orientation(const unsigned char *data, size_t size);

@@ -16,6 +16,11 @@
  * This is a naive conversion without colour management, which is fine for
  * similarity search.
  *
+ * Progressive files decoded at 1/8 (what the indexer asks of large photos)
+ * go through jpeg_dc_decode.c instead of tjDecompress2: only their DC scans
+ * are entropy-decoded, for the same pixels.  Everything else here (limits,
+ * orientation, CMYK) is shared by both paths.
+ *
  * libjpeg *warnings* (premature end of data, corrupt entropy data) still
  * yield an image padded with grey; we refuse such files as MASO_ECORRUPT
  * because an indexer should not store codes of half an image.
@@ -50,6 +55,50 @@ static tjscalingfactor choose_scale(int w, int h, int need_w, int need_h)
     return best;
 }
 
+/* True for a progressive JPEG (SOF2 Huffman or SOF10 arithmetic frame). */
+static int is_progressive(const unsigned char *data, size_t size)
+{
+    const unsigned char *p;
+    size_t n;
+
+    return maso_jpeg_segment_find(data, size, 0xC2, "", 0, &p, &n) ||
+           maso_jpeg_segment_find(data, size, 0xCA, "", 0, &p, &n);
+}
+
+/* The pixel step: the whole file through TurboJPEG, or, for a progressive
+ * file at 1/8, only the scans that scale needs.  The progressive path first
+ * walks the file's markers up to EOI, so that a truncated file is refused
+ * at 1/8 as it is at full size although its AC scans are not decoded. */
+static int decode_pixels(maso_decoder *decoder, const unsigned char *data,
+                         size_t size, const char *name, tjscalingfactor sf,
+                         int cmyk, maso_image *img)
+{
+    tjhandle tj = decoder->tj;
+
+    if (sf.num * 8 == sf.denom && is_progressive(data, size)) {
+        maso_jpeg_layout layout;
+        int rc = maso_jpeg_layout_read(data, size, &layout);
+
+        if (rc != 0)
+            return maso_decoder_fail(decoder, rc, name, "%s", layout.error);
+        rc = maso_jpeg_decode_dc(decoder, data, name, &layout, cmyk,
+                                 img->pixels, img->width, img->height);
+        maso_jpeg_layout_free(&layout);
+        return rc;
+    }
+    if (tjDecompress2(tj, data, (unsigned long)size, img->pixels, img->width,
+                      0, img->height, cmyk ? TJPF_CMYK : TJPF_RGB,
+                      TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
+        int warning = tjGetErrorCode(tj) == TJERR_WARNING;
+
+        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+                                 "%s JPEG data: %s",
+                                 warning ? "truncated or corrupt" : "corrupt",
+                                 tjGetErrorStr2(tj));
+    }
+    return 0;
+}
+
 /* CMYK (4 bytes per pixel) to RGB in place, left to right. */
 static void cmyk_to_rgb(unsigned char *buf, size_t npix, int inverted)
 {
@@ -70,7 +119,7 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
                      const maso_decode_params *params, maso_image *out)
 {
     tjhandle tj = decoder->tj;
-    int w = 0, h = 0, subsamp = 0, cs = 0, orientation = 1, cmyk, pf, rc;
+    int w = 0, h = 0, subsamp = 0, cs = 0, orientation = 1, cmyk, rc;
     int need_w = params->min_width, need_h = params->min_height;
     tjscalingfactor sf;
     maso_image img;
@@ -98,7 +147,6 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
     }
     sf = choose_scale(w, h, need_w, need_h);
     cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
-    pf = cmyk ? TJPF_CMYK : TJPF_RGB;
 
     rc = maso_image_alloc(&img, TJSCALED(w, sf), TJSCALED(h, sf));
     if (rc != 0)
@@ -115,16 +163,10 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
         }
         img.pixels = buf;
     }
-    if (tjDecompress2(tj, data, (unsigned long)size, img.pixels, img.width, 0,
-                      img.height, pf,
-                      TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
-        int warning = tjGetErrorCode(tj) == TJERR_WARNING;
-
+    rc = decode_pixels(decoder, data, size, name, sf, cmyk, &img);
+    if (rc != 0) {
         maso_image_free(&img);
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
-                                 "%s JPEG data: %s",
-                                 warning ? "truncated or corrupt" : "corrupt",
-                                 tjGetErrorStr2(tj));
+        return rc;
     }
     if (cmyk) {
         const unsigned char *adobe;
