@@ -23,9 +23,7 @@ static int is_image_name(const char *name)
                    strcasecmp(dot, ".jpeg") == 0);
 }
 
-/* The image file names of @p dir, sorted (so the set does not depend on
- * the order readdir happens to return). */
-static char **list_images(const char *dir, size_t *count)
+char **kodak_list_images(const char *dir, size_t *count)
 {
     DIR *d = opendir(dir);
     char **names = NULL;
@@ -57,7 +55,7 @@ static char **list_images(const char *dir, size_t *count)
     return names;
 }
 
-static void free_names(char **names, size_t n)
+void kodak_free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -84,7 +82,7 @@ int kodak_codes_build(const maso_model *model, const char *dir,
                       char *err, size_t err_size)
 {
     size_t n_files = 0, per_photo, n_dist_photos, k;
-    char **names = list_images(dir, &n_files);
+    char **names = kodak_list_images(dir, &n_files);
     maso_decoder *dec = NULL;
     maso_forward *fw = NULL;
     maso_decode_params params;
@@ -148,7 +146,7 @@ int kodak_codes_build(const maso_model *model, const char *dir,
 done:
     maso_forward_destroy(fw);
     maso_decoder_destroy(dec);
-    free_names(names, n_files);
+    kodak_free_names(names, n_files);
     if (rc)
         kodak_codes_free(out);
     return rc;

@@ -34,6 +34,13 @@ typedef struct kodak_distortions {
     size_t every;
 } kodak_distortions;
 
+/* The names (not paths) of the .png/.jpg/.jpeg files of @p dir, sorted so
+ * that a set does not depend on readdir's order; *count of them.  NULL
+ * (count 0) when the folder cannot be read or holds none.  Release with
+ * kodak_free_names(). */
+char **kodak_list_images(const char *dir, size_t *count);
+void kodak_free_names(char **names, size_t n);
+
 /* Decode every .png/.jpg of @p dir (min size = the model's input), distort,
  * run @p model (one context, this thread).  0, or -1 with a message in
  * @p err naming the file and the cause.  @p out is freed on failure. */
