@@ -53,7 +53,7 @@ int main(int argc, char **argv)
         MASO_DISTORT_CROP};
     static const int levels[] = {1, 3, 5};
     static const size_t relu_m[] = {256, 512, 1024, 1536, 2048};
-    static const size_t pool_m[] = {128, 384, 1024};
+    static const size_t pool_m[] = {128, 384, 640, 1024, 1536};
     const char *dir = argc > 1 ? argv[1] : MASO_SHARED_DIR "/images/kodak";
     kodak_distortions dist = {families, 4, levels, 3,
                               argc > 2 ? (size_t)atoi(argv[2]) : 4};

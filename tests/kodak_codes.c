@@ -3,12 +3,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "stats.h"
+
+#define KODAK_THREADS 2
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -62,31 +65,110 @@ void kodak_free_names(char **names, size_t n)
     free(names);
 }
 
+/* What one of the KODAK_THREADS builders shares and owns. */
+typedef struct builder {
+    const maso_model *model;
+    const char *dir;
+    char **names;
+    const kodak_distortions *dist;
+    kodak_codes *out;
+    size_t first, step; /* photos first, first + step, ... */
+    int rc;
+    char err[4200];
+} builder;
+
 /* Code of one image into slot @p k. */
-static int code_image(maso_forward *fw, const maso_image *img,
-                      kodak_codes *out, size_t k, int source,
-                      const char *what, char *err, size_t err_size)
+static int code_image(maso_forward *fw, const maso_image *img, builder *b,
+                      size_t k, size_t source, const char *what)
 {
-    int rc = maso_forward_run_image(fw, img,
-                                    out->codes + k * out->code_bytes, NULL);
-    if (rc) {
-        snprintf(err, err_size, "%s: %s", what, maso_forward_errmsg(fw));
-        return -1;
+    kodak_codes *out = b->out;
+    if (maso_forward_run_image(fw, img, out->codes + k * out->code_bytes,
+                               NULL)) {
+        snprintf(b->err, sizeof b->err, "%s: %s", what,
+                 maso_forward_errmsg(fw));
+        return b->rc = -1;
     }
-    out->source[k] = source;
+    out->source[k] = (int)source;
     return 0;
+}
+
+/* The photo @p i (already decoded) and its distorted copies, which go to
+ * fixed slots after the originals so the set does not depend on which
+ * thread coded what. */
+static int code_photo(builder *b, maso_forward *fw, size_t i,
+                      const maso_image *img, const char *path)
+{
+    const kodak_distortions *d = b->dist;
+    size_t per_photo = d->n_families * d->n_levels;
+
+    if (code_image(fw, img, b, i, i, path))
+        return -1;
+    if (!d->every || i % d->every)
+        return 0;
+    for (size_t f = 0; f < d->n_families; f++)
+        for (size_t l = 0; l < d->n_levels; l++) {
+            size_t k = b->out->n_orig + i / d->every * per_photo +
+                       f * d->n_levels + l;
+            maso_image copy;
+            int st = maso_image_distort(img, d->families[f], d->levels[l], 1,
+                                        &copy);
+            if (st) {
+                snprintf(b->err, sizeof b->err, "%s: distort %s %d: %s", path,
+                         maso_distortion_name(d->families[f]), d->levels[l],
+                         maso_strerror(st));
+                return b->rc = -1;
+            }
+            st = code_image(fw, &copy, b, k, i, path);
+            maso_image_free(&copy);
+            if (st)
+                return -1;
+        }
+    return 0;
+}
+
+static void *build_some(void *arg)
+{
+    builder *b = arg;
+    maso_decoder *dec = NULL;
+    maso_forward *fw = NULL;
+    maso_decode_params params;
+    int c, h, w;
+
+    maso_model_input_size(b->model, &c, &h, &w);
+    maso_decode_params_init(&params);
+    params.min_width = w;
+    params.min_height = h;
+    if (maso_decoder_create(&dec) || maso_forward_create(b->model, &fw)) {
+        snprintf(b->err, sizeof b->err, "out of memory");
+        b->rc = -1;
+    }
+    for (size_t i = b->first; b->rc == 0 && i < b->out->n_orig;
+         i += b->step) {
+        char path[4096];
+        maso_image img;
+        snprintf(path, sizeof path, "%s/%s", b->dir, b->names[i]);
+        if (maso_decoder_load_file(dec, path, &params, &img)) {
+            snprintf(b->err, sizeof b->err, "%s", maso_decoder_errmsg(dec));
+            b->rc = -1;
+            break;
+        }
+        code_photo(b, fw, i, &img, path);
+        maso_image_free(&img);
+    }
+    maso_forward_destroy(fw);
+    maso_decoder_destroy(dec);
+    return NULL;
 }
 
 int kodak_codes_build(const maso_model *model, const char *dir,
                       const kodak_distortions *dist, kodak_codes *out,
                       char *err, size_t err_size)
 {
-    size_t n_files = 0, per_photo, n_dist_photos, k;
+    size_t n_files = 0, per_photo, n_dist_photos;
     char **names = kodak_list_images(dir, &n_files);
-    maso_decoder *dec = NULL;
-    maso_forward *fw = NULL;
-    maso_decode_params params;
-    int c, h, w, rc = -1;
+    builder b[KODAK_THREADS];
+    pthread_t th[KODAK_THREADS];
+    int started[KODAK_THREADS] = {0}, rc = 0;
 
     memset(out, 0, sizeof *out);
     if (n_files == 0) {
@@ -102,50 +184,27 @@ int kodak_codes_build(const maso_model *model, const char *dir,
     out->code_bytes = maso_model_code_bytes(model);
     out->codes = malloc(out->n * out->code_bytes);
     out->source = malloc(out->n * sizeof *out->source);
-    maso_model_input_size(model, &c, &h, &w);
-    maso_decode_params_init(&params);
-    params.min_width = w;
-    params.min_height = h;
-    if (!out->codes || !out->source || maso_decoder_create(&dec) ||
-        maso_forward_create(model, &fw)) {
+    if (!out->codes || !out->source) {
         snprintf(err, err_size, "out of memory");
-        goto done;
+        rc = -1;
     }
-    k = n_files; /* distorted copies go after the originals */
-    for (size_t i = 0; i < n_files; i++) {
-        char path[4096];
-        maso_image img;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        if (maso_decoder_load_file(dec, path, &params, &img)) {
-            snprintf(err, err_size, "%s", maso_decoder_errmsg(dec));
-            goto done;
+    /* The forward pass dominates; one context per core halves the wall
+     * time of the sanitizer build's test. */
+    for (size_t t = 0; rc == 0 && t < KODAK_THREADS; t++) {
+        b[t] = (builder){model, dir, names, dist, out, t, KODAK_THREADS, 0,
+                         ""};
+        started[t] = pthread_create(&th[t], NULL, build_some, &b[t]) == 0;
+        if (!started[t])
+            build_some(&b[t]); /* no thread: do its share here */
+    }
+    for (size_t t = 0; t < KODAK_THREADS; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        if (rc == 0 && b[t].rc) {
+            snprintf(err, err_size, "%s", b[t].err);
+            rc = -1;
         }
-        int bad = code_image(fw, &img, out, i, (int)i, path, err, err_size);
-        for (size_t f = 0; !bad && dist->every && i % dist->every == 0 &&
-                           f < dist->n_families; f++)
-            for (size_t l = 0; !bad && l < dist->n_levels; l++) {
-                maso_image copy;
-                int st = maso_image_distort(&img, dist->families[f],
-                                            dist->levels[l], 1, &copy);
-                if (st) {
-                    snprintf(err, err_size, "%s: distort %s %d: %s", path,
-                             maso_distortion_name(dist->families[f]),
-                             dist->levels[l], maso_strerror(st));
-                    bad = 1;
-                    break;
-                }
-                bad = code_image(fw, &copy, out, k++, (int)i, path, err,
-                                 err_size);
-                maso_image_free(&copy);
-            }
-        maso_image_free(&img);
-        if (bad)
-            goto done;
     }
-    rc = 0;
-done:
-    maso_forward_destroy(fw);
-    maso_decoder_destroy(dec);
     kodak_free_names(names, n_files);
     if (rc)
         kodak_codes_free(out);

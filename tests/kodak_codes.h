@@ -42,7 +42,7 @@ char **kodak_list_images(const char *dir, size_t *count);
 void kodak_free_names(char **names, size_t n);
 
 /* Decode every .png/.jpg of @p dir (min size = the model's input), distort,
- * run @p model (one context, this thread).  0, or -1 with a message in
+ * run @p model (two threads, a context each).  0, or -1 with a message in
  * @p err naming the file and the cause.  @p out is freed on failure. */
 int kodak_codes_build(const maso_model *model, const char *dir,
                       const kodak_distortions *dist, kodak_codes *out,

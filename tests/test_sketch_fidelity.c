@@ -12,13 +12,17 @@
  * where the sketch noise (sd ~0.003) is a larger share of the spread; their
  * correlation is printed, not asserted.
  *
- * Measured (bench/sketch_fidelity, seeds 0..4): the store's default sketch
- * (relu 1024, maxpool 384 samples, 3904 bytes) reaches 0.983-0.988 over
- * all pairs, short of 0.99; relu 2048 / maxpool 384 (7232 bytes, about
- * 7.6 KB per image with the record and path index) reaches 0.991-0.994.
- * So the target is asserted for that sketch, and the default sketch is
- * held to what its header promises: every sketch distance within 6 of
- * its bounding standard deviations of the full distance.
+ * Measured (bench/sketch_fidelity, sketch seeds 0..4): the store's default
+ * sketch (relu 1024, maxpool 384 samples, 3904 bytes) reaches 0.983-0.988
+ * over all pairs, short of 0.99.  The largest sketch that fits the budget
+ * (relu 2048, maxpool 640 samples, 7616 bytes: with the ~380 bytes of
+ * record and path index 8.0 KB per image) reaches 0.9925-0.995; the photo
+ * pairs alone 0.989-0.993.  So the target is asserted for that sketch, and
+ * the default sketch is held to what its header promises: every sketch
+ * distance within 6 of its bounding standard deviations of the full one.
+ * Which pairs are counted matters: with fewer distorted copies the share
+ * of unrelated pairs, and so the difficulty, grows (bench/sketch_fidelity
+ * DIR 6: 0.988 for the same sketch at seed 0).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -38,10 +42,11 @@
 #define KODAK MASO_SHARED_DIR "/images/kodak"
 
 /* The largest sketch that keeps a record within 8 KiB: 26 RELU sections of
- * 256 bytes and 3 MAXPOOL sections of 192 bytes = 7232 bytes, leaving
- * ~960 bytes for the record, path index and block overhead. */
+ * 256 bytes (a larger m takes another 64-byte step, 26 * 64 bytes more)
+ * and 3 MAXPOOL sections of 320 bytes = 7616 bytes, leaving 576 bytes for
+ * the record and path index (~380 bytes in maso-index's stores). */
 #define TARGET_RELU 2048
-#define TARGET_MAXPOOL 384
+#define TARGET_MAXPOOL 640
 #define BUDGET_BYTES 8192
 #define RECORD_ALLOWANCE 512
 
@@ -146,26 +151,25 @@ static void test_default_sketch_error(void **state)
         var += 0.25 / (double)sl[l].units;
     double sd = sqrt(var) / (double)n_layers;
     bytes = maso_sketch_bytes(sk);
-    uint8_t *a = malloc(bytes), *b = malloc(bytes);
-    assert_non_null(a);
-    assert_non_null(b);
+    uint8_t *all = malloc(f->codes.n * bytes);
+    assert_non_null(all);
+    for (size_t i = 0; i < f->codes.n; i++)
+        maso_sketch_apply(sk, f->codes.codes + i * f->codes.code_bytes,
+                          all + i * bytes);
     size_t p = 0;
-    for (size_t j = 1; j < f->codes.n; j++) {
-        maso_sketch_apply(sk, f->codes.codes + j * f->codes.code_bytes, b);
+    for (size_t j = 1; j < f->codes.n; j++)
         for (size_t i = 0; i < j; i++, p++) {
-            maso_sketch_apply(sk, f->codes.codes + i * f->codes.code_bytes,
-                              a);
-            double e = fabs(maso_code_distance(sl, n_layers, NULL, a, b,
-                                               NULL) - f->full[p]);
+            double e = fabs(maso_code_distance(sl, n_layers, NULL,
+                                               all + i * bytes,
+                                               all + j * bytes, NULL) -
+                            f->full[p]);
             worst = e > worst ? e : worst;
         }
-    }
     assert_int_equal(p, pairs);
     print_message("default sketch: worst error %.4f, bound sd %.4f\n", worst,
                   sd);
     assert_true(worst <= 6 * sd);
-    free(a);
-    free(b);
+    free(all);
     maso_sketch_destroy(sk);
 
     assert_int_equal(kodak_sketch_fidelity(f->model, &f->codes, f->full,
