@@ -111,22 +111,32 @@ static void test_set_spans_small_to_large(void **state)
         assert_true(f->full[p] > 0.2); /* no two Kodak photos alike */
 }
 
+/* Spearman's rho of a sketch of @p relu / @p maxpool samples (seed 0). */
+static size_t fidelity(const fixture *f, size_t relu, size_t maxpool,
+                       double *rho_all, double *rho_orig)
+{
+    maso_sketch_params sp;
+    size_t bytes = 0;
+
+    maso_sketch_params_init(&sp);
+    sp.relu_samples = relu;
+    sp.maxpool_samples = maxpool;
+    assert_int_equal(kodak_sketch_fidelity(f->model, &f->codes, f->full,
+                                           &sp, rho_all, rho_orig, &bytes),
+                     0);
+    print_message("relu %zu / maxpool %zu (%zu bytes): rho all pairs %.4f, "
+                  "photo pairs %.4f\n", relu, maxpool, bytes, *rho_all,
+                  *rho_orig);
+    return bytes;
+}
+
 static void test_issue_target(void **state)
 {
     fixture *f = *state;
-    maso_sketch_params sp;
     double rho_all, rho_orig;
-    size_t bytes;
+    size_t bytes = fidelity(f, TARGET_RELU, TARGET_MAXPOOL, &rho_all,
+                            &rho_orig);
 
-    maso_sketch_params_init(&sp);
-    sp.relu_samples = TARGET_RELU;
-    sp.maxpool_samples = TARGET_MAXPOOL;
-    assert_int_equal(kodak_sketch_fidelity(f->model, &f->codes, f->full,
-                                           &sp, &rho_all, &rho_orig,
-                                           &bytes), 0);
-    print_message("relu %d / maxpool %d (%zu bytes): rho all pairs %.4f, "
-                  "photo pairs %.4f\n", TARGET_RELU, TARGET_MAXPOOL, bytes,
-                  rho_all, rho_orig);
     assert_true(bytes + RECORD_ALLOWANCE <= BUDGET_BYTES);
     assert_true(rho_all >= 0.99);
 }
@@ -172,11 +182,7 @@ static void test_default_sketch_error(void **state)
     free(all);
     maso_sketch_destroy(sk);
 
-    assert_int_equal(kodak_sketch_fidelity(f->model, &f->codes, f->full,
-                                           &sp, &rho_all, &rho_orig,
-                                           &bytes), 0);
-    print_message("default sketch (%zu bytes): rho all pairs %.4f, photo "
-                  "pairs %.4f\n", bytes, rho_all, rho_orig);
+    fidelity(f, sp.relu_samples, sp.maxpool_samples, &rho_all, &rho_orig);
     /* Ranks agree far better than chance even at the default size. */
     assert_true(rho_all > 0.9);
 }
@@ -186,18 +192,9 @@ static void test_default_sketch_error(void **state)
 static void test_tiny_sketch_loses_order(void **state)
 {
     fixture *f = *state;
-    maso_sketch_params sp;
     double rho_all, rho_orig;
-    size_t bytes;
 
-    maso_sketch_params_init(&sp);
-    sp.relu_samples = 32;
-    sp.maxpool_samples = 32;
-    assert_int_equal(kodak_sketch_fidelity(f->model, &f->codes, f->full,
-                                           &sp, &rho_all, &rho_orig,
-                                           &bytes), 0);
-    print_message("tiny sketch: rho all %.4f, photo pairs %.4f\n", rho_all,
-                  rho_orig);
+    fidelity(f, 32, 32, &rho_all, &rho_orig);
     assert_true(rho_orig < 0.9);
     assert_true(rho_all < 0.99);
 }
