@@ -407,21 +407,24 @@ int maso_sha256_file(const char *path, char hex[65]);
  * maso_layer_distance() and maso_code_distance() apply unchanged.
  *
  * Default sizes: SqueezeNet v1.1 has 26 RELU and 3 MAXPOOL (3x3, nibble)
- * layers.  With 1024 samples per RELU layer (128 bytes) and 384 per MAXPOOL
- * layer (192 bytes) a sketch is 26*128 + 3*192 = 3904 bytes, which with the
- * store's 48-byte alignment prefix fits one 4 KiB LMDB overflow page (4080
- * usable bytes).  m = 1536 everywhere (7296 bytes) needs two pages: 8 KiB
- * for the sketch alone, over the 8 KiB per image budget once the record and
- * path index are counted.
+ * layers.  With 2048 samples per RELU layer (256 bytes) and 640 per MAXPOOL
+ * layer (320 bytes) a sketch is 26*256 + 3*320 = 7616 bytes: with its search
+ * summary, record and path index about 8.0 KB per image in a store, the
+ * issue's budget of 8 KiB.  It is the largest sketch within that budget,
+ * and the smallest measured to keep the rank correlation of sketch and full
+ * distances >= 0.99 on the Kodak set with distorted copies (0.9925;
+ * 1024/384 samples, 3904 bytes, give 0.9845: tests/test_sketch_fidelity.c,
+ * bench/sketch_fidelity.c).  Max-pool samples buy more correlation per byte
+ * than ReLU samples.
  */
-#define MASO_SKETCH_RELU_SAMPLES 1024
-#define MASO_SKETCH_MAXPOOL_SAMPLES 384
+#define MASO_SKETCH_RELU_SAMPLES 2048
+#define MASO_SKETCH_MAXPOOL_SAMPLES 640
 
 /** How a sketch samples.  Initialise with maso_sketch_params_init(). */
 typedef struct maso_sketch_params {
     uint64_t seed;          /**< generator seed (default 0) */
-    size_t relu_samples;    /**< m of RELU layers (default 1024) */
-    size_t maxpool_samples; /**< m of MAXPOOL layers (default 384) */
+    size_t relu_samples;    /**< m of RELU layers (default 2048) */
+    size_t maxpool_samples; /**< m of MAXPOOL layers (default 640) */
 } maso_sketch_params;
 
 void maso_sketch_params_init(maso_sketch_params *params);

@@ -124,8 +124,8 @@ static void test_defaults(void **state)
     maso_sketch_params p;
     maso_sketch_params_init(&p);
     assert_int_equal(p.seed, 0);
-    assert_int_equal(p.relu_samples, 1024);
-    assert_int_equal(p.maxpool_samples, 384);
+    assert_int_equal(p.relu_samples, 2048);
+    assert_int_equal(p.maxpool_samples, 640);
 }
 
 /* The SqueezeNet v1.1 layer shapes, read from the golden codes.tsv. */
@@ -175,8 +175,10 @@ static void test_squeezenet_size(void **state)
     }
     assert_int_equal(relus, 26);
     assert_int_equal(pools, 3);
-    assert_int_equal(maso_sketch_bytes(s), 26 * 1024 / 8 + 3 * 384 / 2);
-    assert_true(maso_sketch_bytes(s) + 48 <= 4096 - 16);
+    /* 2048 bits = 256 bytes per ReLU layer, 640 nibbles = 320 bytes per
+     * max-pool layer: multiples of 64, so no padding. */
+    assert_int_equal(maso_sketch_bytes(s), 26 * 2048 / 8 + 3 * 640 / 2);
+    assert_true(maso_sketch_bytes(s) <= 8192 - 512); /* room for the rest */
     assert_int_equal(maso_sketch_code_bytes(s),
                      t[n - 1].offset + t[n - 1].bytes);
     const maso_code_layer *sl;

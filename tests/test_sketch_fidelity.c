@@ -12,17 +12,15 @@
  * where the sketch noise (sd ~0.003) is a larger share of the spread; their
  * correlation is printed, not asserted.
  *
- * Measured (bench/sketch_fidelity, sketch seeds 0..4): the store's default
- * sketch (relu 1024, maxpool 384 samples, 3904 bytes) reaches 0.983-0.988
- * over all pairs, short of 0.99.  The largest sketch that fits the budget
- * (relu 2048, maxpool 640 samples, 7616 bytes: with the ~380 bytes of
- * record and path index 8.0 KB per image) reaches 0.9925-0.995; the photo
- * pairs alone 0.989-0.993.  So the target is asserted for that sketch, and
- * the default sketch is held to what its header promises: every sketch
- * distance within 6 of its bounding standard deviations of the full one.
- * Which pairs are counted matters: with fewer distorted copies the share
- * of unrelated pairs, and so the difficulty, grows (bench/sketch_fidelity
- * DIR 6: 0.988 for the same sketch at seed 0).
+ * Measured (bench/sketch_fidelity, sketch seeds 0..4): relu 1024 /
+ * maxpool 384 samples (3904 bytes) reach 0.983-0.988 over all pairs, short
+ * of 0.99; relu 2048 / maxpool 640 samples (7616 bytes: with the summary,
+ * record and path index about 8.0 KB per image, the largest sketch within
+ * the budget) reach 0.9925-0.995, the photo pairs alone 0.989-0.993.  That
+ * is why it is the store's default sketch (MASO_SKETCH_*), and the target
+ * is asserted for it.  Which pairs are counted matters: with fewer
+ * distorted copies the share of unrelated pairs, and so the difficulty,
+ * grows (bench/sketch_fidelity DIR 6: 0.988 for the same sketch at seed 0).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -45,8 +43,8 @@
  * 256 bytes (a larger m takes another 64-byte step, 26 * 64 bytes more)
  * and 3 MAXPOOL sections of 320 bytes = 7616 bytes, leaving 576 bytes for
  * the record and path index (~380 bytes in maso-index's stores). */
-#define TARGET_RELU 2048
-#define TARGET_MAXPOOL 640
+#define TARGET_RELU MASO_SKETCH_RELU_SAMPLES
+#define TARGET_MAXPOOL MASO_SKETCH_MAXPOOL_SAMPLES
 #define BUDGET_BYTES 8192
 #define RECORD_ALLOWANCE 512
 
@@ -151,7 +149,7 @@ static void test_default_sketch_error(void **state)
     size_t n_layers, pairs = kodak_pairs(f->codes.n), bytes;
     maso_sketch_params sp;
     maso_sketch *sk = NULL;
-    double var = 0, worst = 0, rho_all, rho_orig;
+    double var = 0, worst = 0;
 
     maso_sketch_params_init(&sp);
     n_layers = maso_model_code_layers(f->model, &layers);
@@ -181,10 +179,6 @@ static void test_default_sketch_error(void **state)
     assert_true(worst <= 6 * sd);
     free(all);
     maso_sketch_destroy(sk);
-
-    fidelity(f, sp.relu_samples, sp.maxpool_samples, &rho_all, &rho_orig);
-    /* Ranks agree far better than chance even at the default size. */
-    assert_true(rho_all > 0.9);
 }
 
 /* The correlation is a real measurement: a tiny sketch (one 64-byte
