@@ -1,0 +1,307 @@
+/* bench_faiss.cpp -- the exact scan of libmaso_search next to FAISS's
+ * IndexBinaryFlat, on the same bytes, held to the measured memory bandwidth.
+ *
+ * C++ only because FAISS is; the product stays C.  Built when Debian's
+ * libfaiss-dev is installed (scripts/bench-packages.txt).
+ *
+ * usage: bench_faiss [records] [queries]     (default 1000000 and 20)
+ *
+ * The records are the synthetic SqueezeNet-shaped sketches of bench_search
+ * (synth_codes.h), written once into the FAISS index's own code array;
+ * libmaso_search reads that same array as one segment, so nothing is held
+ * twice.  Measured:
+ *  - memory read bandwidth: a streaming read of a 1 GB buffer, 1 and 2
+ *    threads (membw.h);
+ *  - FAISS IndexBinaryFlat::search of all queries in one call (its best
+ *    case: OpenMP splits the queries over threads), d = record bytes * 8
+ *    bits, plain Hamming over the whole record, omp_set_num_threads(1), (2);
+ *  - maso exact scan (candidates = 0) per query, 1 and 2 threads, with the
+ *    real 29-layer weighted distance, and with a one-layer layout over the
+ *    whole record (uniform weight: normalised plain Hamming, the very
+ *    distance FAISS computes: results are cross-checked against FAISS's);
+ *  - maso default coarse query (512-bit summaries, the default candidates),
+ *    recall@10 against the exact scan.
+ * "codes/s" counts query-record comparisons; GB/s is the bytes of codes
+ * compared per second (records * record bytes / time), so both engines are
+ * measured by the same yardstick whatever their loop structure.
+ */
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <faiss/IndexBinaryFlat.h>
+
+#include "maso_search.h"
+#include "membw.h"
+#include "synth_codes.h"
+
+namespace {
+
+constexpr size_t K = 10;
+using faiss_idx = faiss::IndexBinary::idx_t; /* 1.7.3 has no faiss::idx_t */
+
+double now()
+{
+    using clock = std::chrono::steady_clock;
+    return std::chrono::duration<double>(clock::now().time_since_epoch())
+        .count();
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* One line of the result table. */
+struct row {
+    std::string what;
+    int threads;
+    double sec_per_query;   /* latency (FAISS: batch time / queries) */
+    double codes_per_sec;   /* query-record comparisons per second */
+    double gbs;             /* bytes of codes read per second */
+    bool scan;              /* a full scan: compare with bandwidth, FAISS */
+};
+
+/* Exact or coarse queries one by one; returns the median latency and
+ * leaves each query's hits in hits[q*K ..]. */
+double run_queries(maso_search *s, const maso_search_segment *seg,
+                   const uint8_t *queries, size_t n_queries,
+                   size_t record_bytes, const maso_search_params *p,
+                   std::vector<maso_search_hit> &hits)
+{
+    std::vector<double> lat;
+    hits.assign(n_queries * K, maso_search_hit{});
+    for (size_t q = 0; q < n_queries; q++) {
+        size_t nh = 0;
+        double t0 = now();
+        int rc = maso_search_query(s, seg, 1, queries + q * record_bytes,
+                                   nullptr, p, &hits[q * K], &nh);
+        lat.push_back(now() - t0);
+        if (rc) {
+            fprintf(stderr, "bench_faiss: query: %s\n", maso_search_errmsg(s));
+            exit(1);
+        }
+    }
+    return median(lat);
+}
+
+/* FAISS and the one-layer maso scan compute the same Hamming distance:
+ * the sorted distances must be equal, and every id closer than the k-th
+ * distance must be in both (ids at the k-th distance are a tie both may
+ * break differently).  Returns the number of queries that disagree. */
+size_t cross_check(const std::vector<int32_t> &fd,
+                   const std::vector<faiss_idx> &fl,
+                   const std::vector<maso_search_hit> &mh, size_t n_queries,
+                   double bits)
+{
+    size_t bad = 0;
+    for (size_t q = 0; q < n_queries; q++) {
+        bool ok = true;
+        for (size_t i = 0; i < K; i++)
+            ok &= (int32_t)std::lround(mh[q * K + i].distance * bits) ==
+                  fd[q * K + i];
+        int32_t last = fd[q * K + K - 1];
+        for (size_t i = 0; i < K; i++) {
+            if (fd[q * K + i] == last)
+                continue;
+            bool found = false;
+            for (size_t j = 0; j < K; j++)
+                found |= (faiss_idx)mh[q * K + j].id == fl[q * K + i];
+            ok &= found;
+        }
+        bad += !ok;
+    }
+    return bad;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? strtoull(argv[1], nullptr, 10) : 1000000;
+    size_t n_queries = argc > 2 ? strtoull(argv[2], nullptr, 10) : 20;
+    if (n < 1000 || n_queries < 1) {
+        fprintf(stderr, "usage: bench_faiss [records >= 1000] [queries]\n");
+        return 2;
+    }
+    synth_codes sc;
+    if (synth_codes_load(&sc, MASO_SHARED_DIR) ||
+        synth_codes_prepare(&sc, 4000))
+        return 1;
+    const size_t rb = sc.record_bytes;
+    if (rb % 64) {
+        fprintf(stderr, "bench_faiss: record of %zu bytes is not a stride\n",
+                rb);
+        return 1;
+    }
+    printf("# bench_faiss: %zu records of %zu bytes (%.2f GB), %zu queries, "
+           "k = %zu\n\n", n, rb, (double)n * (double)rb / 1e9, n_queries, K);
+
+    /* memory bandwidth first, while the codes are not yet allocated */
+    const size_t bw_bytes = (size_t)1 << 30;
+    double bw[3] = { 0, 0, 0 };
+    {
+        uint8_t *buf = membw_buffer_alloc(bw_bytes);
+        if (!buf) {
+            fprintf(stderr, "bench_faiss: no memory for 1 GB\n");
+            return 1;
+        }
+        for (int th = 1; th <= 2; th++)
+            bw[th] = membw_read_gbs(buf, bw_bytes, th, 5);
+        membw_buffer_free(buf, bw_bytes);
+    }
+    printf("memory read bandwidth (1 GB streaming read, median of 5): "
+           "%.1f GB/s on 1 thread, %.1f GB/s on 2\n", bw[1], bw[2]);
+
+    /* the codes, written once into FAISS's array: reserve (untouched
+     * pages), advise huge pages on the run, then fill */
+    faiss::IndexBinaryFlat index((faiss_idx)(rb * 8));
+    double t0 = now();
+    index.xb.reserve(n * rb);
+    {
+        uintptr_t a = ((uintptr_t)index.xb.data() + 4095) & ~(uintptr_t)4095;
+        uintptr_t e = ((uintptr_t)index.xb.data() + n * rb) & ~(uintptr_t)4095;
+        if (e > a)
+            madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+    index.xb.resize(n * rb);
+    synth_codes_fill(&sc, index.xb.data(), rb, n);
+    index.ntotal = (faiss_idx)n;
+    std::vector<uint8_t> queries(n_queries * rb);
+    for (size_t q = 0; q < n_queries; q++)
+        synth_codes_query(&sc, &queries[q * rb]);
+    printf("generated the codes in %.1f s\n", now() - t0);
+    const maso_search_segment seg = { index.xb.data(), rb, n, nullptr,
+                                      nullptr };
+    const double scan_bytes = (double)n * (double)rb;
+    std::vector<row> rows;
+
+    /* (a) FAISS: all queries in one call, 1 and 2 OpenMP threads */
+    std::vector<int32_t> fd(n_queries * K);
+    std::vector<faiss_idx> fl(n_queries * K);
+    std::vector<faiss_idx> fl1;
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        t0 = now();
+        index.search((faiss_idx)n_queries, queries.data(), (faiss_idx)K,
+                     fd.data(), fl.data());
+        double t = now() - t0;
+        rows.push_back({ "FAISS IndexBinaryFlat (Hamming, whole record)", th,
+                         t / (double)n_queries,
+                         (double)n * (double)n_queries / t,
+                         scan_bytes * (double)n_queries / t / 1e9, true });
+        printf("FAISS, %d thread(s): %.2f s for %zu queries\n", th, t,
+               n_queries);
+        if (th == 1)
+            fl1 = fl;
+    }
+    size_t faiss_1v2 = 0;
+    for (size_t i = 0; i < fl.size(); i++)
+        faiss_1v2 += fl1[i] != fl[i];
+
+    /* (b) maso exact scans */
+    maso_search *s = nullptr, *flat = nullptr;
+    if (maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
+        fprintf(stderr, "bench_faiss: maso_search_create failed\n");
+        return 1;
+    }
+    maso_code_layer whole = {};
+    whole.name = "whole record";
+    whole.kind = MASO_LAYER_RELU;
+    whole.bits_per_unit = 1;
+    whole.units = rb * 8;
+    whole.offset = 0;
+    whole.bytes = rb;
+    if (maso_search_create(&flat, &whole, 1)) {
+        fprintf(stderr, "bench_faiss: maso_search_create (flat) failed\n");
+        return 1;
+    }
+    printf("maso kernels: %s\n", maso_search_kernels(s));
+    maso_search_params p;
+    maso_search_params_init(&p);
+    p.k = K;
+    std::vector<maso_search_hit> exact, flat_hits;
+    for (int th = 1; th <= 2; th++) {
+        maso_search_set_threads(s, th);
+        double t = run_queries(s, &seg, queries.data(), n_queries, rb, &p,
+                               exact);
+        rows.push_back({ "maso exact scan (29 layers, weighted distance)", th,
+                         t, (double)n / t, scan_bytes / t / 1e9, true });
+    }
+    for (int th = 1; th <= 2; th++) {
+        maso_search_set_threads(flat, th);
+        double t = run_queries(flat, &seg, queries.data(), n_queries, rb, &p,
+                               flat_hits);
+        rows.push_back({ "maso exact scan (1 layer = FAISS's Hamming)", th,
+                         t, (double)n / t, scan_bytes / t / 1e9, true });
+    }
+    size_t bad = cross_check(fd, fl, flat_hits, n_queries, (double)(rb * 8));
+
+    /* (c) default coarse query: 512-bit summaries, default candidates */
+    size_t sb = maso_search_summary_bytes(s);
+    std::vector<uint8_t> sums(n * sb);
+    t0 = now();
+#pragma omp parallel for num_threads(2) schedule(static)
+    for (long long i = 0; i < (long long)n; i++)
+        maso_search_summarize(s, index.xb.data() + (size_t)i * rb,
+                              &sums[(size_t)i * sb]);
+    printf("summaries: %.1f s for all records (2 threads)\n", now() - t0);
+    maso_search_segment cseg = seg;
+    cseg.summaries = sums.data();
+    p.candidates = MASO_SEARCH_CANDIDATES_DEFAULT;
+    size_t found = 0;
+    for (int th = 1; th <= 2; th++) {
+        maso_search_set_threads(s, th);
+        std::vector<maso_search_hit> hits;
+        double t = run_queries(s, &cseg, queries.data(), n_queries, rb, &p,
+                               hits);
+        double read = (double)n * (double)sb +
+                      (double)p.candidates * (double)rb;
+        rows.push_back({ "maso default query (512-bit summaries + rerank " +
+                             std::to_string(p.candidates) + ")",
+                         th, t, (double)n / t, read / t / 1e9, false });
+        if (th == 2)
+            for (size_t q = 0; q < n_queries; q++)
+                for (size_t i = 0; i < K; i++)
+                    for (size_t j = 0; j < K; j++)
+                        found += exact[q * K + i].id == hits[q * K + j].id;
+    }
+
+    /* the table: ratios against FAISS on the same thread count */
+    printf("\n| search | threads | ms/query | Mcodes/s | GB/s | %% of "
+           "measured bandwidth | vs FAISS |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const row &r : rows) {
+        double fa = rows[(size_t)r.threads - 1].codes_per_sec;
+        printf("| %s | %d | %.1f | %.0f | %.1f | %s%.0f%% | %.1fx |\n",
+               r.what.c_str(), r.threads, r.sec_per_query * 1e3,
+               r.codes_per_sec / 1e6, r.gbs, r.scan ? "" : "(reads) ",
+               100.0 * r.gbs / bw[r.threads], r.codes_per_sec / fa);
+    }
+    printf("\nmemory bandwidth measured: %.1f GB/s (1 thread), %.1f GB/s "
+           "(2 threads); a full scan reads %.2f GB, so it cannot take less "
+           "than %.0f ms on 2 threads\n", bw[1], bw[2], scan_bytes / 1e9,
+           scan_bytes / (bw[2] * 1e9) * 1e3);
+    printf("coarse rows: Mcodes/s counts every record as covered; GB/s is "
+           "what the query reads (summaries + reranked codes)\n");
+    printf("cross-check, 1-layer maso vs FAISS top-%zu: %zu of %zu queries "
+           "differ (FAISS 1 vs 2 threads: %zu ids differ)\n", K, bad,
+           n_queries, faiss_1v2);
+    printf("coarse recall@%zu against the exact scan: %.4f\n", K,
+           (double)found / (double)(K * n_queries));
+    maso_search_destroy(s);
+    maso_search_destroy(flat);
+    synth_codes_free(&sc);
+    return bad ? 1 : 0;
+}
