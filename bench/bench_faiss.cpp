@@ -161,7 +161,7 @@ int main(int argc, char **argv)
             bw[th] = membw_read_gbs(buf, bw_bytes, th, 5);
         membw_buffer_free(buf, bw_bytes);
     }
-    printf("memory read bandwidth (1 GB streaming read, median of 5): "
+    printf("memory read bandwidth (1 GB streaming read, best of 5): "
            "%.1f GB/s on 1 thread, %.1f GB/s on 2\n", bw[1], bw[2]);
 
     /* the codes, written once into FAISS's array: reserve (untouched
@@ -284,7 +284,7 @@ int main(int argc, char **argv)
     printf("|---|---:|---:|---:|---:|---:|---:|\n");
     for (const row &r : rows) {
         double fa = rows[(size_t)r.threads - 1].codes_per_sec;
-        printf("| %s | %d | %.1f | %.0f | %.1f | %s%.0f%% | %.1fx |\n",
+        printf("| %s | %d | %.1f | %.2f | %.1f | %s%.0f%% | %.1fx |\n",
                r.what.c_str(), r.threads, r.sec_per_query * 1e3,
                r.codes_per_sec / 1e6, r.gbs, r.scan ? "" : "(reads) ",
                100.0 * r.gbs / bw[r.threads], r.codes_per_sec / fa);

@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-/* Median read bandwidth in GB/s (1e9 bytes/s) over @p reps full reads of
+/* Best read bandwidth in GB/s (1e9 bytes/s) over @p reps full reads of
  * @p buf (@p bytes, a multiple of 256, 64-byte aligned) on @p threads
  * threads (1..64).  Returns a negative value when a thread cannot be
  * started. */
