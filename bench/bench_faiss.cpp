@@ -12,10 +12,13 @@
  * twice.  Measured:
  *  - memory read bandwidth: a streaming read of a 1 GB buffer, 1 and 2
  *    threads (membw.h);
- *  - FAISS IndexBinaryFlat::search of all queries in one call (its best
- *    case: OpenMP splits the queries over threads), d = record bytes * 8
- *    bits, plain Hamming over the whole record, omp_set_num_threads(1), (2);
- *  - maso exact scan (candidates = 0) per query, 1 and 2 threads, with the
+ *  - FAISS IndexBinaryFlat::search, d = record bytes * 8 bits, plain
+ *    Hamming over the whole record, omp_set_num_threads(1), (2); queries go
+ *    in pairs, one call per pair, so OpenMP gives each thread a query (FAISS
+ *    parallelises over queries, not codes);
+ *  - maso exact scan (candidates = 0) per query, 1 and 2 threads, right
+ *    after FAISS's call on the same pair (the load of a shared machine
+ *    drifts: interleaving keeps the ratios fair), with the
  *    real 29-layer weighted distance, and with a one-layer layout over the
  *    whole record (uniform weight: normalised plain Hamming, the very
  *    distance FAISS computes: results are cross-checked against FAISS's);
@@ -73,27 +76,20 @@ struct row {
     bool scan;              /* a full scan: compare with bandwidth, FAISS */
 };
 
-/* Exact or coarse queries one by one; returns the median latency and
- * leaves each query's hits in hits[q*K ..]. */
-double run_queries(maso_search *s, const maso_search_segment *seg,
-                   const uint8_t *queries, size_t n_queries,
-                   size_t record_bytes, const maso_search_params *p,
-                   std::vector<maso_search_hit> &hits)
+/* One query; returns its latency, its hits (K) go to @p hits. */
+double time_query(maso_search *s, const maso_search_segment *seg,
+                  const uint8_t *query, const maso_search_params *p,
+                  maso_search_hit *hits)
 {
-    std::vector<double> lat;
-    hits.assign(n_queries * K, maso_search_hit{});
-    for (size_t q = 0; q < n_queries; q++) {
-        size_t nh = 0;
-        double t0 = now();
-        int rc = maso_search_query(s, seg, 1, queries + q * record_bytes,
-                                   nullptr, p, &hits[q * K], &nh);
-        lat.push_back(now() - t0);
-        if (rc) {
-            fprintf(stderr, "bench_faiss: query: %s\n", maso_search_errmsg(s));
-            exit(1);
-        }
+    size_t nh = 0;
+    double t0 = now();
+    int rc = maso_search_query(s, seg, 1, query, nullptr, p, hits, &nh);
+    double t = now() - t0;
+    if (rc) {
+        fprintf(stderr, "bench_faiss: query: %s\n", maso_search_errmsg(s));
+        exit(1);
     }
-    return median(lat);
+    return t;
 }
 
 /* FAISS and the one-layer maso scan compute the same Hamming distance:
@@ -177,8 +173,9 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoull(argv[1], nullptr, 10) : 1000000;
     size_t n_queries = argc > 2 ? strtoull(argv[2], nullptr, 10) : 20;
-    if (n < 1000 || n_queries < 1) {
-        fprintf(stderr, "usage: bench_faiss [records >= 1000] [queries]\n");
+    if (n < 1000 || n_queries < 2 || n_queries % 2) {
+        fprintf(stderr, "usage: bench_faiss [records >= 1000] "
+                        "[queries, even]\n");
         return 2;
     }
     setvbuf(stdout, nullptr, _IOLBF, 0); /* progress of a long run */
@@ -229,30 +226,11 @@ int main(int argc, char **argv)
     const double scan_bytes = (double)n * (double)rb;
     std::vector<row> rows;
 
-    /* (a) FAISS: all queries in one call, 1 and 2 OpenMP threads */
-    std::vector<int32_t> fd(n_queries * K);
-    std::vector<faiss_idx> fl(n_queries * K);
-    std::vector<faiss_idx> fl1;
-    for (int th = 1; th <= 2; th++) {
-        omp_set_num_threads(th);
-        t0 = now();
-        index.search((faiss_idx)n_queries, queries.data(), (faiss_idx)K,
-                     fd.data(), fl.data());
-        double t = now() - t0;
-        rows.push_back({ "FAISS IndexBinaryFlat (Hamming, whole record)", th,
-                         t / (double)n_queries,
-                         (double)n * (double)n_queries / t,
-                         scan_bytes * (double)n_queries / t / 1e9, true });
-        printf("FAISS, %d thread(s): %.2f s for %zu queries\n", th, t,
-               n_queries);
-        if (th == 1)
-            fl1 = fl;
-    }
-    size_t faiss_1v2 = 0;
-    for (size_t i = 0; i < fl.size(); i++)
-        faiss_1v2 += fl1[i] != fl[i];
-
-    /* (b) maso exact scans */
+    /* (a) FAISS and (b) maso exact scans, interleaved: the machine is
+     * shared and its load drifts over minutes, so each pair of queries is
+     * run by FAISS (one call, OpenMP gives each thread a query) and right
+     * after by maso (29 layers, then 1 layer), one query at a time; medians
+     * of the per-query times of each engine are compared. */
     maso_search *s = nullptr, *flat = nullptr;
     if (maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
         fprintf(stderr, "bench_faiss: maso_search_create failed\n");
@@ -273,21 +251,44 @@ int main(int argc, char **argv)
     maso_search_params p;
     maso_search_params_init(&p);
     p.k = K;
-    std::vector<maso_search_hit> exact, flat_hits;
+    std::vector<int32_t> fd(n_queries * K);
+    std::vector<faiss_idx> fl(n_queries * K), fl1;
+    std::vector<maso_search_hit> exact(n_queries * K), flat_hits(n_queries * K);
+    maso_search *engines[2] = { s, flat };
+    std::vector<maso_search_hit> *engine_hits[2] = { &exact, &flat_hits };
+    const char *names[3] = { "FAISS IndexBinaryFlat (Hamming, whole record)",
+                             "maso exact scan (29 layers, weighted distance)",
+                             "maso exact scan (1 layer = FAISS's Hamming)" };
+    double faiss_cps[3] = { 0, 0, 0 }; /* codes/s by thread count */
     for (int th = 1; th <= 2; th++) {
-        maso_search_set_threads(s, th);
-        double t = run_queries(s, &seg, queries.data(), n_queries, rb, &p,
-                               exact);
-        rows.push_back({ "maso exact scan (29 layers, weighted distance)", th,
-                         t, (double)n / t, scan_bytes / t / 1e9, true });
+        omp_set_num_threads(th);
+        std::vector<double> lat[3];
+        for (int e = 0; e < 2; e++)
+            maso_search_set_threads(engines[e], th);
+        for (size_t q = 0; q < n_queries; q += 2) {
+            t0 = now();
+            index.search(2, &queries[q * rb], (faiss_idx)K, &fd[q * K],
+                         &fl[q * K]);
+            lat[0].push_back((now() - t0) / 2); /* 2 queries in parallel */
+            for (int e = 0; e < 2; e++)
+                for (size_t j = q; j < q + 2; j++)
+                    lat[e + 1].push_back(time_query(
+                        engines[e], &seg, &queries[j * rb], &p,
+                        &(*engine_hits[e])[j * K]));
+        }
+        faiss_cps[th] = (double)n / median(lat[0]);
+        for (int e = 0; e < 3; e++) {
+            double t = median(lat[e]);
+            rows.push_back({ names[e], th, t, (double)n / t,
+                             scan_bytes / t / 1e9, true });
+        }
+        printf("FAISS and maso exact, %d thread(s): done\n", th);
+        if (th == 1)
+            fl1 = fl;
     }
-    for (int th = 1; th <= 2; th++) {
-        maso_search_set_threads(flat, th);
-        double t = run_queries(flat, &seg, queries.data(), n_queries, rb, &p,
-                               flat_hits);
-        rows.push_back({ "maso exact scan (1 layer = FAISS's Hamming)", th,
-                         t, (double)n / t, scan_bytes / t / 1e9, true });
-    }
+    size_t faiss_1v2 = 0;
+    for (size_t i = 0; i < fl.size(); i++)
+        faiss_1v2 += fl1[i] != fl[i];
     size_t bad = cross_check(fd, fl, flat_hits, n_queries, (double)(rb * 8));
 
     /* (c) default coarse query: 512-bit summaries, default candidates */
@@ -305,9 +306,12 @@ int main(int argc, char **argv)
     size_t found = 0;
     for (int th = 1; th <= 2; th++) {
         maso_search_set_threads(s, th);
-        std::vector<maso_search_hit> hits;
-        double t = run_queries(s, &cseg, queries.data(), n_queries, rb, &p,
-                               hits);
+        std::vector<maso_search_hit> hits(n_queries * K);
+        std::vector<double> lat;
+        for (size_t q = 0; q < n_queries; q++)
+            lat.push_back(time_query(s, &cseg, &queries[q * rb], &p,
+                                     &hits[q * K]));
+        double t = median(lat);
         double read = (double)n * (double)sb +
                       (double)p.candidates * (double)rb;
         rows.push_back({ "maso default query (512-bit summaries + rerank " +
@@ -341,7 +345,7 @@ int main(int argc, char **argv)
            "measured bandwidth | vs FAISS |\n");
     printf("|---|---:|---:|---:|---:|---:|---:|\n");
     for (const row &r : rows) {
-        double fa = rows[(size_t)r.threads - 1].codes_per_sec;
+        double fa = faiss_cps[r.threads];
         printf("| %s | %d | %.1f | %.2f | %.1f | %s%.0f%% | %.1fx |\n",
                r.what.c_str(), r.threads, r.sec_per_query * 1e3,
                r.codes_per_sec / 1e6, r.gbs, r.scan ? "" : "(reads) ",
