@@ -74,17 +74,30 @@ struct row {
     double codes_per_sec;   /* query-record comparisons per second */
     double gbs;             /* bytes of codes read per second */
     bool scan;              /* a full scan: compare with bandwidth, FAISS */
+    double cpu_per_query;   /* CPU seconds of all threads per query */
 };
 
-/* One query; returns its latency, its hits (K) go to @p hits. */
+/* CPU time of the whole process (all threads): a yardstick that the other
+ * programs on a shared machine do not stretch the way they stretch wall
+ * time (memory stalls still count, a descheduled thread does not). */
+double cpu_now()
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* One query; returns its latency, adds its CPU time to @p cpu; its hits
+ * (K) go to @p hits. */
 double time_query(maso_search *s, const maso_search_segment *seg,
                   const uint8_t *query, const maso_search_params *p,
-                  maso_search_hit *hits)
+                  maso_search_hit *hits, std::vector<double> &cpu)
 {
     size_t nh = 0;
-    double t0 = now();
+    double c0 = cpu_now(), t0 = now();
     int rc = maso_search_query(s, seg, 1, query, nullptr, p, hits, &nh);
     double t = now() - t0;
+    cpu.push_back(cpu_now() - c0);
     if (rc) {
         fprintf(stderr, "bench_faiss: query: %s\n", maso_search_errmsg(s));
         exit(1);
@@ -259,28 +272,32 @@ int main(int argc, char **argv)
     const char *names[3] = { "FAISS IndexBinaryFlat (Hamming, whole record)",
                              "maso exact scan (29 layers, weighted distance)",
                              "maso exact scan (1 layer = FAISS's Hamming)" };
-    double faiss_cps[3] = { 0, 0, 0 }; /* codes/s by thread count */
+    /* FAISS's codes/s and CPU s per query, by thread count */
+    double faiss_cps[3] = { 0, 0, 0 }, faiss_cpu[3] = { 0, 0, 0 };
     for (int th = 1; th <= 2; th++) {
         omp_set_num_threads(th);
-        std::vector<double> lat[3];
+        std::vector<double> lat[3], cpu[3];
         for (int e = 0; e < 2; e++)
             maso_search_set_threads(engines[e], th);
         for (size_t q = 0; q < n_queries; q += 2) {
+            double c0 = cpu_now();
             t0 = now();
             index.search(2, &queries[q * rb], (faiss_idx)K, &fd[q * K],
                          &fl[q * K]);
             lat[0].push_back((now() - t0) / 2); /* 2 queries in parallel */
+            cpu[0].push_back((cpu_now() - c0) / 2);
             for (int e = 0; e < 2; e++)
                 for (size_t j = q; j < q + 2; j++)
                     lat[e + 1].push_back(time_query(
                         engines[e], &seg, &queries[j * rb], &p,
-                        &(*engine_hits[e])[j * K]));
+                        &(*engine_hits[e])[j * K], cpu[e + 1]));
         }
         faiss_cps[th] = (double)n / median(lat[0]);
+        faiss_cpu[th] = median(cpu[0]);
         for (int e = 0; e < 3; e++) {
             double t = median(lat[e]);
             rows.push_back({ names[e], th, t, (double)n / t,
-                             scan_bytes / t / 1e9, true });
+                             scan_bytes / t / 1e9, true, median(cpu[e]) });
         }
         printf("FAISS and maso exact, %d thread(s): done\n", th);
         if (th == 1)
@@ -307,16 +324,17 @@ int main(int argc, char **argv)
     for (int th = 1; th <= 2; th++) {
         maso_search_set_threads(s, th);
         std::vector<maso_search_hit> hits(n_queries * K);
-        std::vector<double> lat;
+        std::vector<double> lat, cpu;
         for (size_t q = 0; q < n_queries; q++)
             lat.push_back(time_query(s, &cseg, &queries[q * rb], &p,
-                                     &hits[q * K]));
+                                     &hits[q * K], cpu));
         double t = median(lat);
         double read = (double)n * (double)sb +
                       (double)p.candidates * (double)rb;
         rows.push_back({ "maso default query (512-bit summaries + rerank " +
                              std::to_string(p.candidates) + ")",
-                         th, t, (double)n / t, read / t / 1e9, false });
+                         th, t, (double)n / t, read / t / 1e9, false,
+                         median(cpu) });
         if (th == 2)
             for (size_t q = 0; q < n_queries; q++)
                 for (size_t i = 0; i < K; i++)
@@ -342,14 +360,16 @@ int main(int argc, char **argv)
 
     /* the table: ratios against FAISS on the same thread count */
     printf("\n| search | threads | ms/query | Mcodes/s | GB/s | %% of "
-           "measured bandwidth | vs FAISS |\n");
-    printf("|---|---:|---:|---:|---:|---:|---:|\n");
+           "measured bandwidth | vs FAISS | CPU ms/query | vs FAISS, CPU "
+           "time |\n");
+    printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const row &r : rows) {
         double fa = faiss_cps[r.threads];
-        printf("| %s | %d | %.1f | %.2f | %.1f | %s%.0f%% | %.1fx |\n",
-               r.what.c_str(), r.threads, r.sec_per_query * 1e3,
+        printf("| %s | %d | %.1f | %.2f | %.1f | %s%.0f%% | %.1fx | %.1f | "
+               "%.1fx |\n", r.what.c_str(), r.threads, r.sec_per_query * 1e3,
                r.codes_per_sec / 1e6, r.gbs, r.scan ? "" : "(reads) ",
-               100.0 * r.gbs / bw[r.threads], r.codes_per_sec / fa);
+               100.0 * r.gbs / bw[r.threads], r.codes_per_sec / fa,
+               r.cpu_per_query * 1e3, faiss_cpu[r.threads] / r.cpu_per_query);
     }
     printf("\nmemory bandwidth used for %%: %.1f GB/s (1 thread), %.1f GB/s "
            "(2 threads), the better of the two measurements; a full scan reads %.2f GB, so it cannot take less "
@@ -358,6 +378,9 @@ int main(int argc, char **argv)
     printf("compute ceiling of the exact scan (64 records in cache, 1 "
            "thread): %.1f GB/s with 29 layers, %.1f GB/s with 1 layer\n",
            cached29, cached1);
+    printf("CPU time: of all the process's threads, per query (FAISS: a "
+           "pair's / 2); the ratio compares CPU seconds per code, which the "
+           "other programs of a shared machine disturb less than wall time\n");
     printf("coarse rows: Mcodes/s counts every record as covered; GB/s is "
            "what the query reads (summaries + reranked codes)\n");
     printf("cross-check, 1-layer maso vs FAISS top-%zu: %zu of %zu queries "
