@@ -378,6 +378,9 @@ int main(int argc, char **argv)
     printf("compute ceiling of the exact scan (64 records in cache, 1 "
            "thread): %.1f GB/s with 29 layers, %.1f GB/s with 1 layer\n",
            cached29, cached1);
+    printf("FAISS's ms/query is the time of a call on a pair of queries / "
+           "2 (with 2 threads each query takes the whole time, one per "
+           "thread)\n");
     printf("CPU time: of all the process's threads, per query (FAISS: a "
            "pair's / 2); the ratio compares CPU seconds per code, which the "
            "other programs of a shared machine disturb less than wall time\n");
