@@ -140,7 +140,7 @@ int main(int argc, char **argv)
     /* exact scan, 1 and 2 threads */
     for (int th = 1; th <= 2; th++) {
         maso_search_set_threads(s, th);
-        int reps = 5;
+        int reps = n_queries < 5 ? (int)n_queries : 5; /* one per query */
         for (int r = 0; r < reps; r++) {
             double a = now();
             maso_search_query(s, &seg, 1, queries + (size_t)r * record_bytes,
