@@ -1,12 +1,7 @@
 /* bench_search.c -- libmaso_search on 1,000,000 synthetic sketches.
  *
- * Layout shaped like SqueezeNet v1.1's 29 coded layers (26 ReLU, 3 max-pool
- * with 3x3 windows), m = 1536 samples per layer: 26 * 192 + 3 * 768 = 7296
- * bytes per sketch.  Per-layer densities come from the golden codes.tsv
- * files.  Records are clustered: a few thousand prototypes with skewed
- * popularity (the biggest clusters hold tens of thousands of records, so
- * ranking inside a cluster matters), each record a prototype with units
- * resampled at a record-specific rate.
+ * The sketches are those of synth_codes.h: SqueezeNet v1.1-shaped (29
+ * layers, 7296 bytes), clustered around a few thousand prototypes.
  *
  * usage: bench_search [records] [queries] [--no-huge] [--kernels NAME]
  * Prints exact-scan latency and GB/s (1 and 2 threads), coarse+rerank
@@ -24,175 +19,13 @@
 #include <time.h>
 
 #include "maso_search.h"
-
-#define M 1536          /* samples per layer */
-#define N_LAYERS 29
-#define POOL_WORDS (1u << 16)
-#define RATE_LEVELS 16
-
-static maso_code_layer layout[N_LAYERS];
-static double density[N_LAYERS];
-static size_t record_bytes;
+#include "synth_codes.h"
 
 static double now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-static double rng_unit(uint64_t *s)
-{
-    return (double)(rng_next(s) >> 11) / 9007199254740992.0;
-}
-
-/* Layer kinds and densities: mean ones_or_nonzero / units over the golden
- * images. */
-static int load_layout(void)
-{
-    static const char *images[] = { "bird", "cat", "dog", "grace_hopper" };
-    size_t off = 0;
-    int n_img = 0;
-    for (int im = 0; im < 4; im++) {
-        char path[512];
-        snprintf(path, sizeof path, "%s/reference/squeezenet_v1.1/%s/codes.tsv",
-                 MASO_SHARED_DIR, images[im]);
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            fprintf(stderr, "bench_search: cannot open %s\n", path);
-            return -1;
-        }
-        char line[1024];
-        int l = 0;
-        while (fgets(line, sizeof line, f) && l < N_LAYERS) {
-            char kind[16];
-            long c, h, w, ones;
-            if (line[0] == '#')
-                continue;
-            if (sscanf(line, "%15s %*s %*s %ld %ld %ld %*s %ld", kind, &c, &h,
-                       &w, &ones) != 5)
-                continue;
-            density[l] += (double)ones / (double)(c * h * w) / 4.0;
-            if (im == 0) {
-                maso_code_layer *L = &layout[l];
-                int relu = strcmp(kind, "relu") == 0;
-                L->name = "layer";
-                L->kind = relu ? MASO_LAYER_RELU : MASO_LAYER_MAXPOOL;
-                L->window = relu ? 0 : 9;
-                L->bits_per_unit = relu ? 1 : 4;
-                L->units = M;
-                L->offset = off;
-                L->bytes = M * (size_t)L->bits_per_unit / 8;
-                off += L->bytes;
-            }
-            l++;
-        }
-        fclose(f);
-        if (l != N_LAYERS) {
-            fprintf(stderr, "bench_search: %s: %d layers\n", path, l);
-            return -1;
-        }
-        n_img++;
-    }
-    record_bytes = off;
-    return 0;
-}
-
-/* Random word pools: value pools per layer (its density), and resample
- * masks per rate level.  A record takes words from random offsets. */
-static uint64_t *value_pool[N_LAYERS];
-static uint64_t *mask_pool[2][RATE_LEVELS]; /* [0] bits, [1] nibbles */
-
-static double level_rate(int lv)
-{
-    return 0.02 + 0.28 * lv / (RATE_LEVELS - 1);
-}
-
-static void make_pools(void)
-{
-    uint64_t rng = 0x5eed;
-    for (int l = 0; l < N_LAYERS; l++) {
-        value_pool[l] = malloc(POOL_WORDS * 8);
-        for (size_t w = 0; w < POOL_WORDS; w++) {
-            uint64_t v = 0;
-            if (layout[l].bits_per_unit == 1) {
-                for (int b = 0; b < 64; b++)
-                    v |= (uint64_t)(rng_unit(&rng) < density[l]) << b;
-            } else {
-                for (int b = 0; b < 16; b++)
-                    if (rng_unit(&rng) < density[l])
-                        v |= (uint64_t)(1 + rng_next(&rng) % 8) << (4 * b);
-            }
-            value_pool[l][w] = v;
-        }
-    }
-    for (int lv = 0; lv < RATE_LEVELS; lv++)
-        for (int k = 0; k < 2; k++) {
-            mask_pool[k][lv] = malloc(POOL_WORDS * 8);
-            for (size_t w = 0; w < POOL_WORDS; w++) {
-                uint64_t v = 0;
-                for (int b = 0; b < (k ? 16 : 64); b++)
-                    if (rng_unit(&rng) < level_rate(lv))
-                        v |= (k ? 0xFull : 1ull) << (k ? 4 * b : b);
-                mask_pool[k][lv][w] = v;
-            }
-        }
-}
-
-/* rec = proto with units resampled at rate level lv (lv < 0: fresh). */
-static void make_record(uint8_t *rec, const uint8_t *proto, int lv,
-                        uint64_t *rng)
-{
-    for (int l = 0; l < N_LAYERS; l++) {
-        const maso_code_layer *L = &layout[l];
-        size_t words = L->bytes / 8;
-        const uint64_t *val = value_pool[l] + rng_next(rng) % (POOL_WORDS - words);
-        uint64_t *out = (uint64_t *)(void *)(rec + L->offset);
-        if (lv < 0) {
-            memcpy(out, val, L->bytes);
-            continue;
-        }
-        const uint64_t *pm = mask_pool[L->bits_per_unit == 4][lv] +
-                             rng_next(rng) % (POOL_WORDS - words);
-        const uint64_t *p = (const uint64_t *)(const void *)(proto + L->offset);
-        for (size_t w = 0; w < words; w++)
-            out[w] = (p[w] & ~pm[w]) | (val[w] & pm[w]);
-    }
-}
-
-typedef struct gen_job {
-    uint8_t *base;
-    size_t stride, from, to;
-    const uint8_t *protos;
-    size_t n_protos;
-    uint64_t seed;
-} gen_job;
-
-static size_t pick_proto(size_t n_protos, uint64_t *rng)
-{
-    double u = rng_unit(rng);
-    return (size_t)((double)n_protos * u * u * u); /* skewed popularity */
-}
-
-static void *gen_worker(void *arg)
-{
-    gen_job *j = arg;
-    uint64_t rng = j->seed;
-    for (size_t i = j->from; i < j->to; i++) {
-        size_t p = pick_proto(j->n_protos, &rng);
-        int lv = (int)(rng_next(&rng) % RATE_LEVELS);
-        make_record(j->base + i * j->stride, j->protos + p * record_bytes, lv,
-                    &rng);
-    }
-    return NULL;
 }
 
 typedef struct sum_job {
@@ -257,18 +90,15 @@ int main(int argc, char **argv)
         else
             n_queries = strtoull(argv[a], NULL, 10);
     }
-    if (load_layout())
+    synth_codes sc;
+    if (synth_codes_load(&sc, MASO_SHARED_DIR))
         return 1;
+    size_t record_bytes = sc.record_bytes;
     size_t stride = (record_bytes + 63) / 64 * 64;
-    printf("layout: %d layers, %zu bytes per sketch, stride %zu\n", N_LAYERS,
-           record_bytes, stride);
-    make_pools();
-
-    /* prototypes: fresh draws */
-    uint64_t rng = 12345;
-    uint8_t *protos = aligned_alloc(64, n_protos * record_bytes);
-    for (size_t p = 0; p < n_protos; p++)
-        make_record(protos + p * record_bytes, NULL, -1, &rng);
+    printf("layout: %d layers, %zu bytes per sketch, stride %zu\n",
+           SYNTH_LAYERS, record_bytes, stride);
+    if (synth_codes_prepare(&sc, n_protos))
+        return 1;
 
     size_t map_bytes = n * stride + 64;
     uint8_t *map = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
@@ -281,26 +111,17 @@ int main(int argc, char **argv)
         madvise(map, map_bytes, MADV_HUGEPAGE);
     uint8_t *base = map + 8; /* 8-byte aligned only, as the store may be */
     double t0 = now();
-    {
-        pthread_t t;
-        gen_job j[2] = { { base, stride, 0, n / 2, protos, n_protos, 1 },
-                         { base, stride, n / 2, n, protos, n_protos, 2 } };
-        pthread_create(&t, NULL, gen_worker, &j[1]);
-        gen_worker(&j[0]);
-        pthread_join(t, NULL);
-    }
+    synth_codes_fill(&sc, base, stride, n);
     printf("generated %zu records (%.2f GB, huge pages %s) in %.1f s\n", n,
            (double)n * (double)stride / 1e9, huge ? "advised" : "off",
            now() - t0);
 
     uint8_t *queries = malloc(n_queries * record_bytes);
     for (size_t q = 0; q < n_queries; q++)
-        make_record(queries + q * record_bytes,
-                    protos + pick_proto(n_protos, &rng) * record_bytes, 2,
-                    &rng);
+        synth_codes_query(&sc, queries + q * record_bytes);
 
     maso_search *s;
-    if (maso_search_create(&s, layout, N_LAYERS)) {
+    if (maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
         fprintf(stderr, "maso_search_create failed\n");
         return 1;
     }
@@ -319,7 +140,7 @@ int main(int argc, char **argv)
     /* exact scan, 1 and 2 threads */
     for (int th = 1; th <= 2; th++) {
         maso_search_set_threads(s, th);
-        int reps = 5;
+        int reps = n_queries < 5 ? (int)n_queries : 5; /* one per query */
         for (int r = 0; r < reps; r++) {
             double a = now();
             maso_search_query(s, &seg, 1, queries + (size_t)r * record_bytes,
@@ -391,7 +212,7 @@ int main(int argc, char **argv)
          i++, planted++) {
         uint8_t *dst = base + (dn / 2 + i * 37) * stride;
         memcpy(dst, base + i * 97 * stride, record_bytes);
-        dst[layout[0].offset + i % 100] ^= 1;
+        dst[sc.layout[0].offset + i % 100] ^= 1;
     }
     summarize_all(s, base, stride, n, sums);
     seg.summaries = sums;
@@ -413,7 +234,7 @@ int main(int argc, char **argv)
     free(sums);
     free(exact);
     free(queries);
-    free(protos);
+    synth_codes_free(&sc);
     munmap(map, map_bytes);
     return 0;
 }
