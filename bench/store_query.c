@@ -53,7 +53,7 @@ static size_t read_layout(const char *path, maso_code_layer *t,
         maso_code_layer l = {names[n], relu ? MASO_LAYER_RELU
                                             : MASO_LAYER_MAXPOOL,
                              c, h, w, relu ? 0 : 9, (int)bits, units, off,
-                             bytes};
+                             bytes, NULL};
         t[n++] = l;
         off += bytes;
     }

@@ -183,6 +183,13 @@ typedef struct maso_code_layer {
     size_t units;            /**< channels * height * width */
     size_t offset;           /**< byte offset of the section in the code */
     size_t bytes;            /**< section size, a multiple of 64 */
+    /** The layer's output blob, as maso_forward_blob() accepts it: its
+     *  activations after the layer (post-ReLU values for a RELU layer, also
+     *  for a convolution with a fused ReLU, whose output blob it is; the
+     *  pooled values for a MAXPOOL layer).  In a model's table owned by the
+     *  model; NULL in tables that do not describe a network's blobs (a
+     *  sketch's table keeps the source's name, see maso_sketch_layers()). */
+    const char *blob;
 } maso_code_layer;
 
 /** Input preprocessing: resize to the model's input size, then reorder the
@@ -454,9 +461,11 @@ const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch);
 
 /**
  * The layout of a sketch: *layers receives the table (one entry per layer
- * of the code, same order, names, kind, window and bits_per_unit; units =
- * the layer's m; channels = m, height = width = 1; offset and bytes within
- * the sketch).  Owned by the sketch; lives as long as it.
+ * of the code, same order, names, blob, kind, window and bits_per_unit;
+ * units = the layer's m; channels = m, height = width = 1; offset and bytes
+ * within the sketch).  The blob names the source layer's activations (a
+ * sketch holds no activations of its own; NULL when the source table had
+ * none).  Owned by the sketch; lives as long as it.
  */
 size_t maso_sketch_layers(const maso_sketch *sketch,
                           const maso_code_layer **layers);

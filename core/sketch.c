@@ -22,7 +22,7 @@ struct maso_sketch {
     maso_code_layer *src;     /* copy of the code's layout */
     maso_code_layer *layers;  /* layout of the sketch */
     uint32_t **positions;     /* per layer, layers[i].units entries */
-    char *names;              /* storage of both tables' names */
+    char *names;              /* storage of both tables' strings */
     size_t bytes;             /* sketch size */
     size_t code_bytes;        /* full code size */
 };
@@ -116,12 +116,16 @@ static void put_unit(uint8_t *sec, int bits, size_t i, unsigned v)
     }
 }
 
-/* Copy the names of both tables into one block owned by the sketch. */
+/* Copy the strings of both tables (layer names and blob names) into one
+ * block owned by the sketch, so that it does not depend on the lifetime of
+ * the caller's table.  A NULL blob stays NULL: the table had none. */
 static int copy_names(maso_sketch *s)
 {
     size_t total = 0;
-    for (size_t i = 0; i < s->n_layers; i++)
+    for (size_t i = 0; i < s->n_layers; i++) {
         total += (s->src[i].name ? strlen(s->src[i].name) : 0) + 1;
+        total += s->src[i].blob ? strlen(s->src[i].blob) + 1 : 0;
+    }
     s->names = malloc(total ? total : 1);
     if (!s->names)
         return ENOMEM;
@@ -133,6 +137,13 @@ static int copy_names(maso_sketch *s)
         s->src[i].name = p;
         s->layers[i].name = p;
         p += len;
+        if (s->src[i].blob) {
+            len = strlen(s->src[i].blob) + 1;
+            memcpy(p, s->src[i].blob, len);
+            s->src[i].blob = p;
+            s->layers[i].blob = p;
+            p += len;
+        }
     }
     return 0;
 }

@@ -25,8 +25,8 @@
 #include "indexer.h"
 
 static maso_code_layer layers[2] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
+    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256, NULL},
+    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256, NULL},
 };
 #define CODE_BYTES 512
 

@@ -41,13 +41,13 @@ static size_t layout(maso_code_layer *t, size_t n)
 
 static maso_code_layer relu(const char *name, int c, int h, int w)
 {
-    maso_code_layer l = {name, MASO_LAYER_RELU, c, h, w, 0, 1, 0, 0, 0};
+    maso_code_layer l = {name, MASO_LAYER_RELU, c, h, w, 0, 1, 0, 0, 0, NULL};
     return l;
 }
 
 static maso_code_layer pool(const char *name, int c, int h, int w, int bits)
 {
-    maso_code_layer l = {name, MASO_LAYER_MAXPOOL, c, h, w, 9, bits, 0, 0, 0};
+    maso_code_layer l = {name, MASO_LAYER_MAXPOOL, c, h, w, 9, bits, 0, 0, 0, NULL};
     return l;
 }
 
@@ -129,7 +129,8 @@ static void test_defaults(void **state)
 }
 
 /* The SqueezeNet v1.1 layer shapes, read from the golden codes.tsv. */
-static size_t squeezenet_table(maso_code_layer *t, char names[][64])
+static size_t squeezenet_table(maso_code_layer *t, char names[][64],
+                                char blobs[][128])
 {
     char path[512];
     snprintf(path, sizeof path,
@@ -145,8 +146,10 @@ static size_t squeezenet_table(maso_code_layer *t, char names[][64])
         assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind, name,
                                 blob, &c, &h, &w), 6);
         strcpy(names[n], name);
+        strcpy(blobs[n], blob);
         t[n] = strcmp(kind, "relu") == 0 ? relu(names[n], c, h, w)
                                         : pool(names[n], c, h, w, 4);
+        t[n].blob = blobs[n];
         n++;
     }
     fclose(f);
@@ -159,8 +162,8 @@ static void test_squeezenet_size(void **state)
 {
     (void)state;
     maso_code_layer t[40];
-    char names[40][64];
-    size_t n = squeezenet_table(t, names);
+    char names[40][64], blobs[40][128];
+    size_t n = squeezenet_table(t, names, blobs);
     assert_int_equal(n, 29);
     maso_sketch_params p;
     maso_sketch_params_init(&p);
@@ -186,6 +189,8 @@ static void test_squeezenet_size(void **state)
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(sl[i].name, t[i].name);
         assert_ptr_not_equal(sl[i].name, t[i].name); /* copied */
+        assert_string_equal(sl[i].blob, t[i].blob);
+        assert_ptr_not_equal(sl[i].blob, t[i].blob); /* copied too */
     }
     maso_sketch_destroy(s);
 }
@@ -207,6 +212,7 @@ static void test_layout(void **state)
         assert_int_equal(sl[i].kind, t[i].kind);
         assert_int_equal(sl[i].bits_per_unit, t[i].bits_per_unit);
         assert_int_equal(sl[i].window, t[i].window);
+        assert_null(sl[i].blob); /* the source table had no blobs */
         assert_int_equal(sl[i].offset, off);
         assert_int_equal(sl[i].offset % 64, 0);
         assert_int_equal(sl[i].bytes % 64, 0);

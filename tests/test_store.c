@@ -30,9 +30,9 @@
 /* ---- fixtures --------------------------------------------------------- */
 
 static maso_code_layer small_layers[3] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
-    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128},
+    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256, NULL},
+    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256, NULL},
+    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128, NULL},
 };
 #define SMALL_CODE 640
 
@@ -1018,7 +1018,7 @@ static void test_budget_squeezenet(void **state)
         maso_code_layer l = {names[n], relu ? MASO_LAYER_RELU
                                             : MASO_LAYER_MAXPOOL,
                              c, h, w, relu ? 0 : 9, (int)bits, units, off,
-                             bytes};
+                             bytes, NULL};
         t[n++] = l;
         off += bytes;
     }

@@ -28,9 +28,9 @@
 /* ---- fixtures --------------------------------------------------------- */
 
 static maso_code_layer layers[3] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
-    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128},
+    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256, NULL},
+    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256, NULL},
+    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128, NULL},
 };
 #define CODE 640
 #define TAG(t, id) ((uint64_t)(t) << MASO_STORE_TAG_SHIFT | (id))
