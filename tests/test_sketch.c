@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "maso.h"
+#include "layout_testutil.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)
@@ -128,42 +129,16 @@ static void test_defaults(void **state)
     assert_int_equal(p.maxpool_samples, 640);
 }
 
-/* The SqueezeNet v1.1 layer shapes, read from the golden codes.tsv. */
-static size_t squeezenet_table(maso_code_layer *t, char names[][64],
-                                char blobs[][128])
-{
-    char path[512];
-    snprintf(path, sizeof path,
-             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[512], kind[16], name[64], blob[128];
-    int c, h, w;
-    size_t n = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#')
-            continue;
-        assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind, name,
-                                blob, &c, &h, &w), 6);
-        strcpy(names[n], name);
-        strcpy(blobs[n], blob);
-        t[n] = strcmp(kind, "relu") == 0 ? relu(names[n], c, h, w)
-                                        : pool(names[n], c, h, w, 4);
-        t[n].blob = blobs[n];
-        n++;
-    }
-    fclose(f);
-    layout(t, n);
-    return n;
-}
-
 /* Default sketch of SqueezeNet: 26 relu * 128 + 3 maxpool * 192 bytes. */
 static void test_squeezenet_size(void **state)
 {
     (void)state;
-    maso_code_layer t[40];
-    char names[40][64], blobs[40][128];
-    size_t n = squeezenet_table(t, names, blobs);
+    char path[512];
+    snprintf(path, sizeof path,
+             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    const maso_code_layer *t = golden.layers;
     assert_int_equal(n, 29);
     maso_sketch_params p;
     maso_sketch_params_init(&p);

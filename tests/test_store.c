@@ -26,6 +26,7 @@
 
 #include "maso.h"
 #include "maso_store.h"
+#include "layout_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
 
@@ -998,34 +999,15 @@ static void test_kill9(void **state)
 static void test_budget_squeezenet(void **state)
 {
     fixture *f = *state;
-    char path[512], line[512], kind[16], names[40][64], blob[128];
+    char path[512];
     snprintf(path, sizeof path,
              "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    maso_code_layer t[40];
-    size_t n = 0, off = 0;
-    int c, h, w;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind,
-                                names[n], blob, &c, &h, &w), 6);
-        int relu = strcmp(kind, "relu") == 0;
-        size_t units = (size_t)c * h * w;
-        size_t bits = relu ? 1 : 4;
-        size_t bytes = ((units * bits + 7) / 8 + 63) / 64 * 64;
-        maso_code_layer l = {names[n], relu ? MASO_LAYER_RELU
-                                            : MASO_LAYER_MAXPOOL,
-                             c, h, w, relu ? 0 : 9, (int)bits, units, off,
-                             bytes, NULL};
-        t[n++] = l;
-        off += bytes;
-    }
-    fclose(fp);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    assert_true(n > 0);
     maso_store_identity id;
     small_identity(&id, 0);
-    id.layers = t;
+    id.layers = golden.layers;
     id.n_layers = n;
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
     size_t sk = maso_sketch_bytes(maso_store_sketch(s));
