@@ -14,6 +14,7 @@
 #include "maso.h"
 #include "maso_store.h"
 #include "layout_testutil.h"
+#include "store_testutil.h"
 
 int main(int argc, char **argv)
 {
@@ -30,15 +31,7 @@ int main(int argc, char **argv)
         return 1;
     }
     maso_store_identity id;
-    memset(&id, 0, sizeof id);
-    memset(id.param_sha256, 'a', 64);
-    memset(id.bin_sha256, 'b', 64);
-    id.input_channels = 3;
-    id.input_height = id.input_width = 227;
-    id.preprocess = "bench";
-    id.layers = layout.layers;
-    id.n_layers = n;
-    maso_sketch_params_init(&id.sketch);
+    store_test_identity(&id, layout.layers, n);
     if (argc > 4)
         id.sketch.relu_samples = (size_t)atol(argv[4]);
     if (argc > 5)
