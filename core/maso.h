@@ -242,6 +242,7 @@ typedef enum maso_model_kernels {
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
 
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
+/** The model's preprocessing (owned by the model); NULL for NULL. */
 const maso_preprocess *maso_model_preprocess(const maso_model *model);
 
 /** Input size expected by the network (from its Input layer). */
@@ -264,7 +265,8 @@ size_t maso_model_code_bytes(const maso_model *model);
 
 /**
  * Identity of the loaded files: lowercase hex sha256 of the .param and the
- * .bin (65 bytes with the NUL).  Owned by the model.
+ * .bin (65 bytes with the NUL).  Owned by the model.  "" before a
+ * successful load and for NULL.
  */
 const char *maso_model_param_sha256(const maso_model *model);
 const char *maso_model_bin_sha256(const maso_model *model);
@@ -455,6 +457,9 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
                        const maso_sketch_params *params,
                        maso_sketch **sketch);
 void maso_sketch_destroy(maso_sketch *sketch);
+
+/* The accessors below return NULL or 0 for a NULL sketch (apply does
+ * nothing when an argument is NULL). */
 
 /** The parameters the sketch was created with (defaults filled in). */
 const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch);

@@ -289,7 +289,7 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
 
 const maso_preprocess *maso_model_preprocess(const maso_model *model)
 {
-    return &model->pre;
+    return model ? &model->pre : NULL;
 }
 
 void maso_model_input_size(const maso_model *model, int *channels,
@@ -329,10 +329,10 @@ size_t maso_model_code_bytes(const maso_model *model)
 
 const char *maso_model_param_sha256(const maso_model *model)
 {
-    return model->param_sha256;
+    return model ? model->param_sha256 : "";
 }
 
 const char *maso_model_bin_sha256(const maso_model *model)
 {
-    return model->bin_sha256;
+    return model ? model->bin_sha256 : "";
 }

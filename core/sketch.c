@@ -224,40 +224,45 @@ void maso_sketch_destroy(maso_sketch *sketch)
 
 const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch)
 {
-    return &sketch->params;
+    return sketch ? &sketch->params : NULL;
 }
 
 size_t maso_sketch_layers(const maso_sketch *sketch,
                           const maso_code_layer **layers)
 {
-    *layers = sketch->layers;
-    return sketch->n_layers;
+    if (layers)
+        *layers = sketch ? sketch->layers : NULL;
+    return sketch ? sketch->n_layers : 0;
 }
 
 size_t maso_sketch_bytes(const maso_sketch *sketch)
 {
-    return sketch->bytes;
+    return sketch ? sketch->bytes : 0;
 }
 
 size_t maso_sketch_code_bytes(const maso_sketch *sketch)
 {
-    return sketch->code_bytes;
+    return sketch ? sketch->code_bytes : 0;
 }
 
 const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
                                       size_t *count)
 {
-    if (layer >= sketch->n_layers) {
-        *count = 0;
+    if (!sketch || layer >= sketch->n_layers) {
+        if (count)
+            *count = 0;
         return NULL;
     }
-    *count = sketch->layers[layer].units;
+    if (count)
+        *count = sketch->layers[layer].units;
     return sketch->positions[layer];
 }
 
 void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
                        uint8_t *out)
 {
+    if (!sketch || !code || !out)
+        return;
     memset(out, 0, sketch->bytes);
     for (size_t i = 0; i < sketch->n_layers; i++) {
         const maso_code_layer *src = &sketch->src[i];

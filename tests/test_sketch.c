@@ -418,6 +418,20 @@ static void test_invalid(void **state)
     assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
     assert_null(s);
     maso_sketch_destroy(NULL);
+    /* accessors on no sketch: nothing, not a crash */
+    const maso_code_layer *sl = t;
+    size_t count = 7;
+    assert_null(maso_sketch_get_params(NULL));
+    assert_int_equal(maso_sketch_layers(NULL, &sl), 0);
+    assert_null(sl);
+    assert_int_equal(maso_sketch_bytes(NULL), 0);
+    assert_int_equal(maso_sketch_code_bytes(NULL), 0);
+    assert_null(maso_sketch_positions(NULL, 0, &count));
+    assert_int_equal(count, 0);
+    uint8_t out[64];
+    memset(out, 0xAB, sizeof out);
+    maso_sketch_apply(NULL, out, out);
+    assert_int_equal(out[0], 0xAB);
 }
 
 int main(void)
