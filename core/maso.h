@@ -345,7 +345,8 @@ double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
  * (a zero leaves the layer out; so do negative and NaN weights) or is NULL
  * for equal weights.  When
  * @p per_layer is not NULL it receives the n_layers layer distances.
- * Returns a value in [0, 1]; 0 when every weight is zero.
+ * Returns a value in [0, 1]; 0 when every weight is zero or @p layers is
+ * NULL (then @p per_layer is not written).
  */
 double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
                           const double *weights, const uint8_t *a,

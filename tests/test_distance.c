@@ -402,6 +402,7 @@ static void test_distance_properties(void **state)
     assert_true(maso_code_distance(layout, N_LAYERS, NULL, a, b, NULL) == 1.0);
     /* degenerate input */
     assert_true(maso_code_distance(layout, 0, NULL, a, b, NULL) == 0);
+    assert_true(maso_code_distance(NULL, N_LAYERS, NULL, a, b, NULL) == 0);
     assert_int_equal(maso_layer_diff(NULL, a, b), 0);
     maso_code_layer bad = layout[L_POOL4];
     bad.bits_per_unit = 3;
