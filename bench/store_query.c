@@ -18,6 +18,8 @@
 #include "maso.h"
 #include "maso_search.h"
 #include "maso_store.h"
+#include "layout_testutil.h"
+#include "store_testutil.h"
 
 static double now(void)
 {
@@ -32,33 +34,6 @@ static uint64_t rng_next(uint64_t *s)
     *s ^= *s >> 7;
     *s ^= *s << 17;
     return *s;
-}
-
-static size_t read_layout(const char *path, maso_code_layer *t,
-                          char (*names)[64])
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    char line[512], kind[16], blob[128];
-    int c, h, w;
-    size_t n = 0, off = 0;
-    while (n < 64 && fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || sscanf(line, "%15s %63s %127s %d %d %d", kind,
-                                     names[n], blob, &c, &h, &w) != 6)
-            continue;
-        int relu = strcmp(kind, "relu") == 0;
-        size_t units = (size_t)c * h * w, bits = relu ? 1 : 4;
-        size_t bytes = ((units * bits + 7) / 8 + 63) / 64 * 64;
-        maso_code_layer l = {names[n], relu ? MASO_LAYER_RELU
-                                            : MASO_LAYER_MAXPOOL,
-                             c, h, w, relu ? 0 : 9, (int)bits, units, off,
-                             bytes};
-        t[n++] = l;
-        off += bytes;
-    }
-    fclose(f);
-    return n;
 }
 
 /* Set unit u of layer L in sketch @p sk to a random value (bit, or a
@@ -116,23 +91,14 @@ int main(int argc, char **argv)
     size_t n_images = argc > 3 ? (size_t)atol(argv[3]) : 100000;
     size_t block = argc > 4 ? (size_t)atol(argv[4]) : 0;
     size_t batch_ops = argc > 5 ? (size_t)atol(argv[5]) : 1000;
-    maso_code_layer t[64];
-    char names[64][64];
-    size_t n = read_layout(argv[1], t, names);
+    golden_layout layout;
+    size_t n = golden_layout_read(argv[1], &layout);
     if (!n) {
         fprintf(stderr, "%s: no layers\n", argv[1]);
         return 1;
     }
     maso_store_identity id;
-    memset(&id, 0, sizeof id);
-    memset(id.param_sha256, 'a', 64);
-    memset(id.bin_sha256, 'b', 64);
-    id.input_channels = 3;
-    id.input_height = id.input_width = 227;
-    id.preprocess = "bench";
-    id.layers = t;
-    id.n_layers = n;
-    maso_sketch_params_init(&id.sketch);
+    store_test_identity(&id, layout.layers, n);
     maso_store *s;
     maso_store_create(&s);
     maso_store_set_map_size(s, 1ull << 32);

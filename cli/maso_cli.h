@@ -57,6 +57,24 @@ int maso_cli_model_provision(const char *dir, const char *base_url,
 int maso_cli_model_open(const char *option_dir, maso_model **model,
                         char *dir, char err[MASO_CLI_ERRLEN]);
 
+/** Size of the preprocessing text of a store identity (maso_store.h: at
+ *  most 255 bytes + NUL). */
+#define MASO_CLI_PREPROCESS_LEN 256
+
+struct maso_store_identity;
+
+/**
+ * Fill @p id (a maso_store_identity, maso_store.h) with the identity of
+ * @p model: the sha256 of its files, its input size, the canonical text of
+ * its preprocessing (written to @p pre, which @p id points to), its code
+ * layout table (owned by the model) and the default sketch parameters,
+ * without full codes.  What maso-index creates stores with and maso-query
+ * expects of them.  @p id lives as long as @p pre and @p model.
+ */
+void maso_cli_store_identity(const maso_model *model,
+                             struct maso_store_identity *id,
+                             char pre[MASO_CLI_PREPROCESS_LEN]);
+
 /**
  * Download @p url into @p path, through a temporary file renamed into
  * place only when the sha256 of what was received is @p sha256_hex.

@@ -49,6 +49,7 @@ int maso_code_layout_build(maso_model *model)
         maso_code_layer *e = &model->code_layers[k];
         maso_shape s = model->blobs[l->out[0]].shape;
         e->name = l->name;
+        e->blob = model->blobs[l->out[0]].name;
         e->kind = kind;
         e->channels = s.c;
         e->height = s.h;

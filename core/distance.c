@@ -90,6 +90,8 @@ double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
 {
     const maso_kernels *k = maso_kernels_best();
     double sum = 0.0, total_weight = 0.0;
+    if (layers == NULL) /* no table: no layers (and no &NULL[i]) */
+        n_layers = 0;
     for (size_t i = 0; i < n_layers; i++) {
         double w = weights ? weights[i] : 1.0;
         /* "!(w > 0)" also leaves out NaN and (invalid) negative weights. */

@@ -183,6 +183,13 @@ typedef struct maso_code_layer {
     size_t units;            /**< channels * height * width */
     size_t offset;           /**< byte offset of the section in the code */
     size_t bytes;            /**< section size, a multiple of 64 */
+    /** The layer's output blob, as maso_forward_blob() accepts it: its
+     *  activations after the layer (post-ReLU values for a RELU layer, also
+     *  for a convolution with a fused ReLU, whose output blob it is; the
+     *  pooled values for a MAXPOOL layer).  In a model's table owned by the
+     *  model; NULL in tables that do not describe a network's blobs (a
+     *  sketch's table keeps the source's name, see maso_sketch_layers()). */
+    const char *blob;
 } maso_code_layer;
 
 /** Input preprocessing: resize to the model's input size, then reorder the
@@ -235,6 +242,7 @@ typedef enum maso_model_kernels {
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
 
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
+/** The model's preprocessing (owned by the model); NULL for NULL. */
 const maso_preprocess *maso_model_preprocess(const maso_model *model);
 
 /** Input size expected by the network (from its Input layer). */
@@ -257,7 +265,8 @@ size_t maso_model_code_bytes(const maso_model *model);
 
 /**
  * Identity of the loaded files: lowercase hex sha256 of the .param and the
- * .bin (65 bytes with the NUL).  Owned by the model.
+ * .bin (65 bytes with the NUL).  Owned by the model.  "" before a
+ * successful load and for NULL.
  */
 const char *maso_model_param_sha256(const maso_model *model);
 const char *maso_model_bin_sha256(const maso_model *model);
@@ -336,7 +345,8 @@ double maso_layer_distance(const maso_code_layer *layer, const uint8_t *a,
  * (a zero leaves the layer out; so do negative and NaN weights) or is NULL
  * for equal weights.  When
  * @p per_layer is not NULL it receives the n_layers layer distances.
- * Returns a value in [0, 1]; 0 when every weight is zero.
+ * Returns a value in [0, 1]; 0 when every weight is zero or @p layers is
+ * NULL (then @p per_layer is not written).
  */
 double maso_code_distance(const maso_code_layer *layers, size_t n_layers,
                           const double *weights, const uint8_t *a,
@@ -449,14 +459,19 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
                        maso_sketch **sketch);
 void maso_sketch_destroy(maso_sketch *sketch);
 
+/* The accessors below return NULL or 0 for a NULL sketch (apply does
+ * nothing when an argument is NULL). */
+
 /** The parameters the sketch was created with (defaults filled in). */
 const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch);
 
 /**
  * The layout of a sketch: *layers receives the table (one entry per layer
- * of the code, same order, names, kind, window and bits_per_unit; units =
- * the layer's m; channels = m, height = width = 1; offset and bytes within
- * the sketch).  Owned by the sketch; lives as long as it.
+ * of the code, same order, names, blob, kind, window and bits_per_unit;
+ * units = the layer's m; channels = m, height = width = 1; offset and bytes
+ * within the sketch).  The blob names the source layer's activations (a
+ * sketch holds no activations of its own; NULL when the source table had
+ * none).  Owned by the sketch; lives as long as it.
  */
 size_t maso_sketch_layers(const maso_sketch *sketch,
                           const maso_code_layer **layers);

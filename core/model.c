@@ -24,15 +24,6 @@ int maso_model_fail(maso_model *model, int status, const char *fmt, ...)
     return status;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static void set_default_preprocess(maso_model *model)
 {
     /* SqueezeNet (Caffe): BGR, mean 104,117,123, no scaling. */
@@ -120,7 +111,7 @@ static int link_blobs(maso_model *model, maso_layer *layer,
                                    model->param_path, l->line, l->name,
                                    l->out[i]);
         maso_blob *b = &model->blobs[model->n_blobs];
-        if (!(b->name = dup_str(l->out[i])))
+        if (!(b->name = strdup(l->out[i])))
             return maso_model_fail(model, ENOMEM, "out of memory");
         b->producer = index;
         b->parent = -1;
@@ -149,7 +140,7 @@ static int build_layers(maso_model *model, const maso_ncnn_param *p)
         layer->line = l->line;
         layer->n_in = l->n_in;
         layer->n_out = l->n_out;
-        if (!(layer->name = dup_str(l->name)))
+        if (!(layer->name = strdup(l->name)))
             return maso_model_fail(model, ENOMEM, "out of memory");
         int rc;
         if ((rc = maso_layer_configure(model, layer, l)) ||
@@ -222,8 +213,8 @@ int maso_model_load(maso_model *model, const char *param_path,
         return maso_model_fail(model, MASO_EINVAL_ARG,
                                "model already loaded; create a new one");
     model->errmsg[0] = '\0';
-    model->param_path = dup_str(param_path);
-    model->bin_path = dup_str(bin_path);
+    model->param_path = strdup(param_path);
+    model->bin_path = strdup(bin_path);
     if (!model->param_path || !model->bin_path) {
         model_clear(model);
         return maso_model_fail(model, ENOMEM, "out of memory");
@@ -289,7 +280,7 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
 
 const maso_preprocess *maso_model_preprocess(const maso_model *model)
 {
-    return &model->pre;
+    return model ? &model->pre : NULL;
 }
 
 void maso_model_input_size(const maso_model *model, int *channels,
@@ -329,10 +320,10 @@ size_t maso_model_code_bytes(const maso_model *model)
 
 const char *maso_model_param_sha256(const maso_model *model)
 {
-    return model->param_sha256;
+    return model ? model->param_sha256 : "";
 }
 
 const char *maso_model_bin_sha256(const maso_model *model)
 {
-    return model->bin_sha256;
+    return model ? model->bin_sha256 : "";
 }

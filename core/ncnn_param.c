@@ -129,15 +129,6 @@ static int parse_int(const char *s, long lo, long hi, int *out)
     return 0;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static int parse_value(const char *path, int lineno, const char *name,
                        char *tok, maso_ncnn_value *val, char *err,
                        size_t errsize)
@@ -170,7 +161,7 @@ static int parse_value(const char *path, int lineno, const char *name,
     val->id = -23300 - key;
     val->is_array = 1;
     /* n,v1,...,vn */
-    char *copy = dup_str(vs);
+    char *copy = strdup(vs);
     if (!copy)
         return ENOMEM;
     char *save = NULL;
@@ -225,8 +216,8 @@ static int parse_layer(const char *path, int lineno, char *text,
                   "expected 'Type name n_in n_out ...'");
         goto out;
     }
-    l->type = dup_str(tok[0]);
-    l->name = dup_str(tok[1]);
+    l->type = strdup(tok[0]);
+    l->name = strdup(tok[1]);
     if (!l->type || !l->name) {
         rc = ENOMEM;
         goto out;
@@ -249,12 +240,12 @@ static int parse_layer(const char *path, int lineno, char *text,
         goto out;
     }
     for (int i = 0; i < l->n_in; i++)
-        if (!(l->in[i] = dup_str(tok[4 + i]))) {
+        if (!(l->in[i] = strdup(tok[4 + i]))) {
             rc = ENOMEM;
             goto out;
         }
     for (int i = 0; i < l->n_out; i++)
-        if (!(l->out[i] = dup_str(tok[4 + l->n_in + i]))) {
+        if (!(l->out[i] = strdup(tok[4 + l->n_in + i]))) {
             rc = ENOMEM;
             goto out;
         }

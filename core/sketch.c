@@ -22,7 +22,7 @@ struct maso_sketch {
     maso_code_layer *src;     /* copy of the code's layout */
     maso_code_layer *layers;  /* layout of the sketch */
     uint32_t **positions;     /* per layer, layers[i].units entries */
-    char *names;              /* storage of both tables' names */
+    char *names;              /* storage of both tables' strings */
     size_t bytes;             /* sketch size */
     size_t code_bytes;        /* full code size */
 };
@@ -116,12 +116,16 @@ static void put_unit(uint8_t *sec, int bits, size_t i, unsigned v)
     }
 }
 
-/* Copy the names of both tables into one block owned by the sketch. */
+/* Copy the strings of both tables (layer names and blob names) into one
+ * block owned by the sketch, so that it does not depend on the lifetime of
+ * the caller's table.  A NULL blob stays NULL: the table had none. */
 static int copy_names(maso_sketch *s)
 {
     size_t total = 0;
-    for (size_t i = 0; i < s->n_layers; i++)
+    for (size_t i = 0; i < s->n_layers; i++) {
         total += (s->src[i].name ? strlen(s->src[i].name) : 0) + 1;
+        total += s->src[i].blob ? strlen(s->src[i].blob) + 1 : 0;
+    }
     s->names = malloc(total ? total : 1);
     if (!s->names)
         return ENOMEM;
@@ -133,6 +137,13 @@ static int copy_names(maso_sketch *s)
         s->src[i].name = p;
         s->layers[i].name = p;
         p += len;
+        if (s->src[i].blob) {
+            len = strlen(s->src[i].blob) + 1;
+            memcpy(p, s->src[i].blob, len);
+            s->src[i].blob = p;
+            s->layers[i].blob = p;
+            p += len;
+        }
     }
     return 0;
 }
@@ -213,40 +224,45 @@ void maso_sketch_destroy(maso_sketch *sketch)
 
 const maso_sketch_params *maso_sketch_get_params(const maso_sketch *sketch)
 {
-    return &sketch->params;
+    return sketch ? &sketch->params : NULL;
 }
 
 size_t maso_sketch_layers(const maso_sketch *sketch,
                           const maso_code_layer **layers)
 {
-    *layers = sketch->layers;
-    return sketch->n_layers;
+    if (layers)
+        *layers = sketch ? sketch->layers : NULL;
+    return sketch ? sketch->n_layers : 0;
 }
 
 size_t maso_sketch_bytes(const maso_sketch *sketch)
 {
-    return sketch->bytes;
+    return sketch ? sketch->bytes : 0;
 }
 
 size_t maso_sketch_code_bytes(const maso_sketch *sketch)
 {
-    return sketch->code_bytes;
+    return sketch ? sketch->code_bytes : 0;
 }
 
 const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
                                       size_t *count)
 {
-    if (layer >= sketch->n_layers) {
-        *count = 0;
+    if (!sketch || layer >= sketch->n_layers) {
+        if (count)
+            *count = 0;
         return NULL;
     }
-    *count = sketch->layers[layer].units;
+    if (count)
+        *count = sketch->layers[layer].units;
     return sketch->positions[layer];
 }
 
 void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
                        uint8_t *out)
 {
+    if (!sketch || !code || !out)
+        return;
     memset(out, 0, sketch->bytes);
     for (size_t i = 0; i < sketch->n_layers; i++) {
         const maso_code_layer *src = &sketch->src[i];

@@ -47,7 +47,6 @@ typedef struct eval_model {
     size_t n_layers;
     size_t code_bytes;
     double *weights;         /* n_layers */
-    const char **relu_blob;  /* per layer: output blob of a RELU, or NULL */
     maso_sketch *sketch;     /* vq-sketch: made on first use, else NULL */
     /* One network run serves every model metric of one image: while
      * eval_metrics_prepare() prepares `batch`, the first model metric runs
@@ -64,6 +63,10 @@ typedef struct eval_model {
 int eval_model_open(eval_model *em, const eval_options *opt,
                     char err[MASO_CLI_ERRLEN]);
 void eval_model_close(eval_model *em);
+
+/* The activation blob of layer @p i when it is a RELU layer (the blobs the
+ * "deep" metric reads), else NULL.  Owned by the model. */
+const char *eval_model_relu_blob(const eval_model *em, size_t i);
 
 /* The "vq" and "deep" metrics over em (which must outlive them): a
  * malloc'ed maso_metric (free() it).  NULL on ENOMEM. */

@@ -53,7 +53,8 @@ static int add_metric(eval_metrics *ms, const char *name,
         if (name[0] == 'd') {
             int any = 0;
             for (size_t i = 0; i < ms->model.n_layers; i++)
-                any |= ms->model.relu_blob[i] && ms->model.weights[i] > 0.0;
+                any |= eval_model_relu_blob(&ms->model, i) &&
+                       ms->model.weights[i] > 0.0;
             if (!any) {
                 snprintf(err, MASO_CLI_ERRLEN, "--metric deep: the layer "
                          "selection has no ReLU layer with a weight");

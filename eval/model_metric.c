@@ -3,75 +3,23 @@
  * ReLU outputs (the unlearned form of LPIPS), both behind maso_metric. */
 #include "evalprog.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- which blob holds each coded layer's output ---------------------- */
-
-/* libmaso names a code layer by its layer; its activations are stored
- * under the layer's output blob.  The .param text says which: read it
- * (magic line, counts line, then "type name n_in n_out inputs outputs
- * params" per layer). */
-static int map_relu_blobs(eval_model *em, const char *param_path,
-                          char err[MASO_CLI_ERRLEN])
+/* The "deep" metric reads the activations of the RELU layers: the layout
+ * table names the blob that holds them (post-ReLU values, also for a
+ * convolution with a fused ReLU). */
+const char *eval_model_relu_blob(const eval_model *em, size_t i)
 {
-    FILE *f = fopen(param_path, "r");
-    if (!f) {
-        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", param_path, strerror(errno));
-        return errno;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (rc == 0 && getline(&line, &cap, f) >= 0) {
-        char type[64], name[256];
-        int n_in, n_out, used;
-        if (sscanf(line, "%63s %255s %d %d%n", type, name, &n_in, &n_out,
-                   &used) != 4 || n_out < 1)
-            continue;
-        const char *p = line + used;
-        char blob[256];
-        for (int k = 0; k < n_in; k++) { /* skip the inputs */
-            int adv;
-            if (sscanf(p, "%255s%n", blob, &adv) != 1)
-                break;
-            p += adv;
-        }
-        if (sscanf(p, "%255s", blob) != 1)
-            continue;
-        for (size_t i = 0; i < em->n_layers; i++) {
-            if (em->layers[i].kind != MASO_LAYER_RELU ||
-                strcmp(em->layers[i].name, name) != 0)
-                continue;
-            if (!(em->relu_blob[i] = strdup(blob)))
-                rc = ENOMEM;
-        }
-    }
-    free(line);
-    fclose(f);
-    for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
-        int c, h, w;
-        if (em->layers[i].kind == MASO_LAYER_RELU &&
-            (!em->relu_blob[i] ||
-             !maso_forward_blob(em->forward, em->relu_blob[i], &c, &h, &w))) {
-            snprintf(err, MASO_CLI_ERRLEN, "%s: no output blob found for "
-                     "layer %s", param_path, em->layers[i].name);
-            rc = MASO_EMODEL;
-        }
-    }
-    if (rc == ENOMEM)
-        snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-    return rc;
+    return em->layers[i].kind == MASO_LAYER_RELU ? em->layers[i].blob : NULL;
 }
 
 int eval_model_open(eval_model *em, const eval_options *opt,
                     char err[MASO_CLI_ERRLEN])
 {
     memset(em, 0, sizeof *em);
-    char dir[PATH_MAX], param[PATH_MAX + 64];
-    int rc = maso_cli_model_open(opt->model_dir, &em->model, dir, err);
+    int rc = maso_cli_model_open(opt->model_dir, &em->model, NULL, err);
     if (rc)
         return rc;
     if ((rc = maso_forward_create(em->model, &em->forward)) != 0) {
@@ -82,15 +30,11 @@ int eval_model_open(eval_model *em, const eval_options *opt,
     em->n_layers = maso_model_code_layers(em->model, &em->layers);
     em->code_bytes = maso_model_code_bytes(em->model);
     em->weights = calloc(em->n_layers, sizeof *em->weights);
-    em->relu_blob = calloc(em->n_layers, sizeof *em->relu_blob);
     em->code = aligned_alloc(64, (em->code_bytes + 63) & ~(size_t)63);
-    if (!em->weights || !em->relu_blob || !em->code) {
+    if (!em->weights || !em->code) {
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
         return ENOMEM;
     }
-    snprintf(param, sizeof param, "%s/%s.param", dir, MASO_CLI_MODEL_NAME);
-    if ((rc = map_relu_blobs(em, param, err)) != 0)
-        return rc;
     if (opt->weights && opt->layers) {
         snprintf(err, MASO_CLI_ERRLEN, "--weights and --layers both choose "
                  "the layer weights: give one of them");
@@ -112,10 +56,6 @@ int eval_model_open(eval_model *em, const eval_options *opt,
 
 void eval_model_close(eval_model *em)
 {
-    if (em->relu_blob)
-        for (size_t i = 0; i < em->n_layers; i++)
-            free((char *)em->relu_blob[i]);
-    free(em->relu_blob);
     free(em->weights);
     free(em->code);
     maso_sketch_destroy(em->sketch);
@@ -238,7 +178,7 @@ static size_t deep_floats(const eval_model *em)
 {
     size_t n = 0;
     for (size_t i = 0; i < em->n_layers; i++)
-        if (em->relu_blob[i] && em->weights[i] > 0.0)
+        if (eval_model_relu_blob(em, i) && em->weights[i] > 0.0)
             n += em->layers[i].units;
     return n;
 }
@@ -269,10 +209,10 @@ static int deep_prepare(const maso_metric *metric, const maso_image *image,
     int rc = run_once(em, image);
     float *dst = feat;
     for (size_t i = 0; rc == 0 && i < em->n_layers; i++) {
-        if (!em->relu_blob[i] || !(em->weights[i] > 0.0))
+        if (!eval_model_relu_blob(em, i) || !(em->weights[i] > 0.0))
             continue;
         int c, h, w;
-        const float *src = maso_forward_blob(em->forward, em->relu_blob[i],
+        const float *src = maso_forward_blob(em->forward, em->layers[i].blob,
                                              &c, &h, &w);
         if (!src) {
             rc = MASO_ENOTFOUND;
@@ -298,7 +238,7 @@ static int deep_distance(const maso_metric *metric, const void *a,
         return MASO_EINVAL_ARG;
     double total = 0.0, wsum = 0.0;
     for (size_t i = 0; i < em->n_layers; i++) {
-        if (!em->relu_blob[i] || !(em->weights[i] > 0.0))
+        if (!eval_model_relu_blob(em, i) || !(em->weights[i] > 0.0))
             continue;
         const maso_code_layer *l = &em->layers[i];
         double sum = 0.0;

@@ -173,19 +173,9 @@ static int parse_args(int argc, char **argv, index_options *o)
 static int open_store(const index_options *o, const maso_model *model,
                       maso_store **out)
 {
-    char pre[256];
+    char pre[MASO_CLI_PREPROCESS_LEN];
     maso_store_identity id;
-    memset(&id, 0, sizeof id);
-    snprintf(id.param_sha256, sizeof id.param_sha256, "%s",
-             maso_model_param_sha256(model));
-    snprintf(id.bin_sha256, sizeof id.bin_sha256, "%s",
-             maso_model_bin_sha256(model));
-    maso_model_input_size(model, &id.input_channels, &id.input_height,
-                          &id.input_width);
-    maso_store_preprocess_format(maso_model_preprocess(model), pre, sizeof pre);
-    id.preprocess = pre;
-    id.n_layers = maso_model_code_layers(model, &id.layers);
-    maso_sketch_params_init(&id.sketch);
+    maso_cli_store_identity(model, &id, pre);
     id.full_codes = o->full_codes;
 
     maso_store *s = NULL;

@@ -21,22 +21,6 @@ struct dbset {
     int full_codes;
 };
 
-void dbset_identity(const maso_model *model, maso_store_identity *id,
-                    char pre[256])
-{
-    memset(id, 0, sizeof *id);
-    snprintf(id->param_sha256, sizeof id->param_sha256, "%s",
-             maso_model_param_sha256(model));
-    snprintf(id->bin_sha256, sizeof id->bin_sha256, "%s",
-             maso_model_bin_sha256(model));
-    maso_model_input_size(model, &id->input_channels, &id->input_height,
-                          &id->input_width);
-    maso_store_preprocess_format(maso_model_preprocess(model), pre, 256);
-    id->preprocess = pre;
-    id->n_layers = maso_model_code_layers(model, &id->layers);
-    maso_sketch_params_init(&id->sketch);
-}
-
 /* Two stores' sketches are comparable when they sample the same units. */
 static int same_sketch(const maso_sketch *a, const maso_sketch *b)
 {
@@ -130,8 +114,8 @@ int dbset_open(const char *const *paths, size_t n, const maso_model *model,
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
     maso_store_identity id;
-    char pre[256];
-    dbset_identity(model, &id, pre);
+    char pre[MASO_CLI_PREPROCESS_LEN];
+    maso_cli_store_identity(model, &id, pre);
     for (size_t i = 0; i < n && !rc; i++)
         rc = open_one(set, i, &id, err);
     if (!rc && (rc = gather_segments(set)) != 0)

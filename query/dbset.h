@@ -47,9 +47,4 @@ const uint8_t *dbset_code_of(dbset *set, uint64_t id);
 int dbset_find_path(dbset *set, const char *path, uint64_t *id,
                     char err[MASO_CLI_ERRLEN]);
 
-/* Fill @p id with the identity of @p model; @p pre (256 bytes) holds the
- * preprocessing text it points to. */
-void dbset_identity(const maso_model *model, maso_store_identity *id,
-                    char pre[256]);
-
 #endif

@@ -1,5 +1,6 @@
 /* eval_testutil.c -- see eval_testutil.h. */
 #include "eval_testutil.h"
+#include "png_testutil.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,35 +13,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <png.h>
-
-int eval_test_read_png(const char *path, maso_image *img)
-{
-    png_image png;
-    memset(&png, 0, sizeof png);
-    png.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&png, path))
-        return -1;
-    png.format = PNG_FORMAT_RGB;
-    size_t bytes = PNG_IMAGE_SIZE(png);
-    unsigned char *pixels = malloc(bytes);
-    if (pixels == NULL ||
-        !png_image_finish_read(&png, NULL, pixels, 0, NULL)) {
-        free(pixels);
-        png_image_free(&png);
-        return -1;
-    }
-    img->width = (int)png.width;
-    img->height = (int)png.height;
-    img->pixels = pixels;
-    return 0;
-}
 
 void eval_test_kodak(const char *name, maso_image *img)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/images/kodak/%s", MASO_SHARED_DIR, name);
-    if (eval_test_read_png(path, img) != 0)
+    if (png_test_read(path, img) != 0)
         fail_msg("cannot read the Kodak image %s (is ../shared there?)",
                  path);
 }

@@ -1,15 +1,12 @@
-/* eval_testutil.h -- helpers for the eval tests: a PNG reader that does
- * not depend on maso's decoder, and a way to run the reference Python. */
+/* eval_testutil.h -- helpers for the eval tests: Kodak images read
+ * without maso's decoder (png_testutil.h), and a way to run the reference
+ * Python. */
 #ifndef MASO_EVAL_TESTUTIL_H
 #define MASO_EVAL_TESTUTIL_H
 
 #include <stddef.h>
 
 #include "maso.h"
-
-/* Read an 8-bit RGB (or RGBA, alpha dropped) PNG with libpng into img
- * (pixels malloc'ed; free(img->pixels)).  Returns 0 or -1. */
-int eval_test_read_png(const char *path, maso_image *img);
 
 /* Load /work/shared/images/kodak/<name> via MASO_SHARED_DIR; fails the
  * test when missing. */

@@ -22,10 +22,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <png.h>
 
 #include "distort.h"
 #include "maso.h"
+#include "png_testutil.h"
 
 static void die(const char *what, const char *path)
 {
@@ -51,29 +51,13 @@ static void mkdirs(const char *path)
 
 static void read_png(const char *path, maso_image *img)
 {
-    png_image png;
-    memset(&png, 0, sizeof png);
-    png.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_file(&png, path))
+    if (png_test_read(path, img) != 0)
         die("cannot read PNG", path);
-    png.format = PNG_FORMAT_RGB;
-    img->pixels = malloc(PNG_IMAGE_SIZE(png));
-    if (!img->pixels || !png_image_finish_read(&png, NULL, img->pixels, 0,
-                                               NULL))
-        die("cannot decode PNG", path);
-    img->width = (int)png.width;
-    img->height = (int)png.height;
 }
 
 static void write_png(const char *path, const maso_image *img)
 {
-    png_image png;
-    memset(&png, 0, sizeof png);
-    png.version = PNG_IMAGE_VERSION;
-    png.width = (png_uint_32)img->width;
-    png.height = (png_uint_32)img->height;
-    png.format = PNG_FORMAT_RGB;
-    if (!png_image_write_to_file(&png, path, 0, img->pixels, 0, NULL))
+    if (png_test_write(path, img, 0) != 0)
         die("cannot write PNG", path);
 }
 

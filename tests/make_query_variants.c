@@ -22,11 +22,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <png.h>
 #include <turbojpeg.h>
 
 #include "distort.h"
 #include "maso.h"
+#include "png_testutil.h"
 
 static void die(const char *what, const char *path)
 {
@@ -50,14 +50,8 @@ static void load(maso_decoder *dec, const char *path, maso_image *img)
 
 static void write_png(const char *path, const maso_image *img)
 {
-    png_image png;
-    memset(&png, 0, sizeof png);
-    png.version = PNG_IMAGE_VERSION;
-    png.width = (png_uint_32)img->width;
-    png.height = (png_uint_32)img->height;
-    png.format = PNG_FORMAT_RGB;
-    png.flags = PNG_IMAGE_FLAG_FAST; /* scratch files: speed over size */
-    if (!png_image_write_to_file(&png, path, 0, img->pixels, 0, NULL))
+    /* scratch files: speed over size */
+    if (png_test_write(path, img, 1) != 0)
         die("cannot write PNG", path);
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "maso_cli.h"
+#include "maso_store.h"
 
 #define MODEL_DIR MASO_SHARED_DIR "/models/squeezenet_v1.1"
 
@@ -134,6 +135,38 @@ static void test_labels(void **state)
     assert_non_null(strstr(err, "/nonexistent/labels"));
 }
 
+/* The identity maso-index creates stores with and maso-query expects:
+ * the model's published sums, its input, its preprocessing text and its
+ * own layout table, default sketch, no full codes. */
+static void test_store_identity(void **state)
+{
+    (void)state;
+    maso_model *m = NULL;
+    char err[MASO_CLI_ERRLEN];
+    assert_int_equal(maso_cli_model_open(MODEL_DIR, &m, NULL, err), 0);
+    maso_store_identity id;
+    char pre[MASO_CLI_PREPROCESS_LEN];
+    memset(&id, 0x55, sizeof id);
+    maso_cli_store_identity(m, &id, pre);
+    assert_string_equal(id.param_sha256,
+        "6a38784ab51f056e5ecdf208120f8a9174b74831255e66b74c4dd6bf755a4324");
+    assert_string_equal(id.bin_sha256,
+        "928c82c485a16064df88794d83c333025055e60c08f73217222244ab0ed2dbc6");
+    assert_int_equal(id.input_channels, 3);
+    assert_int_equal(id.input_height, 227);
+    assert_int_equal(id.input_width, 227);
+    assert_ptr_equal(id.preprocess, pre);
+    assert_string_equal(pre, "mean=104,117,123 scale=1,1,1 bgr=1");
+    const maso_code_layer *layers;
+    assert_int_equal(id.n_layers, maso_model_code_layers(m, &layers));
+    assert_ptr_equal(id.layers, layers);
+    assert_int_equal(id.sketch.seed, 0);
+    assert_int_equal(id.sketch.relu_samples, MASO_SKETCH_RELU_SAMPLES);
+    assert_int_equal(id.sketch.maxpool_samples, MASO_SKETCH_MAXPOOL_SAMPLES);
+    assert_int_equal(id.full_codes, 0);
+    maso_model_destroy(m);
+}
+
 static void test_json_string(void **state)
 {
     (void)state;
@@ -156,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_download_rejects_wrong_checksum),
         cmocka_unit_test(test_download_reports_missing_source),
         cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_store_identity),
         cmocka_unit_test(test_json_string),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

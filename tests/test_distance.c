@@ -199,13 +199,13 @@ enum { L_RELU100, L_POOL4, L_POOL8, L_RELU1000, N_LAYERS, CODE_BYTES = 384 };
 
 static const maso_code_layer layout[N_LAYERS] = {
     /* 100 bits -> 13 bytes, padded to 64 */
-    {"r100", MASO_LAYER_RELU, 1, 10, 10, 0, 1, 100, 0, 64},
+    {"r100", MASO_LAYER_RELU, 1, 10, 10, 0, 1, 100, 0, 64, NULL},
     /* 3x3 windows: 4-bit winners, 50 units -> 25 bytes -> 64 */
-    {"p4", MASO_LAYER_MAXPOOL, 2, 5, 5, 9, 4, 50, 64, 64},
+    {"p4", MASO_LAYER_MAXPOOL, 2, 5, 5, 9, 4, 50, 64, 64, NULL},
     /* 5x5 windows: byte winners, 75 units -> 128 */
-    {"p8", MASO_LAYER_MAXPOOL, 3, 5, 5, 25, 8, 75, 128, 128},
+    {"p8", MASO_LAYER_MAXPOOL, 3, 5, 5, 25, 8, 75, 128, 128, NULL},
     /* 1000 bits -> 125 bytes -> 128 (more than one 512-bit word) */
-    {"r1000", MASO_LAYER_RELU, 10, 10, 10, 0, 1, 1000, 256, 128},
+    {"r1000", MASO_LAYER_RELU, 10, 10, 10, 0, 1, 1000, 256, 128, NULL},
 };
 
 /* Written from the packing rule in maso.h, unit by unit. */
@@ -402,6 +402,7 @@ static void test_distance_properties(void **state)
     assert_true(maso_code_distance(layout, N_LAYERS, NULL, a, b, NULL) == 1.0);
     /* degenerate input */
     assert_true(maso_code_distance(layout, 0, NULL, a, b, NULL) == 0);
+    assert_true(maso_code_distance(NULL, N_LAYERS, NULL, a, b, NULL) == 0);
     assert_int_equal(maso_layer_diff(NULL, a, b), 0);
     maso_code_layer bad = layout[L_POOL4];
     bad.bits_per_unit = 3;

@@ -6,10 +6,9 @@
  * the store's short-path limit (hashed keys) included.  Also the walk:
  * recursion, what counts as an image, symbolic links.
  */
-#define _DEFAULT_SOURCE /* mkdtemp, nftw flags */
+#define _DEFAULT_SOURCE /* mkdtemp, realpath */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,26 +22,14 @@
 #include <cmocka.h>
 
 #include "indexer.h"
+#include "store_testutil.h"
 
-static maso_code_layer layers[2] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
-};
 #define CODE_BYTES 512
 
 typedef struct fixture {
     char dir[4096];
     maso_store *store;
 } fixture;
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void write_file(const char *path, const char *bytes, size_t n)
 {
@@ -68,15 +55,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s", real);
     free(real);
     maso_store_identity id;
-    memset(&id, 0, sizeof id);
-    memset(id.param_sha256, 'a', 64);
-    memset(id.bin_sha256, 'b', 64);
-    id.input_channels = 3;
-    id.input_height = id.input_width = 227;
-    id.preprocess = "mean=104,117,123 scale=1,1,1 bgr=1";
-    id.layers = layers;
-    id.n_layers = 2;
-    maso_sketch_params_init(&id.sketch);
+    store_test_identity(&id, store_test_layers, 2); /* a 512-byte code */
     char db[4096];
     join(db, f, "db");
     if (maso_store_create(&f->store) != 0 ||
@@ -90,7 +69,7 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     maso_store_destroy(f->store);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    store_test_rmtree(f->dir);
     free(f);
     return 0;
 }

@@ -10,12 +10,12 @@
 
 /* A table shaped like SqueezeNet's start (only names and kinds matter). */
 static const maso_code_layer table[] = {
-    { "conv1", MASO_LAYER_RELU, 64, 113, 113, 0, 1, 0, 0, 0 },
-    { "pool1", MASO_LAYER_MAXPOOL, 64, 56, 56, 9, 4, 0, 0, 0 },
-    { "fire2/squeeze1x1", MASO_LAYER_RELU, 16, 56, 56, 0, 1, 0, 0, 0 },
-    { "fire2/expand1x1", MASO_LAYER_RELU, 64, 56, 56, 0, 1, 0, 0, 0 },
-    { "fire2/expand3x3", MASO_LAYER_RELU, 64, 56, 56, 0, 1, 0, 0, 0 },
-    { "conv10", MASO_LAYER_RELU, 1000, 13, 13, 0, 1, 0, 0, 0 },
+    { "conv1", MASO_LAYER_RELU, 64, 113, 113, 0, 1, 0, 0, 0, NULL },
+    { "pool1", MASO_LAYER_MAXPOOL, 64, 56, 56, 9, 4, 0, 0, 0, NULL },
+    { "fire2/squeeze1x1", MASO_LAYER_RELU, 16, 56, 56, 0, 1, 0, 0, 0, NULL },
+    { "fire2/expand1x1", MASO_LAYER_RELU, 64, 56, 56, 0, 1, 0, 0, 0, NULL },
+    { "fire2/expand3x3", MASO_LAYER_RELU, 64, 56, 56, 0, 1, 0, 0, 0, NULL },
+    { "conv10", MASO_LAYER_RELU, 1000, 13, 13, 0, 1, 0, 0, 0, NULL },
 };
 #define N (sizeof table / sizeof table[0])
 

@@ -109,7 +109,13 @@ static void test_missing_files(void **state)
                      ENOENT);
     assert_non_null(strstr(maso_model_errmsg(m), "nonexistent.param"));
     assert_int_equal(maso_model_load(m, NULL, NULL), MASO_EINVAL_ARG);
+    /* a model that failed to load has no identity */
+    assert_string_equal(maso_model_param_sha256(m), "");
+    assert_string_equal(maso_model_bin_sha256(m), "");
     maso_model_destroy(m);
+    assert_string_equal(maso_model_param_sha256(NULL), "");
+    assert_string_equal(maso_model_bin_sha256(NULL), "");
+    assert_null(maso_model_preprocess(NULL));
     maso_forward *fw = (maso_forward *)1;
     assert_int_equal(maso_forward_create(NULL, &fw), MASO_EINVAL_ARG);
     assert_null(fw);

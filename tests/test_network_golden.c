@@ -57,8 +57,8 @@ static unsigned code_unit(const maso_code_layer *l, const uint8_t *code,
 }
 
 /* Compare every coded layer with codes.tsv and its files. */
-static void check_codes(const maso_model *m, const char *image,
-                        const uint8_t *code)
+static void check_codes(const maso_model *m, const maso_forward *fw,
+                        const char *image, const uint8_t *code)
 {
     const maso_code_layer *layers;
     size_t n = maso_model_code_layers(m, &layers);
@@ -79,6 +79,14 @@ static void check_codes(const maso_model *m, const char *image,
         assert_true(k < n);
         const maso_code_layer *l = &layers[k++];
         assert_string_equal(l->name, name);
+        /* the activations of the layer live under the golden's blob */
+        assert_non_null(l->blob);
+        assert_string_equal(l->blob, blob);
+        int bc, bh, bw;
+        assert_non_null(maso_forward_blob(fw, l->blob, &bc, &bh, &bw));
+        assert_int_equal(bc, c);
+        assert_int_equal(bh, h);
+        assert_int_equal(bw, w);
         assert_int_equal(l->kind, strcmp(kind, "relu") ? MASO_LAYER_MAXPOOL
                                                        : MASO_LAYER_RELU);
         assert_int_equal(l->channels, c);
@@ -136,7 +144,7 @@ static void check_golden_images(maso_model_kernels kernels)
             maxdiff = fmax(maxdiff, fabs((double)out[j] - prob[j]));
         if (maxdiff > 1e-4)
             fail_msg("%s: prob differs by %g", images[i], maxdiff);
-        check_codes(m, images[i], code);
+        check_codes(m, fw, images[i], code);
         /* padding bytes of every section are zero */
         const maso_code_layer *layers;
         size_t n = maso_model_code_layers(m, &layers);

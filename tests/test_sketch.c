@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "maso.h"
+#include "layout_testutil.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)
@@ -41,13 +42,13 @@ static size_t layout(maso_code_layer *t, size_t n)
 
 static maso_code_layer relu(const char *name, int c, int h, int w)
 {
-    maso_code_layer l = {name, MASO_LAYER_RELU, c, h, w, 0, 1, 0, 0, 0};
+    maso_code_layer l = {name, MASO_LAYER_RELU, c, h, w, 0, 1, 0, 0, 0, NULL};
     return l;
 }
 
 static maso_code_layer pool(const char *name, int c, int h, int w, int bits)
 {
-    maso_code_layer l = {name, MASO_LAYER_MAXPOOL, c, h, w, 9, bits, 0, 0, 0};
+    maso_code_layer l = {name, MASO_LAYER_MAXPOOL, c, h, w, 9, bits, 0, 0, 0, NULL};
     return l;
 }
 
@@ -128,39 +129,16 @@ static void test_defaults(void **state)
     assert_int_equal(p.maxpool_samples, 640);
 }
 
-/* The SqueezeNet v1.1 layer shapes, read from the golden codes.tsv. */
-static size_t squeezenet_table(maso_code_layer *t, char names[][64])
-{
-    char path[512];
-    snprintf(path, sizeof path,
-             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[512], kind[16], name[64], blob[128];
-    int c, h, w;
-    size_t n = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#')
-            continue;
-        assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind, name,
-                                blob, &c, &h, &w), 6);
-        strcpy(names[n], name);
-        t[n] = strcmp(kind, "relu") == 0 ? relu(names[n], c, h, w)
-                                        : pool(names[n], c, h, w, 4);
-        n++;
-    }
-    fclose(f);
-    layout(t, n);
-    return n;
-}
-
 /* Default sketch of SqueezeNet: 26 relu * 128 + 3 maxpool * 192 bytes. */
 static void test_squeezenet_size(void **state)
 {
     (void)state;
-    maso_code_layer t[40];
-    char names[40][64];
-    size_t n = squeezenet_table(t, names);
+    char path[512];
+    snprintf(path, sizeof path,
+             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    const maso_code_layer *t = golden.layers;
     assert_int_equal(n, 29);
     maso_sketch_params p;
     maso_sketch_params_init(&p);
@@ -186,6 +164,8 @@ static void test_squeezenet_size(void **state)
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(sl[i].name, t[i].name);
         assert_ptr_not_equal(sl[i].name, t[i].name); /* copied */
+        assert_string_equal(sl[i].blob, t[i].blob);
+        assert_ptr_not_equal(sl[i].blob, t[i].blob); /* copied too */
     }
     maso_sketch_destroy(s);
 }
@@ -207,6 +187,7 @@ static void test_layout(void **state)
         assert_int_equal(sl[i].kind, t[i].kind);
         assert_int_equal(sl[i].bits_per_unit, t[i].bits_per_unit);
         assert_int_equal(sl[i].window, t[i].window);
+        assert_null(sl[i].blob); /* the source table had no blobs */
         assert_int_equal(sl[i].offset, off);
         assert_int_equal(sl[i].offset % 64, 0);
         assert_int_equal(sl[i].bytes % 64, 0);
@@ -437,6 +418,20 @@ static void test_invalid(void **state)
     assert_int_equal(maso_sketch_create(&bad, 1, &p, &s), MASO_EINVAL_ARG);
     assert_null(s);
     maso_sketch_destroy(NULL);
+    /* accessors on no sketch: nothing, not a crash */
+    const maso_code_layer *sl = t;
+    size_t count = 7;
+    assert_null(maso_sketch_get_params(NULL));
+    assert_int_equal(maso_sketch_layers(NULL, &sl), 0);
+    assert_null(sl);
+    assert_int_equal(maso_sketch_bytes(NULL), 0);
+    assert_int_equal(maso_sketch_code_bytes(NULL), 0);
+    assert_null(maso_sketch_positions(NULL, 0, &count));
+    assert_int_equal(count, 0);
+    uint8_t out[64];
+    memset(out, 0xAB, sizeof out);
+    maso_sketch_apply(NULL, out, out);
+    assert_int_equal(out[0], 0xAB);
 }
 
 int main(void)

@@ -5,10 +5,9 @@
  * Where the store's own API could hide a bug, the test looks at the LMDB
  * files directly.
  */
-#define _DEFAULT_SOURCE /* mkdtemp, nftw flags */
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <lmdb.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -26,38 +25,16 @@
 
 #include "maso.h"
 #include "maso_store.h"
+#include "layout_testutil.h"
+#include "store_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static maso_code_layer small_layers[3] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
-    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128},
-};
-#define SMALL_CODE 640
-
 static void small_identity(maso_store_identity *id, int full_codes)
 {
-    memset(id, 0, sizeof *id);
-    memset(id->param_sha256, 'a', 64);
-    memset(id->bin_sha256, 'b', 64);
-    id->input_channels = 3;
-    id->input_height = id->input_width = 227;
-    id->preprocess = "mean=104,117,123 scale=1,1,1 bgr=1";
-    id->layers = small_layers;
-    id->n_layers = 3;
-    maso_sketch_params_init(&id->sketch);
+    store_test_identity(id, store_test_layers, STORE_TEST_LAYERS);
     id->sketch.seed = 77;
     id->full_codes = full_codes;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 typedef struct fixture {
@@ -80,16 +57,16 @@ static int teardown(void **state)
     fixture *f = *state;
     char *slash = strrchr(f->dir, '/');
     *slash = '\0';
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    store_test_rmtree(f->dir);
     free(f);
     return 0;
 }
 
 /* Deterministic random code for an image number; maxpool nibbles < 9. */
-static void make_code(uint64_t n, uint8_t code[SMALL_CODE])
+static void make_code(uint64_t n, uint8_t code[STORE_TEST_CODE])
 {
     uint64_t s = n * 0x9E3779B97F4A7C15ull + 1;
-    for (int i = 0; i < SMALL_CODE; i++) {
+    for (int i = 0; i < STORE_TEST_CODE; i++) {
         s ^= s << 13;
         s ^= s >> 7;
         s ^= s << 17;
@@ -167,7 +144,7 @@ static void be64(uint64_t id, uint8_t k[8])
 static void check_ok_record(maso_store *s, const char *path, uint64_t id,
                             uint64_t n, int with_code)
 {
-    uint8_t code[SMALL_CODE];
+    uint8_t code[STORE_TEST_CODE];
     make_code(n, code);
     const maso_sketch *sk = maso_store_sketch(s);
     uint8_t *expect = malloc(maso_sketch_bytes(sk));
@@ -185,7 +162,7 @@ static void check_ok_record(maso_store *s, const char *path, uint64_t id,
     assert_memory_equal(r.sketch, expect, maso_sketch_bytes(sk));
     if (with_code) {
         assert_non_null(r.code);
-        assert_memory_equal(r.code, code, SMALL_CODE);
+        assert_memory_equal(r.code, code, STORE_TEST_CODE);
     } else {
         assert_null(r.code);
     }
@@ -199,7 +176,7 @@ static void check_ok_record(maso_store *s, const char *path, uint64_t id,
 
 static void fill_three(maso_store *s, const char *longp)
 {
-    uint8_t c1[SMALL_CODE], c3[SMALL_CODE];
+    uint8_t c1[STORE_TEST_CODE], c3[STORE_TEST_CODE];
     make_code(1, c1);
     make_code(3, c3);
     maso_store_batch *b;
@@ -276,7 +253,7 @@ static void test_roundtrip_and_reopen(void **state)
     id.full_codes = 0;
     s = open_store(f->dir, 0, &id);
     assert_int_equal(maso_store_identity_get(s)->sketch.seed, 77);
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(4, c);
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
     put_ok(b, "/img/d.jpg", 4, c);
@@ -294,7 +271,7 @@ static void test_sketch_only(void **state)
     maso_store_identity id;
     small_identity(&id, 0);
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(1, c);
     size_t n = maso_sketch_bytes(maso_store_sketch(s));
     uint8_t *given = malloc(n);
@@ -350,7 +327,7 @@ static void test_replace_and_delete(void **state)
     maso_store_batch *b;
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
     put_failed(b, "/img/a.jpg", "now unreadable");      /* ok -> failed */
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(7, c);
     put_ok(b, "/img/broken.png", 7, c);                 /* failed -> ok */
     assert_int_equal(maso_store_batch_delete(b, longp), 0);
@@ -421,7 +398,7 @@ static void test_long_path_collision(void **state)
     small_identity(&id, 0);
     char *pa = long_path('a', 700), *pb = long_path('b', 700);
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(1, c);
     maso_store_batch *b;
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
@@ -502,7 +479,7 @@ static void test_foreign_model(void **state)
     expect_refusal(f->dir, &other, "preprocessing", id.preprocess,
                    other.preprocess);
     maso_code_layer layers[3];
-    memcpy(layers, small_layers, sizeof layers);
+    memcpy(layers, store_test_layers, sizeof layers);
     layers[2].name = "fire3";
     other = id;
     other.layers = layers;
@@ -570,7 +547,7 @@ static void test_missing_and_corrupt(void **state)
     small_identity(&id, 1);
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
     maso_store_batch *b;
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(1, c);
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
     for (int i = 0; i < 20; i++) {
@@ -652,7 +629,7 @@ static void test_map_grows(void **state)
     assert_int_equal(maso_store_set_map_size(s, 1 << 20), MASO_EINVAL_ARG);
     /* Each record takes two pages (sketch + code): 600 records ~ 5 MB,
      * twenty times the initial map; the first batch alone overflows it. */
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     char p[64];
     for (int batch = 0; batch < 3; batch++) {
         maso_store_batch *b;
@@ -719,7 +696,7 @@ static void test_iterate_and_scan(void **state)
     small_identity(&id, 0);
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
     fill_three(s, "/img/c.jpg");
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     maso_store_batch *b;
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
     for (int i = 4; i <= 10; i++) {
@@ -818,7 +795,7 @@ static int child_writer(const char *dir, int first, int batches, int per,
     if (maso_store_create(&s) || (map && maso_store_set_map_size(s, map)) ||
         maso_store_open(s, dir, MASO_STORE_CREATE, &id))
         return 2;
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     for (int k = 0; k < batches; k++) {
         maso_store_batch *b;
         if (maso_store_batch_begin(s, &b))
@@ -981,7 +958,7 @@ static void test_kill9(void **state)
     check_ok_record(s, p, (uint64_t)n, (uint64_t)n - 1, 1);
     /* The store is writable again and ids continue. */
     maso_store_batch *b;
-    uint8_t c[SMALL_CODE];
+    uint8_t c[STORE_TEST_CODE];
     make_code(12345, c);
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
     put_ok(b, "/after.jpg", 12345, c);
@@ -998,34 +975,15 @@ static void test_kill9(void **state)
 static void test_budget_squeezenet(void **state)
 {
     fixture *f = *state;
-    char path[512], line[512], kind[16], names[40][64], blob[128];
+    char path[512];
     snprintf(path, sizeof path,
              "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
-    FILE *fp = fopen(path, "r");
-    assert_non_null(fp);
-    maso_code_layer t[40];
-    size_t n = 0, off = 0;
-    int c, h, w;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] == '#')
-            continue;
-        assert_int_equal(sscanf(line, "%15s %63s %127s %d %d %d", kind,
-                                names[n], blob, &c, &h, &w), 6);
-        int relu = strcmp(kind, "relu") == 0;
-        size_t units = (size_t)c * h * w;
-        size_t bits = relu ? 1 : 4;
-        size_t bytes = ((units * bits + 7) / 8 + 63) / 64 * 64;
-        maso_code_layer l = {names[n], relu ? MASO_LAYER_RELU
-                                            : MASO_LAYER_MAXPOOL,
-                             c, h, w, relu ? 0 : 9, (int)bits, units, off,
-                             bytes};
-        t[n++] = l;
-        off += bytes;
-    }
-    fclose(fp);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    assert_true(n > 0);
     maso_store_identity id;
     small_identity(&id, 0);
-    id.layers = t;
+    id.layers = golden.layers;
     id.n_layers = n;
     maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
     size_t sk = maso_sketch_bytes(maso_store_sketch(s));

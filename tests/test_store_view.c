@@ -7,8 +7,7 @@
  * writer commits, several stores are searched together, and corrupt or
  * foreign blocks are refused.
  */
-#define _DEFAULT_SOURCE /* mkdtemp, nftw flags */
-#include <ftw.h>
+#define _DEFAULT_SOURCE /* mkdtemp */
 #include <lmdb.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,41 +23,19 @@
 #include "maso.h"
 #include "maso_search.h"
 #include "maso_store.h"
+#include "store_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
 
-static maso_code_layer layers[3] = {
-    {"conv1", MASO_LAYER_RELU, 8, 16, 16, 0, 1, 2048, 0, 256},
-    {"pool1", MASO_LAYER_MAXPOOL, 8, 8, 8, 9, 4, 512, 256, 256},
-    {"fire2", MASO_LAYER_RELU, 16, 8, 8, 0, 1, 1024, 512, 128},
-};
-#define CODE 640
 #define TAG(t, id) ((uint64_t)(t) << MASO_STORE_TAG_SHIFT | (id))
 
 static void identity(maso_store_identity *id, int full_codes)
 {
-    memset(id, 0, sizeof *id);
-    memset(id->param_sha256, 'c', 64);
-    memset(id->bin_sha256, 'd', 64);
-    id->input_channels = 3;
-    id->input_height = id->input_width = 227;
-    id->preprocess = "mean=104,117,123 scale=1,1,1 bgr=1";
-    id->layers = layers;
-    id->n_layers = 3;
-    maso_sketch_params_init(&id->sketch);
+    store_test_identity(id, store_test_layers, STORE_TEST_LAYERS);
     id->sketch.relu_samples = 256;
     id->sketch.maxpool_samples = 64;
     id->sketch.seed = 5;
     id->full_codes = full_codes;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 typedef struct fixture {
@@ -80,7 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    nftw(f->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    store_test_rmtree(f->root);
     free(f);
     return 0;
 }
@@ -95,10 +72,10 @@ static uint64_t xorshift(uint64_t *s)
 
 /* Clustered codes: image n is prototype n % 5 with ~1/16 of its bytes
  * redrawn, so neighbours are close and rankings are not flat. */
-static void make_code(uint64_t n, uint8_t code[CODE])
+static void make_code(uint64_t n, uint8_t code[STORE_TEST_CODE])
 {
     uint64_t p = (n % 5) * 0x9E3779B97F4A7C15ull + 11, r = n * 7919 + 3;
-    for (int i = 0; i < CODE; i++) {
+    for (int i = 0; i < STORE_TEST_CODE; i++) {
         code[i] = (uint8_t)xorshift(&p);
         if ((xorshift(&r) & 15) == 0)
             code[i] = (uint8_t)xorshift(&r);
@@ -134,7 +111,7 @@ enum { ABSENT, OK, FAILED };
 static void put(maso_store_batch *b, uint64_t n, int status)
 {
     char p[64];
-    uint8_t code[CODE];
+    uint8_t code[STORE_TEST_CODE];
     path_of(n, p, sizeof p);
     make_code(n, code);
     maso_store_record r = {0, p, n, (int64_t)n, (maso_record_status)
@@ -235,7 +212,7 @@ static void check_view(maso_store *s, unsigned tag, const int *want,
     for (uint64_t i = 1; i <= n; i++)
         expect_count += want[i] == OK;
     assert_int_equal(maso_store_view_count(v), expect_count);
-    uint8_t code[CODE], *sk = malloc(ref->bytes);
+    uint8_t code[STORE_TEST_CODE], *sk = malloc(ref->bytes);
     uint8_t sum[MASO_SEARCH_SUMMARY_BITS_MAX / 8];
     size_t sb = maso_search_summary_bytes(ref->engine);
     for (size_t i = 0; i < ns; i++) {
@@ -292,7 +269,7 @@ static void check_view(maso_store *s, unsigned tag, const int *want,
         make_code(i, code);
         if (full_codes) {
             assert_int_equal(maso_store_view_code(v, TAG(tag, i), &c), 0);
-            assert_memory_equal(c, code, CODE);
+            assert_memory_equal(c, code, STORE_TEST_CODE);
             assert_ptr_equal(r.code, c);
         } else {
             assert_null(r.code);
@@ -422,7 +399,7 @@ static void compare_query(maso_store **s, size_t n_s, uint64_t max_id,
     }
     maso_search *engine;
     assert_int_equal(maso_store_search_create(s[0], &engine), 0);
-    uint8_t code[CODE], *q = malloc(ref->bytes);
+    uint8_t code[STORE_TEST_CODE], *q = malloc(ref->bytes);
     make_code(qn, code);
     code[7] ^= 0x5a; /* not identical to the stored image */
     maso_sketch_apply(ref->sketch, code, q);

@@ -14,9 +14,9 @@
 #include "maso_cli.h"
 
 static const maso_code_layer table[] = {
-    { "conv1", MASO_LAYER_RELU, 64, 113, 113, 0, 1, 0, 0, 0 },
-    { "pool1", MASO_LAYER_MAXPOOL, 64, 56, 56, 9, 4, 0, 0, 0 },
-    { "fire2/squeeze1x1", MASO_LAYER_RELU, 16, 56, 56, 0, 1, 0, 0, 0 },
+    { "conv1", MASO_LAYER_RELU, 64, 113, 113, 0, 1, 0, 0, 0, NULL },
+    { "pool1", MASO_LAYER_MAXPOOL, 64, 56, 56, 9, 4, 0, 0, 0, NULL },
+    { "fire2/squeeze1x1", MASO_LAYER_RELU, 16, 56, 56, 0, 1, 0, 0, 0, NULL },
 };
 #define N 3
 #define P "1111111111111111111111111111111111111111111111111111111111111111"

@@ -1,0 +1,27 @@
+/* store_identity.c -- the store identity of a loaded model: what maso-index
+ * records when it creates a store and what maso-query expects when it
+ * opens one.  One function so that the two programs cannot drift apart
+ * (a difference would make every store built by one refused by the other). */
+#include "maso_cli.h"
+#include "maso_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void maso_cli_store_identity(const maso_model *model,
+                             maso_store_identity *id,
+                             char pre[MASO_CLI_PREPROCESS_LEN])
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->param_sha256, sizeof id->param_sha256, "%s",
+             maso_model_param_sha256(model));
+    snprintf(id->bin_sha256, sizeof id->bin_sha256, "%s",
+             maso_model_bin_sha256(model));
+    maso_model_input_size(model, &id->input_channels, &id->input_height,
+                          &id->input_width);
+    maso_store_preprocess_format(maso_model_preprocess(model), pre,
+                                 MASO_CLI_PREPROCESS_LEN);
+    id->preprocess = pre;
+    id->n_layers = maso_model_code_layers(model, &id->layers);
+    maso_sketch_params_init(&id->sketch);
+}
