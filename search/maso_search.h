@@ -25,15 +25,16 @@
  *
  * What the store provides (per block of records written together):
  *  - the sketches, one per stride bytes (stride = record bytes rounded up
- *    to 64; 7296 bytes for SqueezeNet's 29 layers at 1536 samples), in one
- *    contiguous run that the memory map exposes 8-byte aligned or better;
+ *    to 64; 7616 bytes for SqueezeNet's 29 layers with the default
+ *    sketch), in one contiguous run that the memory map exposes 8-byte
+ *    aligned or better;
  *  - the ids of those records, a uint64_t array in the same order;
  *  - the summaries, maso_search_summary_bytes() each (64 by default),
  *    packed contiguously in the same order, computed at insert time with
  *    maso_search_summarize() and stored with MASO_SEARCH_SUMMARY_VERSION
  *    and the summary size (recompute when either changes).  Summaries are
  *    ~1% of the sketches: keeping them in their own blocks means a coarse
- *    query reads 64 MB for 1M records instead of 7.3 GB.
+ *    query reads 64 MB for 1M records instead of 7.6 GB.
  *  Each such block is one maso_search_segment; any number of blocks or
  *  stores are searched together.
  *
