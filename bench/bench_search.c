@@ -1,7 +1,7 @@
 /* bench_search.c -- libmaso_search on 1,000,000 synthetic sketches.
  *
  * The sketches are those of synth_codes.h: SqueezeNet v1.1-shaped (29
- * layers, 7296 bytes), clustered around a few thousand prototypes.
+ * layers, the default sketch sizes: 7616 bytes), clustered around a few thousand prototypes.
  *
  * usage: bench_search [records] [queries] [--no-huge] [--kernels NAME]
  * Prints exact-scan latency and GB/s (1 and 2 threads), coarse+rerank

@@ -7,7 +7,6 @@
 
 #include "synth_codes.h"
 
-#define M 1536          /* samples per layer */
 #define POOL_WORDS (1u << 16)
 
 static uint64_t rng_next(uint64_t *s)
@@ -57,9 +56,12 @@ int synth_codes_load(synth_codes *c, const char *shared_dir)
                 L->kind = relu ? MASO_LAYER_RELU : MASO_LAYER_MAXPOOL;
                 L->window = relu ? 0 : 9;
                 L->bits_per_unit = relu ? 1 : 4;
-                L->units = M;
+                /* the default sketch's samples per layer (core/maso.h) */
+                L->units = relu ? MASO_SKETCH_RELU_SAMPLES
+                                : MASO_SKETCH_MAXPOOL_SAMPLES;
                 L->offset = off;
-                L->bytes = M * (size_t)L->bits_per_unit / 8;
+                L->bytes = (L->units * (size_t)L->bits_per_unit + 511) / 512 *
+                           64;
                 off += L->bytes;
             }
             l++;

@@ -1,8 +1,10 @@
 /* synth_codes.h -- synthetic SqueezeNet-shaped sketches for the benchmarks.
  *
  * Layout shaped like SqueezeNet v1.1's 29 coded layers (26 ReLU, 3 max-pool
- * with 3x3 windows), m = 1536 samples per layer: 26 * 192 + 3 * 768 = 7296
- * bytes per sketch.  Per-layer densities come from the golden codes.tsv
+ * with 3x3 windows), sampled like the default sketch (core/maso.h):
+ * MASO_SKETCH_RELU_SAMPLES per ReLU layer, MASO_SKETCH_MAXPOOL_SAMPLES
+ * nibbles per max-pool layer (2048 and 640: 26 * 256 + 3 * 320 = 7616 bytes
+ * per sketch).  Per-layer densities come from the golden codes.tsv
  * files.  Records are clustered: a few thousand prototypes with skewed
  * popularity (the biggest clusters hold tens of thousands of records, so
  * ranking inside a cluster matters), each record a prototype with units

@@ -25,15 +25,16 @@
  *
  * What the store provides (per block of records written together):
  *  - the sketches, one per stride bytes (stride = record bytes rounded up
- *    to 64; 7296 bytes for SqueezeNet's 29 layers at 1536 samples), in one
- *    contiguous run that the memory map exposes 8-byte aligned or better;
+ *    to 64; 7616 bytes for SqueezeNet's 29 layers with the default
+ *    sketch), in one contiguous run that the memory map exposes 8-byte
+ *    aligned or better;
  *  - the ids of those records, a uint64_t array in the same order;
  *  - the summaries, maso_search_summary_bytes() each (64 by default),
  *    packed contiguously in the same order, computed at insert time with
  *    maso_search_summarize() and stored with MASO_SEARCH_SUMMARY_VERSION
  *    and the summary size (recompute when either changes).  Summaries are
  *    ~1% of the sketches: keeping them in their own blocks means a coarse
- *    query reads 64 MB for 1M records instead of 7.3 GB.
+ *    query reads 64 MB for 1M records instead of 7.6 GB.
  *  Each such block is one maso_search_segment; any number of blocks or
  *  stores are searched together.
  *
@@ -165,11 +166,13 @@ int maso_search_set_summary_bits(maso_search *search, size_t bits);
 
 /**
  * Use the distance kernels called @p name: "fused" (a whole-sketch loop in
- * AVX-512 with VPOPCNTDQ that keeps per-layer counts in vector lanes: the
- * default where the CPU has it), or the name of a libmaso kernel set
- * (maso_kernels_get(): "avx512-vpopcntdq", "avx512bw", "avx2", "scalar"),
- * called once per layer (the default elsewhere: maso_kernels_best()).
- * All give the same counts; tests compare them.
+ * AVX-512 with VPOPCNTDQ that keeps the counts of each group of layers
+ * with one factor in vector lanes: the default where the CPU has it), or
+ * the name of a libmaso kernel set (maso_kernels_get():
+ * "avx512-vpopcntdq", "avx512bw", "avx2", "scalar"), called once per run of
+ * layers (the default elsewhere: maso_kernels_best()).  All give the same
+ * counts and sum them in the same order: the same distances to the bit;
+ * tests compare them.
  * Errors: MASO_ENOTFOUND (unknown, or not supported by this CPU).
  */
 int maso_search_set_kernels(maso_search *search, const char *name);
@@ -210,9 +213,12 @@ double maso_search_distance(const maso_search *search, const uint8_t *a,
  * segments, as if they formed one store.
  *
  * Results go to @p hits (room for params->k entries, owned by the caller),
- * sorted by distance, ties by id (distances are sums of doubles: two that
- * are equal in exact arithmetic but computed from different layers may
- * differ in the last bit, and their order may depend on the kernels); *n_hits receives their number (<= k).
+ * sorted by distance, ties by id (a distance is sum over groups of layers
+ * with one factor of factor * differing units, in a fixed order: two
+ * records with the same counts per group tie exactly, whatever the
+ * kernels; two that are equal in exact arithmetic but differ in their
+ * counts per group may differ in the last bit); *n_hits receives their
+ * number (<= k).
  * With params->candidates > 0 the summaries of all segments are scanned
  * first (@p query_summary is the query's summary, or NULL to compute it)
  * and only the best candidates are ranked exactly: results are exact

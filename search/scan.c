@@ -31,21 +31,37 @@ typedef struct scan_job {
                        : (to) - (sp)->start[seg];                            \
              i < end; i++)
 
+/* Records scored per call of the batch kernel: enough to amortise the
+ * call, few enough that the distances stay in L1. */
+#define SCAN_BATCH 64
+
 static void *exact_worker(void *arg)
 {
     scan_job *j = arg;
     const maso_search *s = j->s;
-    double thr = j->threshold;
+    const search_span *sp = j->sp;
+    double thr = j->threshold, d[SCAN_BATCH];
     if (j->from >= j->to)
         return NULL;
-    FOR_RANGE(j->sp, j->from, j->to, seg, i, end) {
-        const maso_search_segment *g = &j->sp->seg[seg];
-        double d = s->score(s, j->query, g->base + i * g->stride);
-        if (thr >= 0 && d > thr)
-            continue;
-        uint64_t id = search_span_id(j->sp, seg, i);
-        if (search_heap_wants(&j->heap, d, id))
-            search_heap_push(&j->heap, d, id);
+    for (size_t seg = search_span_find(sp, j->from); seg < sp->n_seg &&
+         sp->start[seg] < j->to; seg++) {
+        const maso_search_segment *g = &sp->seg[seg];
+        size_t i = j->from > sp->start[seg] ? j->from - sp->start[seg] : 0;
+        size_t end = j->to - sp->start[seg] < g->count
+                         ? j->to - sp->start[seg] : g->count;
+        while (i < end) {
+            size_t n = end - i < SCAN_BATCH ? end - i : SCAN_BATCH;
+            s->score_batch(s, j->query, g->base + i * g->stride, g->stride, n,
+                           d);
+            for (size_t b = 0; b < n; b++) {
+                if (thr >= 0 && d[b] > thr)
+                    continue;
+                uint64_t id = search_span_id(sp, seg, i + b);
+                if (search_heap_wants(&j->heap, d[b], id))
+                    search_heap_push(&j->heap, d[b], id);
+            }
+            i += n;
+        }
     }
     return NULL;
 }

@@ -42,23 +42,6 @@ static int layer_valid(const maso_code_layer *l)
     return 0;
 }
 
-/* Recompute the active layers and their factors from the weights. */
-static void factors_build(maso_search *s)
-{
-    double sum = 0;
-    for (size_t l = 0; l < s->n_layers; l++)
-        sum += s->weights[l];
-    s->n_active = 0;
-    for (size_t l = 0; l < s->n_layers; l++) {
-        if (s->weights[l] <= 0)
-            continue;
-        s->active[s->n_active] = l;
-        s->factor[s->n_active] =
-            s->weights[l] / (sum * (double)s->layers[l].units);
-        s->n_active++;
-    }
-}
-
 int maso_search_create(maso_search **search, const maso_code_layer *layers,
                        size_t n_layers)
 {
@@ -81,9 +64,11 @@ int maso_search_create(maso_search **search, const maso_code_layer *layers,
     s->n_layers = n_layers;
     s->layers = calloc(n_layers, sizeof *s->layers);
     s->weights = calloc(n_layers, sizeof *s->weights);
-    s->active = calloc(n_layers, sizeof *s->active);
-    s->factor = calloc(n_layers, sizeof *s->factor);
-    if (!s->layers || !s->weights || !s->active || !s->factor) {
+    s->layer_group = calloc(n_layers, sizeof *s->layer_group);
+    s->group_factor = calloc(n_layers, sizeof *s->group_factor);
+    s->runs = calloc(n_layers, sizeof *s->runs);
+    if (!s->layers || !s->weights || !s->layer_group || !s->group_factor ||
+        !s->runs) {
         maso_search_destroy(s);
         return ENOMEM;
     }
@@ -97,7 +82,7 @@ int maso_search_create(maso_search **search, const maso_code_layer *layers,
     s->record_bytes = end;
     s->threads = 1;
     s->summary_bits = MASO_SEARCH_SUMMARY_BITS_DEFAULT;
-    factors_build(s);
+    search_program_build(s);
     search_pick_kernels(s);
     int rc = search_plan_build(s);
     if (rc) {
@@ -114,8 +99,9 @@ void maso_search_destroy(maso_search *search)
         return;
     free(search->layers);
     free(search->weights);
-    free(search->active);
-    free(search->factor);
+    free(search->layer_group);
+    free(search->group_factor);
+    free(search->runs);
     free(search->plan);
     free(search->mask);
     free(search);
@@ -146,7 +132,7 @@ int maso_search_set_weights(maso_search *search, const double *weights)
     }
     for (size_t l = 0; l < search->n_layers; l++)
         search->weights[l] = weights ? weights[l] : 1.0;
-    factors_build(search);
+    search_program_build(search);
     search_mask_build(search);
     return 0;
 }

@@ -14,6 +14,21 @@ typedef struct search_layer {
     int bits_per_unit;  /* 1, 4 or 8 */
 } search_layer;
 
+/* A run of the distance program (program.c): contiguous 64-byte blocks of
+ * one kind, counted into accumulator `slot`; with `flush`, slot 0 is then
+ * multiplied by the factor of `group`, added to the distance and cleared. */
+typedef struct search_run {
+    uint32_t offset;    /* byte offset in the sketch */
+    uint32_t blocks;
+    uint8_t bits;       /* bits per unit: 1, 4 or 8 */
+    uint8_t slot;       /* < SEARCH_SLOTS */
+    uint8_t flush;
+    uint16_t group;
+} search_run;
+
+/* Groups that get their own accumulator; more fall back to flushing. */
+#define SEARCH_SLOTS 4
+
 /* One summary bit: which byte of the sketch, and how to read the bit. */
 typedef struct summary_bit {
     uint32_t byte;      /* byte offset in the sketch */
@@ -22,9 +37,14 @@ typedef struct summary_bit {
     uint16_t layer;     /* index in the layout */
 } summary_bit;
 
-/* Scores one sketch against the query: sum over layers of factor * diff. */
+/* Scores one sketch against the query: the distance program. */
 typedef double (*search_score_fn)(const struct maso_search *s,
                                   const uint8_t *q, const uint8_t *r);
+/* Scores records base + i*stride, i < n, into out[i]: what the exact scan
+ * calls, so that a kernel can overlap records and prefetch ahead. */
+typedef void (*search_batch_fn)(const struct maso_search *s, const uint8_t *q,
+                                const uint8_t *base, size_t stride, size_t n,
+                                double *out);
 /* Masked popcount distance between two summaries of `words` words. */
 typedef uint32_t (*search_summary_fn)(const uint8_t *a, const uint8_t *b,
                                       const uint64_t *mask, size_t words);
@@ -33,11 +53,14 @@ struct maso_search {
     size_t n_layers;
     search_layer *layers;
     double *weights;        /* n_layers, as set */
-    /* Layers with a non-zero weight and their factor w / (sum(w) * units),
-     * so a score is one multiply-add per layer. */
-    size_t n_active;
-    size_t *active;
-    double *factor;
+    /* The distance program (program.c): layers with a non-zero weight
+     * grouped by their factor w / (sum(w) * units), as runs of blocks. */
+    uint16_t *layer_group;  /* n_layers; UINT16_MAX = weight zero */
+    double *group_factor;   /* n_groups (room for n_layers) */
+    size_t n_groups;
+    size_t n_slots;         /* groups with their own slot; 0 = flushing */
+    search_run *runs;       /* n_runs (room for n_layers) */
+    size_t n_runs;
     size_t record_bytes;
     int threads;
     size_t summary_bits;
@@ -45,6 +68,7 @@ struct maso_search {
     uint64_t *mask;         /* summary_bits/64 words; 0 = zero-weight layer */
     const maso_kernels *kernels; /* libmaso set used by the generic path */
     search_score_fn score;
+    search_batch_fn score_batch;
     search_summary_fn summary_distance;
     char errmsg[256];
 };
@@ -52,6 +76,13 @@ struct maso_search {
 /* Record a failure message on the handle and return `status`. */
 int search_fail(maso_search *s, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Rebuild the groups and runs from the weights (program.c). */
+void search_program_build(maso_search *s);
+/* d + sum over the slot groups g (in order) of factor_g * slots[g]: the
+ * end of every kernel's score, so that all sum in the same order. */
+double search_program_sum(const maso_search *s, double d,
+                          const uint64_t *slots);
 
 /* Pick the fastest score / summary kernels for this CPU (distance.c). */
 void search_pick_kernels(maso_search *s);

@@ -769,6 +769,120 @@ static void test_summary_sample(void **state)
     maso_search_destroy(s);
 }
 
+/* Layers that share a factor share an accumulator (grouping): every
+ * weighting must still give the brute-force distance and ranking, and
+ * every kernel set the very same double (one order of summation).  The
+ * layout repeats unit counts across kinds (a RELU and a MAXPOOL layer of
+ * 512 units share a factor under equal weights) and puts sections of one
+ * group apart from each other. */
+static void test_grouped_weights(void **state)
+{
+    (void)state;
+    enum { NL = 9, NREC = 300, NKERN = 5 };
+    static const size_t units[NL] = { 512, 512, 512, 300, 512,
+                                      512, 512, 300, 700 };
+    static const int bpu[NL] = { 1, 1, 4, 1, 1, 8, 4, 1, 1 };
+    maso_code_layer L[NL];
+    size_t bytes;
+    layout_make(L, units, bpu, NL, &bytes);
+    /* equal; repeated values (3 groups); zeros cutting runs; all distinct
+     * (9 groups: more than the accumulators); exactly 4 and 5 groups */
+    static const double weights[6][NL] = {
+        { 1, 1, 1, 1, 1, 1, 1, 1, 1 },
+        { 2, 2, 1, 0.5, 2, 1, 1, 0.5, 2 },
+        { 1, 0, 1, 1, 1, 0, 0, 1, 0 },
+        { 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9 },
+        { 1, 1, 3, 1, 1, 3, 3, 1, 1 },
+        { 1, 1, 3, 1, 1, 3, 5, 1, 1 },
+    };
+    uint64_t rng = 0xfeed;
+    store st;
+    store_init(&st, NREC, bytes, &rng);
+    for (size_t i = 0; i < st.n; i++) {
+        code_random(L, NL, store_rec(&st, i), bytes, &rng);
+        if (i >= 10) { /* near copies: small distances, and many ties */
+            memcpy(store_rec(&st, i), store_rec(&st, i % 10), bytes);
+            code_perturb(L, NL, store_rec(&st, i), 0.002 * (double)(i % 7),
+                         &rng);
+        }
+    }
+    store_cut(&st, NULL, 0, 0);
+    uint8_t *q = calloc(bytes, 1);
+    double *dist = malloc(NKERN * NREC * sizeof *dist);
+    maso_search_hit *ref = malloc(NREC * sizeof *ref);
+    assert_non_null(q);
+    assert_non_null(dist);
+    assert_non_null(ref);
+    memcpy(q, store_rec(&st, 3), bytes);
+    code_perturb(L, NL, q, 0.05, &rng);
+    const char *kernels[NKERN] = { "fused", "avx512-vpopcntdq", "avx512bw",
+                                   "avx2", "scalar" };
+    maso_search *s;
+    assert_int_equal(maso_search_create(&s, L, NL), 0);
+    for (int wi = 0; wi < 7; wi++) {
+        const double *w = wi < 6 ? weights[wi] : NULL; /* NULL = equal */
+        assert_int_equal(maso_search_set_weights(s, w), 0);
+        size_t all = ref_rank(&st, L, NL, w, q, -1, ref);
+        int have[NKERN] = { 0 };
+        for (int kern = 0; kern < NKERN; kern++) {
+            if (maso_search_set_kernels(s, kernels[kern]) != 0) {
+                assert_int_not_equal(kern, NKERN - 1);
+                continue;
+            }
+            have[kern] = 1;
+            for (size_t i = 0; i < NREC; i++) {
+                double d = maso_search_distance(s, q, store_rec(&st, i));
+                assert_true(fabs(d - ref_distance(L, NL, w, q,
+                                                  store_rec(&st, i))) < 1e-12);
+                dist[kern * NREC + i] = d;
+            }
+            for (int th = 1; th <= 2; th++) {
+                assert_int_equal(maso_search_set_threads(s, th), 0);
+                maso_search_params p;
+                maso_search_params_init(&p);
+                p.k = 25;
+                maso_search_hit hits[25];
+                size_t n_hits = 0;
+                assert_int_equal(maso_search_query(s, st.seg, st.n_seg, q,
+                                                   NULL, &p, hits, &n_hits),
+                                 0);
+                check_hits(hits, n_hits, ref, all, p.k);
+            }
+        }
+        /* bit-identical across kernel sets (scalar always exists) */
+        for (int kern = 0; kern < NKERN - 1; kern++)
+            for (size_t i = 0; have[kern] && i < NREC; i++)
+                assert_true(dist[kern * NREC + i] ==
+                            dist[(NKERN - 1) * NREC + i]);
+    }
+    /* equal weights: records differing from q by the same number of units
+     * in each group are exact ties (one multiply per group) */
+    assert_int_equal(maso_search_set_weights(s, NULL), 0);
+    uint8_t *a = calloc(bytes, 1), *b = calloc(bytes, 1), *z = calloc(bytes, 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(z);
+    unit_set(&L[0], a, 3, 1); /* 512-unit layers: 0 here, 4 below */
+    unit_set(&L[4], b, 100, 1);
+    unit_set(&L[2], a, 7, 5); /* 512-unit nibble, byte layers */
+    unit_set(&L[5], b, 9, 2);
+    for (int kern = 0; kern < NKERN; kern++) {
+        if (maso_search_set_kernels(s, kernels[kern]) != 0)
+            continue;
+        double da = maso_search_distance(s, z, a);
+        assert_true(da == maso_search_distance(s, z, b));
+        assert_true(fabs(da - 2.0 / (9 * 512.0)) < 1e-15);
+    }
+    free(a);
+    free(b);
+    free(z);
+    free(q);
+    free(dist);
+    free(ref);
+    maso_search_destroy(s);
+    store_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -778,6 +892,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_planted),
         cmocka_unit_test(test_errors_and_edges),
         cmocka_unit_test(test_summary_sample),
+        cmocka_unit_test(test_grouped_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
