@@ -202,9 +202,11 @@ static int parse_layer(const char *path, int lineno, char *text,
 {
     enum { MAX_TOK = 2 * PARAM_MAX_IO + 4 + 2 * (MASO_NCNN_MAX_PARAM_ID + 1) };
     char **tok = malloc(sizeof(char *) * MAX_TOK);
-    if (!tok)
-        return ENOMEM;
     int rc = 0;
+    if (!tok) {
+        rc = ENOMEM;
+        goto out;
+    }
     int n = tokenize(text, tok, MAX_TOK);
     l->line = lineno;
     if (n < 0) {
