@@ -32,6 +32,7 @@ int maso_cli_labels_load(const char *path, maso_cli_labels *labels,
     size_t linecap = 0;
     ssize_t n;
     int rc = 0;
+    errno = 0;
     while ((n = getline(&line, &linecap, f)) >= 0) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
@@ -51,9 +52,12 @@ int maso_cli_labels_load(const char *path, maso_cli_labels *labels,
         }
         labels->count++;
     }
+    /* getline() returns -1 at end of file and on errors alike; a failed
+     * growth of its buffer (ENOMEM) need not set the stream's error flag,
+     * so anything but end of file is an error, or labels would be lost. */
+    if (!rc && (ferror(f) || !feof(f)))
+        rc = errno ? errno : EIO;
     free(line);
-    if (!rc && ferror(f))
-        rc = EIO;
     fclose(f);
     if (rc) {
         snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path, strerror(rc));
