@@ -153,6 +153,7 @@ int maso_cli_weights_load(const char *path, const maso_code_layer *layers,
     char *buf = NULL;
     size_t cap = 0, lineno = 0;
     int state = 0, rc = 0;
+    errno = 0;
     while (rc == 0 && getline(&buf, &cap, f) >= 0) {
         lineno++;
         char *line = trim(buf);
@@ -168,8 +169,14 @@ int maso_cli_weights_load(const char *path, const maso_code_layer *layers,
             rc = parse_layer_line(path, lineno, line, layers, n, weights,
                                   seen, err);
     }
-    if (rc == 0 && ferror(f))
-        rc = fail(err, EIO, "%s: %s", path, strerror(EIO));
+    /* getline() returns -1 at end of file and on errors alike; a failed
+     * growth of its buffer (ENOMEM) need not set the stream's error flag,
+     * so stopping before the end is an error: the layers not read yet
+     * would silently get weight 0. */
+    if (rc == 0 && (ferror(f) || !feof(f))) {
+        int e = errno ? errno : EIO;
+        rc = fail(err, e, "%s: %s", path, strerror(e));
+    }
     if (rc == 0 && state < 2)
         rc = fail(err, MASO_EDATA, "%s: no \"%s\" header and model line",
                   path, MASO_CLI_WEIGHTS_MAGIC);
