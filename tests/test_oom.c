@@ -987,6 +987,51 @@ static void test_labels(void **state)
     maso_cli_labels_free(&ref);
 }
 
+/* ---- weights files ------------------------------------------------------ */
+
+static void test_weights_file(void **state)
+{
+    oom_mode(state);
+    const maso_code_layer *layers;
+    size_t nl = maso_model_code_layers(ref_model, &layers);
+    double *want = malloc(nl * sizeof *want), *got = malloc(nl * sizeof *got);
+    for (size_t i = 0; i < nl; i++)
+        want[i] = 0.25 + 0.5 * (double)(i % 3); /* every layer listed */
+    const char *path = MASO_TEST_TMPDIR "/oom.weights";
+    const char *ps = maso_model_param_sha256(ref_model);
+    const char *bs = maso_model_bin_sha256(ref_model);
+    char err[MASO_CLI_ERRLEN], fitted[64];
+    assert_int_equal(maso_cli_weights_save(path, layers, nl, want, ps, bs,
+                                           "oom test", "made by test_oom",
+                                           err), 0);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        err[0] = '\0';
+        oom_arm(n);
+        int rc = maso_cli_weights_load(path, layers, nl, ps, bs, got, fitted,
+                                       sizeof fitted, err);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_cli_weights_load", n, rc, err);
+            if (rc)
+                assert_non_null(strstr(err, "oom.weights"));
+        }
+        if (rc == 0) {
+            assert_memory_equal(got, want, nl * sizeof *got);
+            assert_string_equal(fitted, "oom test");
+        }
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+    }
+    expect_loop("maso_cli_weights_load", failures);
+    remove(path);
+    free(want);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1008,6 +1053,8 @@ int main(void)
         cmocka_unit_test_prestate(test_search_duplicates, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_persist),
     };
