@@ -205,13 +205,48 @@ static void *read_all(const char *path, size_t *size)
 
 /* ---- reference objects, made without failures --------------------------- */
 
-static maso_model *ref_model;
+/* A model loaded with one choice of kernels and its run on dog.jpg. */
+typedef struct ref_run {
+    maso_model *model;
+    uint8_t *code;
+    float *out;
+} ref_run;
+
+static ref_run ref_best, ref_portable;
+static maso_image ref_img;
+#define ref_model (ref_best.model)
+
+static void decode_reference(const char *name, maso_image *img);
+
+static int ref_run_make(ref_run *r, maso_model_kernels kernels)
+{
+    maso_forward *fw = NULL;
+    if (maso_model_create(&r->model) ||
+        maso_model_set_kernels(r->model, kernels) ||
+        maso_model_load(r->model, PARAM_PATH, BIN_PATH) ||
+        maso_forward_create(r->model, &fw))
+        return -1;
+    r->code = malloc(maso_model_code_bytes(r->model));
+    r->out = malloc(maso_model_output_size(r->model) * sizeof(float));
+    int rc = maso_forward_run_image(fw, &ref_img, r->code, r->out);
+    maso_forward_destroy(fw);
+    return rc;
+}
+
+static void ref_run_free(ref_run *r)
+{
+    maso_model_destroy(r->model);
+    free(r->code);
+    free(r->out);
+    memset(r, 0, sizeof *r);
+}
 
 static int setup_model(void **state)
 {
     (void)state;
-    if (maso_model_create(&ref_model) ||
-        maso_model_load(ref_model, PARAM_PATH, BIN_PATH))
+    decode_reference("dog.jpg", &ref_img);
+    if (ref_run_make(&ref_best, MASO_MODEL_KERNELS_BEST) ||
+        ref_run_make(&ref_portable, MASO_MODEL_KERNELS_PORTABLE))
         return -1;
     return 0;
 }
@@ -219,8 +254,9 @@ static int setup_model(void **state)
 static int teardown_model(void **state)
 {
     (void)state;
-    maso_model_destroy(ref_model);
-    ref_model = NULL;
+    ref_run_free(&ref_best);
+    ref_run_free(&ref_portable);
+    maso_image_free(&ref_img);
     return 0;
 }
 
@@ -282,34 +318,34 @@ static void expect_model_like_ref(const maso_model *m)
     expect_same_layers(a, na, b, nb);
 }
 
-/* Run @p m on @p img; compare code and output with @p code, @p out. */
-static void expect_same_run(const maso_model *m, const maso_image *img,
-                            const uint8_t *code, const float *out)
+/* Run @p m on dog.jpg: the same code and output as @p r. */
+static void expect_same_run(const maso_model *m, const ref_run *r)
 {
     size_t cb = maso_model_code_bytes(m), ob = maso_model_output_size(m);
     uint8_t *c = malloc(cb);
     float *o = malloc(ob * sizeof *o);
     maso_forward *fw = NULL;
     assert_int_equal(maso_forward_create(m, &fw), 0);
-    assert_int_equal(maso_forward_run_image(fw, img, c, o), 0);
-    assert_memory_equal(c, code, cb);
-    assert_memory_equal(o, out, ob * sizeof *o);
+    assert_int_equal(maso_forward_run_image(fw, &ref_img, c, o), 0);
+    assert_memory_equal(c, r->code, cb);
+    assert_memory_equal(o, r->out, ob * sizeof *o);
     maso_forward_destroy(fw);
     free(c);
     free(o);
 }
 
-/* create + load.  A failed load must leave a handle that loads on a later
- * try (checked on every 8th failure point: a load costs ~a second under
- * ASan) and a model with no identity. */
-static void test_model_load(void **state)
+/* create + load.  A failed load must leave a model with no identity whose
+ * handle loads on a later try (checked on every 16th failure point, with a
+ * run compared to the reference's: loads are the slow part here). */
+static void model_load_loop(maso_model_kernels kernels, const ref_run *r)
 {
-    oom_mode(state);
     long failures = 0;
     for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
         maso_model *m = NULL;
         oom_arm(n);
         int rc = maso_model_create(&m);
+        if (rc == 0)
+            rc = maso_model_set_kernels(m, kernels);
         if (rc == 0)
             rc = maso_model_load(m, PARAM_PATH, BIN_PATH);
         int hit = oom_disarm();
@@ -317,6 +353,7 @@ static void test_model_load(void **state)
             assert_int_equal(rc, 0);
             assert_string_equal(maso_model_errmsg(m), "");
             expect_model_like_ref(m);
+            expect_same_run(m, r);
             maso_model_destroy(m);
             break;
         }
@@ -325,12 +362,14 @@ static void test_model_load(void **state)
                                                    : NULL);
         if (rc == 0) {
             expect_model_like_ref(m);
+            expect_same_run(m, r);
         } else if (m) {
             assert_string_equal(maso_model_param_sha256(m), "");
             assert_int_equal(maso_model_code_bytes(m), 0);
-            if (failures % 8 == 1) {
+            if (failures % 16 == 1) {
                 assert_int_equal(maso_model_load(m, PARAM_PATH, BIN_PATH), 0);
                 expect_model_like_ref(m);
+                expect_same_run(m, r);
             }
         } else {
             assert_int_equal(rc, ENOMEM);
@@ -340,62 +379,65 @@ static void test_model_load(void **state)
     expect_loop("maso_model_load", failures);
 }
 
+static void test_model_load(void **state)
+{
+    oom_mode(state);
+    model_load_loop(MASO_MODEL_KERNELS_BEST, &ref_best);
+}
+
+static void test_model_load_portable(void **state)
+{
+    oom_mode(state);
+    model_load_loop(MASO_MODEL_KERNELS_PORTABLE, &ref_portable);
+}
+
 /* ---- forward ------------------------------------------------------------ */
+
+/* create + run_image on @p r's model; after a failed run the context must
+ * run normally. */
+static void forward_loop(const ref_run *r)
+{
+    size_t cb = maso_model_code_bytes(r->model);
+    size_t ob = maso_model_output_size(r->model);
+    uint8_t *code = malloc(cb);
+    float *out = malloc(ob * sizeof(float));
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
+        maso_forward *fw = NULL;
+        memset(code, 0xAB, cb);
+        oom_arm(n);
+        int rc = maso_forward_create(r->model, &fw);
+        if (rc == 0)
+            rc = maso_forward_run_image(fw, &ref_img, code, out);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_forward", n, rc, fw ? maso_forward_errmsg(fw)
+                                                     : NULL);
+            if (rc && fw) /* the next run is the normal one */
+                rc = maso_forward_run_image(fw, &ref_img, code, out);
+            else if (rc)
+                assert_int_equal(rc, ENOMEM);
+        }
+        if (fw || !hit) {
+            assert_int_equal(rc, 0);
+            assert_memory_equal(code, r->code, cb);
+            assert_memory_equal(out, r->out, ob * sizeof(float));
+        }
+        maso_forward_destroy(fw);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_forward", failures);
+    free(code);
+    free(out);
+}
 
 static void test_forward(void **state)
 {
     oom_mode(state);
-    maso_image img = {0};
-    decode_reference("dog.jpg", &img);
-    size_t cb = maso_model_code_bytes(ref_model);
-    size_t ob = maso_model_output_size(ref_model);
-    uint8_t *ref_code = malloc(cb), *code = malloc(cb);
-    float *ref_out = malloc(ob * sizeof(float)), *out = malloc(ob * sizeof(float));
-    maso_forward *fw = NULL;
-    assert_int_equal(maso_forward_create(ref_model, &fw), 0);
-    assert_int_equal(maso_forward_run_image(fw, &img, ref_code, ref_out), 0);
-    maso_forward_destroy(fw);
-
-    long failures = 0;
-    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
-        fw = NULL;
-        memset(code, 0xAB, cb);
-        oom_arm(n);
-        int rc = maso_forward_create(ref_model, &fw);
-        if (rc == 0)
-            rc = maso_forward_run_image(fw, &img, code, out);
-        int hit = oom_disarm();
-        if (!hit) {
-            assert_int_equal(rc, 0);
-            assert_memory_equal(code, ref_code, cb);
-            assert_memory_equal(out, ref_out, ob * sizeof(float));
-            maso_forward_destroy(fw);
-            break;
-        }
-        failures++;
-        expect_failure("maso_forward", n, rc, fw ? maso_forward_errmsg(fw)
-                                                 : NULL);
-        if (rc == 0) {
-            assert_memory_equal(code, ref_code, cb);
-            assert_memory_equal(out, ref_out, ob * sizeof(float));
-        } else if (fw) {
-            /* the context stays usable: the next run is the normal one */
-            assert_int_equal(maso_forward_run_image(fw, &img, code, out), 0);
-            assert_memory_equal(code, ref_code, cb);
-            assert_memory_equal(out, ref_out, ob * sizeof(float));
-        } else {
-            assert_int_equal(rc, ENOMEM);
-        }
-        maso_forward_destroy(fw);
-    }
-    expect_loop("maso_forward", failures);
-    /* a model loaded after failures runs like the reference */
-    expect_same_run(ref_model, &img, ref_code, ref_out);
-    free(ref_code);
-    free(code);
-    free(ref_out);
-    free(out);
-    maso_image_free(&img);
+    forward_loop(&ref_best);
+    forward_loop(&ref_portable);
 }
 
 /* ---- decoder ------------------------------------------------------------ */
@@ -947,6 +989,264 @@ static void test_store(void **state)
     store_test_rmtree(tmp);
 }
 
+/* Over a store made by store_write(): open again and replace path 0, delete
+ * path 1, add a new path in one batch, with failures armed.  A failed
+ * commit must leave the first batch exactly as it was. */
+#define NEW_PATH "/images/new.png"
+
+static int store_update(const char *dir, const maso_store_identity *id,
+                        int *hit, char *msg, size_t msglen)
+{
+    maso_store *st = NULL;
+    maso_store_batch *b = NULL;
+    uint8_t code[STORE_TEST_CODE];
+    char path[700];
+    int rc = maso_store_create(&st);
+    if (rc == 0)
+        rc = maso_store_open(st, dir, MASO_STORE_NOSYNC, id);
+    if (rc == 0)
+        rc = maso_store_batch_begin(st, &b);
+    if (rc == 0) {
+        store_code(100, code);
+        store_path(0, path, sizeof path);
+        maso_store_record r = {0, path, 7, 8, MASO_RECORD_OK, NULL, NULL,
+                               code};
+        rc = maso_store_batch_put(b, &r);
+    }
+    if (rc == 0) {
+        store_path(1, path, sizeof path);
+        rc = maso_store_batch_delete(b, path);
+    }
+    if (rc == 0) {
+        store_code(101, code);
+        maso_store_record r = {0, NEW_PATH, 9, 10, MASO_RECORD_OK, NULL,
+                               NULL, code};
+        rc = maso_store_batch_put(b, &r);
+    }
+    if (rc == 0) {
+        rc = maso_store_batch_commit(b);
+        b = NULL;
+    }
+    maso_store_batch_abort(b);
+    *hit = oom_disarm();
+    snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");
+    maso_store_destroy(st);
+    return rc;
+}
+
+/* Is the sketch of @p path that of code number @p code (1), absent (0)? */
+static int store_has(maso_store *st, const char *path, uint64_t code_no)
+{
+    maso_store_record r;
+    int rc = maso_store_get_by_path(st, path, MASO_STORE_WANT_SKETCH, &r);
+    if (rc == MASO_ENOTFOUND)
+        return 0;
+    assert_int_equal(rc, 0);
+    const maso_sketch *sk = maso_store_sketch(st);
+    uint8_t code[STORE_TEST_CODE], *want = malloc(maso_sketch_bytes(sk));
+    store_code(code_no, code);
+    maso_sketch_apply(sk, code, want);
+    assert_non_null(r.sketch);
+    int same = memcmp(r.sketch, want, maso_sketch_bytes(sk)) == 0;
+    free(want);
+    maso_store_record_free(&r);
+    return same ? 1 : -1;
+}
+
+/* 1 when the update is in, 0 when the store is as store_write() left it. */
+static int store_verify_update(const char *dir, const maso_store_identity *id)
+{
+    maso_store *st = NULL;
+    assert_int_equal(maso_store_create(&st), 0);
+    if (maso_store_open(st, dir, MASO_STORE_RDONLY, id))
+        fail_msg("reopen %s: %s", dir, maso_store_errmsg(st));
+    if (maso_store_check(st))
+        fail_msg("check %s: %s", dir, maso_store_errmsg(st));
+    char p0[700], p1[700];
+    store_path(0, p0, sizeof p0);
+    store_path(1, p1, sizeof p1);
+    int a = store_has(st, p0, 0), b = store_has(st, p1, 1);
+    int c = store_has(st, NEW_PATH, 101), d = store_has(st, p0, 100);
+    maso_store_stats stats;
+    assert_int_equal(maso_store_stats_get(st, &stats), 0);
+    maso_store_destroy(st);
+    if (a == 1 && b == 1 && c == 0 && d == -1) {
+        assert_int_equal(stats.records, STORE_OK + 1);
+        return 0;
+    }
+    if (a == -1 && b == 0 && c == 1 && d == 1) {
+        assert_int_equal(stats.records, STORE_OK + 1);
+        return 1;
+    }
+    fail_msg("store half updated: old path 0 %d, path 1 %d, new path %d, "
+             "new path 0 %d", a, b, c, d);
+    return -1;
+}
+
+static void test_store_update(void **state)
+{
+    oom_mode(state);
+    char tmp[512], dir[600], msg[1024];
+    snprintf(tmp, sizeof tmp, "%s/oom_update_XXXXXX", MASO_TEST_TMPDIR);
+    assert_non_null(mkdtemp(tmp));
+    snprintf(dir, sizeof dir, "%s/index", tmp);
+    maso_store_identity id;
+    store_test_identity(&id, store_test_layers, STORE_TEST_LAYERS);
+    id.full_codes = 1; /* the codes table is written too */
+    long failures = 0;
+    for (long n = 0;; n++) {
+        int hit;
+        store_test_rmtree(dir);
+        assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
+        oom_arm(n);
+        int rc = store_update(dir, &id, &hit, msg, sizeof msg);
+        int updated = store_verify_update(dir, &id);
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(updated, 1);
+            break;
+        }
+        failures++;
+        expect_failure("maso_store update", n, rc, msg);
+        if ((rc == 0) != updated)
+            fail_msg("allocation %ld failed: status %d (%s) but update %s", n,
+                     rc, msg, updated ? "stored" : "lost");
+    }
+    expect_loop("maso_store update", failures);
+    store_test_rmtree(tmp);
+}
+
+/* Reading a store: views, search over them, scans, lookups, iteration. */
+typedef struct store_reads {
+    uint64_t view_count, scan_count, foreach_count;
+    maso_search_hit hits[3];
+    size_t n_hits;
+    char first_path[700];
+} store_reads;
+
+static int count_record(const maso_store_record *r, void *arg)
+{
+    (void)r;
+    ++*(uint64_t *)arg;
+    return 0;
+}
+
+static int store_read(const char *dir, store_reads *out, char *msg,
+                      size_t msglen)
+{
+    maso_store *st = NULL;
+    maso_store_view *v = NULL;
+    maso_store_scan *sc = NULL;
+    maso_search *se = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = maso_store_create(&st);
+    if (rc == 0)
+        rc = maso_store_open(st, dir, MASO_STORE_RDONLY, NULL);
+    if (rc == 0)
+        rc = maso_store_view_begin(st, 1, &v);
+    if (rc == 0)
+        rc = maso_store_search_create(st, &se);
+    if (rc == 0) {
+        const maso_search_segment *segs;
+        size_t ns = maso_store_view_segments(v, &segs);
+        out->view_count = maso_store_view_count(v);
+        const uint8_t *q = maso_store_view_sketch(v, (1ull << 48) | 3);
+        maso_search_params p;
+        maso_search_params_init(&p);
+        p.k = 3;
+        rc = q ? maso_search_query(se, segs, ns, q, NULL, &p, out->hits,
+                                   &out->n_hits)
+               : MASO_ENOTFOUND;
+        if (rc && q) { /* the engine keeps the message of its failures */
+            snprintf(msg, msglen, "%s", maso_search_errmsg(se));
+            maso_search_destroy(se);
+            maso_store_view_end(v);
+            maso_store_destroy(st);
+            return rc;
+        }
+    }
+    if (rc == 0) {
+        maso_store_record r;
+        rc = maso_store_view_record(v, out->hits[0].id, &r);
+        if (rc == 0)
+            snprintf(out->first_path, sizeof out->first_path, "%s", r.path);
+    }
+    if (rc == 0)
+        rc = maso_store_scan_begin(st, &sc);
+    while (rc == 0) {
+        uint64_t id;
+        const uint8_t *sketch;
+        rc = maso_store_scan_next(sc, &id, &sketch);
+        if (rc == 0)
+            out->scan_count++;
+    }
+    if (rc == MASO_ENOTFOUND)
+        rc = 0;
+    if (rc == 0) {
+        maso_store_record r;
+        rc = maso_store_get_by_id(st, 2, MASO_STORE_WANT_SKETCH, &r);
+        maso_store_record_free(&r);
+    }
+    if (rc == 0)
+        rc = maso_store_foreach(st, MASO_STORE_WANT_SKETCH, count_record,
+                                &out->foreach_count);
+    maso_store_scan_end(sc);
+    maso_store_view_end(v);
+    maso_search_destroy(se);
+    snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");
+    maso_store_destroy(st);
+    return rc;
+}
+
+static void test_store_read(void **state)
+{
+    oom_mode(state);
+    char tmp[512], dir[600], msg[1024];
+    snprintf(tmp, sizeof tmp, "%s/oom_read_XXXXXX", MASO_TEST_TMPDIR);
+    assert_non_null(mkdtemp(tmp));
+    snprintf(dir, sizeof dir, "%s/index", tmp);
+    maso_store_identity id;
+    store_test_identity(&id, store_test_layers, STORE_TEST_LAYERS);
+    int hit;
+    assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
+    store_reads ref, got;
+    if (store_read(dir, &ref, msg, sizeof msg))
+        fail_msg("read: %s", msg);
+    assert_int_equal(ref.view_count, STORE_OK);
+    assert_int_equal(ref.scan_count, STORE_OK);
+    assert_int_equal(ref.foreach_count, STORE_OK + 1);
+    assert_int_equal(ref.n_hits, 3);
+    assert_int_equal(ref.hits[0].id, (1ull << 48) | 3);
+    assert_float_equal(ref.hits[0].distance, 0, 0);
+    char p3[700];
+    store_path(2, p3, sizeof p3); /* id 3 is the third record */
+    assert_string_equal(ref.first_path, p3);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        oom_arm(n);
+        int rc = store_read(dir, &got, msg, sizeof msg);
+        hit = oom_disarm();
+        if (!hit)
+            assert_int_equal(rc, 0);
+        else {
+            failures++;
+            expect_failure("maso_store read", n, rc, msg);
+        }
+        if (rc == 0) {
+            assert_int_equal(got.view_count, ref.view_count);
+            assert_int_equal(got.scan_count, ref.scan_count);
+            assert_int_equal(got.foreach_count, ref.foreach_count);
+            assert_int_equal(got.n_hits, ref.n_hits);
+            assert_memory_equal(got.hits, ref.hits, sizeof ref.hits);
+            assert_string_equal(got.first_path, ref.first_path);
+        }
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_store read", failures);
+    store_test_rmtree(tmp);
+}
+
 /* ---- labels ------------------------------------------------------------- */
 
 static void test_labels(void **state)
@@ -1037,6 +1337,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_prestate(test_model_load, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_model_load, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_forward, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_forward, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_sketch, (void *)&oom_transient),
@@ -1053,6 +1355,10 @@ int main(void)
         cmocka_unit_test_prestate(test_search_duplicates, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_store_update, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_store_update, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_store_read, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_store_read, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_transient),
