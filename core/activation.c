@@ -4,8 +4,10 @@
  * Bits are gathered 64 at a time in a register and OR-ed into the code at
  * their (unaligned) bit position: channel planes need not be multiples of 8.
  * On x86-64 with AVX-512 a compare-into-mask does 16 units per
- * instruction; chosen at run time, results identical to the scalar path
- * (same float add, same strict > 0 test). */
+ * instruction, with AVX2 a compare and a movemask 8; chosen at run time
+ * (maso_simd level), results identical to the scalar path (same float add,
+ * same strict > 0 test, +0 for the units cut off).  The scalar loop is
+ * the fallback for any CPU and the tail of every plane. */
 #include "layers.h"
 
 #include <string.h>
@@ -15,7 +17,7 @@
 #endif
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#define ACT_HAVE_AVX512 1
+#define ACT_HAVE_X86 1
 #include <immintrin.h>
 #endif
 
@@ -32,7 +34,7 @@ static uint64_t chunk_scalar(float *d, const float *s, size_t n, float b,
     return word;
 }
 
-#ifdef ACT_HAVE_AVX512
+#ifdef ACT_HAVE_X86
 __attribute__((target("avx512f")))
 static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
                            maso_act act, float slope, uint8_t *bits,
@@ -57,11 +59,37 @@ static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
     }
     return i;
 }
+
+/* The AVX2 twin of plane_avx512(): AND with the compare mask keeps v or
+ * gives +0 (what the scalar code stores for a cut unit, NaN included). */
+__attribute__((target("avx2")))
+static size_t plane_avx2(float *d, const float *s, size_t plane, float b,
+                         maso_act act, float slope, uint8_t *bits, size_t pos)
+{
+    const __m256 vb = _mm256_set1_ps(b), zero = _mm256_setzero_ps();
+    const __m256 vs = _mm256_set1_ps(slope);
+    size_t i = 0;
+    for (; i + 64 <= plane; i += 64) {
+        uint64_t word = 0;
+        for (int q = 0; q < 8; q++) {
+            __m256 v = _mm256_add_ps(_mm256_loadu_ps(s + i + 8 * q), vb);
+            __m256 m = _mm256_cmp_ps(v, zero, _CMP_GT_OQ);
+            __m256 r = act == MASO_ACT_LEAKY
+                           ? _mm256_blendv_ps(_mm256_mul_ps(v, vs), v, m)
+                           : _mm256_and_ps(v, m);
+            _mm256_storeu_ps(d + i + 8 * q, r);
+            word |= (uint64_t)(unsigned)_mm256_movemask_ps(m) << (8 * q);
+        }
+        if (bits)
+            maso_bits_put(bits, pos + i, word, 64);
+    }
+    return i;
+}
 #endif
 
 void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
                     const float *bias, maso_act act, float slope,
-                    uint8_t *bits, int simd)
+                    uint8_t *bits, maso_simd simd)
 {
     if (act == MASO_ACT_NONE) {
         for (int c = 0; c < channels; c++) {
@@ -71,18 +99,17 @@ void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
         }
         return;
     }
-#ifdef ACT_HAVE_AVX512
-    const int avx512 = simd;
-#endif
     size_t pos = 0;
     for (int c = 0; c < channels; c++, pos += plane) {
         const float b = bias ? bias[c] : 0.0f;
         const float *s = src + (size_t)c * plane;
         float *d = dst + (size_t)c * plane;
         size_t i = 0;
-#ifdef ACT_HAVE_AVX512
-        if (avx512)
+#ifdef ACT_HAVE_X86
+        if (simd >= MASO_SIMD_AVX512)
             i = plane_avx512(d, s, plane, b, act, slope, bits, pos);
+        else if (simd >= MASO_SIMD_AVX2)
+            i = plane_avx2(d, s, plane, b, act, slope, bits, pos);
 #endif
         for (; i < plane; i += 64) {
             size_t n = plane - i < 64 ? plane - i : 64;

@@ -59,13 +59,18 @@ size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
 
 int maso_conv_prepare_all(maso_model *model)
 {
-    model->simd = model->kernels == MASO_MODEL_KERNELS_BEST &&
-                  maso_gemm_avx512_usable();
+    __builtin_cpu_init(); /* idempotent; the model may load before main() */
+    if (model->kernels == MASO_MODEL_KERNELS_BEST && maso_gemm_avx512_usable())
+        model->simd = MASO_SIMD_AVX512;
+    else if (__builtin_cpu_supports("avx2"))
+        model->simd = MASO_SIMD_AVX2;
+    else
+        model->simd = MASO_SIMD_NONE;
     for (int i = 0; i < model->n_layers; i++) {
         maso_layer *l = &model->layers[i];
         l->pool.simd = model->simd;
         l->conv.simd = model->simd;
-        if (!model->simd ||
+        if (model->simd != MASO_SIMD_AVX512 ||
             (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT))
             continue;
         maso_conv_desc *c = &l->conv;

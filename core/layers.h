@@ -29,10 +29,11 @@ static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
 
 /* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
  * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
- * @p bits when the pre-activation is > 0.  @p simd: AVX-512 allowed. */
+ * @p bits when the pre-activation is > 0.  @p simd: the vector code
+ * allowed (MASO_SIMD_NONE forces the scalar path). */
 void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
                     const float *bias, maso_act act, float slope,
-                    uint8_t *bits, int simd);
+                    uint8_t *bits, maso_simd simd);
 
 /* conv.c: floats of im2col workspace the convolution needs (0 for the
  * direct 1x1 path). */

@@ -31,6 +31,15 @@ typedef enum maso_act {
     MASO_ACT_LEAKY = 2
 } maso_act;
 
+/* Vector instruction sets a kernel may use, each level implying the ones
+ * below it.  MASO_MODEL_KERNELS_PORTABLE stops at AVX2 (no packed AVX-512
+ * GEMM); every level gives results identical to the scalar code. */
+typedef enum maso_simd {
+    MASO_SIMD_NONE = 0,   /* plain C: any x86-64 or other CPU */
+    MASO_SIMD_AVX2 = 1,   /* the CPU reports AVX2 */
+    MASO_SIMD_AVX512 = 2  /* kernels BEST and the CPU reports AVX-512F */
+} maso_simd;
+
 typedef struct maso_shape {
     int c, h, w;
 } maso_shape;
@@ -52,7 +61,7 @@ typedef struct maso_conv_desc {
     float *packed;        /* weight packed for gemm.h, or NULL (no AVX-512);
                            * owned by the model */
     int winograd;         /* packed holds winograd.h's transformed weights */
-    int simd;             /* AVX-512 paths allowed (maso_model.simd) */
+    maso_simd simd;       /* vector paths allowed (maso_model.simd) */
 } maso_conv_desc;
 
 typedef struct maso_pool_desc {
@@ -62,7 +71,7 @@ typedef struct maso_pool_desc {
     int pad_l, pad_r, pad_t, pad_b;
     int ceil_mode;        /* ncnn pad_mode 0 (full) */
     int include_pad;      /* average: divide by k*k instead of the count */
-    int simd;             /* AVX-512 paths allowed (maso_model.simd) */
+    maso_simd simd;       /* vector paths allowed (maso_model.simd) */
 } maso_pool_desc;
 
 typedef struct maso_layer {
@@ -106,7 +115,7 @@ struct maso_model {
     char param_sha256[65];
     char bin_sha256[65];
     maso_model_kernels kernels; /* as asked with maso_model_set_kernels() */
-    int simd;             /* kernels allow it and the CPU has AVX-512F */
+    maso_simd simd;       /* the best the kernels choice and CPU allow */
 };
 
 struct maso_ncnn_line;

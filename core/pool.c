@@ -154,7 +154,7 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
     const int k = p->k, s = p->s;
     int vec = 0;
 #ifdef POOL_HAVE_AVX512
-    vec = p->max && k == 3 && s == 2 && p->simd;
+    vec = p->max && k == 3 && s == 2 && p->simd == MASO_SIMD_AVX512;
 #endif
     /* output columns whose window starts inside the input, not in the
      * left padding */
