@@ -7,14 +7,16 @@
  * window's winner is dy*k + dx relative to the unclipped window origin; the
  * first maximum in row-major order wins (strict > comparison, starting
  * from the window's first input).  The common 3x3 stride-2 case runs 16
- * windows at a time with AVX-512 when the CPU has it; same comparisons,
- * same results. */
+ * windows at a time with AVX-512, or 8 with AVX2, when the CPU has it;
+ * same comparisons, same results. */
 #include "layers.h"
 
 #include <float.h>
+#include <math.h>
+#include <string.h>
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#define POOL_HAVE_AVX512 1
+#define POOL_HAVE_X86 1
 #include <immintrin.h>
 #endif
 
@@ -92,7 +94,7 @@ static float avg_window(const maso_pool_desc *p, const float *plane,
     return count > 0 ? sum / (float)count : 0.0f;
 }
 
-#ifdef POOL_HAVE_AVX512
+#ifdef POOL_HAVE_X86
 /* Up to 16 adjacent 3x3 stride-2 windows (@p n of them) whose first row
  * is @p r (row stride @p w), with @p avail_x inputs from the windows'
  * first column to the end of the row and @p rows (1..3) rows left: the
@@ -141,6 +143,61 @@ static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
     _mm512_mask_storeu_ps(dst, windows, best);
     _mm_storeu_si128((__m128i *)arg, _mm512_cvtepi32_epi8(a));
 }
+
+/* 8 adjacent 3x3 stride-2 windows whose inputs all lie in the 3 rows of
+ * 18 floats from @p r (row stride @p w).  Even lanes of two loads, put in
+ * order, give the inputs at x = 2j + dx.  Same comparisons as
+ * max_window(): the first input starts, strict > replaces. */
+__attribute__((target("avx2")))
+static void max3s2_x8(const float *r, size_t w, float dst[8], int32_t arg[8])
+{
+    __m256 best = _mm256_setzero_ps(), a = _mm256_setzero_ps();
+    for (int dy = 0; dy < 3; dy++)
+        for (int dx = 0; dx < 3; dx++) {
+            const float *p = r + (size_t)dy * w + dx;
+            __m256 pairs = _mm256_shuffle_ps(_mm256_loadu_ps(p),
+                                             _mm256_loadu_ps(p + 8),
+                                             _MM_SHUFFLE(2, 0, 2, 0));
+            __m256 v = _mm256_castpd_ps(_mm256_permute4x64_pd(
+                _mm256_castps_pd(pairs), _MM_SHUFFLE(3, 1, 2, 0)));
+            if (dy == 0 && dx == 0) {
+                best = v;
+                continue;
+            }
+            __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
+            best = _mm256_blendv_ps(best, v, gt);
+            a = _mm256_blendv_ps(
+                a, _mm256_castsi256_ps(_mm256_set1_epi32(dy * 3 + dx)), gt);
+        }
+    _mm256_storeu_ps(dst, best);
+    _mm256_storeu_si256((__m256i *)arg, _mm256_castps_si256(a));
+}
+
+/* Up to 8 windows (@p n) starting inside the input at row @p r: windows
+ * whose 3x18 block would cross the right or bottom edge run on a copy
+ * padded with -inf, which never compares greater than the first input
+ * (always inside), so it never wins, as if it were not compared. */
+static void max3s2_avx2(const float *r, int w, int avail_x, int rows, int n,
+                        float *dst, uint8_t arg[16])
+{
+    float out[8], pad[3 * 24];
+    int32_t a[8];
+    if (avail_x >= 18 && rows == 3) {
+        max3s2_x8(r, (size_t)w, out, a);
+    } else {
+        const int cols = avail_x < 18 ? avail_x : 18;
+        for (int i = 0; i < 3 * 24; i++)
+            pad[i] = -INFINITY;
+        for (int dy = 0; dy < rows; dy++)
+            memcpy(pad + dy * 24, r + (size_t)dy * w,
+                   sizeof(float) * (size_t)cols);
+        max3s2_x8(pad, 24, out, a);
+    }
+    for (int j = 0; j < n; j++) {
+        dst[j] = out[j];
+        arg[j] = (uint8_t)a[j];
+    }
+}
 #endif
 
 void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
@@ -152,9 +209,12 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
         return;
     }
     const int k = p->k, s = p->s;
+    /* vector width in windows: 16 AVX-512, 8 AVX2, 0 plain C */
     int vec = 0;
-#ifdef POOL_HAVE_AVX512
-    vec = p->max && k == 3 && s == 2 && p->simd == MASO_SIMD_AVX512;
+#ifdef POOL_HAVE_X86
+    if (p->max && k == 3 && s == 2)
+        vec = p->simd == MASO_SIMD_AVX512 ? 16
+              : p->simd == MASO_SIMD_AVX2 ? 8 : 0;
 #endif
     /* output columns whose window starts inside the input, not in the
      * left padding */
@@ -168,13 +228,18 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
             int ox = 0;
             while (ox < out.w) {
                 const int x0 = ox * s - p->pad_l;
-#ifdef POOL_HAVE_AVX512
+#ifdef POOL_HAVE_X86
                 if (vec && inside && ox >= ox_lo && x0 < in.w) {
                     uint8_t arg[16];
-                    int n = out.w - ox < 16 ? out.w - ox : 16;
+                    int n = out.w - ox < vec ? out.w - ox : vec;
+                    /* windows starting past the right edge (only with
+                     * right padding) are all padding: plain C */
+                    if (n > (in.w - x0 + 1) / 2)
+                        n = (in.w - x0 + 1) / 2;
                     int rows = in.h - y0 < 3 ? in.h - y0 : 3;
-                    max3s2_x16(plane + (size_t)y0 * in.w + x0, in.w,
-                               in.w - x0, rows, n, dst + unit, arg);
+                    (vec == 16 ? max3s2_x16 : max3s2_avx2)(
+                        plane + (size_t)y0 * in.w + x0, in.w, in.w - x0,
+                        rows, n, dst + unit, arg);
                     for (int j = 0; code && j < n; j++)
                         put_unit(code, bits_per_unit, unit + (size_t)j, arg[j]);
                     ox += n;

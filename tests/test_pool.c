@@ -1,8 +1,9 @@
-/* test_pool.c -- 3x3 stride-2 max pooling (the AVX-512 path of
- * core/pool.c on CPUs that have it) against a brute-force reference
+/* test_pool.c -- 3x3 stride-2 max pooling (the plain C path of
+ * core/pool.c, and its AVX2 and AVX-512 paths on CPUs that have them) against a brute-force reference
  * written here: every width from 3 to 41 (row tails of 1..16 windows),
  * heights with ceil-mode windows cut at the bottom and right, and inputs
- * with many ties (first maximum in row-major order must win). */
+ * with many ties and -inf inputs (first maximum in row-major order must
+ * win). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include "layers.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,8 @@ static uint32_t rng = 424242u;
 static float rnd_small(void)
 {
     rng = rng * 1664525u + 1013904223u;
-    return (float)((rng >> 24) % 5); /* 0..4: plenty of ties */
+    unsigned r = (rng >> 24) % 6;
+    return r == 5 ? -INFINITY : (float)r; /* 0..4: plenty of ties */
 }
 
 static int out_size(int in, int ceil_mode)
@@ -31,7 +34,7 @@ static void check(int h, int w, int ceil_mode, int simd)
 {
     const int c = 3;
     maso_pool_desc p = {.max = 1, .k = 3, .s = 2, .ceil_mode = ceil_mode,
-                        .simd = simd};
+                        .simd = (maso_simd)simd};
     maso_shape in = {c, h, w};
     maso_shape out = {c, out_size(h, ceil_mode), out_size(w, ceil_mode)};
     size_t units = (size_t)c * out.h * out.w;
@@ -76,10 +79,12 @@ static void check(int h, int w, int ceil_mode, int simd)
 static void test_max3s2_shapes(void **state)
 {
     (void)state;
-    /* The plain C path everywhere, the AVX-512 one where the CPU has it. */
+    /* The plain C path everywhere, AVX2 and AVX-512 where the CPU has them. */
     __builtin_cpu_init();
-    int paths = __builtin_cpu_supports("avx512f") ? 2 : 1;
-    for (int simd = 0; simd < paths; simd++) {
+    int top = __builtin_cpu_supports("avx512f") ? MASO_SIMD_AVX512
+              : __builtin_cpu_supports("avx2") ? MASO_SIMD_AVX2
+                                               : MASO_SIMD_NONE;
+    for (int simd = MASO_SIMD_NONE; simd <= top; simd++) {
         for (int w = 3; w <= 41; w++)
             for (int h = 3; h <= 8; h++) {
                 check(h, w, 1, simd);
