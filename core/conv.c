@@ -10,7 +10,7 @@
  *
  * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
  * the unpadded interior: the border outputs see nothing but zero padding,
- * so they are the bias alone.  3x3 stride-1 pad-1 convolutions go through
+ * so they are the bias alone (OpenBLAS or the AVX-512 GEMM).  3x3 stride-1 pad-1 convolutions go through
  * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
 #include "gemm.h"
 #include "layers.h"
@@ -140,9 +140,14 @@ static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
                                   float *dst, float *workspace, uint8_t *bits)
 {
     const int m = c->num_output, n = in.h * in.w;
-    maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
-                         NULL};
-    maso_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
+    if (c->packed) {
+        maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
+                             NULL};
+        maso_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, in.c,
+                    1.0f, c->weight, in.c, src, n, 0.0f, workspace, n);
+    }
     const size_t plane = (size_t)out.h * out.w;
     memset(dst, 0, sizeof(float) * plane * (size_t)m);
     for (int o = 0; o < m; o++)
@@ -163,7 +168,7 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
         maso_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
         return;
     }
-    if (c->packed && is_padded_pointwise(c) && out.w == in.w + c->pad_l +
+    if (is_padded_pointwise(c) && out.w == in.w + c->pad_l +
         c->pad_r && out.h == in.h + c->pad_t + c->pad_b) {
         conv_padded_pointwise(c, in, src, out, dst, workspace, bits);
         return;
