@@ -627,8 +627,9 @@ static void test_map_grows(void **state)
     assert_int_equal(maso_store_set_map_size(s, 256 * 1024), 0);
     assert_int_equal(maso_store_open(s, f->dir, MASO_STORE_CREATE, &id), 0);
     assert_int_equal(maso_store_set_map_size(s, 1 << 20), MASO_EINVAL_ARG);
-    /* Each record takes two pages (sketch + code): 600 records ~ 5 MB,
-     * twenty times the initial map; the first batch alone overflows it. */
+    /* Each record keeps a full code on its own pages and a slot in a
+     * sketch block: 600 records need many times the 256 KiB map, and the
+     * first batch alone overflows it. */
     uint8_t c[STORE_TEST_CODE];
     char p[64];
     for (int batch = 0; batch < 3; batch++) {
