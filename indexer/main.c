@@ -2,6 +2,7 @@
  * the files, open the store, plan, run the pipeline, summarise). */
 #include "indexer.h"
 #include "maso_cli.h"
+#include "sharded.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,11 +34,19 @@ static void usage(FILE *out)
 "  --batch N          commit every N files (default 64) ...\n"
 "  --batch-seconds T  ... or every T seconds (default 2)\n"
 "  --full-codes       keep full codes for exact re-ranking (new store)\n"
+"  --shards S         a new sharded index: DB holds a manifest and S shard\n"
+"                     stores, a file going to the shard its path hashes to\n"
+"                     (default 1: one store)\n"
+"  --shard-dir T      where a new index's shards live: T with %n the shard\n"
+"                     number and %h the host (default DB/shard-%n)\n"
 "  --model DIR        model directory (default: $MASO_MODEL, ../shared, or\n"
 "                     the user cache, downloaded and checked on first use)\n"
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
 "  -v, --verbose      one line per file\n"
 "  -h, --help         this text\n"
+"\n"
+"As an MPI job (mpirun -np N maso-index ...), the ranks share the files\n"
+"and each shard is written by one rank; each rank codes on one thread.\n"
 "\n"
 "Exit status: 0 all indexed, 1 some files failed, 2 usage or fatal error,\n"
 "130 interrupted (what was done is committed).\n", out);
@@ -50,6 +59,8 @@ typedef struct index_options {
     const char *files_from;
     int nul, follow, rescan, prune, full_codes;
     const char *model_dir;
+    long shards;
+    const char *shard_dir;
     index_pipeline_options pipe;
 } index_options;
 
@@ -94,7 +105,8 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL };
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_SHARDS,
+           OPT_SHARD_DIR };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -106,6 +118,8 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS },
         { "full-codes", no_argument, NULL, OPT_FULL_CODES },
         { "model", required_argument, NULL, OPT_MODEL },
+        { "shards", required_argument, NULL, OPT_SHARDS },
+        { "shard-dir", required_argument, NULL, OPT_SHARD_DIR },
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -148,6 +162,11 @@ static int parse_args(int argc, char **argv, index_options *o)
         }
         case OPT_FULL_CODES: o->full_codes = 1; break;
         case OPT_MODEL: o->model_dir = optarg; break;
+        case OPT_SHARDS:
+            if (parse_count(optarg, "--shards", MASO_SHARDS_MAX, &o->shards))
+                return -1;
+            break;
+        case OPT_SHARD_DIR: o->shard_dir = optarg; break;
         case 'q': o->pipe.verbosity = INDEX_QUIET; break;
         case 'v': o->pipe.verbosity = INDEX_VERBOSE; break;
         case 'h': usage(stdout); exit(0);
@@ -244,6 +263,16 @@ static int collect(const index_options *o, walk_list *files, size_t *errors)
     return 0;
 }
 
+/* The exit status of a run that did not fail as a whole. */
+static int run_status(const index_counts *counts)
+{
+    if (counts->interrupted)
+        return INDEX_EXIT_INTERRUPTED;
+    if (counts->failed + counts->skipped_failed + counts->walk_errors)
+        return INDEX_EXIT_FAILED;
+    return INDEX_EXIT_OK;
+}
+
 static int run(const index_options *o, maso_store *store,
                const maso_model *model)
 {
@@ -271,21 +300,66 @@ static int run(const index_options *o, maso_store *store,
     counts.interrupted = stop_requested != 0;
     if (o->pipe.verbosity >= INDEX_NORMAL)
         index_summary_print(&counts, store);
-    if (rc)
-        status = INDEX_EXIT_ERROR;
-    else if (counts.interrupted)
-        status = INDEX_EXIT_INTERRUPTED;
-    else if (counts.failed + counts.skipped_failed + counts.walk_errors)
-        status = INDEX_EXIT_FAILED;
-    else
-        status = INDEX_EXIT_OK;
+    status = rc ? INDEX_EXIT_ERROR : run_status(&counts);
 done:
     index_plan_free(&plan);
     walk_free(&files);
     return status;
 }
 
+/* A sharded index, or an MPI job (sharded.h).  Rank 0 walks the paths. */
+static int run_sharded(const index_options *o, maso_job *job,
+                       const maso_model *model)
+{
+    index_shard_options so = { o->db, (size_t)o->shards, o->shard_dir,
+                               o->rescan, o->prune, o->full_codes, &o->pipe };
+    index_counts counts;
+    memset(&counts, 0, sizeof counts);
+    walk_list files = { NULL, 0, 0 };
+    index_shard_set set;
+    int rank0 = maso_job_rank(job) == 0;
+    int status = index_shard_set_open(&set, &so, job, model);
+    if (status)
+        return status;
+    int rc = 0;
+    if (rank0 && collect(o, &files, &counts.walk_errors) != 0)
+        rc = INDEX_EXIT_ERROR;
+    if (maso_job_is_mpi(job)) {
+        /* Every rank must know that rank 0 could not list the files. */
+        rc = index_sharded_agree(job, rc);
+        if (!rc)
+            rc = index_sharded_cluster(&set, &so, job, model, &files,
+                                       &counts);
+    } else if (!rc) {
+        rc = index_sharded_local(&set, &so, model, &files, &counts);
+    }
+    counts.interrupted = index_sharded_agree(job, stop_requested != 0);
+    if (rank0 && !rc && o->pipe.verbosity >= INDEX_NORMAL) {
+        index_summary_print(&counts, NULL);
+        index_shards_summary(&set);
+    }
+    status = rc ? INDEX_EXIT_ERROR : run_status(&counts);
+    walk_free(&files);
+    index_shard_set_close(&set);
+    return status;
+}
+
+static int index_main(maso_job *job, int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    char err[MASO_CLI_ERRLEN];
+    maso_job *job = NULL;
+    if (maso_job_start(&argc, &argv, &job, err) != 0) {
+        fprintf(stderr, "maso-index: %s\n", err);
+        return INDEX_EXIT_ERROR;
+    }
+    int status = index_main(job, argc, argv);
+    maso_job_end(job);
+    return status;
+}
+
+static int index_main(maso_job *job, int argc, char **argv)
 {
     index_options o;
     memset(&o, 0, sizeof o);
@@ -300,8 +374,18 @@ int main(int argc, char **argv)
     char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];
     maso_model *model = NULL;
     if (maso_cli_model_open(o.model_dir, &model, model_dir, err) != 0) {
+        /* Under MPI the other ranks would wait for this one forever. */
+        if (maso_job_is_mpi(job))
+            index_sharded_abort(job, "no model: %s", err);
         fprintf(stderr, "maso-index: no model: %s\n", err);
         return INDEX_EXIT_ERROR;
+    }
+    index_shard_options so = { o.db, (size_t)o.shards, o.shard_dir, 0, 0, 0,
+                               NULL };
+    if (index_sharded_wanted(&so, job)) {
+        int status = run_sharded(&o, job, model);
+        maso_model_destroy(model);
+        return status;
     }
     maso_store *store = NULL;
     int status = INDEX_EXIT_ERROR;
