@@ -3,9 +3,11 @@
  * read-only, so it may run while maso-index writes: it sees the last
  * committed batch. */
 #include "query.h"
+#include "maso_shards.h"
 #include "maso_store.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct failure_list {
@@ -31,8 +33,10 @@ static int print_failure(const maso_store_record *r, void *arg)
     return 0;
 }
 
+/* @p check: the result of --check ("ok" or what is wrong), NULL when not
+ * asked for. */
 static void print_json(maso_store *s, const char *db,
-                       const maso_store_stats *st, int check_rc)
+                       const maso_store_stats *st, const char *check)
 {
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
@@ -59,15 +63,14 @@ static void print_json(maso_store *s, const char *db,
            "\"file_bytes\": %" PRIu64 ", \"map_size\": %" PRIu64
            ", \"page_size\": %" PRIu64, id->full_codes ? "true" : "false",
            st->bytes_per_record, st->file_bytes, st->map_size, st->page_size);
-    if (check_rc != 1) {
+    if (check) {
         fputs(", \"check\": ", stdout);
-        maso_cli_json_string(stdout, check_rc ? maso_store_errmsg(s) : "ok");
+        maso_cli_json_string(stdout, check);
     }
-    fputs(", \"failures\": [", stdout);
 }
 
 static void print_text(maso_store *s, const char *db,
-                       const maso_store_stats *st, int check_rc)
+                       const maso_store_stats *st, const char *check)
 {
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
@@ -84,14 +87,170 @@ static void print_text(maso_store *s, const char *db,
     printf("size:       %.1f MB in use (map %.0f MB), %.0f bytes per image\n",
            (double)st->file_bytes / 1e6, (double)st->map_size / 1e6,
            st->bytes_per_record);
-    if (check_rc != 1)
-        printf("check:      %s\n", check_rc ? maso_store_errmsg(s) : "ok");
-    if (st->failed)
-        printf("failed files:\n");
+    if (check)
+        printf("check:      %s\n", check);
+}
+
+/* One shard of a sharded index, opened or missing. */
+typedef struct shard_info {
+    maso_store *store;     /* NULL: missing */
+    maso_store_stats st;
+    int check_rc;          /* 1: not asked for */
+    char why[MASO_CLI_ERRLEN];
+} shard_info;
+
+static void add_stats(maso_store_stats *t, const maso_store_stats *s)
+{
+    double bytes = t->bytes_per_record * (double)t->records +
+                   s->bytes_per_record * (double)s->records;
+    t->records += s->records;
+    t->ok += s->ok;
+    t->failed += s->failed;
+    t->codes += s->codes;
+    t->file_bytes += s->file_bytes;
+    t->map_size += s->map_size;
+    t->page_size = s->page_size;
+    t->bytes_per_record = t->records ? bytes / (double)t->records : 0;
+}
+
+static void print_shards(const query_options *opt, const maso_shards *m,
+                         const shard_info *sh, size_t n_missing)
+{
+    size_t n = maso_shards_count(m);
+    if (opt->json) {
+        printf(", \"partial\": %s, \"shards\": [",
+               n_missing ? "true" : "false");
+        for (size_t i = 0; i < n; i++) {
+            fputs(i ? ", {\"shard\": " : "{\"shard\": ", stdout);
+            printf("%zu, \"path\": ", i);
+            maso_cli_json_string(stdout, maso_shards_location(m, i));
+            fputs(", \"host\": ", stdout);
+            maso_cli_json_string(stdout, maso_shards_host(m, i));
+            if (!sh[i].store) {
+                fputs(", \"missing\": ", stdout);
+                maso_cli_json_string(stdout, sh[i].why);
+            } else {
+                printf(", \"records\": %" PRIu64 ", \"indexed\": %" PRIu64
+                       ", \"failed\": %" PRIu64 ", \"file_bytes\": %"
+                       PRIu64, sh[i].st.records, sh[i].st.ok,
+                       sh[i].st.failed, sh[i].st.file_bytes);
+                if (sh[i].check_rc != 1) {
+                    fputs(", \"check\": ", stdout);
+                    maso_cli_json_string(stdout, sh[i].check_rc
+                        ? maso_store_errmsg(sh[i].store) : "ok");
+                }
+            }
+            fputc('}', stdout);
+        }
+        fputc(']', stdout);
+        return;
+    }
+    printf("shards:     %zu%s\n", n, n_missing ? " (PARTIAL: some are "
+           "missing, the totals count the others)" : "");
+    for (size_t i = 0; i < n; i++) {
+        if (!sh[i].store)
+            printf("  %3zu  MISSING  %s\n", i, sh[i].why);
+        else
+            printf("  %3zu  %s  host %s: %" PRIu64 " indexed, %" PRIu64
+                   " failed, %.1f MB%s%s\n", i, maso_shards_location(m, i),
+                   maso_shards_host(m, i), sh[i].st.ok, sh[i].st.failed,
+                   (double)sh[i].st.file_bytes / 1e6,
+                   sh[i].check_rc == 1 ? "" : ", check ",
+                   sh[i].check_rc == 1 ? ""
+                   : sh[i].check_rc ? maso_store_errmsg(sh[i].store) : "ok");
+    }
+}
+
+/* --info of a sharded index: the totals of its shards, then each shard.
+ * A shard that cannot be opened is an error naming it, unless
+ * --allow-partial. */
+static int info_sharded(const query_options *opt, const char *db)
+{
+    maso_shards *m = NULL;
+    int rc = maso_shards_create(&m);
+    if (!rc)
+        rc = maso_shards_open(m, db);
+    if (rc) {
+        fprintf(stderr, "maso-query: %s\n", m ? maso_shards_errmsg(m)
+                                              : maso_strerror(rc));
+        maso_shards_destroy(m);
+        return QUERY_EXIT_ERROR;
+    }
+    size_t n = maso_shards_count(m), n_missing = 0, first = n;
+    shard_info *sh = calloc(n, sizeof *sh);
+    maso_store_stats total;
+    memset(&total, 0, sizeof total);
+    int status = sh ? QUERY_EXIT_FOUND : QUERY_EXIT_ERROR, check_rc = 1;
+    const char *check = opt->check ? "ok" : NULL;
+    for (size_t i = 0; sh && i < n; i++) {
+        const char *where = maso_shards_location(m, i);
+        sh[i].check_rc = 1;
+        if ((rc = maso_store_create(&sh[i].store)) == 0 &&
+            (rc = maso_store_open(sh[i].store, where, MASO_STORE_RDONLY,
+                                  NULL)) == 0)
+            rc = maso_store_stats_get(sh[i].store, &sh[i].st);
+        if (rc) {
+            snprintf(sh[i].why, sizeof sh[i].why, "%s",
+                     sh[i].store ? maso_store_errmsg(sh[i].store)
+                                 : maso_strerror(rc));
+            maso_store_destroy(sh[i].store);
+            sh[i].store = NULL;
+            n_missing++;
+            fprintf(stderr, "maso-query: %s shard %zu: %s\n",
+                    opt->allow_partial ? "warning: missing" : "missing", i,
+                    sh[i].why);
+            continue;
+        }
+        if (first == n)
+            first = i;
+        add_stats(&total, &sh[i].st);
+        if (opt->check) {
+            sh[i].check_rc = maso_store_check(sh[i].store);
+            if (check_rc == 1 || check_rc == 0) {
+                check_rc = sh[i].check_rc;
+                if (check_rc)
+                    check = maso_store_errmsg(sh[i].store);
+            }
+        }
+    }
+    if (!sh)
+        fprintf(stderr, "maso-query: out of memory\n");
+    else if (first == n || (n_missing && !opt->allow_partial))
+        status = QUERY_EXIT_ERROR;
+    if (status != QUERY_EXIT_ERROR) {
+        maso_store *s0 = sh[first].store;
+        if (opt->json) {
+            print_json(s0, db, &total, check);
+            print_shards(opt, m, sh, n_missing);
+            fputs(", \"failures\": [", stdout);
+        } else {
+            print_text(s0, db, &total, check);
+            print_shards(opt, m, sh, n_missing);
+            if (total.failed)
+                printf("failed files:\n");
+        }
+        failure_list f = { opt->json, 0 };
+        for (size_t i = 0; i < n && !rc; i++)
+            if (sh[i].store &&
+                (rc = maso_store_foreach(sh[i].store, 0, print_failure, &f)))
+                fprintf(stderr, "maso-query: %s\n",
+                        maso_store_errmsg(sh[i].store));
+        if (opt->json)
+            fputs("]}\n", stdout);
+        if (rc || (check_rc != 1 && check_rc != 0))
+            status = QUERY_EXIT_ERROR;
+    }
+    for (size_t i = 0; sh && i < n; i++)
+        maso_store_destroy(sh[i].store);
+    free(sh);
+    maso_shards_destroy(m);
+    return status;
 }
 
 int query_info(const query_options *opt, const char *db)
 {
+    if (maso_shards_is_sharded(db))
+        return info_sharded(opt, db);
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
     if (rc) {
@@ -110,10 +269,16 @@ int query_info(const query_options *opt, const char *db)
     }
     /* 1: not asked for. */
     int check_rc = opt->check ? maso_store_check(s) : 1;
-    if (opt->json)
-        print_json(s, db, &st, check_rc);
-    else
-        print_text(s, db, &st, check_rc);
+    const char *check = check_rc == 1 ? NULL
+                        : check_rc ? maso_store_errmsg(s) : "ok";
+    if (opt->json) {
+        print_json(s, db, &st, check);
+        fputs(", \"failures\": [", stdout);
+    } else {
+        print_text(s, db, &st, check);
+        if (st.failed)
+            printf("failed files:\n");
+    }
     failure_list f = { opt->json, 0 };
     rc = maso_store_foreach(s, 0, print_failure, &f);
     if (opt->json)

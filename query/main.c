@@ -34,6 +34,8 @@ static void usage(FILE *out)
 "  --threads N      search threads (default: all cores)\n"
 "  --db DB          a store to search (repeat: searched as one)\n"
 "  --db-list FILE   stores to search, one path a line\n"
+"  --allow-partial  a sharded DB with missing shards answers from the\n"
+"                   others (and says so) instead of failing\n"
 "Output:\n"
 "  --json           one JSON object per line and per query (or group)\n"
 "  --tsv            tab-separated values with a header line\n"
@@ -57,7 +59,7 @@ enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
-    OPT_TSV, OPT_HTML, OPT_DUPLICATES
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_ALLOW_PARTIAL
 };
 
 static const struct option longopts[] = {
@@ -80,6 +82,7 @@ static const struct option longopts[] = {
     { "tsv", no_argument, NULL, OPT_TSV },
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -152,6 +155,8 @@ static int search_main(search_options *so, const modes *m, char **operands,
         fprintf(stderr, "maso-query: --duplicates needs --threshold < 1\n");
         return QUERY_EXIT_ERROR;
     }
+    if (shardset_expand(so) != 0)
+        return QUERY_EXIT_ERROR;
     /* One image at a time: OpenBLAS threads would only add overhead on
      * matrices this small; the search has its own threads. */
     openblas_set_num_threads(1);
@@ -174,6 +179,8 @@ int main(int argc, char **argv)
         case OPT_INFO: m.info = 1; break;
         case OPT_CHECK: opt.check = 1; break;
         case OPT_DUPLICATES: m.duplicates = 1; break;
+        case OPT_ALLOW_PARTIAL: opt.allow_partial = so.allow_partial = 1;
+            break;
         case 'h': usage(stdout); return 0;
         case '?': usage(stderr); return QUERY_EXIT_ERROR;
         default: bad |= search_option(c, &so); break;
@@ -211,5 +218,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < so.n_dbs; i++)
         free((char *)so.dbs[i]);
     free(so.dbs);
+    for (size_t i = 0; i < so.n_missing; i++)
+        free(so.missing[i]);
+    free(so.missing);
     return status;
 }

@@ -10,6 +10,15 @@ void output_begin(const query_report *r, int duplicates)
 {
     if (r->format == QUERY_FORMAT_TSV)
         output_tsv_begin(r, duplicates);
+    /* People reading the table are told the answer is partial; JSON says
+     * it in every object, TSV keeps its one header line. */
+    if (r->format == QUERY_FORMAT_TABLE && r->n_missing) {
+        fprintf(r->out, "partial answer: %zu shard%s missing:", r->n_missing,
+                r->n_missing > 1 ? "s" : "");
+        for (size_t i = 0; i < r->n_missing; i++)
+            fprintf(r->out, " %s", r->missing[i]);
+        fputc('\n', r->out);
+    }
 }
 
 void output_matches(const query_report *r, const char *query,

@@ -34,6 +34,9 @@ typedef struct query_report {
     int explain;
     const char *measure;       /* "code" or "sketch": what distances are */
     html_page *html;           /* --html, or NULL */
+    /* Shards left out by --allow-partial: the answer is partial. */
+    const char *const *missing;
+    size_t n_missing;
 } query_report;
 
 /* Before the first and after the last result (TSV header). */
@@ -67,6 +70,8 @@ void output_json_error(const query_report *r, const char *query,
 void output_json_group(const query_report *r, size_t group,
                        const char *const *paths, size_t n,
                        double max_distance);
+/* ', "partial": true, "missing": [...]' when shards were left out. */
+void output_json_partial(const query_report *r);
 void output_tsv_begin(const query_report *r, int duplicates);
 void output_tsv_matches(const query_report *r, const char *query,
                         const query_match *m, size_t n);

@@ -48,7 +48,21 @@ void output_json_matches(const query_report *r, const char *query,
             explain(r, m[i].layers);
         fputc('}', r->out);
     }
-    fputs("]}\n", r->out);
+    fputc(']', r->out);
+    output_json_partial(r);
+    fputs("}\n", r->out);
+}
+
+void output_json_partial(const query_report *r)
+{
+    if (!r->n_missing)
+        return;
+    fputs(", \"partial\": true, \"missing\": [", r->out);
+    for (size_t i = 0; i < r->n_missing; i++) {
+        fputs(i ? ", " : "", r->out);
+        maso_cli_json_string(r->out, r->missing[i]);
+    }
+    fputc(']', r->out);
 }
 
 void output_json_error(const query_report *r, const char *query,
@@ -73,5 +87,6 @@ void output_json_group(const query_report *r, size_t group,
     }
     fputs("], \"max_distance\": ", r->out);
     number(r->out, max_distance);
+    output_json_partial(r);
     fputs("}\n", r->out);
 }

@@ -15,6 +15,8 @@ typedef struct query_options {
     const char *model_dir;   /* --model, or NULL */
     int json;                /* --json */
     int check;               /* --check (with --info) */
+    int allow_partial;       /* --allow-partial: missing shards are not
+                                an error */
     char **inputs;           /* the positional arguments */
     int n_inputs;
 } query_options;

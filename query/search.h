@@ -38,6 +38,9 @@ typedef struct search_options {
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    int allow_partial;        /* --allow-partial */
+    char **missing;           /* shards left out (--allow-partial) */
+    size_t n_missing;
 } search_options;
 
 /* Initialise @p o with the defaults above. */
@@ -60,5 +63,10 @@ int args_distance(const char *opt, const char *text, double *out);
 int args_db_list(search_options *o, const char *file);
 /* Append one store to o->dbs. */
 int args_db_add(search_options *o, const char *db);
+
+/* Replace each sharded index among o->dbs by its shard stores
+ * (shardset.c); missing shards are an error, or with o->allow_partial
+ * listed in o->missing.  0, or -1 after printing why. */
+int shardset_expand(search_options *o);
 
 #endif

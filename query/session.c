@@ -81,6 +81,8 @@ int session_open(session *s, const search_options *o, int duplicates)
     s->rep.n_layers = s->n_layers;
     s->rep.weights = s->weights;
     s->rep.explain = o->explain;
+    s->rep.missing = (const char *const *)o->missing;
+    s->rep.n_missing = o->n_missing;
     s->rep.measure = dbset_full_codes(s->set) && !duplicates ? "code"
                                                               : "sketch";
     if (o->html && html_open(&s->rep.html, o->html,
