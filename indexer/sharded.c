@@ -163,11 +163,29 @@ size_t index_shard_of(const index_shard_set *set, const char *path)
     return set->manifest ? maso_shards_of_path(set->manifest, path) : 0;
 }
 
+/* mkdir -p of the folders above @p path (node-local shard folders such
+ * as /local/HOST/maso/shard-000 start out missing). */
+static void make_parents(const char *path)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(buf, 0777);   /* EEXIST is fine; other errors show later */
+        *p = '/';
+    }
+}
+
 int index_shard_open_store(const index_shard_set *set, size_t i,
                            maso_store **store, char err[MASO_CLI_ERRLEN])
 {
     const char *where = index_shard_location(set, i);
     *store = NULL;
+    if (set->manifest)
+        make_parents(where);
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
     if (rc) {
