@@ -262,12 +262,24 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
                            const maso_engine_params *params,
                            maso_search_groups *groups)
 {
-    (void)params;
     if (!engine)
         return MASO_EINVAL_ARG;
     engine->errmsg[0] = 0;
-    int rc = maso_search_duplicates(engine->search, engine->segs,
-                                    engine->n_segs, max_distance, 0, groups);
+    if (!engine->n)
+        return engine_fail(engine, MASO_EINVAL_ARG, "no stores open");
+    maso_engine_params defaults;
+    maso_engine_params_init(&defaults);
+    const maso_engine_params *o = params ? params : &defaults;
+    size_t candidates;
+    if (o->exact)
+        candidates = 0;
+    else if (o->candidates >= 0)
+        candidates = (size_t)o->candidates;
+    else
+        candidates = engine->count <= MASO_ENGINE_DUPES_EXACT_MAX
+                         ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
+    int rc = maso_search_group(engine->search, engine->segs, engine->n_segs,
+                               max_distance, candidates, groups, NULL);
     if (rc)
         return engine_fail(engine, rc, "%s",
                            maso_search_errmsg(engine->search));

@@ -69,6 +69,13 @@ extern "C" {
  *  samples). */
 #define MASO_ENGINE_SKETCH_MARGIN 0.1
 
+/** --duplicates compares all pairs up to this many images (about 4 s on
+ *  two cores of the development machine, bench_dupes); above, each image's
+ *  MASO_ENGINE_DUPES_CANDIDATES nearest by the summary distance are
+ *  verified. */
+#define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)10000)
+#define MASO_ENGINE_DUPES_CANDIDATES 64
+
 typedef struct maso_engine maso_engine;
 
 /** Create an engine with no stores.  Errors: ENOMEM (*engine NULL). */
@@ -221,12 +228,18 @@ double maso_engine_explain(maso_engine *engine, const maso_engine_probe *probe,
                            uint64_t id, double *per_layer);
 
 /**
- * Near-duplicate groups of all stores at distance <= @p max_distance (in
- * [0, 1)) with the sketch distance: groups hold tagged ids (see
- * maso_search_groups; release with maso_search_groups_free()).
- * @p params: only exact and candidates are read (NULL: defaults): see the
- * README for how they apply.
- * Errors: those of maso_search_duplicates().
+ * Near-duplicate groups of all stores: the connected components of the
+ * pairs at sketch distance <= @p max_distance (in [0, 1]) under the
+ * engine's weights, components of one image left out.  Groups hold tagged
+ * ids (see maso_search_groups; release with maso_search_groups_free()).
+ * @p params (NULL: defaults): only exact and candidates are read.
+ *  - exact, or candidates 0: every pair is compared (maso_search_group()
+ *    with 0 candidates): the groups of an all-pairs computation;
+ *  - candidates N > 0: each image's N nearest by the summary distance are
+ *    compared exactly;
+ *  - automatic (default): all pairs up to MASO_ENGINE_DUPES_EXACT_MAX
+ *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates.
+ * Errors: those of maso_search_group().
  */
 int maso_engine_duplicates(maso_engine *engine, double max_distance,
                            const maso_engine_params *params,

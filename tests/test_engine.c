@@ -301,6 +301,161 @@ static void check_engine(fixture *f, int full)
 static void test_query_full_codes(void **state) { check_engine(*state, 1); }
 static void test_query_sketches(void **state) { check_engine(*state, 0); }
 
+/* ---- duplicate groups against all pairs -------------------------------- */
+
+static uint32_t root_of(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* Group label (smallest member index) of every record of the reference;
+ * records are indexed store by store, in id order (the engine's order). */
+static void reference_groups(const uint8_t *sketches, size_t bytes, size_t n,
+                             const maso_code_layer *sl, const double *w,
+                             double thr, uint32_t *parent)
+{
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++) {
+            double d = maso_code_distance(sl, STORE_TEST_LAYERS, w,
+                                          sketches + a * bytes,
+                                          sketches + b * bytes, NULL);
+            /* a pair on the threshold would make the test depend on
+             * rounding: choose other thresholds */
+            assert_false(d > thr - 1e-9 && d < thr + 1e-9);
+            if (d <= thr) {
+                uint32_t ra = root_of(parent, (uint32_t)a);
+                uint32_t rb = root_of(parent, (uint32_t)b);
+                parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
+            }
+        }
+}
+
+/* Index of tagged id @p id in the engine's order. */
+static size_t index_of(uint64_t id)
+{
+    size_t s = maso_store_id_tag_of(id), at = 0;
+    for (size_t t = 0; t < s; t++)
+        at += count_of[t];
+    return at + maso_store_id_local(id) - 1;
+}
+
+/* The engine's groups are exactly the reference's components of >= 2;
+ * returns the share of the reference's pairs in one engine group. */
+static double compare_groups(const maso_search_groups *g, uint32_t *parent,
+                             size_t n, int must_equal)
+{
+    uint32_t *label = malloc(n * sizeof *label);
+    size_t *size = calloc(n, sizeof *size);
+    for (size_t i = 0; i < n; i++) {
+        label[i] = UINT32_MAX;
+        size[root_of(parent, (uint32_t)i)]++;
+    }
+    size_t members = 0;
+    for (size_t k = 0; k < g->n_groups; k++) {
+        assert_true(g->offsets[k + 1] - g->offsets[k] >= 2);
+        for (size_t m = g->offsets[k]; m < g->offsets[k + 1]; m++) {
+            size_t i = index_of(g->ids[m]);
+            assert_true(i < n);
+            assert_int_equal(label[i], UINT32_MAX); /* in one group only */
+            label[i] = (uint32_t)k;
+            members++;
+        }
+    }
+    uint64_t pairs = 0, kept = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++) {
+            int same = root_of(parent, (uint32_t)a) ==
+                       root_of(parent, (uint32_t)b);
+            int got = label[a] != UINT32_MAX && label[a] == label[b];
+            if (must_equal)
+                assert_int_equal(same, got);
+            pairs += same;
+            kept += same && got;
+        }
+    if (must_equal) {
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++)
+            want += size[root_of(parent, (uint32_t)i)] >= 2;
+        assert_int_equal(members, want);
+    }
+    free(label);
+    free(size);
+    return pairs ? (double)kept / (double)pairs : 1;
+}
+
+static void check_duplicates(fixture *f, int full)
+{
+    size_t n_s = 3, n = 0;
+    for (size_t s = 0; s < n_s; s++) {
+        make_store(f->dir[s], s, first_of[s], count_of[s], full);
+        n += count_of[s];
+    }
+    maso_engine *e;
+    assert_int_equal(maso_engine_create(&e), 0);
+    assert_int_equal(maso_engine_open(e, f->paths, n_s, NULL), 0);
+    const maso_sketch *sketch = maso_engine_sketch(e);
+    const maso_code_layer *sl;
+    maso_sketch_layers(sketch, &sl);
+    size_t bytes = maso_sketch_bytes(sketch);
+    uint8_t *sk = malloc(n * bytes), code[STORE_TEST_CODE];
+    for (size_t s = 0, i = 0; s < n_s; s++)
+        for (uint64_t k = 0; k < count_of[s]; k++, i++) {
+            make_code(first_of[s] + k, code);
+            maso_sketch_apply(sketch, code, sk + i * bytes);
+        }
+    uint32_t *parent = malloc(n * sizeof *parent);
+    const double thr[] = {0.0173, 0.0811, 0.1517, 0.2333, 0.3071, 0.4129,
+                          0.5003};
+    double w[STORE_TEST_LAYERS] = {0.25, 3, 1};
+    int ran_groups = 0;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        assert_int_equal(maso_engine_set_weights(e, weighted ? w : NULL), 0);
+        for (size_t t = 0; t < sizeof thr / sizeof *thr; t++) {
+            reference_groups(sk, bytes, n, sl, weighted ? w : NULL, thr[t],
+                             parent);
+            /* all pairs: exact, candidates 0, automatic (300 images), and
+             * candidates enough for every other image */
+            for (int mode = 0; mode < 5; mode++) {
+                maso_engine_params p;
+                maso_engine_params_init(&p);
+                p.exact = mode == 0;
+                p.candidates = mode == 1 ? 0 : mode == 2 ? -1
+                             : mode == 3 ? (long)n : 12;
+                maso_search_groups g;
+                int rc = maso_engine_duplicates(e, thr[t], &p, &g);
+                if (rc)
+                    print_error("%s\n", maso_engine_errmsg(e));
+                assert_int_equal(rc, 0);
+                double recall = compare_groups(&g, parent, n, mode < 4);
+                /* 12 candidates of 300 clustered images: most pairs */
+                if (mode == 4)
+                    assert_true(recall >= 0.9);
+                ran_groups += g.n_groups > 1;
+                maso_search_groups_free(&g);
+            }
+        }
+    }
+    assert_true(ran_groups > 10); /* the thresholds make several groups */
+    free(parent);
+    free(sk);
+    maso_engine_destroy(e);
+    for (size_t s = 0; s < n_s; s++)
+        store_test_rmtree(f->dir[s]);
+}
+
+static void test_duplicates_full_codes(void **state)
+{
+    check_duplicates(*state, 1);
+}
+static void test_duplicates_sketches(void **state)
+{
+    check_duplicates(*state, 0);
+}
+
 static void test_open_errors(void **state)
 {
     fixture *f = *state;
@@ -331,6 +486,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_full_codes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_sketches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_full_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_sketches, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1252,7 +1252,7 @@ typedef struct engine_reads {
     maso_engine_match m[4];
     size_t n;
     uint64_t found;
-    size_t n_groups;
+    size_t n_groups, n_groups_candidates;
 } engine_reads;
 
 static int engine_read(const char *dir, engine_reads *out, char *msg,
@@ -1292,6 +1292,15 @@ static int engine_read(const char *dir, engine_reads *out, char *msg,
         maso_search_groups g;
         rc = maso_engine_duplicates(e, 0.3, NULL, &g);
         out->n_groups = g.n_groups;
+        maso_search_groups_free(&g);
+    }
+    if (rc == 0) { /* the summary-candidate mode */
+        maso_search_groups g;
+        maso_engine_params p;
+        maso_engine_params_init(&p);
+        p.candidates = 3;
+        rc = maso_engine_duplicates(e, 0.3, &p, &g);
+        out->n_groups_candidates = g.n_groups;
         maso_search_groups_free(&g);
     }
     snprintf(msg, msglen, "%s", maso_engine_errmsg(e));
