@@ -1,7 +1,5 @@
 /* duplicates.c -- maso-query --duplicates DB: the near-duplicate groups of
- * the whole store(s).  maso_search_duplicates finds candidate pairs from
- * the summaries (banded: equal chunks), never all pairs, and verifies
- * each with the exact sketch distance; groups are connected components.
+ * the whole store(s), from maso_engine_duplicates (db/maso_engine.h).
  * Output is sorted (paths within a group, groups by their first path) so
  * that it does not depend on the order in which files were indexed. */
 #include "session.h"
@@ -36,7 +34,8 @@ static int collect(session *s, const maso_search_groups *g, group *out,
         out[i].max_distance = g->max_distance[i];
         for (size_t j = 0; j < out[i].n; j++) {
             maso_store_record r;
-            if (dbset_record(s->set, g->ids[g->offsets[i] + j], &r, NULL))
+            if (maso_engine_record(s->engine, g->ids[g->offsets[i] + j], &r,
+                                   NULL))
                 return MASO_ENOTFOUND;
             out[i].paths[j] = r.path;
         }
@@ -52,13 +51,15 @@ int query_duplicates(const search_options *o)
     if (session_open(&s, o, 1) != 0)
         return QUERY_EXIT_ERROR;
     double thr = o->threshold < 0 ? QUERY_DUPLICATES_THRESHOLD : o->threshold;
-    const maso_search_segment *segs;
-    size_t n_segs = dbset_segments(s.set, &segs);
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.exact = o->exact;
+    ep.candidates = o->candidates;
     maso_search_groups g = { 0, NULL, NULL, NULL };
-    int rc = maso_search_duplicates(s.engine, segs, n_segs, thr, 0, &g);
+    int rc = maso_engine_duplicates(s.engine, thr, &ep, &g);
     if (rc) {
         fprintf(stderr, "maso-query: --duplicates: %s\n",
-                maso_search_errmsg(s.engine));
+                maso_engine_errmsg(s.engine));
         return session_close(&s, QUERY_EXIT_ERROR);
     }
     group *groups = calloc(g.n_groups + 1, sizeof *groups);

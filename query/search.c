@@ -2,10 +2,8 @@
  * nearest stored images.
  *
  * Pipeline per query: decode (at least the network's input size) -> full
- * code -> the stores' sketch of it -> maso_search_query over the views'
- * segments (exact sketch scan, or summary scan + exact sketch rerank on
- * large stores) -> when the stores keep full codes, the best candidates
- * re-ranked with the exact full-code distance -> paths from the views. */
+ * code -> the stores' sketch of it -> maso_engine_query (db/maso_engine.h:
+ * the search policy) -> paths from the engine -> output. */
 #include "session.h"
 #include "query.h"
 
@@ -14,30 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* With full codes, this many sketch candidates (at least) are re-ranked
- * exactly: the sketch distance's error (sd <= 0.5/sqrt(m) per layer, far
- * less for the mean over 29 layers) can swap close neighbours, rarely
- * more than a few places. */
-#define RERANK_MIN 100
-#define RERANK_FACTOR 5
-/* Slack added to --threshold for the sketch stage before an exact rerank:
- * more than 3 sd of the worst single-layer estimate (384 samples). */
-#define SKETCH_MARGIN 0.1
-/* Up to this many sketches an exact scan is cheap enough (a few ms);
- * above it the summary scan picks candidates first. */
-#define EXACT_SCAN_MAX ((uint64_t)4 * MASO_SEARCH_CANDIDATES_DEFAULT)
-
 typedef struct searcher {
     session s;
     maso_decoder *decoder;
     maso_forward *forward;
     maso_decode_params dp;
     const maso_sketch *sketch;
-    const maso_code_layer *sketch_layers;
     uint8_t *code, *qsketch;      /* the current file query, 64-aligned */
     int rerank;                   /* full codes: exact distance */
-    maso_search_hit *hits;
-    size_t cap;
+    maso_engine_match *hits;      /* k */
     query_match *matches;
     double *per_layer;            /* k rows of n_layers */
     char err[MASO_CLI_ERRLEN];
@@ -58,25 +41,15 @@ static int searcher_init(searcher *q)
 {
     session *s = &q->s;
     const search_options *o = s->o;
-    q->sketch = dbset_sketch(s->set);
-    maso_sketch_layers(q->sketch, &q->sketch_layers);
-    q->rerank = dbset_full_codes(s->set);
+    q->sketch = maso_engine_sketch(s->engine);
+    q->rerank = maso_engine_full_codes(s->engine);
     maso_decode_params_init(&q->dp);
     int channels;
     maso_model_input_size(s->model, &channels, &q->dp.min_height,
                           &q->dp.min_width);
-    size_t self = o->include_self ? 0 : o->n_dbs;
-    size_t want = o->k + self;
-    q->cap = want;
-    if (q->rerank && !o->exact) {
-        if (q->cap < RERANK_FACTOR * o->k)
-            q->cap = RERANK_FACTOR * o->k;
-        if (q->cap < RERANK_MIN)
-            q->cap = RERANK_MIN;
-    }
     q->code = aligned_alloc(64, round64(maso_model_code_bytes(s->model)));
     q->qsketch = aligned_alloc(64, round64(maso_sketch_bytes(q->sketch)));
-    q->hits = calloc(q->cap, sizeof *q->hits);
+    q->hits = calloc(o->k, sizeof *q->hits);
     q->matches = calloc(o->k, sizeof *q->matches);
     q->per_layer = calloc(o->k * s->n_layers, sizeof *q->per_layer);
     if (!q->code || !q->qsketch || !q->hits || !q->matches || !q->per_layer)
@@ -126,15 +99,18 @@ static int probe_file(searcher *q, const char *path, probe *p)
 /* Use the stored sketch and code of the indexed path @p path. */
 static int probe_indexed(searcher *q, const char *path, probe *p)
 {
-    int rc = dbset_find_path(q->s.set, path, &p->self_id, q->err);
-    if (rc)
+    maso_engine *e = q->s.engine;
+    int rc = maso_engine_find_path(e, path, &p->self_id);
+    if (rc) {
+        snprintf(q->err, sizeof q->err, "%s", maso_engine_errmsg(e));
         return rc;
+    }
     maso_store_record r;
-    p->sketch = dbset_sketch_of(q->s.set, p->self_id);
+    p->sketch = maso_engine_sketch_of(e, p->self_id);
     if (q->rerank)
-        p->code = dbset_code_of(q->s.set, p->self_id);
+        p->code = maso_engine_code_of(e, p->self_id);
     if (!p->sketch || (q->rerank && !p->code) ||
-        dbset_record(q->s.set, p->self_id, &r, NULL) != 0) {
+        maso_engine_record(e, p->self_id, &r, NULL) != 0) {
         snprintf(q->err, sizeof q->err, "%s: changed in the store while "
                  "being read", path);
         return MASO_ENOTFOUND;
@@ -143,142 +119,47 @@ static int probe_indexed(searcher *q, const char *path, probe *p)
     return p->self_path ? 0 : ENOMEM;
 }
 
-static int hit_cmp(const void *a, const void *b)
-{
-    const maso_search_hit *x = a, *y = b;
-    if (x->distance != y->distance)
-        return x->distance < y->distance ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static double code_distance(searcher *q, const uint8_t *a, const uint8_t *b,
-                            double *per_layer)
-{
-    return maso_code_distance(q->s.layers, q->s.n_layers, q->s.weights, a, b,
-                              per_layer);
-}
-
-/* Insert @p h into the sorted hits (at most q->cap). */
-static void keep_best(searcher *q, size_t *n, maso_search_hit h)
-{
-    if (*n == q->cap && hit_cmp(&h, &q->hits[*n - 1]) >= 0)
-        return;
-    size_t i = *n < q->cap ? (*n)++ : *n - 1;
-    while (i > 0 && hit_cmp(&h, &q->hits[i - 1]) < 0) {
-        q->hits[i] = q->hits[i - 1];
-        i--;
-    }
-    q->hits[i] = h;
-}
-
-/* --exact with full codes: every stored code against the query's. */
-static int full_scan(searcher *q, const probe *p, size_t *n)
-{
-    const maso_search_segment *segs;
-    size_t n_segs = dbset_segments(q->s.set, &segs);
-    double thr = q->s.o->threshold;
-    uint64_t pos = 0;
-    *n = 0;
-    for (size_t s = 0; s < n_segs; s++) {
-        for (size_t i = 0; i < segs[s].count; i++, pos++) {
-            uint64_t id = segs[s].ids ? segs[s].ids[i] : pos;
-            const uint8_t *code = dbset_code_of(q->s.set, id);
-            if (!code) {
-                snprintf(q->err, sizeof q->err, "record %" PRIu64 " has no "
-                         "full code", id & ((UINT64_C(1) << 48) - 1));
-                return MASO_EDATA;
-            }
-            double d = code_distance(q, p->code, code, NULL);
-            if (thr < 0 || d <= thr)
-                keep_best(q, n, (maso_search_hit){ id, d });
-        }
-    }
-    return 0;
-}
-
-/* The sketch search, then the exact rerank when full codes are kept. */
-static int sketch_search(searcher *q, const probe *p, size_t *n)
+/* The engine's matches of one probe, as query matches with their paths. */
+static int search_probe(searcher *q, const probe *p, size_t *n)
 {
     const search_options *o = q->s.o;
-    const maso_search_segment *segs;
-    size_t n_segs = dbset_segments(q->s.set, &segs);
-    maso_search_params sp;
-    maso_search_params_init(&sp);
-    sp.k = q->cap;
-    sp.threshold = o->threshold;
-    if (q->rerank && o->threshold >= 0)
-        sp.threshold = o->threshold + SKETCH_MARGIN;
-    if (o->exact)
-        sp.candidates = 0;
-    else if (o->candidates >= 0)
-        sp.candidates = (size_t)o->candidates;
-    else
-        sp.candidates = dbset_count(q->s.set) <= EXACT_SCAN_MAX
-                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
-    if (sp.candidates && sp.candidates < sp.k)
-        sp.candidates = sp.k;
-    int rc = maso_search_query(q->s.engine, segs, n_segs, p->sketch, NULL,
-                               &sp, q->hits, n);
+    maso_engine *e = q->s.engine;
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.k = o->k;
+    ep.threshold = o->threshold;
+    ep.exact = o->exact;
+    ep.candidates = o->candidates;
+    if (!o->include_self) {
+        ep.exclude_id = p->self_id;
+        ep.exclude_path = p->self_path;
+    }
+    maso_engine_probe ap = { p->sketch, p->code };
+    int rc = maso_engine_query(e, &ap, 1, &ep, q->hits, n);
     if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_search_errmsg(q->s.engine));
+        snprintf(q->err, sizeof q->err, "%s", maso_engine_errmsg(e));
         return rc;
     }
-    if (!q->rerank || !p->code)
-        return 0;
-    size_t kept = 0;
     for (size_t i = 0; i < *n; i++) {
-        const uint8_t *code = dbset_code_of(q->s.set, q->hits[i].id);
-        if (!code) {
-            snprintf(q->err, sizeof q->err, "record %" PRIu64 " has no full "
-                     "code", q->hits[i].id & ((UINT64_C(1) << 48) - 1));
-            return MASO_EDATA;
-        }
-        double d = code_distance(q, p->code, code, NULL);
-        if (o->threshold < 0 || d <= o->threshold)
-            q->hits[kept++] = (maso_search_hit){ q->hits[i].id, d };
-    }
-    qsort(q->hits, kept, sizeof *q->hits, hit_cmp);
-    *n = kept;
-    return 0;
-}
-
-/* Turn the hits into at most k matches, without the query itself. */
-static int make_matches(searcher *q, const probe *p, size_t n_hits,
-                        size_t *n)
-{
-    const search_options *o = q->s.o;
-    *n = 0;
-    for (size_t i = 0; i < n_hits && *n < o->k; i++) {
-        uint64_t id = q->hits[i].id;
         maso_store_record r;
-        const char *db;
-        if (dbset_record(q->s.set, id, &r, &db) != 0) {
+        size_t store;
+        if (maso_engine_record(e, q->hits[i].id, &r, &store) != 0) {
             snprintf(q->err, sizeof q->err, "record %" PRIu64 " vanished "
-                     "from the store", id & ((UINT64_C(1) << 48) - 1));
+                     "from the store", maso_store_id_local(q->hits[i].id));
             return MASO_EDATA;
         }
-        if (!o->include_self &&
-            (id == p->self_id || (p->self_path && !strcmp(r.path,
-                                                          p->self_path))))
-            continue;
-        query_match *m = &q->matches[*n];
-        m->rank = *n + 1;
+        query_match *m = &q->matches[i];
+        m->rank = i + 1;
         m->distance = q->hits[i].distance;
-        m->id = id;
+        m->id = q->hits[i].id;
         m->path = r.path;
-        m->db = db;
+        m->db = maso_engine_store_path(e, store);
         m->layers = NULL;
         if (o->explain) {
-            double *row = q->per_layer + *n * q->s.n_layers;
-            if (q->rerank && p->code)
-                code_distance(q, p->code, dbset_code_of(q->s.set, id), row);
-            else
-                maso_code_distance(q->sketch_layers, q->s.n_layers,
-                                   q->s.weights, p->sketch,
-                                   dbset_sketch_of(q->s.set, id), row);
+            double *row = q->per_layer + i * q->s.n_layers;
+            maso_engine_explain(e, &ap, m->id, row);
             m->layers = row;
         }
-        (*n)++;
     }
     return 0;
 }
@@ -289,12 +170,8 @@ static int run_one(searcher *q, const char *name, size_t *n_matches)
     probe p = { name, NULL, NULL, UINT64_MAX, NULL };
     int rc = q->s.o->indexed ? probe_indexed(q, name, &p)
                              : probe_file(q, name, &p);
-    size_t n_hits = 0;
     if (!rc)
-        rc = q->s.o->exact && q->rerank ? full_scan(q, &p, &n_hits)
-                                        : sketch_search(q, &p, &n_hits);
-    if (!rc)
-        rc = make_matches(q, &p, n_hits, n_matches);
+        rc = search_probe(q, &p, n_matches);
     if (!rc)
         output_matches(&q->s.rep, name, q->matches, *n_matches);
     free(p.self_path);

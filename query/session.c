@@ -46,17 +46,27 @@ static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
 
 static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
 {
-    s->engine = dbset_engine(s->set);
+    maso_store_identity id;
+    char pre[MASO_CLI_PREPROCESS_LEN];
+    maso_cli_store_identity(s->model, &id, pre);
+    int rc = maso_engine_create(&s->engine);
+    if (rc) {
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_strerror(rc));
+        return rc;
+    }
     int threads = s->o->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
     }
-    int rc = maso_search_set_threads(s->engine, threads);
+    rc = maso_engine_open(s->engine, (const char *const *)s->o->dbs,
+                          s->o->n_dbs, &id);
+    if (!rc)
+        rc = maso_engine_set_threads(s->engine, threads);
     if (!rc && s->weights)
-        rc = maso_search_set_weights(s->engine, s->weights);
+        rc = maso_engine_set_weights(s->engine, s->weights);
     if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_search_errmsg(s->engine));
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_engine_errmsg(s->engine));
     return rc;
 }
 
@@ -70,9 +80,6 @@ int session_open(session *s, const search_options *o, int duplicates)
     s->n_layers = maso_model_code_layers(s->model, &s->layers);
     if (weights_load(s, err) != 0)
         goto fail;
-    if (dbset_open((const char *const *)o->dbs, o->n_dbs, s->model, &s->set,
-                   err) != 0)
-        goto fail;
     if (engine_setup(s, err) != 0)
         goto fail;
     s->rep.format = o->format;
@@ -83,7 +90,7 @@ int session_open(session *s, const search_options *o, int duplicates)
     s->rep.explain = o->explain;
     s->rep.missing = (const char *const *)o->missing;
     s->rep.n_missing = o->n_missing;
-    s->rep.measure = dbset_full_codes(s->set) && !duplicates ? "code"
+    s->rep.measure = maso_engine_full_codes(s->engine) && !duplicates ? "code"
                                                               : "sketch";
     if (o->html && html_open(&s->rep.html, o->html,
                              duplicates ? "maso-query: near-duplicates"
@@ -106,7 +113,7 @@ int session_close(session *s, int status)
         status = QUERY_EXIT_ERROR;
     }
     s->rep.html = NULL;
-    dbset_close(s->set);
+    maso_engine_destroy(s->engine);
     maso_model_destroy(s->model);
     free(s->weights);
     memset(s, 0, sizeof *s);

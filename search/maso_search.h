@@ -284,6 +284,32 @@ int maso_search_duplicates(maso_search *search,
                            size_t n_segments, double max_distance,
                            size_t bands, maso_search_groups *groups);
 
+/**
+ * Near-duplicate groups equal to the connected components of all pairs at
+ * distance <= @p max_distance (in [0, 1]) under the current weights,
+ * components of one record left out (same layout and order as
+ * maso_search_duplicates()).
+ *
+ * @p candidates 0: every pair is compared with the exact distance (no
+ * summaries needed): the groups are those of an all-pairs computation, at
+ * any threshold.  Cost n^2/2 distances at most, on the handle's threads,
+ * less inside clusters (a pair already joined is not compared).
+ * @p candidates > 0: each record's @p candidates nearest others by the
+ * summary distance weighted like the exact one (summaries required) are
+ * compared exactly; a pair within max_distance is missed only when neither
+ * record is among the other's candidates (its recall is measured by
+ * bench_dupes).  Cost n^2 summary distances plus n * candidates exact ones.
+ *
+ * *verified (when not NULL) receives the number of exact distances
+ * computed.  Groups of more than a few thousand members make the
+ * max_distance of each group (all its pairs) costly.
+ * Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_search_group(maso_search *search,
+                      const maso_search_segment *segments, size_t n_segments,
+                      double max_distance, size_t candidates,
+                      maso_search_groups *groups, uint64_t *verified);
+
 #ifdef __cplusplus
 }
 #endif
