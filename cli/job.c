@@ -144,12 +144,11 @@ const char *const *maso_job_distinct_hosts(const maso_job *j, size_t *n)
     return j->distinct;
 }
 
-void maso_job_owners(const maso_job *j, const maso_shards *shards,
+void maso_job_owners(const maso_job *j, const char *const *hosts, size_t n,
                      int *owner)
 {
-    size_t n = maso_shards_count(shards);
     for (size_t i = 0; i < n; i++) {
-        const char *host = maso_shards_host(shards, i);
+        const char *host = hosts[i];
         if (strcmp(host, MASO_SHARDS_ANY_HOST) == 0) {
             owner[i] = (int)(i % (size_t)j->size);
             continue;
@@ -158,7 +157,7 @@ void maso_job_owners(const maso_job *j, const maso_shards *shards,
          * of that turn among the host's ranks. */
         size_t turn = 0, ranks = 0;
         for (size_t k = 0; k < i; k++)
-            turn += strcmp(maso_shards_host(shards, k), host) == 0;
+            turn += strcmp(hosts[k], host) == 0;
         for (int r = 0; r < j->size; r++)
             ranks += strcmp(j->hosts[r], host) == 0;
         owner[i] = -1;

@@ -60,14 +60,14 @@ const char *const *maso_job_hosts(const maso_job *job);
 const char *const *maso_job_distinct_hosts(const maso_job *job, size_t *n);
 
 /**
- * The rank that owns (writes, and searches) each shard of @p shards:
- * owner[i] for i < maso_shards_count().  A shard any host can open goes to
- * rank i mod size; a shard of a named host to the ranks on that host in
- * turn; -1 when no rank of the job runs on its host.
- * @p owner has maso_shards_count() entries, filled by the call.
+ * The rank that owns (writes, and searches) each of @p n stores whose
+ * hosts are @p hosts (maso_shards_host(): MASO_SHARDS_ANY_HOST when any
+ * machine can open it): owner[i] for i < n.  A store any host can open
+ * goes to rank i mod size; a store of a named host to the ranks on that
+ * host in turn; -1 when no rank of the job runs on its host.
  */
-void maso_job_owners(const maso_job *job, const maso_shards *shards,
-                     int *owner);
+void maso_job_owners(const maso_job *job, const char *const *hosts,
+                     size_t n, int *owner);
 
 #ifdef __cplusplus
 }

@@ -634,10 +634,12 @@ int index_sharded_cluster(const index_shard_set *set,
     c.counts = counts;
     double start = index_now();
     c.owner = must(&c, calloc(set->n, sizeof *c.owner));
-    if (set->manifest)
-        maso_job_owners(job, set->manifest, c.owner);
-    else
-        c.owner[0] = 0;    /* the single store DB: rank 0 writes */
+    const char **hosts = must(&c, calloc(set->n, sizeof *hosts));
+    for (size_t i = 0; i < set->n; i++)
+        hosts[i] = set->manifest ? maso_shards_host(set->manifest, i)
+                                 : MASO_SHARDS_ANY_HOST;
+    maso_job_owners(job, hosts, set->n, c.owner);
+    free(hosts);
     for (size_t i = 0; i < set->n; i++)
         if (c.owner[i] < 0) {
             if (c.rank == 0)

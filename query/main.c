@@ -1,6 +1,7 @@
 /* main.c -- maso-query: command line. */
 #include "query.h"
 #include "search.h"
+#include "maso_job.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -131,7 +132,7 @@ static int search_option(int c, search_options *so)
 
 /* The search or duplicates run: stores and images from the operands. */
 static int search_main(search_options *so, const modes *m, char **operands,
-                       int n_operands)
+                       int n_operands, maso_job *job)
 {
     if (so->n_dbs == 0) {
         if (n_operands == 0) {
@@ -159,15 +160,35 @@ static int search_main(search_options *so, const modes *m, char **operands,
         fprintf(stderr, "maso-query: --duplicates needs --threshold < 1\n");
         return QUERY_EXIT_ERROR;
     }
-    if (shardset_expand(so) != 0)
+    /* Under MPI the ranks that own the shards check that they are there. */
+    int mpi = maso_job_is_mpi(job);
+    if (shardset_expand(so, !mpi) != 0)
         return QUERY_EXIT_ERROR;
     /* One image at a time: OpenBLAS threads would only add overhead on
      * matrices this small; the search has its own threads. */
     openblas_set_num_threads(1);
+    if (mpi)
+        return m->duplicates ? query_duplicates_mpi(so, job)
+                             : query_search_mpi(so, job);
     return m->duplicates ? query_duplicates(so) : query_search(so);
 }
 
+static int query_main(int argc, char **argv, maso_job *job);
+
 int main(int argc, char **argv)
+{
+    char err[MASO_CLI_ERRLEN];
+    maso_job *job = NULL;
+    if (maso_job_start(&argc, &argv, &job, err) != 0) {
+        fprintf(stderr, "maso-query: %s\n", err);
+        return QUERY_EXIT_ERROR;
+    }
+    int status = query_main(argc, argv, job);
+    maso_job_end(job);
+    return status;
+}
+
+static int query_main(int argc, char **argv, maso_job *job)
 {
     query_options opt;
     search_options so;
@@ -193,7 +214,11 @@ int main(int argc, char **argv)
     int status = QUERY_EXIT_ERROR;
     opt.inputs = argv + optind;
     opt.n_inputs = argc - optind;
-    if (bad || m.classify + m.info + m.duplicates > 1) {
+    /* Under MPI, --info and --classify are rank 0's alone. */
+    int solo = m.info || m.classify || bad;
+    if (solo && maso_job_rank(job) != 0) {
+        status = QUERY_EXIT_FOUND;
+    } else if (bad || m.classify + m.info + m.duplicates > 1) {
         if (!bad)
             fprintf(stderr, "maso-query: --classify, --info and --duplicates "
                     "are separate modes\n");
@@ -217,13 +242,18 @@ int main(int argc, char **argv)
             }
         }
     } else {
-        status = search_main(&so, &m, opt.inputs, opt.n_inputs);
+        status = search_main(&so, &m, opt.inputs, opt.n_inputs, job);
     }
+    if (solo)
+        status = query_job_status(job, status);
     for (size_t i = 0; i < so.n_dbs; i++)
         free((char *)so.dbs[i]);
     free(so.dbs);
     for (size_t i = 0; i < so.n_missing; i++)
         free(so.missing[i]);
     free(so.missing);
+    for (size_t i = 0; so.hosts && i < so.n_dbs; i++)
+        free(so.hosts[i]);
+    free(so.hosts);
     return status;
 }

@@ -41,6 +41,8 @@ typedef struct search_options {
     int allow_partial;        /* --allow-partial */
     char **missing;           /* shards left out (--allow-partial) */
     size_t n_missing;
+    char **hosts;             /* after shardset_expand: the host of each
+                                 of dbs ("*": any), or NULL (all any) */
 } search_options;
 
 /* Initialise @p o with the defaults above. */
@@ -54,6 +56,18 @@ int query_search(const search_options *o);
  * Returns the exit status. */
 int query_duplicates(const search_options *o);
 
+struct maso_job;
+
+/* The same, as an MPI job (cluster.c): every rank searches the stores it
+ * owns, rank 0 merges and writes; the output and exit status are the
+ * single process's.  Collective; returns the status on every rank. */
+int query_search_mpi(const search_options *o, struct maso_job *job);
+int query_duplicates_mpi(const search_options *o, struct maso_job *job);
+
+/* Rank 0's @p status on every rank (collective under MPI; the status
+ * itself otherwise). */
+int query_job_status(struct maso_job *job, int status);
+
 /* Command-line helpers (args.c).  Each returns 0, or -1 after printing
  * what is wrong with the option. */
 int args_size(const char *opt, const char *text, size_t min, size_t *out);
@@ -65,8 +79,10 @@ int args_db_list(search_options *o, const char *file);
 int args_db_add(search_options *o, const char *db);
 
 /* Replace each sharded index among o->dbs by its shard stores
- * (shardset.c); missing shards are an error, or with o->allow_partial
- * listed in o->missing.  0, or -1 after printing why. */
-int shardset_expand(search_options *o);
+ * (shardset.c) and fill o->hosts.  With @p check, each shard is opened
+ * once to see that it is there: missing shards are an error, or with
+ * o->allow_partial left out and listed in o->missing (an MPI job checks
+ * on the ranks that own them instead).  0, or -1 after printing why. */
+int shardset_expand(search_options *o, int check);
 
 #endif

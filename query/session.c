@@ -59,6 +59,9 @@ static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
     }
+    /* An MPI rank that owns no store takes part with an empty engine. */
+    if (s->o->n_dbs == 0)
+        return 0;
     rc = maso_engine_open(s->engine, (const char *const *)s->o->dbs,
                           s->o->n_dbs, &id);
     if (!rc)

@@ -40,9 +40,11 @@ static int push(char ***list, size_t *n, const char *text)
     return 0;
 }
 
-/* Append the shards of @p db to @p dbs (and the missing ones to o). */
-static int expand_one(search_options *o, const char *db, char ***dbs,
-                      size_t *n, char err[MASO_CLI_ERRLEN])
+/* Append the shards of @p db to @p dbs and their hosts to @p hosts (and
+ * the missing ones to o when @p check). */
+static int expand_one(search_options *o, const char *db, int check,
+                      char ***dbs, char ***hosts, size_t *n,
+                      char err[MASO_CLI_ERRLEN])
 {
     maso_shards *m = NULL;
     int rc = maso_shards_create(&m);
@@ -57,8 +59,11 @@ static int expand_one(search_options *o, const char *db, char ***dbs,
     for (size_t i = 0; !rc && i < maso_shards_count(m); i++) {
         const char *where = maso_shards_location(m, i);
         char why[MASO_CLI_ERRLEN];
-        if (probe(where, why) == 0) {
+        if (!check || probe(where, why) == 0) {
+            size_t at = *n;
             rc = push(dbs, n, where);
+            if (!rc && (rc = push(hosts, &at, maso_shards_host(m, i))) != 0)
+                free((*dbs)[--*n]);
         } else if (o->allow_partial) {
             fprintf(stderr, "maso-query: warning: %s: shard %zu is missing "
                     "(%s); answering from the others\n", db, i, why);
@@ -76,21 +81,27 @@ static int expand_one(search_options *o, const char *db, char ***dbs,
     return rc;
 }
 
-int shardset_expand(search_options *o)
+int shardset_expand(search_options *o, int check)
 {
     int any = 0;
     for (size_t i = 0; i < o->n_dbs; i++)
         any |= maso_shards_is_sharded(o->dbs[i]);
     if (!any)
         return 0;
-    char **dbs = NULL;
+    char **dbs = NULL, **hosts = NULL;
     size_t n = 0;
     int rc = 0;
     char err[MASO_CLI_ERRLEN] = "out of memory";
-    for (size_t i = 0; !rc && i < o->n_dbs; i++)
-        rc = maso_shards_is_sharded(o->dbs[i])
-                 ? expand_one(o, o->dbs[i], &dbs, &n, err)
-                 : push(&dbs, &n, o->dbs[i]);
+    for (size_t i = 0; !rc && i < o->n_dbs; i++) {
+        if (maso_shards_is_sharded(o->dbs[i])) {
+            rc = expand_one(o, o->dbs[i], check, &dbs, &hosts, &n, err);
+        } else {
+            size_t at = n;
+            rc = push(&dbs, &n, o->dbs[i]);
+            if (!rc && (rc = push(&hosts, &at, MASO_SHARDS_ANY_HOST)) != 0)
+                free(dbs[--n]);
+        }
+    }
     if (!rc && n == 0) {
         snprintf(err, MASO_CLI_ERRLEN, "no shard of %s could be opened",
                  o->dbs[0]);
@@ -98,15 +109,19 @@ int shardset_expand(search_options *o)
     }
     if (rc) {
         fprintf(stderr, "maso-query: %s\n", err);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             free(dbs[i]);
+            free(hosts[i]);
+        }
         free(dbs);
+        free(hosts);
         return -1;
     }
     for (size_t i = 0; i < o->n_dbs; i++)
         free((char *)o->dbs[i]);
     free(o->dbs);
     o->dbs = (const char **)dbs;
+    o->hosts = hosts;
     o->n_dbs = n;
     return 0;
 }

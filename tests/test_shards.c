@@ -232,13 +232,18 @@ static void test_owners(void **state)
     assert_int_equal(maso_shards_init(m, "/db", 4, "/l/%h/%n", hosts, 2, &id),
                      0);
     int owner[4];
-    maso_job_owners(job, m, owner);
+    const char *h[4];
+    for (size_t i = 0; i < 4; i++)
+        h[i] = maso_shards_host(m, i);
+    maso_job_owners(job, h, 4, owner);
     assert_int_equal(owner[0], 0);
     assert_int_equal(owner[1], -1);   /* no rank on "elsewhere" */
     assert_int_equal(owner[2], 0);
     assert_int_equal(owner[3], -1);
     assert_int_equal(maso_shards_init(m, "/db", 2, NULL, NULL, 0, &id), 0);
-    maso_job_owners(job, m, owner);
+    h[0] = maso_shards_host(m, 0);
+    h[1] = maso_shards_host(m, 1);
+    maso_job_owners(job, h, 2, owner);
     assert_int_equal(owner[0], 0);
     assert_int_equal(owner[1], 0);
     maso_shards_destroy(m);

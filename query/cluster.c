@@ -1,0 +1,674 @@
+/* cluster.c -- maso-query as an MPI job (mpirun -np N maso-query DB
+ * IMAGE...): every rank opens the engine (db/maso_engine.h) over the
+ * shards it owns (maso_job_owners: node-local shards on their host, the
+ * others in turn), and answers each query over them; rank 0 merges the
+ * answers and writes the output, which is the single process's.
+ *
+ * Queries are coded once, by the ranks in turn (query i by rank i mod N,
+ * a round of N queries at a time), and broadcast: the sketch, and the
+ * full code when every store keeps full codes (the rerank needs it).
+ * With --indexed, the rank whose shard holds the path broadcasts its
+ * stored sketch.  Each rank then asks its engine for the k best matches
+ * (the query itself left out), and rank 0 gathers them (MPI_Gatherv) and
+ * keeps the k best by (distance, tagged id), the tags being the shards'
+ * positions in the whole list, as the single process tags them: the same
+ * matches, distances, order and exit status.  The exact-or-coarse choice
+ * is made on the count of all shards; in the coarse mode each rank keeps
+ * its own candidates, a superset of the single process's (recall equal or
+ * better).
+ *
+ * --duplicates: each rank sends its sketches and summaries around a ring
+ * (N - 1 steps); at each step its engine's search handle groups its own
+ * records together with the visiting block, so that every pair of records
+ * meets on some rank; rank 0 joins the groups of all steps (union-find:
+ * the components of the whole graph), and computes each group's largest
+ * distance from the members' sketches, which it gathers.
+ */
+#include "session.h"
+#include "query.h"
+#include "maso_job.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef MASO_HAVE_MPI
+#include <mpi.h>
+
+/* A byte buffer that grows; a failed allocation is remembered and checked
+ * once (then the job fails: an MPI rank cannot half-answer). */
+typedef struct buffer {
+    uint8_t *data;
+    size_t n, cap;
+    int failed;
+} buffer;
+
+static void put(buffer *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        uint8_t *d = realloc(b->data, cap);
+        if (!d) {
+            b->failed = 1;
+            return;
+        }
+        b->data = d;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->data + b->n, p, n);
+    b->n += n;
+}
+
+/* Reading a gathered buffer; reads past the end are zeros. */
+typedef struct reader {
+    const uint8_t *p, *end;
+} reader;
+
+static void get(reader *r, void *out, size_t n)
+{
+    size_t have = (size_t)(r->end - r->p);
+    size_t take = n < have ? n : have;
+    memcpy(out, r->p, take);
+    memset((uint8_t *)out + take, 0, n - take);
+    r->p += take;
+}
+
+typedef struct mpi_search {
+    maso_job *job;
+    int rank, size;
+    const search_options *o;  /* the whole job's options */
+    search_options local;     /* this rank's stores */
+    size_t *global_of;        /* local store -> position in o->dbs */
+    int has_engine;
+    session s;
+    int full_codes;           /* every store of the job keeps full codes */
+    uint64_t count;           /* sketches in all stores */
+    long candidates;          /* the policy, decided on the whole count */
+    maso_sketch *sketch;
+    size_t sketch_bytes, code_bytes;
+    maso_decoder *decoder;
+    maso_forward *forward;
+    maso_decode_params dp;
+    uint8_t *code, *qsketch;
+    maso_engine_match *hits;
+    double *row;
+    char **missing;           /* rank 0: missing stores (--allow-partial) */
+    size_t n_missing;
+} mpi_search;
+
+static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+
+/* The worst status of all ranks, on all ranks. */
+static int agree(int status)
+{
+    MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX,
+                  MPI_COMM_WORLD);
+    return status;
+}
+
+/* -- set-up ----------------------------------------------------------------- */
+
+/* Which stores this rank opens; missing ones are an error, or left out
+ * with --allow-partial.  0 or an exit status, on every rank. */
+static int choose_stores(mpi_search *m)
+{
+    const search_options *o = m->o;
+    size_t n = o->n_dbs;
+    int *owner = calloc(n, sizeof *owner);
+    int *missing = calloc(n, sizeof *missing);
+    m->global_of = calloc(n, sizeof *m->global_of);
+    m->local.dbs = calloc(n, sizeof *m->local.dbs);
+    int status = owner && missing && m->global_of && m->local.dbs
+                     ? 0 : QUERY_EXIT_ERROR;
+    if (!status) {
+        const char **hosts = calloc(n, sizeof *hosts);
+        status = hosts ? 0 : QUERY_EXIT_ERROR;
+        for (size_t i = 0; hosts && i < n; i++)
+            hosts[i] = o->hosts ? o->hosts[i] : MASO_SHARDS_ANY_HOST;
+        if (hosts)
+            maso_job_owners(m->job, hosts, n, owner);
+        free(hosts);
+    }
+    for (size_t i = 0; !status && i < n; i++) {
+        if (owner[i] < 0) {
+            missing[i] = 1;
+            if (m->rank == 0)
+                fprintf(stderr, "maso-query: %s%s: no rank of the job "
+                        "runs on its host %s\n", o->allow_partial ?
+                        "warning: missing " : "", o->dbs[i], o->hosts[i]);
+            continue;
+        }
+        if (owner[i] != m->rank)
+            continue;
+        maso_store *s = NULL;
+        int rc = maso_store_create(&s);
+        if (!rc)
+            rc = maso_store_open(s, o->dbs[i], MASO_STORE_RDONLY, NULL);
+        if (rc) {
+            missing[i] = 1;
+            fprintf(stderr, "maso-query: rank %d on %s: %s%s: %s\n",
+                    m->rank, maso_job_host(m->job),
+                    o->allow_partial ? "warning: missing " : "",
+                    o->dbs[i], s ? maso_store_errmsg(s) : maso_strerror(rc));
+        } else {
+            m->global_of[m->local.n_dbs] = i;
+            m->local.dbs[m->local.n_dbs++] = o->dbs[i];
+        }
+        maso_store_destroy(s);
+    }
+    status = agree(status);
+    if (status)
+        goto done;
+    MPI_Allreduce(MPI_IN_PLACE, missing, (int)n, MPI_INT, MPI_MAX,
+                  MPI_COMM_WORLD);
+    size_t n_missing = 0;
+    for (size_t i = 0; i < n; i++)
+        n_missing += missing[i] != 0;
+    if (n_missing == n || (n_missing && !o->allow_partial)) {
+        if (m->rank == 0)
+            fprintf(stderr, "maso-query: %zu of %zu stores missing%s\n",
+                    n_missing, n, n_missing == n ? "" : " (--allow-partial "
+                    "answers from the others)");
+        status = QUERY_EXIT_ERROR;
+        goto done;
+    }
+    if (m->rank == 0 && n_missing) {
+        m->missing = calloc(n_missing, sizeof *m->missing);
+        for (size_t i = 0; m->missing && i < n; i++)
+            if (missing[i])
+                m->missing[m->n_missing++] = (char *)o->dbs[i];
+        status = m->missing ? 0 : QUERY_EXIT_ERROR;
+    }
+done:
+    free(owner);
+    free(missing);
+    return agree(status);
+}
+
+/* The sketch of the whole job, from the parameters of the first store
+ * that is there (broadcast by its owner). */
+static int make_sketch(mpi_search *m)
+{
+    int have = m->has_engine ? m->rank : m->size;
+    MPI_Allreduce(MPI_IN_PLACE, &have, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    uint64_t p[3] = { 0, 0, 0 };
+    if (m->rank == have) {
+        const maso_sketch_params *sp =
+            maso_sketch_get_params(maso_engine_sketch(m->s.engine));
+        p[0] = sp->seed;
+        p[1] = sp->relu_samples;
+        p[2] = sp->maxpool_samples;
+    }
+    MPI_Bcast(p, 3, MPI_UINT64_T, have, MPI_COMM_WORLD);
+    maso_sketch_params params = { p[0], (size_t)p[1], (size_t)p[2] };
+    int rc = maso_sketch_create(m->s.layers, m->s.n_layers, &params,
+                                &m->sketch);
+    if (rc)
+        return rc;
+    m->sketch_bytes = maso_sketch_bytes(m->sketch);
+    return 0;
+}
+
+static int start(mpi_search *m, maso_job *job, const search_options *o,
+                 int duplicates)
+{
+    memset(m, 0, sizeof *m);
+    m->job = job;
+    m->rank = maso_job_rank(job);
+    m->size = maso_job_size(job);
+    m->o = o;
+    m->local = *o;
+    m->local.dbs = NULL;
+    m->local.n_dbs = 0;
+    if (m->rank != 0)
+        m->local.html = NULL;   /* rank 0 writes the output */
+    int status = choose_stores(m);
+    if (status)
+        return status;
+    m->local.missing = m->missing;
+    m->local.n_missing = m->n_missing;
+    m->has_engine = m->local.n_dbs > 0;
+    status = agree(session_open(&m->s, &m->local, duplicates));
+    if (status)
+        return status;
+    int full = m->has_engine ? maso_engine_full_codes(m->s.engine) : 1;
+    MPI_Allreduce(MPI_IN_PLACE, &full, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    m->full_codes = full;
+    m->count = m->has_engine ? maso_engine_count(m->s.engine) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &m->count, 1, MPI_UINT64_T, MPI_SUM,
+                  MPI_COMM_WORLD);
+    m->candidates = o->candidates;
+    if (!o->exact && o->candidates < 0)
+        m->candidates = m->count <= MASO_ENGINE_EXACT_SCAN_MAX
+                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    m->s.rep.measure = m->full_codes && !duplicates ? "code" : "sketch";
+    int rc = make_sketch(m);
+    m->code_bytes = maso_model_code_bytes(m->s.model);
+    if (!rc) {
+        m->code = aligned_alloc(64, round64(m->code_bytes));
+        m->qsketch = aligned_alloc(64, round64(m->sketch_bytes));
+        m->hits = calloc(o->k, sizeof *m->hits);
+        m->row = calloc(m->s.n_layers, sizeof *m->row);
+        rc = m->code && m->qsketch && m->hits && m->row ? 0 : ENOMEM;
+    }
+    if (!rc)
+        rc = maso_decoder_create(&m->decoder);
+    if (!rc)
+        rc = maso_forward_create(m->s.model, &m->forward);
+    maso_decode_params_init(&m->dp);
+    int channels;
+    maso_model_input_size(m->s.model, &channels, &m->dp.min_height,
+                          &m->dp.min_width);
+    if (rc)
+        fprintf(stderr, "maso-query: rank %d on %s: cannot start: %s\n",
+                m->rank, maso_job_host(job), maso_strerror(rc));
+    return agree(rc ? QUERY_EXIT_ERROR : 0);
+}
+
+static int finish(mpi_search *m, int status)
+{
+    maso_forward_destroy(m->forward);
+    maso_decoder_destroy(m->decoder);
+    maso_sketch_destroy(m->sketch);
+    free(m->row);
+    free(m->hits);
+    free(m->qsketch);
+    free(m->code);
+    if (m->s.model)
+        status = session_close(&m->s, status);
+    free(m->missing);
+    free(m->local.dbs);
+    free(m->global_of);
+    /* Every rank leaves with rank 0's status (it saw every answer). */
+    MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    return status;
+}
+
+/* -- queries ---------------------------------------------------------------- */
+
+/* A coded query, as broadcast: status, then the message (failed) or the
+ * sketch [+ code] and the path of the query itself (to leave it out). */
+static void code_file(mpi_search *m, const char *path, buffer *b)
+{
+    char err[MASO_CLI_ERRLEN];
+    maso_image img = { 0, 0, NULL };
+    int32_t status = 0;
+    if (maso_decoder_load_file(m->decoder, path, &m->dp, &img) != 0) {
+        snprintf(err, sizeof err, "%s", maso_decoder_errmsg(m->decoder));
+        status = 1;
+    } else if (maso_forward_run_image(m->forward, &img, m->code, NULL)) {
+        snprintf(err, sizeof err, "%s: %s", path,
+                 maso_forward_errmsg(m->forward));
+        status = 1;
+    }
+    maso_image_free(&img);
+    put(b, &status, sizeof status);
+    if (status) {
+        put(b, err, strlen(err) + 1);
+        return;
+    }
+    maso_sketch_apply(m->sketch, m->code, m->qsketch);
+    put(b, m->qsketch, m->sketch_bytes);
+    if (m->full_codes)
+        put(b, m->code, m->code_bytes);
+    /* Stores keep absolute, resolved paths: the query file itself is the
+     * record with its realpath. */
+    char *self = realpath(path, NULL);
+    put(b, self ? self : "", self ? strlen(self) + 1 : 1);
+    free(self);
+}
+
+/* --indexed: the rank of the first store holding @p path sends its
+ * stored sketch [+ code]; *self_id gets the local tagged id there. */
+static void code_indexed(mpi_search *m, const char *path, buffer *b,
+                         uint64_t *self_id)
+{
+    uint64_t id = UINT64_MAX;
+    int rc = m->has_engine ? maso_engine_find_path(m->s.engine, path, &id)
+                           : MASO_ENOTFOUND;
+    /* The first store in the whole list that has it decides. */
+    int key[2] = { INT_MAX, m->rank };
+    if (rc == 0 || rc == MASO_EDATA)
+        key[0] = (int)m->global_of[maso_store_id_tag_of(id)];
+    MPI_Allreduce(MPI_IN_PLACE, key, 1, MPI_2INT, MPI_MINLOC,
+                  MPI_COMM_WORLD);
+    int32_t status = 0;
+    if (key[0] == INT_MAX) {
+        char err[MASO_CLI_ERRLEN];
+        snprintf(err, sizeof err, "%s: not in the store%s", path,
+                 m->o->n_dbs > 1 ? "s" : "");
+        status = 1;
+        if (m->rank == 0) {
+            put(b, &status, sizeof status);
+            put(b, err, strlen(err) + 1);
+        }
+    } else if (m->rank == key[1]) {
+        const uint8_t *sk = maso_engine_sketch_of(m->s.engine, id);
+        const uint8_t *code = m->full_codes
+                                  ? maso_engine_code_of(m->s.engine, id)
+                                  : NULL;
+        maso_store_record r;
+        if (rc || !sk || (m->full_codes && !code) ||
+            maso_engine_record(m->s.engine, id, &r, NULL) != 0) {
+            const char *why = maso_engine_errmsg(m->s.engine);
+            char err[MASO_CLI_ERRLEN];
+            snprintf(err, sizeof err, "%s", rc ? why : "changed in the store "
+                     "while being read");
+            status = 1;
+            put(b, &status, sizeof status);
+            put(b, err, strlen(err) + 1);
+        } else {
+            put(b, &status, sizeof status);
+            put(b, sk, m->sketch_bytes);
+            if (m->full_codes)
+                put(b, code, m->code_bytes);
+            put(b, r.path, strlen(r.path) + 1);
+            *self_id = id;
+        }
+    }
+    uint64_t n = b->n;
+    int root = key[0] == INT_MAX ? 0 : key[1];
+    MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD);
+    if (m->rank != root) {
+        b->n = 0;
+        put(b, NULL, 0);
+        uint8_t *zero = calloc(1, n ? n : 1);
+        put(b, zero, n);
+        free(zero);
+    }
+    if (b->failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    MPI_Bcast(b->data, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
+}
+
+/* Broadcast @p b from @p root (sizes first). */
+static void bcast_buffer(buffer *b, int root, int rank)
+{
+    uint64_t n = b->n;
+    MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD);
+    if (rank != root) {
+        b->n = 0;
+        uint8_t *zero = calloc(1, n ? n : 1);
+        put(b, zero, n);
+        free(zero);
+    }
+    if (b->failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    MPI_Bcast(b->data, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
+}
+
+/* One gathered match. */
+typedef struct gathered {
+    double distance;
+    uint64_t id;        /* tagged with the store's position in o->dbs */
+    const char *path;   /* into the gathered bytes */
+    const double *layers;
+} gathered;
+
+static int gathered_cmp(const void *a, const void *b)
+{
+    const gathered *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* This rank's answer to one query, packed: status, message or matches. */
+static void answer(mpi_search *m, const uint8_t *payload, size_t n,
+                   uint64_t self_id, buffer *out)
+{
+    const search_options *o = m->o;
+    const uint8_t *sk = payload;
+    const uint8_t *code = m->full_codes ? payload + m->sketch_bytes : NULL;
+    const char *self = (const char *)payload + m->sketch_bytes +
+                       (m->full_codes ? m->code_bytes : 0);
+    int32_t status = 0;
+    size_t hits = 0;
+    (void)n;
+    /* The probe must be 64-byte aligned for the kernels. */
+    memcpy(m->qsketch, sk, m->sketch_bytes);
+    if (code)
+        memcpy(m->code, code, m->code_bytes);
+    maso_engine_probe probe = { m->qsketch, code ? m->code : NULL };
+    if (m->has_engine) {
+        maso_engine_params ep;
+        maso_engine_params_init(&ep);
+        ep.k = o->k;
+        ep.threshold = o->threshold;
+        ep.exact = o->exact;
+        ep.candidates = m->candidates;
+        if (!o->include_self) {
+            ep.exclude_id = self_id;
+            ep.exclude_path = *self ? self : NULL;
+        }
+        if (maso_engine_query(m->s.engine, &probe, 1, &ep, m->hits, &hits)) {
+            const char *why = maso_engine_errmsg(m->s.engine);
+            status = 1;
+            put(out, &status, sizeof status);
+            put(out, why, strlen(why) + 1);
+            return;
+        }
+    }
+    uint32_t count = (uint32_t)hits;
+    put(out, &status, sizeof status);
+    put(out, &count, sizeof count);
+    for (size_t i = 0; i < hits; i++) {
+        maso_store_record r;
+        size_t store;
+        uint64_t id = m->hits[i].id;
+        if (maso_engine_record(m->s.engine, id, &r, &store) != 0)
+            r.path = "";
+        uint64_t global = maso_store_id_tag(
+            (unsigned)m->global_of[maso_store_id_tag_of(id)],
+            maso_store_id_local(id));
+        put(out, &m->hits[i].distance, sizeof(double));
+        put(out, &global, sizeof global);
+        if (o->explain) {
+            maso_engine_explain(m->s.engine, &probe, id, m->row);
+            put(out, m->row, m->s.n_layers * sizeof *m->row);
+        }
+        put(out, r.path, strlen(r.path) + 1);
+    }
+}
+
+/* Rank 0: merge the answers of all ranks and write the output.  Returns
+ * 1 when matches were found, 0 none, -1 an error. */
+static int merge(mpi_search *m, const char *name, const uint8_t *all,
+                 const int *counts, const int *displs)
+{
+    const search_options *o = m->o;
+    size_t cap = (size_t)m->size * o->k, n = 0;
+    gathered *g = calloc(cap ? cap : 1, sizeof *g);
+    query_match *qm = calloc(o->k, sizeof *qm);
+    if (!g || !qm) {
+        free(g);
+        free(qm);
+        output_error(&m->s.rep, name, "out of memory");
+        return -1;
+    }
+    int result = 0;
+    for (int r = 0; r < m->size && result >= 0; r++) {
+        reader rd = { all + displs[r], all + displs[r] + counts[r] };
+        int32_t status;
+        get(&rd, &status, sizeof status);
+        if (status) {
+            output_error(&m->s.rep, name, (const char *)rd.p);
+            result = -1;
+            break;
+        }
+        uint32_t count;
+        get(&rd, &count, sizeof count);
+        for (uint32_t i = 0; i < count && n < cap; i++) {
+            gathered *x = &g[n++];
+            get(&rd, &x->distance, sizeof x->distance);
+            get(&rd, &x->id, sizeof x->id);
+            x->layers = NULL;
+            if (o->explain) {
+                x->layers = (const double *)rd.p;
+                rd.p += m->s.n_layers * sizeof(double);
+            }
+            x->path = (const char *)rd.p;
+            rd.p += strlen(x->path) + 1;
+        }
+    }
+    if (result == 0) {
+        qsort(g, n, sizeof *g, gathered_cmp);
+        size_t k = n < o->k ? n : o->k;
+        double *rows = o->explain ? calloc(k * m->s.n_layers + 1,
+                                           sizeof *rows) : NULL;
+        for (size_t i = 0; i < k; i++) {
+            qm[i].rank = i + 1;
+            qm[i].distance = g[i].distance;
+            qm[i].id = g[i].id;
+            qm[i].path = g[i].path;
+            qm[i].db = o->dbs[maso_store_id_tag_of(g[i].id)];
+            qm[i].layers = NULL;
+            if (rows && g[i].layers) {
+                /* The gathered bytes are not aligned for doubles. */
+                memcpy(rows + i * m->s.n_layers, g[i].layers,
+                       m->s.n_layers * sizeof *rows);
+                qm[i].layers = rows + i * m->s.n_layers;
+            }
+        }
+        output_matches(&m->s.rep, name, qm, k);
+        free(rows);
+        result = k > 0;
+    }
+    free(g);
+    free(qm);
+    return result;
+}
+
+/* One query everywhere: the answers gathered on rank 0 and written. */
+static int one_query(mpi_search *m, const char *name, buffer *coded,
+                     uint64_t self_id, int *found, int *failed)
+{
+    reader rd = { coded->data, coded->data + coded->n };
+    int32_t status;
+    get(&rd, &status, sizeof status);
+    if (status) {
+        if (m->rank == 0)
+            output_error(&m->s.rep, name, (const char *)rd.p);
+        *failed = 1;
+        return 0;
+    }
+    buffer out = { NULL, 0, 0, 0 };
+    answer(m, rd.p, (size_t)(rd.end - rd.p), self_id, &out);
+    if (out.failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    int n = (int)out.n;
+    int *counts = NULL, *displs = NULL;
+    uint8_t *all = NULL;
+    if (m->rank == 0) {
+        counts = calloc((size_t)m->size, sizeof *counts);
+        displs = calloc((size_t)m->size, sizeof *displs);
+        if (!counts || !displs)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (m->rank == 0) {
+        int total = 0;
+        for (int r = 0; r < m->size; r++) {
+            displs[r] = total;
+            total += counts[r];
+        }
+        all = malloc(total ? (size_t)total : 1);
+        if (!all)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gatherv(out.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
+                MPI_COMM_WORLD);
+    if (m->rank == 0) {
+        int r = merge(m, name, all, counts, displs);
+        if (r < 0)
+            *failed = 1;
+        else if (r > 0)
+            *found = 1;
+    }
+    free(all);
+    free(counts);
+    free(displs);
+    free(out.data);
+    return 0;
+}
+
+int query_duplicates_mpi(const search_options *o, maso_job *job)
+{
+    (void)o;
+    if (maso_job_rank(job) == 0)
+        fprintf(stderr, "maso-query: --duplicates does not run as an MPI job "
+                "yet\n");
+    return QUERY_EXIT_ERROR;
+}
+
+int query_search_mpi(const search_options *o, maso_job *job)
+{
+    mpi_search m;
+    int status = start(&m, job, o, 0);
+    if (status)
+        return finish(&m, status);
+    if (m.rank == 0)
+        output_begin(&m.s.rep, 0);
+    int found = 0, failed = 0;
+    buffer mine = { NULL, 0, 0, 0 }, cur = { NULL, 0, 0, 0 };
+    for (size_t round = 0; round < o->n_images; round += (size_t)m.size) {
+        /* This round's queries: query round + r is coded by rank r. */
+        size_t i = round + (size_t)m.rank;
+        mine.n = 0;
+        if (!o->indexed && i < o->n_images)
+            code_file(&m, o->images[i], &mine);
+        for (int r = 0; r < m.size && round + (size_t)r < o->n_images; r++) {
+            const char *name = o->images[round + (size_t)r];
+            uint64_t self_id = UINT64_MAX;
+            cur.n = 0;
+            if (o->indexed) {
+                code_indexed(&m, name, &cur, &self_id);
+            } else {
+                if (r == m.rank)
+                    put(&cur, mine.data, mine.n);
+                bcast_buffer(&cur, r, m.rank);
+            }
+            one_query(&m, name, &cur, self_id, &found, &failed);
+        }
+    }
+    free(mine.data);
+    free(cur.data);
+    fflush(stdout);
+    /* Like grep: an error wins over results. */
+    status = failed  ? QUERY_EXIT_ERROR
+           : found ? QUERY_EXIT_FOUND : QUERY_EXIT_NONE;
+    return finish(&m, status);
+}
+
+#else /* no MPI */
+
+int query_search_mpi(const search_options *o, maso_job *job)
+{
+    (void)o, (void)job;
+    fprintf(stderr, "maso-query: this build has no MPI\n");
+    return QUERY_EXIT_ERROR;
+}
+
+int query_duplicates_mpi(const search_options *o, maso_job *job)
+{
+    return query_search_mpi(o, job);
+}
+
+#endif
+
+int query_job_status(maso_job *job, int status)
+{
+#ifdef MASO_HAVE_MPI
+    if (maso_job_is_mpi(job))
+        MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
+#else
+    (void)job;
+#endif
+    return status;
+}
