@@ -598,13 +598,392 @@ static int one_query(mpi_search *m, const char *name, buffer *coded,
     return 0;
 }
 
+/* -- duplicates ------------------------------------------------------------ */
+
+/* This rank's records as one block: {u64 count, u64 stride}, the ids
+ * (tagged with the stores' positions in the whole list), the sketches at
+ * the stride, the summaries. */
+static void pack_block(mpi_search *m, buffer *b)
+{
+    uint64_t count = 0, stride = round64(m->sketch_bytes), sbytes = 0;
+    const maso_search_segment *segs = NULL;
+    size_t n_segs = 0;
+    if (m->has_engine) {
+        n_segs = maso_engine_segments(m->s.engine, &segs);
+        sbytes = maso_search_summary_bytes(
+            maso_engine_search_handle(m->s.engine));
+    }
+    for (size_t i = 0; i < n_segs; i++)
+        count += segs[i].count;
+    put(b, &count, sizeof count);
+    put(b, &stride, sizeof stride);
+    for (size_t i = 0; i < n_segs; i++)
+        for (size_t j = 0; j < segs[i].count; j++) {
+            uint64_t id = segs[i].ids[j];
+            uint64_t global = maso_store_id_tag(
+                (unsigned)m->global_of[maso_store_id_tag_of(id)],
+                maso_store_id_local(id));
+            put(b, &global, sizeof global);
+        }
+    uint8_t pad[64] = { 0 };
+    for (size_t i = 0; i < n_segs; i++)
+        for (size_t j = 0; j < segs[i].count; j++) {
+            put(b, segs[i].base + j * segs[i].stride, m->sketch_bytes);
+            put(b, pad, stride - m->sketch_bytes);
+        }
+    for (size_t i = 0; i < n_segs; i++)
+        put(b, segs[i].summaries, segs[i].count * sbytes);
+}
+
+/* The segment of a packed block (its bytes must stay in place). */
+static maso_search_segment block_segment(const uint8_t *block, size_t sbytes)
+{
+    uint64_t count, stride;
+    memcpy(&count, block, sizeof count);
+    memcpy(&stride, block + 8, sizeof stride);
+    maso_search_segment seg;
+    seg.ids = (const uint64_t *)(block + 16);
+    seg.base = block + 16 + count * 8;
+    seg.stride = (size_t)stride;
+    seg.count = (size_t)count;
+    seg.summaries = seg.base + count * stride;
+    (void)sbytes;
+    return seg;
+}
+
+/* Group the records of @p segs and add each group's joins to @p edges
+ * (pairs of ids: first member, other member). */
+static int group_into(mpi_search *m, const maso_search_segment *segs,
+                      size_t n, double thr, size_t candidates, buffer *edges)
+{
+    maso_search *h = maso_engine_search_handle(m->s.engine);
+    maso_search_groups g = { 0, NULL, NULL, NULL };
+    int rc = maso_search_group(h, segs, n, thr, candidates, &g, NULL);
+    if (rc) {
+        fprintf(stderr, "maso-query: rank %d on %s: --duplicates: %s\n",
+                m->rank, maso_job_host(m->job), maso_search_errmsg(h));
+        return rc;
+    }
+    for (size_t i = 0; i < g.n_groups; i++)
+        for (size_t j = g.offsets[i] + 1; j < g.offsets[i + 1]; j++) {
+            put(edges, &g.ids[g.offsets[i]], sizeof(uint64_t));
+            put(edges, &g.ids[j], sizeof(uint64_t));
+        }
+    maso_search_groups_free(&g);
+    return 0;
+}
+
+/* Every pair of records meets on some rank: each rank groups its own
+ * block, then its block with the block of rank - k for k = 1 .. N/2 (for
+ * an even N the last step on the lower half only), received around the
+ * ring. */
+static int ring_edges(mpi_search *m, double thr, size_t candidates,
+                      buffer *edges)
+{
+    buffer mine = { NULL, 0, 0, 0 }, visit = { NULL, 0, 0, 0 };
+    pack_block(m, &mine);
+    if (mine.failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    size_t sbytes = m->has_engine ? maso_search_summary_bytes(
+                        maso_engine_search_handle(m->s.engine)) : 0;
+    maso_search_segment segs[2];
+    segs[0] = block_segment(mine.data, sbytes);
+    int rc = 0;
+    if (segs[0].count)
+        rc = group_into(m, segs, 1, thr, candidates, edges);
+    int half = m->size / 2;
+    for (int k = 1; k <= half; k++) {
+        int dest = (m->rank + k) % m->size;
+        int src = (m->rank - k + m->size) % m->size;
+        uint64_t out = mine.n, in = 0;
+        MPI_Sendrecv(&out, 1, MPI_UINT64_T, dest, 1, &in, 1, MPI_UINT64_T,
+                     src, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        visit.n = 0;
+        uint8_t *zero = calloc(1, in ? in : 1);
+        put(&visit, zero, in);
+        free(zero);
+        if (visit.failed || in > INT_MAX || out > INT_MAX)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        MPI_Sendrecv(mine.data, (int)out, MPI_BYTE, dest, 2, visit.data,
+                     (int)in, MPI_BYTE, src, 2, MPI_COMM_WORLD,
+                     MPI_STATUS_IGNORE);
+        int compute = !(2 * k == m->size && m->rank >= half);
+        segs[1] = block_segment(visit.data, sbytes);
+        if (!rc && compute && segs[0].count && segs[1].count)
+            rc = group_into(m, segs, 2, thr, candidates, edges);
+    }
+    free(mine.data);
+    free(visit.data);
+    return agree(rc ? QUERY_EXIT_ERROR : 0);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t find_root(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+static size_t index_of(const uint64_t *ids, size_t n, uint64_t id)
+{
+    const uint64_t *p = bsearch(&id, ids, n, sizeof *ids, u64_cmp);
+    return (size_t)(p - ids);
+}
+
+typedef struct dgroup {
+    const char **paths;
+    size_t n;
+    double max_distance;
+} dgroup;
+
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int dgroup_cmp(const void *a, const void *b)
+{
+    return strcmp(((const dgroup *)a)->paths[0],
+                  ((const dgroup *)b)->paths[0]);
+}
+
+/* Rank 0: components of the gathered joins, then the members' paths and
+ * sketches from their ranks, then the output. */
+static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
+{
+    /* The members: every id on an edge, sorted, once. */
+    uint64_t n_ids = 0;
+    uint64_t *ids = NULL;
+    size_t *parent = NULL;
+    if (m->rank == 0) {
+        ids = malloc((2 * n_edges + 1) * sizeof *ids);
+        if (!ids)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        memcpy(ids, edge, 2 * n_edges * sizeof *ids);
+        qsort(ids, 2 * n_edges, sizeof *ids, u64_cmp);
+        for (size_t i = 0; i < 2 * n_edges; i++)
+            if (n_ids == 0 || ids[n_ids - 1] != ids[i])
+                ids[n_ids++] = ids[i];
+    }
+    MPI_Bcast(&n_ids, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (m->rank != 0 && !(ids = malloc((n_ids + 1) * sizeof *ids)))
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    MPI_Bcast(ids, (int)n_ids, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    /* Each rank sends {index, sketch, path} of the members it holds. */
+    buffer mine = { NULL, 0, 0, 0 };
+    for (uint64_t i = 0; i < n_ids && m->has_engine; i++) {
+        unsigned tag = maso_store_id_tag_of(ids[i]);
+        size_t local = m->local.n_dbs;
+        for (size_t j = 0; j < m->local.n_dbs; j++)
+            if (m->global_of[j] == tag)
+                local = j;
+        if (local == m->local.n_dbs)
+            continue;
+        uint64_t id = maso_store_id_tag((unsigned)local,
+                                        maso_store_id_local(ids[i]));
+        maso_store_record r;
+        const uint8_t *s = maso_engine_sketch_of(m->s.engine, id);
+        if (!s || maso_engine_record(m->s.engine, id, &r, NULL) != 0)
+            continue;
+        put(&mine, &i, sizeof i);
+        put(&mine, s, m->sketch_bytes);
+        put(&mine, r.path, strlen(r.path) + 1);
+    }
+    if (mine.failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    int n = (int)mine.n, *counts = NULL, *displs = NULL;
+    uint8_t *all = NULL;
+    if (m->rank == 0) {
+        counts = calloc((size_t)m->size, sizeof *counts);
+        displs = calloc((size_t)m->size, sizeof *displs);
+        if (!counts || !displs)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (m->rank == 0) {
+        int total = 0;
+        for (int r = 0; r < m->size; r++) {
+            displs[r] = total;
+            total += counts[r];
+        }
+        if (!(all = malloc(total ? (size_t)total : 1)))
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gatherv(mine.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
+                MPI_COMM_WORLD);
+    free(mine.data);
+    int status = QUERY_EXIT_NONE;
+    if (m->rank != 0)
+        goto done;
+    /* Components. */
+    parent = malloc((n_ids + 1) * sizeof *parent);
+    const char **path = calloc(n_ids + 1, sizeof *path);
+    uint8_t *sketches = aligned_alloc(64, (n_ids + 1) *
+                                      round64(m->sketch_bytes));
+    dgroup *groups = calloc(n_ids + 1, sizeof *groups);
+    const char **order = calloc(n_ids + 1, sizeof *order);
+    size_t *member_of = calloc(n_ids + 1, sizeof *member_of);
+    maso_search *h = NULL;
+    const maso_code_layer *sl;
+    size_t n_sl = maso_sketch_layers(m->sketch, &sl);
+    if (!parent || !path || !sketches || !groups || !order || !member_of ||
+        maso_search_create(&h, sl, n_sl) != 0 ||
+        maso_search_set_weights(h, m->s.weights) != 0) {
+        fprintf(stderr, "maso-query: out of memory\n");
+        status = QUERY_EXIT_ERROR;
+        goto free_all;
+    }
+    for (uint64_t i = 0; i < n_ids; i++)
+        parent[i] = i;
+    for (size_t e = 0; e < n_edges; e++) {
+        size_t a = find_root(parent, index_of(ids, n_ids, edge[2 * e]));
+        size_t b = find_root(parent, index_of(ids, n_ids, edge[2 * e + 1]));
+        if (a != b)
+            parent[a > b ? a : b] = a < b ? a : b;
+    }
+    for (int r = 0; r < m->size; r++) {
+        reader rd = { all + displs[r], all + displs[r] + counts[r] };
+        while (rd.p < rd.end) {
+            uint64_t i;
+            get(&rd, &i, sizeof i);
+            if (i >= n_ids)
+                break;
+            get(&rd, sketches + i * round64(m->sketch_bytes),
+                m->sketch_bytes);
+            path[i] = (const char *)rd.p;
+            rd.p += strlen(path[i]) + 1;
+        }
+    }
+    /* Members by component, each component's largest distance. */
+    size_t n_groups = 0, at = 0;
+    for (uint64_t i = 0; i < n_ids; i++)
+        if (find_root(parent, i) == i)
+            member_of[i] = n_groups++;
+    size_t *size = calloc(n_groups + 1, sizeof *size);
+    size_t *start = calloc(n_groups + 1, sizeof *start);
+    size_t *idx = calloc(n_ids + 1, sizeof *idx);
+    if (!size || !start || !idx) {
+        free(size);
+        free(start);
+        free(idx);
+        fprintf(stderr, "maso-query: out of memory\n");
+        status = QUERY_EXIT_ERROR;
+        goto free_all;
+    }
+    for (uint64_t i = 0; i < n_ids; i++)
+        size[member_of[find_root(parent, i)]]++;
+    for (size_t g = 0; g < n_groups; g++) {
+        start[g] = at;
+        at += size[g];
+        size[g] = 0;
+    }
+    for (uint64_t i = 0; i < n_ids; i++) {
+        size_t g = member_of[find_root(parent, i)];
+        idx[start[g] + size[g]] = i;
+        order[start[g] + size[g]++] = path[i] ? path[i] : "";
+    }
+    for (size_t g = 0; g < n_groups; g++) {
+        double max = 0;
+        for (size_t a = 0; a < size[g]; a++)
+            for (size_t b = a + 1; b < size[g]; b++) {
+                size_t stride = round64(m->sketch_bytes);
+                double d = maso_search_distance(
+                    h, sketches + idx[start[g] + a] * stride,
+                    sketches + idx[start[g] + b] * stride);
+                if (d > max)
+                    max = d;
+            }
+        groups[g].paths = order + start[g];
+        groups[g].n = size[g];
+        groups[g].max_distance = max;
+        qsort(groups[g].paths, groups[g].n, sizeof *groups[g].paths,
+              path_cmp);
+    }
+    qsort(groups, n_groups, sizeof *groups, dgroup_cmp);
+    output_begin(&m->s.rep, 1);
+    for (size_t g = 0; g < n_groups; g++)
+        output_group(&m->s.rep, g + 1, groups[g].paths, groups[g].n,
+                     groups[g].max_distance);
+    status = n_groups ? QUERY_EXIT_FOUND : QUERY_EXIT_NONE;
+    free(size);
+    free(start);
+    free(idx);
+free_all:
+    maso_search_destroy(h);
+    free(member_of);
+    free(order);
+    free(groups);
+    free(sketches);
+    free(path);
+    free(parent);
+done:
+    free(all);
+    free(counts);
+    free(displs);
+    free(ids);
+    return status;
+}
+
 int query_duplicates_mpi(const search_options *o, maso_job *job)
 {
-    (void)o;
-    if (maso_job_rank(job) == 0)
-        fprintf(stderr, "maso-query: --duplicates does not run as an MPI job "
-                "yet\n");
-    return QUERY_EXIT_ERROR;
+    mpi_search m;
+    int status = start(&m, job, o, 1);
+    if (status)
+        return finish(&m, status);
+    double thr = o->threshold < 0 ? QUERY_DUPLICATES_THRESHOLD : o->threshold;
+    size_t candidates;
+    if (o->exact)
+        candidates = 0;
+    else if (o->candidates >= 0)
+        candidates = (size_t)o->candidates;
+    else
+        candidates = m.count <= MASO_ENGINE_DUPES_EXACT_MAX
+                         ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
+    buffer edges = { NULL, 0, 0, 0 };
+    status = ring_edges(&m, thr, candidates, &edges);
+    if (edges.failed)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    if (status) {
+        free(edges.data);
+        return finish(&m, status);
+    }
+    /* The joins of every rank, on rank 0. */
+    int n = (int)edges.n, *counts = NULL, *displs = NULL;
+    uint8_t *all = NULL;
+    if (m.rank == 0) {
+        counts = calloc((size_t)m.size, sizeof *counts);
+        displs = calloc((size_t)m.size, sizeof *displs);
+        if (!counts || !displs)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    size_t total = 0;
+    if (m.rank == 0) {
+        for (int r = 0; r < m.size; r++) {
+            displs[r] = (int)total;
+            total += (size_t)counts[r];
+        }
+        if (!(all = malloc(total ? total : 1)))
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gatherv(edges.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
+                MPI_COMM_WORLD);
+    free(edges.data);
+    status = write_groups(&m, (const uint64_t *)all,
+                          total / (2 * sizeof(uint64_t)));
+    fflush(stdout);
+    free(all);
+    free(counts);
+    free(displs);
+    return finish(&m, status);
 }
 
 int query_search_mpi(const search_options *o, maso_job *job)
