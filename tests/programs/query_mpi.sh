@@ -1,0 +1,91 @@
+#!/bin/sh
+# maso-query as an MPI job (mpirun --oversubscribe -np 1..4) over a
+# sharded index: searches (JSON, text, TSV, --explain, --indexed,
+# --include-self, --threshold), near-duplicate groups across shard
+# boundaries, stores with full codes, and the exit statuses are
+# byte-for-byte those of one process over the same shards; a missing shard
+# is an error naming it, --allow-partial answers from the others, and says
+# so.  One process over the shards is itself checked against one store of
+# the same files.
+# usage: query_mpi.sh MASO_INDEX MASO_QUERY STORE_DUMP "MPIRUN ARGS" SHARED_DIR TMPDIR
+set -eu
+. "$(dirname "$0")/index_lib.sh"
+dump=$3 mpirun=$4
+start_test query_mpi "$1" "$2" "$5" "$6"
+# 40 photos: the Kodak set and the classify photos, and copies of some
+# (exact duplicates under other names, so groups span shards).
+photos "$tmp/photos" 40
+run_index 0 -q --shards 3 "$tmp/db" "$tmp/photos"
+run_index 0 -q "$tmp/one" "$tmp/photos"
+run_index 0 -q --full-codes --shards 2 "$tmp/full" "$tmp/photos"
+q1="$tmp/photos/img3.png" q2="$tmp/photos/img31.jpg"
+printf 'broken' > "$tmp/broken.png"
+
+# same NP STATUS ARGS...: maso-query ARGS alone and under mpirun -np NP
+# give the same output and exit status STATUS.
+same() {
+    np=$1 want=$2
+    shift 2
+    set +e
+    "$query" "$@" > "$tmp/alone.out" 2> "$tmp/alone.err"; a=$?
+    $mpirun -np "$np" "$query" "$@" > "$tmp/mpi.out" 2> "$tmp/mpi.err" < /dev/null; b=$?
+    set -e
+    [ $a -eq "$want" ] || { cat "$tmp/alone.err" >&2; fail "maso-query $*: exit status $a, expected $want"; }
+    [ $b -eq $a ] || { cat "$tmp/mpi.err" >&2; fail "-np $np maso-query $*: exit status $b, alone $a"; }
+    cmp "$tmp/alone.out" "$tmp/mpi.out" || { diff "$tmp/alone.out" "$tmp/mpi.out" | head >&2; fail "-np $np maso-query $*: output differs"; }
+}
+
+for np in 1 2 3 4; do
+    same $np 0 --json -k 8 "$tmp/db" "$q1" "$q2"
+    same $np 0 --duplicates --json "$tmp/db"
+done
+same 3 0 -k 5 --explain "$tmp/db" "$q1" "$q2" "$tmp/photos/img7.png"
+same 2 0 --tsv --include-self -k 30 "$tmp/db" "$q1"
+same 3 0 --json --indexed "$tmp/db" "$q2" "$tmp/photos/img11.png"
+same 3 2 --json --indexed "$tmp/db" "$tmp/not-indexed.png"
+same 2 2 --json "$tmp/db" "$q1" "$tmp/broken.png" "$q2"
+same 4 1 --json --threshold 0.001 "$tmp/db" "$q2"
+same 3 0 --duplicates --threshold 0.4 "$tmp/db"
+same 2 0 --json --layers conv1..fire5/expand3x3 "$tmp/db" "$q2"
+# Full codes: the rerank needs the query's code on every rank.
+same 3 0 --json -k 6 "$tmp/full" "$q1" "$q2"
+same 2 0 --json --exact -k 6 "$tmp/full" "$q1"
+grep -q '"measure": "code"' "$tmp/mpi.out" || fail "full codes: $(head -c 300 "$tmp/mpi.out")"
+
+# The duplicates are the copies, wherever their shards are.
+"$query" --duplicates --json "$tmp/one" > "$tmp/one.json"
+$mpirun -np 3 "$query" --duplicates --json "$tmp/db" > "$tmp/mpi.out" < /dev/null
+cmp "$tmp/one.json" "$tmp/mpi.out" || fail "duplicates differ from one store's"
+python3 - "$tmp/one.json" "$tmp/db" <<'PY' || fail "duplicates: $(cat "$tmp/one.json")"
+import json, sys
+groups = [json.loads(l) for l in open(sys.argv[1])]
+assert len(groups) == 4 and all(len(g["group"]) == 2 for g in groups), groups
+# FNV-1a 64 of the path, mod 3: the shard of each member.
+def shard(p):
+    h = 14695981039346656037
+    for b in p.encode():
+        h = ((h ^ b) * 1099511628211) % 2**64
+    return h % 3
+assert any(len({shard(p) for p in g["group"]}) > 1 for g in groups), "no group spans shards"
+PY
+
+# A missing shard: an error naming it; --allow-partial answers from the
+# others, as one process does.
+mv "$tmp/db/shard-002" "$tmp/away"
+set +e
+$mpirun -np 3 "$query" --json "$tmp/db" "$q1" > "$tmp/mpi.out" 2> "$tmp/mpi.err" < /dev/null; st=$?
+set -e
+[ $st -eq 2 ] || fail "missing shard: exit status $st"
+grep -q "shard-002" "$tmp/mpi.err" || fail "missing shard not named: $(cat "$tmp/mpi.err")"
+same 3 0 --json --allow-partial -k 40 "$tmp/db" "$q1"
+python3 - "$tmp/mpi.out" "$tmp/db/shard-002" <<'PY' || fail "partial: $(cat "$tmp/mpi.out")"
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+assert r["partial"] is True and r["missing"] == [sys.argv[2]], r
+assert r["matches"] and all(not m["db"].endswith("shard-002") for m in r["matches"])
+PY
+same 2 0 --allow-partial "$tmp/db" "$q1"
+grep -q "^partial answer: 1 shard missing" "$tmp/mpi.out" || fail "text output does not say partial"
+same 2 0 --duplicates --allow-partial --json "$tmp/db"
+mv "$tmp/away" "$tmp/db/shard-002"
+echo "query_mpi: ok"
