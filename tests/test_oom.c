@@ -38,6 +38,8 @@
 #include "maso_search.h"
 #include "maso_engine.h"
 #include "maso_store.h"
+#include "maso_shards.h"
+#include "maso_job.h"
 #include "store_testutil.h"
 
 #define MODEL_DIR MASO_SHARED_DIR "/models/squeezenet_v1.1"
@@ -1341,6 +1343,66 @@ static void test_engine(void **state)
     store_test_rmtree(tmp);
 }
 
+/* ---- sharded index manifest and the MPI job ---------------------------- */
+
+static void test_shards(void **state)
+{
+    oom_mode(state);
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s/oom_shards_XXXXXX", MASO_TEST_TMPDIR);
+    assert_non_null(mkdtemp(tmp));
+    maso_store_identity id;
+    char pre[MASO_CLI_PREPROCESS_LEN];
+    maso_cli_store_identity(ref_model, &id, pre);
+    const char *hosts[] = { "node1", "node2" };
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
+        maso_shards *w = NULL, *r = NULL;
+        maso_job *job = NULL;
+        char err[MASO_CLI_ERRLEN] = "";
+        int argc = 0;
+        char **argv = NULL;
+        oom_arm(n);
+        int rc = maso_shards_create(&w);
+        const char *msg = NULL;
+        if (!rc && (rc = maso_shards_init(w, tmp, 5, "/l/%h/s%n", hosts, 2,
+                                          &id)) != 0)
+            msg = maso_shards_errmsg(w);
+        if (!rc && (rc = maso_shards_write(w)) != 0)
+            msg = maso_shards_errmsg(w);
+        if (!rc)
+            rc = maso_shards_create(&r);
+        if (!rc && (rc = maso_shards_open(r, tmp)) != 0)
+            msg = maso_shards_errmsg(r);
+        maso_store_identity back;
+        if (!rc && (rc = maso_shards_identity(r, &id, &back)) != 0)
+            msg = maso_shards_errmsg(r);
+        if (!rc && (rc = maso_job_start(&argc, &argv, &job, err)) != 0)
+            msg = err;
+        int hit = oom_disarm();
+        if (!hit)
+            assert_int_equal(rc, 0);
+        else {
+            failures++;
+            expect_failure("maso_shards", n, rc, msg);
+        }
+        if (!rc) {
+            assert_int_equal(maso_shards_count(r), 5);
+            assert_string_equal(maso_shards_path(r, 3), "/l/node2/s003");
+            assert_string_equal(maso_shards_host(r, 4), "node1");
+            assert_string_equal(back.preprocess, id.preprocess);
+            assert_int_equal(maso_job_size(job), 1);
+        }
+        maso_job_end(job);
+        maso_shards_destroy(r);
+        maso_shards_destroy(w);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_shards", failures);
+    store_test_rmtree(tmp);
+}
+
 /* ---- labels ------------------------------------------------------------- */
 
 static void test_labels(void **state)
@@ -1457,6 +1519,8 @@ int main(void)
         cmocka_unit_test_prestate(test_engine, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_shards, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_shards, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_persist),
     };
