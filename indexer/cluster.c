@@ -314,16 +314,6 @@ static void prune(cluster *c)
     }
 }
 
-/* The reason stored for a failed file, without the "path: " prefix. */
-static const char *stored_reason(const char *path, const char *message)
-{
-    size_t n = strlen(path);
-    if (strncmp(message, path, n) == 0 && message[n] == ':' &&
-        message[n + 1] == ' ')
-        return message + n + 2;
-    return message;
-}
-
 static void put_result(cluster *c, const result_header *h,
                        const uint8_t *payload)
 {
@@ -344,7 +334,7 @@ static void put_result(cluster *c, const result_header *h,
         memcpy(reason, payload, n);
         reason[n] = '\0';
         r.status = MASO_RECORD_FAILED;
-        r.reason = stored_reason(it->path, reason);
+        r.reason = index_stored_reason(it->path, reason);
         index_progress_clear(&c->progress);
         fprintf(stderr, "maso-index: %s\n", reason);
         c->counts->failed++;

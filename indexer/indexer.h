@@ -94,6 +94,10 @@ typedef struct index_pipeline_options {
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop feeding */
 } index_pipeline_options;
 
+/* The reason stored for a failed file: @p message without the "path: "
+ * prefix messages start with (the record already holds the path). */
+const char *index_stored_reason(const char *path, const char *message);
+
 /* Index @p plan's todo list into @p store (opened for writing with
  * @p model's identity) and apply its prunes.  Failures of single files are
  * reported on stderr, recorded and counted; the return value is 0, or a

@@ -159,7 +159,7 @@ static void *worker_main(void *arg)
 
 /* The reason stored for a failed file, without the "path: " prefix the
  * messages start with: the record already holds the path. */
-static const char *stored_reason(const char *path, const char *message)
+const char *index_stored_reason(const char *path, const char *message)
 {
     size_t n = strlen(path);
     if (strncmp(message, path, n) == 0 && message[n] == ':' &&
@@ -212,7 +212,7 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
     r.mtime_ns = item->mtime_ns;
     if (s->failed) {
         r.status = MASO_RECORD_FAILED;
-        r.reason = stored_reason(item->path, s->reason);
+        r.reason = index_stored_reason(item->path, s->reason);
         index_progress_clear(w->progress);
         fprintf(stderr, "maso-index: %s\n", s->reason);
         w->counts->failed++;

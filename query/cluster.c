@@ -292,6 +292,49 @@ static int finish(mpi_search *m, int status)
 
 /* -- queries ---------------------------------------------------------------- */
 
+/* The bytes of every rank, concatenated on rank 0 (rank r's at
+ * displs[r], counts[r] long; all three malloc'ed, NULL elsewhere). */
+typedef struct gathered_bytes {
+    uint8_t *all;
+    int *counts, *displs;
+    size_t total;
+} gathered_bytes;
+
+static void gather_bytes(const mpi_search *m, const buffer *b,
+                         gathered_bytes *g)
+{
+    memset(g, 0, sizeof *g);
+    if (b->failed || b->n > INT_MAX)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    int n = (int)b->n;
+    if (m->rank == 0) {
+        g->counts = calloc((size_t)m->size, sizeof *g->counts);
+        g->displs = calloc((size_t)m->size, sizeof *g->displs);
+        if (!g->counts || !g->displs)
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gather(&n, 1, MPI_INT, g->counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (m->rank == 0) {
+        for (int r = 0; r < m->size; r++) {
+            if (g->total + (size_t)g->counts[r] > INT_MAX)
+                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            g->displs[r] = (int)g->total;
+            g->total += (size_t)g->counts[r];
+        }
+        if (!(g->all = malloc(g->total ? g->total : 1)))
+            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    }
+    MPI_Gatherv(b->data, n, MPI_BYTE, g->all, g->counts, g->displs,
+                MPI_BYTE, 0, MPI_COMM_WORLD);
+}
+
+static void gathered_free(gathered_bytes *g)
+{
+    free(g->all);
+    free(g->counts);
+    free(g->displs);
+}
+
 /* A coded query, as broadcast: status, then the message (failed) or the
  * sketch [+ code] and the path of the query itself (to leave it out). */
 static void code_file(mpi_search *m, const char *path, buffer *b)
@@ -560,40 +603,16 @@ static int one_query(mpi_search *m, const char *name, buffer *coded,
     }
     buffer out = { NULL, 0, 0, 0 };
     answer(m, rd.p, (size_t)(rd.end - rd.p), self_id, &out);
-    if (out.failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    int n = (int)out.n;
-    int *counts = NULL, *displs = NULL;
-    uint8_t *all = NULL;
+    gathered_bytes g;
+    gather_bytes(m, &out, &g);
     if (m->rank == 0) {
-        counts = calloc((size_t)m->size, sizeof *counts);
-        displs = calloc((size_t)m->size, sizeof *displs);
-        if (!counts || !displs)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (m->rank == 0) {
-        int total = 0;
-        for (int r = 0; r < m->size; r++) {
-            displs[r] = total;
-            total += counts[r];
-        }
-        all = malloc(total ? (size_t)total : 1);
-        if (!all)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gatherv(out.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
-                MPI_COMM_WORLD);
-    if (m->rank == 0) {
-        int r = merge(m, name, all, counts, displs);
+        int r = merge(m, name, g.all, g.counts, g.displs);
         if (r < 0)
             *failed = 1;
         else if (r > 0)
             *found = 1;
     }
-    free(all);
-    free(counts);
-    free(displs);
+    gathered_free(&g);
     free(out.data);
     return 0;
 }
@@ -797,28 +816,8 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         put(&mine, s, m->sketch_bytes);
         put(&mine, r.path, strlen(r.path) + 1);
     }
-    if (mine.failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    int n = (int)mine.n, *counts = NULL, *displs = NULL;
-    uint8_t *all = NULL;
-    if (m->rank == 0) {
-        counts = calloc((size_t)m->size, sizeof *counts);
-        displs = calloc((size_t)m->size, sizeof *displs);
-        if (!counts || !displs)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (m->rank == 0) {
-        int total = 0;
-        for (int r = 0; r < m->size; r++) {
-            displs[r] = total;
-            total += counts[r];
-        }
-        if (!(all = malloc(total ? (size_t)total : 1)))
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gatherv(mine.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
-                MPI_COMM_WORLD);
+    gathered_bytes gb;
+    gather_bytes(m, &mine, &gb);
     free(mine.data);
     int status = QUERY_EXIT_NONE;
     if (m->rank != 0)
@@ -850,7 +849,8 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
             parent[a > b ? a : b] = a < b ? a : b;
     }
     for (int r = 0; r < m->size; r++) {
-        reader rd = { all + displs[r], all + displs[r] + counts[r] };
+        reader rd = { gb.all + gb.displs[r],
+                      gb.all + gb.displs[r] + gb.counts[r] };
         while (rd.p < rd.end) {
             uint64_t i;
             get(&rd, &i, sizeof i);
@@ -925,9 +925,7 @@ free_all:
     free(path);
     free(parent);
 done:
-    free(all);
-    free(counts);
-    free(displs);
+    gathered_free(&gb);
     free(ids);
     return status;
 }
@@ -956,33 +954,13 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
         return finish(&m, status);
     }
     /* The joins of every rank, on rank 0. */
-    int n = (int)edges.n, *counts = NULL, *displs = NULL;
-    uint8_t *all = NULL;
-    if (m.rank == 0) {
-        counts = calloc((size_t)m.size, sizeof *counts);
-        displs = calloc((size_t)m.size, sizeof *displs);
-        if (!counts || !displs)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gather(&n, 1, MPI_INT, counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    size_t total = 0;
-    if (m.rank == 0) {
-        for (int r = 0; r < m.size; r++) {
-            displs[r] = (int)total;
-            total += (size_t)counts[r];
-        }
-        if (!(all = malloc(total ? total : 1)))
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    }
-    MPI_Gatherv(edges.data, n, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
-                MPI_COMM_WORLD);
+    gathered_bytes g;
+    gather_bytes(&m, &edges, &g);
     free(edges.data);
-    status = write_groups(&m, (const uint64_t *)all,
-                          total / (2 * sizeof(uint64_t)));
+    status = write_groups(&m, (const uint64_t *)g.all,
+                          g.total / (2 * sizeof(uint64_t)));
     fflush(stdout);
-    free(all);
-    free(counts);
-    free(displs);
+    gathered_free(&g);
     return finish(&m, status);
 }
 
