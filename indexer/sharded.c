@@ -277,8 +277,20 @@ int index_sharded_local(const index_shard_set *set,
      * the files and a store that cannot be opened stops the run before
      * anything is written. */
     size_t total = 0;
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
     for (size_t i = 0; i < set->n; i++) {
         run[i].files = sub[i];
+        /* A node-local shard of another machine is not created here. */
+        const char *h = set->manifest ? maso_shards_host(set->manifest, i)
+                                      : MASO_SHARDS_ANY_HOST;
+        if (strcmp(h, MASO_SHARDS_ANY_HOST) != 0 && strcmp(h, host) != 0) {
+            fprintf(stderr, "maso-index: shard %zu lives on host %s, not "
+                    "on %s: run maso-index there, or under mpirun with a "
+                    "rank there (or move the shard and edit %s/%s)\n", i,
+                    h, host, set->db, MASO_SHARDS_MANIFEST);
+            goto done;
+        }
         if (index_shard_open_store(set, i, &run[i].store, err) != 0) {
             fprintf(stderr, "maso-index: shard %zu: %s\n", i, err);
             goto done;

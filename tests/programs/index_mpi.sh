@@ -65,6 +65,8 @@ same_as_ref "$tmp/nl" "node-local shards"
 sed -i "s|^shard 2 $host |shard 2 elsewhere |" "$tmp/nl/manifest"
 mpi_index 2 2 "$tmp/nl" "$tmp/photos"
 grep -q "shard 2 lives on host elsewhere" "$tmp/err" || fail "foreign host: $(cat "$tmp/err")"
+run_index 2 "$tmp/nl" "$tmp/photos"
+grep -q "shard 2 lives on host elsewhere, not on $host" "$tmp/err" || fail "foreign host, no MPI: $(cat "$tmp/err")"
 
 # wait_indexed DB PID AT_LEAST: until AT_LEAST images of DB are committed
 # (--info reads the shards while they are written).
