@@ -84,6 +84,14 @@ typedef struct maso_image {
 /** Release the pixels of @p image (NULL allowed) and zero the struct. */
 void maso_image_free(maso_image *image);
 
+/** Replace @p image by the upright image it depicts when stored with EXIF
+ *  orientation @p orientation: 1 unchanged, 2 mirrored left-right, 3 turned
+ *  180 degrees, 4 mirrored top-bottom, 5 transposed, 6 turned 90 degrees
+ *  clockwise, 7 transversed, 8 turned 90 degrees counter-clockwise (5..8
+ *  swap width and height).  The eight are every mirror and quarter turn of
+ *  the image.  Returns 0, or ENOMEM with the image unchanged. */
+int maso_image_orient(maso_image *image, int orientation);
+
 /** Parameters of one decode.  Initialise with maso_decode_params_init(). */
 typedef struct maso_decode_params {
     /** Smallest size the caller needs.  A JPEG is decoded with DCT-domain

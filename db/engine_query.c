@@ -151,7 +151,9 @@ static int match_cmp(const void *a, const void *b)
     const maso_engine_match *x = a, *y = b;
     if (x->id != y->id)
         return x->id < y->id ? -1 : 1;
-    return x->distance < y->distance ? -1 : x->distance > y->distance;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return x->probe < y->probe ? -1 : x->probe > y->probe;
 }
 
 static int match_rank_cmp(const void *a, const void *b)
@@ -162,8 +164,9 @@ static int match_rank_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Append the hits of one probe to e->merged. */
-static int merge_append(maso_engine *e, size_t *n_merged, size_t n_hits)
+/* Append the hits of probe @p probe to e->merged. */
+static int merge_append(maso_engine *e, size_t *n_merged, size_t n_hits,
+                        size_t probe)
 {
     if (*n_merged + n_hits > e->merged_cap) {
         size_t cap = (*n_merged + n_hits) * 2;
@@ -176,7 +179,7 @@ static int merge_append(maso_engine *e, size_t *n_merged, size_t n_hits)
     }
     for (size_t i = 0; i < n_hits; i++)
         e->merged[(*n_merged)++] =
-            (maso_engine_match){ e->hits[i].id, e->hits[i].distance };
+            (maso_engine_match){ e->hits[i].id, e->hits[i].distance, probe };
     return 0;
 }
 
@@ -230,7 +233,7 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
         size_t n = 0;
         int rc = probe_hits(e, &probes[p], params, want, &n);
         if (!rc)
-            rc = merge_append(e, &n_merged, n);
+            rc = merge_append(e, &n_merged, n, p);
         if (rc)
             return rc;
     }

@@ -69,11 +69,11 @@ extern "C" {
  *  samples). */
 #define MASO_ENGINE_SKETCH_MARGIN 0.1
 
-/** --duplicates compares all pairs up to this many images (about 4 s on
+/** --duplicates compares all pairs up to this many images (about 2 s on
  *  two cores of the development machine, bench_dupes); above, each image's
  *  MASO_ENGINE_DUPES_CANDIDATES nearest by the summary distance are
  *  verified. */
-#define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)10000)
+#define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)5000)
 #define MASO_ENGINE_DUPES_CANDIDATES 64
 
 typedef struct maso_engine maso_engine;
@@ -199,11 +199,13 @@ typedef struct maso_engine_params {
 
 void maso_engine_params_init(maso_engine_params *params);
 
-/** One match: tagged id and distance (in [0, 1], the minimum over the
- *  probes of a query). */
+/** One match: tagged id, distance (in [0, 1], the minimum over the probes
+ *  of a query) and the index of the probe that gave it (the first on
+ *  ties). */
 typedef struct maso_engine_match {
     uint64_t id;
     double distance;
+    size_t probe;
 } maso_engine_match;
 
 /**

@@ -34,8 +34,11 @@ static void usage(FILE *out)
 "                   scan; default: exact up to 16000 images, else 4000);\n"
 "                   --duplicates: each image's N nearest by summary are\n"
 "                   compared (0: every pair; default: every pair up to\n"
-"                   10000 images, else 64)\n"
+"                   5000 images, else 64)\n"
 "  --threads N      search threads (default: all cores)\n"
+"  --no-orient      match the query image only as it is (default: also its\n"
+"                   mirror and its 90, 180 and 270 degree turns, mirrored\n"
+"                   or not; a match's distance is that of the nearest)\n"
 "  --db DB          a store to search (repeat: searched as one)\n"
 "  --db-list FILE   stores to search, one path a line\n"
 "Output:\n"
@@ -61,7 +64,7 @@ enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
-    OPT_TSV, OPT_HTML, OPT_DUPLICATES
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_NO_ORIENT
 };
 
 static const struct option longopts[] = {
@@ -84,6 +87,7 @@ static const struct option longopts[] = {
     { "tsv", no_argument, NULL, OPT_TSV },
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -106,6 +110,7 @@ static int search_option(int c, search_options *so)
     case OPT_WEIGHTS: so->weights_file = optarg; return 0;
     case OPT_EXPLAIN: so->explain = 1; return 0;
     case OPT_EXACT: so->exact = 1; return 0;
+    case OPT_NO_ORIENT: so->no_orient = 1; return 0;
     case OPT_CANDIDATES:
         if (args_size("--candidates", optarg, 0, &v))
             return -1;

@@ -38,6 +38,7 @@ typedef struct search_options {
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    int no_orient;            /* --no-orient: the query as it is only */
 } search_options;
 
 /* Initialise @p o with the defaults above. */

@@ -241,8 +241,13 @@ int maso_search_query(maso_search *search,
  * Members are listed in ids[offsets[g] .. offsets[g+1]-1], in increasing
  * order of their position in the segments; max_distance[g] is the largest
  * distance between two members of group g (exact, all pairs of the group
- * are compared).  Groups are ordered by their first member.
+ * are compared) for groups of up to MASO_SEARCH_GROUP_DIAMETER_MAX
+ * members; of a larger group (all pairs would cost more than finding it)
+ * the largest distance of a member to its first member, at least half the
+ * diameter.  Groups are ordered by their first member.
  */
+#define MASO_SEARCH_GROUP_DIAMETER_MAX 256
+
 typedef struct maso_search_groups {
     size_t n_groups;
     size_t *offsets;      /**< n_groups + 1 entries */
@@ -301,8 +306,7 @@ int maso_search_duplicates(maso_search *search,
  * bench_dupes).  Cost n^2 summary distances plus n * candidates exact ones.
  *
  * *verified (when not NULL) receives the number of exact distances
- * computed.  Groups of more than a few thousand members make the
- * max_distance of each group (all its pairs) costly.
+ * computed to find the groups (not counting max_distance).
  * Errors: MASO_EINVAL_ARG, ENOMEM.
  */
 int maso_search_group(maso_search *search,
