@@ -208,10 +208,15 @@ typedef struct maso_engine_match {
     size_t probe;
 } maso_engine_match;
 
+/** A query has at most this many probes. */
+#define MASO_ENGINE_PROBES_MAX 16
+
 /**
- * The stored images nearest to a query given as @p n_probes probes (1 or
- * more, e.g. the orientations of one image: a record's distance is its
- * smallest distance to any probe).  @p matches has room for params->k;
+ * The stored images nearest to a query given as @p n_probes probes (1 to
+ * MASO_ENGINE_PROBES_MAX, e.g. the orientations of one image: a record's
+ * distance is its smallest distance to any probe; every stage reads the
+ * stores once for all probes, maso_search_query_probes()).  The full-code
+ * stages run when the stores keep full codes and every probe has one.  @p matches has room for params->k;
  * *n_matches receives how many were found, sorted by distance, ties by id.
  * Errors: MASO_EINVAL_ARG, MASO_EDATA (a record lacks its full code),
  * ENOMEM, and the errors of maso_search_query().

@@ -34,6 +34,7 @@ typedef struct eval_options {
     int logistic;            /* mos: 4 or 5 parameters */
     int dmos;                /* mos/fit: --scores dmos (higher = worse) */
     int limit;               /* distort: --limit N images (0: all) */
+    int no_orient;           /* copydetect: --no-orient */
 } eval_options;
 
 /* ---- the model and its metrics (model_metric.c) ---------------------- */
@@ -229,6 +230,7 @@ int eval_cmd_jnd(const eval_options *opt);
 int eval_cmd_mos(const eval_options *opt);
 int eval_cmd_distort(const eval_options *opt);
 int eval_cmd_fit(const eval_options *opt);
+int eval_cmd_copydetect(const eval_options *opt);
 
 /* Print "maso-eval: <msg>" to stderr; return EVAL_EXIT_ERROR. */
 int eval_fail(const char *fmt, ...)

@@ -234,6 +234,22 @@ int maso_search_query(maso_search *search,
                       size_t *n_hits);
 
 /**
+ * maso_search_query() for a query given as @p n_probes sketches (1 to 16,
+ * e.g. the orientations of one image): a record's distance is its
+ * smallest distance to any probe.  The records are read once for all
+ * probes (the exact scan and the summary scan cost about one probe's
+ * memory traffic); summaries of the probes are computed here.  Errors as
+ * maso_search_query(), MASO_EINVAL_ARG for a NULL probe or a count out of
+ * range.
+ */
+int maso_search_query_probes(maso_search *search,
+                             const maso_search_segment *segments,
+                             size_t n_segments, const uint8_t *const *probes,
+                             size_t n_probes,
+                             const maso_search_params *params,
+                             maso_search_hit *hits, size_t *n_hits);
+
+/**
  * Near-duplicate groups: the connected components of the graph whose edges
  * join records at distance <= max_distance, components of one record left
  * out.
