@@ -15,7 +15,8 @@
  *    another reference counts as a miss).
  * The model metrics (vq, vq-sketch) compare the query in its eight
  * orientations (mirrors and quarter turns) and keep the nearest, as
- * maso-query does (--no-orient: as it is).  Each model metric also gets a
+ * maso-query does (--no-orient: as it is), and cut uniform borders
+ * before coding like maso-index and maso-query (--no-trim: keep them).  Each model metric also gets a
  * "-norm" column: its distance divided by the query's mean distance to its
  * 2nd..6th nearest references (its typical non-matches), the score
  * normalisation of copy-detection systems; for recall@1 it changes
@@ -460,8 +461,13 @@ int eval_cmd_copydetect(const eval_options *opt)
         eval_fail("%s: no such folder", opt->input);
         goto out;
     }
-    if (eval_metrics_start(&r.ms, &r.csv, opt, err) != 0 ||
-        load_photos(&r, err) != 0) {
+    if (eval_metrics_start(&r.ms, &r.csv, opt, err) != 0) {
+        eval_fail("%s", err);
+        goto out;
+    }
+    /* vq as maso-index and maso-query code images: borders cut */
+    r.ms.model.trim = r.ms.has_model && !opt->no_trim;
+    if (load_photos(&r, err) != 0) {
         eval_fail("%s", err);
         goto out;
     }
@@ -507,10 +513,11 @@ int eval_cmd_copydetect(const eval_options *opt)
         eval_fail("%s", err);
         goto out;
     }
-    char title[EVAL_PATH_MAX + 96];
+    char title[EVAL_PATH_MAX + 128];
     snprintf(title, sizeof title, "maso-eval copydetect %s (seed %llu, "
-             "%dx%d%s)", opt->input, opt->seed, opt->size, opt->size,
-             opt->no_orient ? ", no orientations" : "");
+             "%dx%d%s%s)", opt->input, opt->seed, opt->size, opt->size,
+             opt->no_orient ? ", no orientations" : "",
+             opt->no_trim ? ", borders kept" : "");
     status = eval_emit(opt, title, "Copy detection: " NOTE ".", &t, 1, NULL);
 out:
     eval_table_free(&t);

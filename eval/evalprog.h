@@ -35,6 +35,7 @@ typedef struct eval_options {
     int dmos;                /* mos/fit: --scores dmos (higher = worse) */
     int limit;               /* distort: --limit N images (0: all) */
     int no_orient;           /* copydetect: --no-orient */
+    int no_trim;             /* copydetect: --no-trim */
 } eval_options;
 
 /* ---- the model and its metrics (model_metric.c) ---------------------- */
@@ -57,6 +58,8 @@ typedef struct eval_model {
     int batch_ran;
     uint8_t *code;
     char fitted_on[EVAL_PATH_MAX]; /* from --weights, "" if none */
+    int trim;                /* cut uniform borders before coding
+                              * (maso_image_trim_border), as maso-index */
 } eval_model;
 
 /* Load the model (--model), its layer blobs and weights (--layers,

@@ -95,6 +95,13 @@ static int code_file(maso_decoder *dec, maso_forward *fw,
         snprintf(reason, REASON_MAX, "%s", maso_decoder_errmsg(dec));
         return rc;
     }
+    /* uniform borders (letterbox, window frame) would hide a copy */
+    rc = maso_image_trim_border(&image, MASO_TRIM_TOLERANCE, NULL);
+    if (rc) {
+        maso_image_free(&image);
+        snprintf(reason, REASON_MAX, "%s: %s", path, maso_strerror(rc));
+        return rc;
+    }
     rc = maso_forward_run_image(fw, &image, code, NULL);
     maso_image_free(&image);
     if (rc)

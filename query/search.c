@@ -121,6 +121,8 @@ static int probe_file(searcher *q, const char *path, probe *p)
         snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
         return rc;
     }
+    /* as maso-index does: uniform borders cut before coding */
+    rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
     for (size_t o = 1; o <= q->n_orient && !rc; o++)
         rc = code_orientation(q, &img, (int)o, path, p);
     maso_image_free(&img);
