@@ -22,6 +22,10 @@
  * normalisation of copy-detection systems; for recall@1 it changes
  * nothing, for the pooled micro-AP it puts all queries on one scale.
  *
+ * --copies DIR also writes every original and copy there as JPEG (quality
+ * 95), for trying the programs on them (maso-index, maso-query
+ * --duplicates).
+ *
  * --out FILE fits the vq layer weights for copy detection on DIR (every
  * photo's copies against every other photo, maso_fit_logistic) and writes
  * them as a weights file: fit on one folder, report on another. */
@@ -308,6 +312,33 @@ static int fit_write(copy_run *r, char err[MASO_CLI_ERRLEN])
     return rc;
 }
 
+/* --copies DIR: the copy as DIR/NAME_EDIT.jpg (and the original as
+ * DIR/NAME.jpg with the first edit), JPEG quality 95. */
+static int write_copy(copy_run *r, size_t i, const char *edit,
+                      const maso_image *copy, char err[MASO_CLI_ERRLEN])
+{
+    const char *base = strrchr(r->photo[i].path, '/');
+    base = base ? base + 1 : r->photo[i].path;
+    char name[EVAL_PATH_MAX], path[2 * EVAL_PATH_MAX];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot)
+        *dot = 0;
+    int rc = 0;
+    if (!strcmp(edit, maso_copy_edit_name((maso_copy_edit)0))) {
+        snprintf(path, sizeof path, "%s/%s.jpg", r->opt->copies, name);
+        rc = maso_image_write_jpeg(&r->photo[i].full, path, 95);
+    }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/%s_%s.jpg", r->opt->copies, name,
+                 edit);
+        rc = maso_image_write_jpeg(copy, path, 95);
+    }
+    if (rc)
+        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path, maso_strerror(rc));
+    return rc;
+}
+
 static int run_all(copy_run *r, char err[MASO_CLI_ERRLEN])
 {
     size_t n_orient = r->opt->no_orient ? 1 : ORIENTATIONS;
@@ -330,6 +361,8 @@ static int run_all(copy_run *r, char err[MASO_CLI_ERRLEN])
             if (rc)
                 snprintf(err, MASO_CLI_ERRLEN, "%s: edit %s: %s",
                          r->photo[i].path, edit, maso_strerror(rc));
+            if (rc == 0 && r->opt->copies)
+                rc = write_copy(r, i, edit, &copy, err);
             for (size_t o = 0; rc == 0 && o < n_orient; o++)
                 rc = prepare_resized(r, &copy, (int)o + 1, states[o], err);
             for (size_t m = 0; rc == 0 && m < r->ms.count; m++)

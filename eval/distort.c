@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -511,5 +512,45 @@ int maso_image_copy_edit(const maso_image *src, maso_copy_edit edit,
     }
     if (rc != 0)
         maso_image_free(dst);
+    return rc;
+}
+
+int maso_image_write_jpeg(const maso_image *image, const char *path,
+                          int quality)
+{
+    if (!maso_plane_image_ok(image) || !path || quality < 1 || quality > 100)
+        return MASO_EINVAL_ARG;
+    tjhandle enc = tjInitCompress();
+    unsigned char *jpeg = NULL;
+    unsigned long size = 0;
+    if (!enc)
+        return ENOMEM;
+    int rc = tjCompress2(enc, image->pixels, image->width, 0, image->height,
+                         TJPF_RGB, &jpeg, &size, TJSAMP_444, quality, 0)
+                 ? MASO_ECORRUPT : 0;
+    tjDestroy(enc);
+    size_t len = strlen(path);
+    char *tmp = rc ? NULL : malloc(len + 5);
+    if (!rc && !tmp)
+        rc = ENOMEM;
+    if (!rc) {
+        memcpy(tmp, path, len);
+        memcpy(tmp + len, ".tmp", 5);
+        FILE *f = fopen(tmp, "wb");
+        if (!f) {
+            rc = errno;
+        } else {
+            if (fwrite(jpeg, 1, size, f) != size)
+                rc = errno ? errno : EIO;
+            if (fclose(f) != 0 && !rc)
+                rc = errno;
+            if (!rc && rename(tmp, path) != 0)
+                rc = errno;
+            if (rc)
+                remove(tmp);
+        }
+    }
+    free(tmp);
+    tjFree(jpeg);
     return rc;
 }

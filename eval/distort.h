@@ -126,6 +126,12 @@ const char *maso_copy_edit_name(maso_copy_edit edit);
 int maso_image_copy_edit(const maso_image *src, maso_copy_edit edit,
                          uint64_t seed, maso_image *dst);
 
+/** Write @p image to @p path as a JPEG of @p quality (TurboJPEG, 4:4:4),
+ *  through a temporary file renamed into place.  Errors: MASO_EINVAL_ARG,
+ *  ENOMEM, MASO_ECORRUPT (TurboJPEG), the errno of writing. */
+int maso_image_write_jpeg(const maso_image *image, const char *path,
+                          int quality);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@ typedef struct eval_options {
     int limit;               /* distort: --limit N images (0: all) */
     int no_orient;           /* copydetect: --no-orient */
     int no_trim;             /* copydetect: --no-trim */
+    const char *copies;      /* copydetect: --copies DIR, or NULL */
 } eval_options;
 
 /* ---- the model and its metrics (model_metric.c) ---------------------- */

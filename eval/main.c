@@ -43,6 +43,8 @@ static void usage(FILE *out)
 "  --limit N        distort, copydetect: use the first N images only\n"
 "  --no-orient      copydetect: vq compares the query only as it is (default:\n"
 "                   also its mirrors and quarter turns, as maso-query)\n"
+"  --copies DIR     copydetect: also write the originals and copies there\n"
+"                   (JPEG): a planted collection for maso-query --duplicates\n"
 "  --no-trim        copydetect: vq codes images with their uniform borders\n"
 "                   (default: cut them, as maso-index and maso-query)\n"
 "  --out FILE       fit: where to write the weights; copydetect: fit the vq\n"
@@ -67,7 +69,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_METRIC = 256, OPT_LAYERS, OPT_WEIGHTS, OPT_MODEL, OPT_CSV,
            OPT_HTML, OPT_MARKDOWN, OPT_SCORES, OPT_LOGISTIC, OPT_SEED,
-           OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_NO_ORIENT, OPT_NO_TRIM };
+           OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_NO_ORIENT, OPT_NO_TRIM,
+           OPT_COPIES };
     static const struct option longopts[] = {
         { "metric", required_argument, NULL, OPT_METRIC },
         { "layers", required_argument, NULL, OPT_LAYERS },
@@ -84,6 +87,7 @@ int main(int argc, char **argv)
         { "out", required_argument, NULL, OPT_OUT },
         { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
         { "no-trim", no_argument, NULL, OPT_NO_TRIM },
+        { "copies", required_argument, NULL, OPT_COPIES },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
         case OPT_OUT: opt.out = optarg; break;
         case OPT_NO_ORIENT: opt.no_orient = 1; break;
         case OPT_NO_TRIM: opt.no_trim = 1; break;
+        case OPT_COPIES: opt.copies = optarg; break;
         case OPT_SCORES:
             if (strcmp(optarg, "mos") && strcmp(optarg, "dmos"))
                 return eval_fail("--scores: expected mos or dmos");
