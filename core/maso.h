@@ -84,6 +84,29 @@ typedef struct maso_image {
 /** Release the pixels of @p image (NULL allowed) and zero the struct. */
 void maso_image_free(maso_image *image);
 
+/** Replace @p image by the upright image it depicts when stored with EXIF
+ *  orientation @p orientation: 1 unchanged, 2 mirrored left-right, 3 turned
+ *  180 degrees, 4 mirrored top-bottom, 5 transposed, 6 turned 90 degrees
+ *  clockwise, 7 transversed, 8 turned 90 degrees counter-clockwise (5..8
+ *  swap width and height).  The eight are every mirror and quarter turn of
+ *  the image.  Returns 0, or ENOMEM with the image unchanged. */
+int maso_image_orient(maso_image *image, int orientation);
+
+/** Default tolerance of maso_image_trim_border(), per channel (JPEG
+ *  ringing keeps a black bar within a few levels of black). */
+#define MASO_TRIM_TOLERANCE 12
+/** No side is trimmed by more than this share of the image's size. */
+#define MASO_TRIM_MAX_SHARE 0.35
+
+/** Cut uniform borders off @p image: from each side, the rows or columns
+ *  whose every pixel is within @p tolerance (per channel) of that side's
+ *  outermost first pixel, up to MASO_TRIM_MAX_SHARE of the size per side
+ *  (letterbox bars, a window frame, a passe-partout).  *trimmed (when not
+ *  NULL) is set to 1 when something was cut.  Images smaller than 8x8 are
+ *  left alone.  Returns 0, MASO_EINVAL_ARG (no image), or ENOMEM with the
+ *  image unchanged. */
+int maso_image_trim_border(maso_image *image, int tolerance, int *trimmed);
+
 /** Parameters of one decode.  Initialise with maso_decode_params_init(). */
 typedef struct maso_decode_params {
     /** Smallest size the caller needs.  A JPEG is decoded with DCT-domain

@@ -46,7 +46,6 @@ static void engine_close(maso_engine *e)
     free(e->paths);
     free(e->weights);
     free(e->hits);
-    free(e->merged);
     memset(e, 0, sizeof *e);
 }
 

@@ -22,8 +22,6 @@ struct maso_engine {
     double *weights;            /* NULL: equal */
     maso_search_hit *hits;      /* scratch of a query, cap entries */
     size_t cap;
-    maso_engine_match *merged;  /* scratch of a multi-probe query */
-    size_t merged_cap;
     char errmsg[512];
 };
 

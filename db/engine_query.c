@@ -66,9 +66,26 @@ static int no_code(maso_engine *e, uint64_t id)
                                     ? maso_store_id_tag_of(id) : 0]);
 }
 
-/* Every stored full code against the probe's: the best @p cap hits. */
-static int full_scan(maso_engine *e, const uint8_t *code, double threshold,
-                     size_t cap, size_t *n)
+/* A probe set's full-code distance to @p stored: the smallest. */
+static double codes_distance(const maso_engine *e,
+                             const maso_engine_probe *probes, size_t n,
+                             const uint8_t *stored, size_t *which)
+{
+    double best = 2;
+    for (size_t p = 0; p < n; p++) {
+        double d = engine_code_distance(e, probes[p].code, stored, NULL);
+        if (d < best) {
+            best = d;
+            if (which)
+                *which = p;
+        }
+    }
+    return best;
+}
+
+/* Every stored full code against the probes': the best @p cap hits. */
+static int full_scan(maso_engine *e, const maso_engine_probe *probes,
+                     size_t n_probes, double threshold, size_t cap, size_t *n)
 {
     uint64_t pos = 0;
     *n = 0;
@@ -78,7 +95,7 @@ static int full_scan(maso_engine *e, const uint8_t *code, double threshold,
             const uint8_t *stored = maso_engine_code_of(e, id);
             if (!stored)
                 return no_code(e, id);
-            double d = engine_code_distance(e, code, stored, NULL);
+            double d = codes_distance(e, probes, n_probes, stored, NULL);
             if (threshold < 0 || d <= threshold)
                 keep_best(e->hits, cap, n, (maso_search_hit){ id, d });
         }
@@ -86,10 +103,11 @@ static int full_scan(maso_engine *e, const uint8_t *code, double threshold,
     return 0;
 }
 
-/* The sketch search, then the full-code rerank when there are codes. */
-static int sketch_search(maso_engine *e, const maso_engine_probe *p,
-                         const maso_engine_params *o, int rerank, size_t cap,
-                         size_t *n)
+/* The sketch search over all probes at once, then the full-code rerank
+ * when there are codes. */
+static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
+                         size_t n_probes, const maso_engine_params *o,
+                         int rerank, size_t cap, size_t *n)
 {
     maso_search_params sp;
     maso_search_params_init(&sp);
@@ -106,8 +124,11 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *p,
                             ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
     if (sp.candidates && sp.candidates < sp.k)
         sp.candidates = sp.k;
-    int rc = maso_search_query(e->search, e->segs, e->n_segs, p->sketch, NULL,
-                               &sp, e->hits, n);
+    const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
+    for (size_t p = 0; p < n_probes; p++)
+        sketches[p] = probes[p].sketch;
+    int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
+                                      sketches, n_probes, &sp, e->hits, n);
     if (rc)
         return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
     if (!rerank)
@@ -117,79 +138,13 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *p,
         const uint8_t *code = maso_engine_code_of(e, e->hits[i].id);
         if (!code)
             return no_code(e, e->hits[i].id);
-        double d = engine_code_distance(e, p->code, code, NULL);
+        double d = codes_distance(e, probes, n_probes, code, NULL);
         if (o->threshold < 0 || d <= o->threshold)
             e->hits[kept++] = (maso_search_hit){ e->hits[i].id, d };
     }
     qsort(e->hits, kept, sizeof *e->hits, hit_cmp);
     *n = kept;
     return 0;
-}
-
-/* The hits of one probe, best first, in e->hits[0..*n). */
-static int probe_hits(maso_engine *e, const maso_engine_probe *p,
-                      const maso_engine_params *o, size_t want, size_t *n)
-{
-    int rerank = e->full_codes && p->code;
-    size_t cap = want;
-    if (rerank && !o->exact) {
-        if (cap < MASO_ENGINE_RERANK_FACTOR * o->k)
-            cap = MASO_ENGINE_RERANK_FACTOR * o->k;
-        if (cap < MASO_ENGINE_RERANK_MIN)
-            cap = MASO_ENGINE_RERANK_MIN;
-    }
-    int rc = engine_reserve_hits(e, cap);
-    if (rc)
-        return rc;
-    if (o->exact && rerank)
-        return full_scan(e, p->code, o->threshold, cap, n);
-    return sketch_search(e, p, o, rerank, cap, n);
-}
-
-static int match_cmp(const void *a, const void *b)
-{
-    const maso_engine_match *x = a, *y = b;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
-    return x->distance < y->distance ? -1 : x->distance > y->distance;
-}
-
-static int match_rank_cmp(const void *a, const void *b)
-{
-    const maso_engine_match *x = a, *y = b;
-    if (x->distance != y->distance)
-        return x->distance < y->distance ? -1 : 1;
-    return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Append the hits of one probe to e->merged. */
-static int merge_append(maso_engine *e, size_t *n_merged, size_t n_hits)
-{
-    if (*n_merged + n_hits > e->merged_cap) {
-        size_t cap = (*n_merged + n_hits) * 2;
-        maso_engine_match *m = realloc(e->merged, cap * sizeof *m);
-        if (!m)
-            return engine_fail(e, ENOMEM, "out of memory for %zu matches",
-                               cap);
-        e->merged = m;
-        e->merged_cap = cap;
-    }
-    for (size_t i = 0; i < n_hits; i++)
-        e->merged[(*n_merged)++] =
-            (maso_engine_match){ e->hits[i].id, e->hits[i].distance };
-    return 0;
-}
-
-/* Keep each id once, at its smallest distance, ranked. */
-static size_t merge_finish(maso_engine *e, size_t n)
-{
-    qsort(e->merged, n, sizeof *e->merged, match_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || e->merged[u - 1].id != e->merged[i].id)
-            e->merged[u++] = e->merged[i];
-    qsort(e->merged, u, sizeof *e->merged, match_rank_cmp);
-    return u;
 }
 
 static int excluded(maso_engine *e, const maso_engine_params *o, uint64_t id)
@@ -201,6 +156,31 @@ static int excluded(maso_engine *e, const maso_engine_params *o, uint64_t id)
     maso_store_record r;
     return maso_engine_record(e, id, &r, NULL) == 0 &&
            !strcmp(r.path, o->exclude_path);
+}
+
+/* The probe nearest to match @p id (the first on ties), by the measure
+ * of the query. */
+static size_t nearest_probe(maso_engine *e, const maso_engine_probe *probes,
+                            size_t n_probes, int rerank, uint64_t id)
+{
+    size_t which = 0;
+    if (n_probes == 1)
+        return 0;
+    if (rerank) {
+        codes_distance(e, probes, n_probes, maso_engine_code_of(e, id),
+                       &which);
+        return which;
+    }
+    const uint8_t *sketch = maso_engine_sketch_of(e, id);
+    double best = 2;
+    for (size_t p = 0; p < n_probes; p++) {
+        double d = maso_search_distance(e->search, probes[p].sketch, sketch);
+        if (d < best) {
+            best = d;
+            which = p;
+        }
+    }
+    return which;
 }
 
 int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
@@ -216,29 +196,41 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
         return engine_fail(e, MASO_EINVAL_ARG, "a query needs probes, k >= 1 "
                            "and room for the matches");
     *n_matches = 0;
+    if (n_probes > MASO_ENGINE_PROBES_MAX)
+        return engine_fail(e, MASO_EINVAL_ARG, "%zu probes: at most %d",
+                           n_probes, MASO_ENGINE_PROBES_MAX);
     if (!e->n)
         return engine_fail(e, MASO_EINVAL_ARG, "no stores open");
-    for (size_t p = 0; p < n_probes; p++)
+    int rerank = e->full_codes;
+    for (size_t p = 0; p < n_probes; p++) {
         if (!probes[p].sketch)
             return engine_fail(e, MASO_EINVAL_ARG, "probe %zu has no sketch",
                                p);
+        rerank &= probes[p].code != NULL;
+    }
     /* The query itself may be in every store once. */
     int excluding = params->exclude_id != UINT64_MAX || params->exclude_path;
-    size_t want = params->k + (excluding ? e->n : 0);
-    size_t n_merged = 0;
-    for (size_t p = 0; p < n_probes; p++) {
-        size_t n = 0;
-        int rc = probe_hits(e, &probes[p], params, want, &n);
-        if (!rc)
-            rc = merge_append(e, &n_merged, n);
-        if (rc)
-            return rc;
+    size_t cap = params->k + (excluding ? e->n : 0);
+    if (rerank && !params->exact) {
+        if (cap < MASO_ENGINE_RERANK_FACTOR * params->k)
+            cap = MASO_ENGINE_RERANK_FACTOR * params->k;
+        if (cap < MASO_ENGINE_RERANK_MIN)
+            cap = MASO_ENGINE_RERANK_MIN;
     }
-    if (n_probes > 1)
-        n_merged = merge_finish(e, n_merged);
-    for (size_t i = 0; i < n_merged && *n_matches < params->k; i++)
-        if (!excluded(e, params, e->merged[i].id))
-            matches[(*n_matches)++] = e->merged[i];
+    int rc = engine_reserve_hits(e, cap);
+    size_t n = 0;
+    if (!rc)
+        rc = params->exact && rerank
+                 ? full_scan(e, probes, n_probes, params->threshold, cap, &n)
+                 : sketch_search(e, probes, n_probes, params, rerank, cap,
+                                 &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && *n_matches < params->k; i++)
+        if (!excluded(e, params, e->hits[i].id))
+            matches[(*n_matches)++] = (maso_engine_match){
+                e->hits[i].id, e->hits[i].distance,
+                nearest_probe(e, probes, n_probes, rerank, e->hits[i].id) };
     return 0;
 }
 

@@ -69,11 +69,11 @@ extern "C" {
  *  samples). */
 #define MASO_ENGINE_SKETCH_MARGIN 0.1
 
-/** --duplicates compares all pairs up to this many images (about 4 s on
+/** --duplicates compares all pairs up to this many images (about 2 s on
  *  two cores of the development machine, bench_dupes); above, each image's
  *  MASO_ENGINE_DUPES_CANDIDATES nearest by the summary distance are
  *  verified. */
-#define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)10000)
+#define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)5000)
 #define MASO_ENGINE_DUPES_CANDIDATES 64
 
 typedef struct maso_engine maso_engine;
@@ -199,17 +199,24 @@ typedef struct maso_engine_params {
 
 void maso_engine_params_init(maso_engine_params *params);
 
-/** One match: tagged id and distance (in [0, 1], the minimum over the
- *  probes of a query). */
+/** One match: tagged id, distance (in [0, 1], the minimum over the probes
+ *  of a query) and the index of the probe that gave it (the first on
+ *  ties). */
 typedef struct maso_engine_match {
     uint64_t id;
     double distance;
+    size_t probe;
 } maso_engine_match;
 
+/** A query has at most this many probes. */
+#define MASO_ENGINE_PROBES_MAX 16
+
 /**
- * The stored images nearest to a query given as @p n_probes probes (1 or
- * more, e.g. the orientations of one image: a record's distance is its
- * smallest distance to any probe).  @p matches has room for params->k;
+ * The stored images nearest to a query given as @p n_probes probes (1 to
+ * MASO_ENGINE_PROBES_MAX, e.g. the orientations of one image: a record's
+ * distance is its smallest distance to any probe; every stage reads the
+ * stores once for all probes, maso_search_query_probes()).  The full-code
+ * stages run when the stores keep full codes and every probe has one.  @p matches has room for params->k;
  * *n_matches receives how many were found, sorted by distance, ties by id.
  * Errors: MASO_EINVAL_ARG, MASO_EDATA (a record lacks its full code),
  * ENOMEM, and the errors of maso_search_query().

@@ -44,7 +44,6 @@ enum { TAG_REQUEST = 1, TAG_WORK, TAG_RESULT, TAG_DONE };
 #define CHUNK_MAX 16
 /* Results in flight per rank before a worker waits for one to arrive. */
 #define PENDING_MAX 32
-#define REASON_MAX 1024
 /* The broadcast of the file list in pieces below MPI's int counts. */
 #define BCAST_PIECE (1 << 30)
 
@@ -328,9 +327,10 @@ static void put_result(cluster *c, const result_header *h,
     r.path = it->path;
     r.size = it->size;
     r.mtime_ns = it->mtime_ns;
-    char reason[REASON_MAX];
+    char reason[INDEX_REASON_MAX];
     if (h->failed) {
-        size_t n = h->bytes < REASON_MAX ? h->bytes : REASON_MAX - 1;
+        size_t n = h->bytes < INDEX_REASON_MAX ? h->bytes
+                                               : INDEX_REASON_MAX - 1;
         memcpy(reason, payload, n);
         reason[n] = '\0';
         r.status = MASO_RECORD_FAILED;
@@ -511,18 +511,9 @@ static void coder_end(cluster *c)
 static void code_one(cluster *c, uint64_t f)
 {
     const char *path = c->path[f];
-    char reason[REASON_MAX];
-    int failed = 0;
-    maso_image img = { 0, 0, NULL };
-    if (maso_decoder_load_file(c->decoder, path, &c->params, &img) != 0) {
-        snprintf(reason, sizeof reason, "%s", maso_decoder_errmsg(c->decoder));
-        failed = 1;
-    } else if (maso_forward_run_image(c->forward, &img, c->code, NULL) != 0) {
-        snprintf(reason, sizeof reason, "%s: %s", path,
-                 maso_forward_errmsg(c->forward));
-        failed = 1;
-    }
-    maso_image_free(&img);
+    char reason[INDEX_REASON_MAX];
+    int failed = index_code_file(c->decoder, c->forward, &c->params, path,
+                                 c->code, reason) != 0;
     size_t n = failed ? strlen(reason) : c->payload_bytes;
     uint8_t *buf = must(c, malloc(sizeof(result_header) + n));
     result_header h = { f, (uint32_t)failed, (uint32_t)n };

@@ -84,15 +84,21 @@ static void publish(pipeline *p, slot *s)
     pthread_mutex_unlock(&p->lock);
 }
 
-/* Decode and code one file into @p code; on failure write why. */
-static int code_file(maso_decoder *dec, maso_forward *fw,
-                     const maso_decode_params *params, const char *path,
-                     uint8_t *code, char reason[REASON_MAX])
+int index_code_file(maso_decoder *dec, maso_forward *fw,
+                    const maso_decode_params *params, const char *path,
+                    uint8_t *code, char reason[INDEX_REASON_MAX])
 {
     maso_image image = { 0, 0, NULL };
     int rc = maso_decoder_load_file(dec, path, params, &image);
     if (rc) {
         snprintf(reason, REASON_MAX, "%s", maso_decoder_errmsg(dec));
+        return rc;
+    }
+    /* uniform borders (letterbox, window frame) would hide a copy */
+    rc = maso_image_trim_border(&image, MASO_TRIM_TOLERANCE, NULL);
+    if (rc) {
+        maso_image_free(&image);
+        snprintf(reason, REASON_MAX, "%s: %s", path, maso_strerror(rc));
         return rc;
     }
     rc = maso_forward_run_image(fw, &image, code, NULL);
@@ -136,7 +142,7 @@ static void *worker_main(void *arg)
     size_t item;
     while (!rc && next_file(p, &item)) {
         const char *path = p->plan->todo[item].path;
-        int failed = code_file(dec, fw, &params, path, code, reason) != 0;
+        int failed = index_code_file(dec, fw, &params, path, code, reason) != 0;
         slot *s = take_slot(p);
         if (!s)
             break;

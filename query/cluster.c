@@ -95,7 +95,9 @@ typedef struct mpi_search {
     maso_decoder *decoder;
     maso_forward *forward;
     maso_decode_params dp;
-    uint8_t *code, *qsketch;
+    size_t n_orient;          /* probes coded per file query */
+    size_t code_stride, sketch_stride;
+    uint8_t *code, *qsketch;  /* n_orient of each, 64-aligned */
     maso_engine_match *hits;
     double *row;
     char **missing;           /* rank 0: missing stores (--allow-partial) */
@@ -103,6 +105,10 @@ typedef struct mpi_search {
 } mpi_search;
 
 static size_t round64(size_t n) { return (n + 63) / 64 * 64; }
+
+/* A file query is coded in the eight orientations search.c codes (as is,
+ * mirrors and quarter turns), unless --no-orient. */
+#define ORIENTATIONS 8
 
 /* The worst status of all ranks, on all ranks. */
 static int agree(int status)
@@ -250,9 +256,12 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     m->s.rep.measure = m->full_codes && !duplicates ? "code" : "sketch";
     int rc = make_sketch(m);
     m->code_bytes = maso_model_code_bytes(m->s.model);
+    m->n_orient = o->no_orient ? 1 : ORIENTATIONS;
+    m->code_stride = round64(m->code_bytes);
+    m->sketch_stride = round64(m->sketch_bytes);
     if (!rc) {
-        m->code = aligned_alloc(64, round64(m->code_bytes));
-        m->qsketch = aligned_alloc(64, round64(m->sketch_bytes));
+        m->code = aligned_alloc(64, m->n_orient * m->code_stride);
+        m->qsketch = aligned_alloc(64, m->n_orient * m->sketch_stride);
         m->hits = calloc(o->k, sizeof *m->hits);
         m->row = calloc(m->s.n_layers, sizeof *m->row);
         rc = m->code && m->qsketch && m->hits && m->row ? 0 : ENOMEM;
@@ -337,29 +346,67 @@ static void gathered_free(gathered_bytes *g)
 
 /* A coded query, as broadcast: status, then the message (failed) or the
  * sketch [+ code] and the path of the query itself (to leave it out). */
+/* Orientation @p o (1..8) of @p img into variant o - 1 of m->code and
+ * m->qsketch, as search.c codes it. */
+static int code_orientation(mpi_search *m, const maso_image *img, int o,
+                            const char *path, char err[MASO_CLI_ERRLEN])
+{
+    maso_image turned = *img;
+    size_t bytes = (size_t)img->width * (size_t)img->height * 3;
+    if (o > 1) {
+        turned.pixels = malloc(bytes);
+        if (!turned.pixels)
+            return ENOMEM;
+        memcpy(turned.pixels, img->pixels, bytes);
+        int rc = maso_image_orient(&turned, o);
+        if (rc) {
+            maso_image_free(&turned);
+            return rc;
+        }
+    }
+    uint8_t *code = m->code + (size_t)(o - 1) * m->code_stride;
+    int rc = maso_forward_run_image(m->forward, &turned, code, NULL);
+    if (o > 1)
+        maso_image_free(&turned);
+    if (rc) {
+        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path,
+                 maso_forward_errmsg(m->forward));
+        return rc;
+    }
+    maso_sketch_apply(m->sketch, code,
+                      m->qsketch + (size_t)(o - 1) * m->sketch_stride);
+    return 0;
+}
+
+/* Decode a query file, cut its uniform borders (as maso-index does) and
+ * code its orientations: status, then the message, or the number of
+ * probes, their sketches [+ codes] and the query's own path. */
 static void code_file(mpi_search *m, const char *path, buffer *b)
 {
     char err[MASO_CLI_ERRLEN];
     maso_image img = { 0, 0, NULL };
-    int32_t status = 0;
-    if (maso_decoder_load_file(m->decoder, path, &m->dp, &img) != 0) {
+    int rc = maso_decoder_load_file(m->decoder, path, &m->dp, &img);
+    if (rc)
         snprintf(err, sizeof err, "%s", maso_decoder_errmsg(m->decoder));
-        status = 1;
-    } else if (maso_forward_run_image(m->forward, &img, m->code, NULL)) {
-        snprintf(err, sizeof err, "%s: %s", path,
-                 maso_forward_errmsg(m->forward));
-        status = 1;
-    }
+    else
+        rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
+    for (size_t o = 1; o <= m->n_orient && img.pixels && !rc; o++)
+        rc = code_orientation(m, &img, (int)o, path, err);
+    if (rc == ENOMEM)
+        snprintf(err, sizeof err, "%s: out of memory", path);
     maso_image_free(&img);
+    int32_t status = rc != 0;
     put(b, &status, sizeof status);
     if (status) {
         put(b, err, strlen(err) + 1);
         return;
     }
-    maso_sketch_apply(m->sketch, m->code, m->qsketch);
-    put(b, m->qsketch, m->sketch_bytes);
-    if (m->full_codes)
-        put(b, m->code, m->code_bytes);
+    uint32_t n = (uint32_t)m->n_orient;
+    put(b, &n, sizeof n);
+    for (size_t o = 0; o < n; o++)
+        put(b, m->qsketch + o * m->sketch_stride, m->sketch_bytes);
+    for (size_t o = 0; o < n && m->full_codes; o++)
+        put(b, m->code + o * m->code_stride, m->code_bytes);
     /* Stores keep absolute, resolved paths: the query file itself is the
      * record with its realpath. */
     char *self = realpath(path, NULL);
@@ -407,7 +454,9 @@ static void code_indexed(mpi_search *m, const char *path, buffer *b,
             put(b, &status, sizeof status);
             put(b, err, strlen(err) + 1);
         } else {
+            uint32_t one = 1;
             put(b, &status, sizeof status);
+            put(b, &one, sizeof one);
             put(b, sk, m->sketch_bytes);
             if (m->full_codes)
                 put(b, code, m->code_bytes);
@@ -467,18 +516,27 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
                    uint64_t self_id, buffer *out)
 {
     const search_options *o = m->o;
-    const uint8_t *sk = payload;
-    const uint8_t *code = m->full_codes ? payload + m->sketch_bytes : NULL;
-    const char *self = (const char *)payload + m->sketch_bytes +
-                       (m->full_codes ? m->code_bytes : 0);
+    uint32_t n_probes;
+    memcpy(&n_probes, payload, sizeof n_probes);
+    if (n_probes < 1 || n_probes > ORIENTATIONS || n < sizeof n_probes +
+        n_probes * (m->sketch_bytes + (m->full_codes ? m->code_bytes : 0)))
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    const uint8_t *p = payload + sizeof n_probes;
+    /* The probes must be 64-byte aligned for the kernels. */
+    maso_engine_probe probe[ORIENTATIONS];
+    for (size_t i = 0; i < n_probes; i++, p += m->sketch_bytes) {
+        memcpy(m->qsketch + i * m->sketch_stride, p, m->sketch_bytes);
+        probe[i].sketch = m->qsketch + i * m->sketch_stride;
+        probe[i].code = NULL;
+    }
+    for (size_t i = 0; i < n_probes && m->full_codes;
+         i++, p += m->code_bytes) {
+        memcpy(m->code + i * m->code_stride, p, m->code_bytes);
+        probe[i].code = m->code + i * m->code_stride;
+    }
+    const char *self = (const char *)p;
     int32_t status = 0;
     size_t hits = 0;
-    (void)n;
-    /* The probe must be 64-byte aligned for the kernels. */
-    memcpy(m->qsketch, sk, m->sketch_bytes);
-    if (code)
-        memcpy(m->code, code, m->code_bytes);
-    maso_engine_probe probe = { m->qsketch, code ? m->code : NULL };
     if (m->has_engine) {
         maso_engine_params ep;
         maso_engine_params_init(&ep);
@@ -490,7 +548,8 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
             ep.exclude_id = self_id;
             ep.exclude_path = *self ? self : NULL;
         }
-        if (maso_engine_query(m->s.engine, &probe, 1, &ep, m->hits, &hits)) {
+        if (maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
+                              &hits)) {
             const char *why = maso_engine_errmsg(m->s.engine);
             status = 1;
             put(out, &status, sizeof status);
@@ -513,7 +572,8 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
         put(out, &m->hits[i].distance, sizeof(double));
         put(out, &global, sizeof global);
         if (o->explain) {
-            maso_engine_explain(m->s.engine, &probe, id, m->row);
+            maso_engine_explain(m->s.engine, &probe[m->hits[i].probe], id,
+                                m->row);
             put(out, m->row, m->s.n_layers * sizeof *m->row);
         }
         put(out, r.path, strlen(r.path) + 1);

@@ -25,7 +25,8 @@ static void usage(FILE *out)
 "  --include-self   list the query image among its own matches\n"
 "  --indexed        IMAGEs are paths already in the store: use their codes\n"
 "  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"
-"                   conv1:0.5,fire9/expand3x3:2 (default: all, equal)\n"
+"                   conv1:0.5,fire9/expand3x3:2 (default: all, equal;\n"
+"                   --duplicates: fire6/squeeze1x1..conv10)\n"
 "  --weights FILE   per-layer weights file (maso-eval fit)\n"
 "  --explain        add the per-layer distances\n"
 "  --exact          exact distance everywhere (full-code scan when the\n"
@@ -35,8 +36,11 @@ static void usage(FILE *out)
 "                   scan; default: exact up to 16000 images, else 4000);\n"
 "                   --duplicates: each image's N nearest by summary are\n"
 "                   compared (0: every pair; default: every pair up to\n"
-"                   10000 images, else 64)\n"
+"                   5000 images, else 64)\n"
 "  --threads N      search threads (default: all cores)\n"
+"  --no-orient      match the query image only as it is (default: also its\n"
+"                   mirror and its 90, 180 and 270 degree turns, mirrored\n"
+"                   or not; a match's distance is that of the nearest)\n"
 "  --db DB          a store to search (repeat: searched as one)\n"
 "  --db-list FILE   stores to search, one path a line\n"
 "  --allow-partial  a sharded DB with missing shards answers from the\n"
@@ -64,7 +68,7 @@ enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
-    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_ALLOW_PARTIAL
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_ALLOW_PARTIAL, OPT_NO_ORIENT
 };
 
 static const struct option longopts[] = {
@@ -88,6 +92,7 @@ static const struct option longopts[] = {
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
     { "allow-partial", no_argument, NULL, OPT_ALLOW_PARTIAL },
+    { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -110,6 +115,7 @@ static int search_option(int c, search_options *so)
     case OPT_WEIGHTS: so->weights_file = optarg; return 0;
     case OPT_EXPLAIN: so->explain = 1; return 0;
     case OPT_EXACT: so->exact = 1; return 0;
+    case OPT_NO_ORIENT: so->no_orient = 1; return 0;
     case OPT_CANDIDATES:
         if (args_size("--candidates", optarg, 0, &v))
             return -1;

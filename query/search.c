@@ -18,7 +18,9 @@ typedef struct searcher {
     maso_forward *forward;
     maso_decode_params dp;
     const maso_sketch *sketch;
-    uint8_t *code, *qsketch;      /* the current file query, 64-aligned */
+    size_t n_orient;              /* orientations coded per file query */
+    size_t code_stride, sketch_stride;
+    uint8_t *code, *qsketch;      /* n_orient of each, 64-aligned */
     int rerank;                   /* full codes: exact distance */
     maso_engine_match *hits;      /* k */
     query_match *matches;
@@ -26,11 +28,15 @@ typedef struct searcher {
     char err[MASO_CLI_ERRLEN];
 } searcher;
 
+/* The eight orientations of a file query (EXIF numbering, see
+ * maso_image_orient): as is, then mirrors and quarter turns. */
+#define ORIENTATIONS 8
+
 /* One query, by file or by stored path. */
 typedef struct probe {
     const char *name;
-    const uint8_t *code;    /* full code, or NULL */
-    const uint8_t *sketch;
+    maso_engine_probe v[ORIENTATIONS]; /* orientation o + 1 in v[o] */
+    size_t n;
     uint64_t self_id;       /* UINT64_MAX: none */
     char *self_path;        /* malloc'ed, or NULL */
 } probe;
@@ -47,8 +53,11 @@ static int searcher_init(searcher *q)
     int channels;
     maso_model_input_size(s->model, &channels, &q->dp.min_height,
                           &q->dp.min_width);
-    q->code = aligned_alloc(64, round64(maso_model_code_bytes(s->model)));
-    q->qsketch = aligned_alloc(64, round64(maso_sketch_bytes(q->sketch)));
+    q->n_orient = o->no_orient ? 1 : ORIENTATIONS;
+    q->code_stride = round64(maso_model_code_bytes(s->model));
+    q->sketch_stride = round64(maso_sketch_bytes(q->sketch));
+    q->code = aligned_alloc(64, q->n_orient * q->code_stride);
+    q->qsketch = aligned_alloc(64, q->n_orient * q->sketch_stride);
     q->hits = calloc(o->k, sizeof *q->hits);
     q->matches = calloc(o->k, sizeof *q->matches);
     q->per_layer = calloc(o->k * s->n_layers, sizeof *q->per_layer);
@@ -71,7 +80,39 @@ static void searcher_free(searcher *q)
     free(q->code);
 }
 
-/* Decode and code the image file @p path. */
+/* Code orientation @p o (1..8) of @p img into variant o - 1. */
+static int code_orientation(searcher *q, const maso_image *img, int o,
+                            const char *path, probe *p)
+{
+    maso_image turned = *img;
+    size_t bytes = (size_t)img->width * (size_t)img->height * 3;
+    if (o > 1) {
+        turned.pixels = malloc(bytes);
+        if (!turned.pixels)
+            return ENOMEM;
+        memcpy(turned.pixels, img->pixels, bytes);
+        int rc = maso_image_orient(&turned, o);
+        if (rc) {
+            maso_image_free(&turned);
+            return rc;
+        }
+    }
+    uint8_t *code = q->code + (size_t)(o - 1) * q->code_stride;
+    uint8_t *sketch = q->qsketch + (size_t)(o - 1) * q->sketch_stride;
+    int rc = maso_forward_run_image(q->forward, &turned, code, NULL);
+    if (o > 1)
+        maso_image_free(&turned);
+    if (rc) {
+        snprintf(q->err, sizeof q->err, "%s: %s", path,
+                 maso_forward_errmsg(q->forward));
+        return rc;
+    }
+    maso_sketch_apply(q->sketch, code, sketch);
+    p->v[o - 1] = (maso_engine_probe){ sketch, code };
+    return 0;
+}
+
+/* Decode and code the image file @p path, in every orientation asked. */
 static int probe_file(searcher *q, const char *path, probe *p)
 {
     maso_image img = { 0, 0, NULL };
@@ -80,16 +121,16 @@ static int probe_file(searcher *q, const char *path, probe *p)
         snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
         return rc;
     }
-    rc = maso_forward_run_image(q->forward, &img, q->code, NULL);
+    /* as maso-index does: uniform borders cut before coding */
+    rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
+    for (size_t o = 1; o <= q->n_orient && !rc; o++)
+        rc = code_orientation(q, &img, (int)o, path, p);
     maso_image_free(&img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s: %s", path,
-                 maso_forward_errmsg(q->forward));
+    if (rc == ENOMEM)
+        snprintf(q->err, sizeof q->err, "%s: out of memory", path);
+    if (rc)
         return rc;
-    }
-    maso_sketch_apply(q->sketch, q->code, q->qsketch);
-    p->code = q->code;
-    p->sketch = q->qsketch;
+    p->n = q->n_orient;
     /* Stores keep absolute, resolved paths: the query file itself is the
      * record with its realpath. */
     p->self_path = realpath(path, NULL);
@@ -106,10 +147,11 @@ static int probe_indexed(searcher *q, const char *path, probe *p)
         return rc;
     }
     maso_store_record r;
-    p->sketch = maso_engine_sketch_of(e, p->self_id);
+    p->n = 1;
+    p->v[0].sketch = maso_engine_sketch_of(e, p->self_id);
     if (q->rerank)
-        p->code = maso_engine_code_of(e, p->self_id);
-    if (!p->sketch || (q->rerank && !p->code) ||
+        p->v[0].code = maso_engine_code_of(e, p->self_id);
+    if (!p->v[0].sketch || (q->rerank && !p->v[0].code) ||
         maso_engine_record(e, p->self_id, &r, NULL) != 0) {
         snprintf(q->err, sizeof q->err, "%s: changed in the store while "
                  "being read", path);
@@ -134,8 +176,7 @@ static int search_probe(searcher *q, const probe *p, size_t *n)
         ep.exclude_id = p->self_id;
         ep.exclude_path = p->self_path;
     }
-    maso_engine_probe ap = { p->sketch, p->code };
-    int rc = maso_engine_query(e, &ap, 1, &ep, q->hits, n);
+    int rc = maso_engine_query(e, p->v, p->n, &ep, q->hits, n);
     if (rc) {
         snprintf(q->err, sizeof q->err, "%s", maso_engine_errmsg(e));
         return rc;
@@ -157,7 +198,7 @@ static int search_probe(searcher *q, const probe *p, size_t *n)
         m->layers = NULL;
         if (o->explain) {
             double *row = q->per_layer + i * q->s.n_layers;
-            maso_engine_explain(e, &ap, m->id, row);
+            maso_engine_explain(e, &p->v[q->hits[i].probe], m->id, row);
             m->layers = row;
         }
     }
@@ -167,7 +208,10 @@ static int search_probe(searcher *q, const probe *p, size_t *n)
 /* One query: 0 and the number of matches, or an error in q->err. */
 static int run_one(searcher *q, const char *name, size_t *n_matches)
 {
-    probe p = { name, NULL, NULL, UINT64_MAX, NULL };
+    probe p;
+    memset(&p, 0, sizeof p);
+    p.name = name;
+    p.self_id = UINT64_MAX;
     int rc = q->s.o->indexed ? probe_indexed(q, name, &p)
                              : probe_file(q, name, &p);
     if (!rc)

@@ -157,8 +157,12 @@ int search_groups_collect(maso_search *s, const search_span *sp,
     }
     for (size_t q = 0; q < groups; q++) {
         double mx = 0;
-        for (size_t a = g->offsets[q]; a < g->offsets[q + 1]; a++)
-            for (size_t b = a + 1; b < g->offsets[q + 1]; b++) {
+        /* all pairs of small groups; of a large one (quadratic) the pairs
+         * with its first member only */
+        size_t first = g->offsets[q], last = g->offsets[q + 1];
+        int all = last - first <= MASO_SEARCH_GROUP_DIAMETER_MAX;
+        for (size_t a = first; a < (all ? last : first + 1); a++)
+            for (size_t b = a + 1; b < last; b++) {
                 double x = s->score(s, rec[idx[a]], rec[idx[b]]);
                 mx = x > mx ? x : mx;
             }

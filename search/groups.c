@@ -14,6 +14,7 @@
  * the components of the union of all edges.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,10 +34,11 @@ typedef struct group_job {
     double limit;
     int part, parts;
     size_t candidates;
-    /* weighted summary distance: n_masks masks of `words` words */
+    /* weighted summary distance: bit b weighs 1, 2, 4 in masks 0, 1, 2
+     * (SLICES masks of `words` words each) */
     const uint64_t *masks;
-    const double *factors;
-    size_t n_masks, words;
+    size_t words;
+    int avx512;
     uint32_t *parent;         /* this thread's forest */
     maso_search_hit *heaps;   /* QUERIES heaps of `candidates` */
     uint64_t verified;
@@ -81,16 +83,51 @@ static void *exact_worker(void *arg)
     return NULL;
 }
 
-/* The weighted summary distance, with the handle's masked popcount
- * kernel once per mask. */
-static double summary_score(const group_job *j, const uint8_t *a,
-                            const uint8_t *b)
+/* Summary bits weigh 0..7, bit-sliced into SLICES masks. */
+#define SLICES 3
+
+/* The weighted summary distance: sum over slices of 2^k times the
+ * differing bits of mask k. */
+static uint32_t summary_score_generic(const group_job *j, const uint8_t *a,
+                                      const uint8_t *b)
 {
-    double d = 0;
-    for (size_t m = 0; m < j->n_masks; m++)
-        d += j->factors[m] * (double)j->s->summary_distance(
-                                 a, b, j->masks + m * j->words, j->words);
+    uint32_t d = 0;
+    for (size_t k = 0; k < SLICES; k++)
+        d += j->s->summary_distance(a, b, j->masks + k * j->words, j->words)
+             << k;
     return d;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* The same for 512-bit summaries, in one pass of AVX-512 VPOPCNTDQ. */
+__attribute__((target("avx512f,avx512vpopcntdq")))
+static uint32_t summary_score_avx512(const group_job *j, const uint8_t *a,
+                                     const uint8_t *b)
+{
+    __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a),
+                                 _mm512_loadu_si512(b));
+    __m512i c0 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks)));
+    __m512i c1 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks + 8)));
+    __m512i c2 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks + 16)));
+    __m512i sum = _mm512_add_epi64(
+        c0, _mm512_add_epi64(_mm512_slli_epi64(c1, 1),
+                             _mm512_slli_epi64(c2, 2)));
+    return (uint32_t)_mm512_reduce_add_epi64(sum);
+}
+#endif
+
+static uint32_t summary_score(const group_job *j, const uint8_t *a,
+                              const uint8_t *b)
+{
+#if defined(__x86_64__)
+    if (j->avx512)
+        return summary_score_avx512(j, a, b);
+#endif
+    return summary_score_generic(j, a, b);
 }
 
 static void *candidate_worker(void *arg)
@@ -111,6 +148,8 @@ static void *candidate_worker(void *arg)
                     if (r == q)
                         continue;
                     double d = summary_score(j, j->sum[q], j->sum[r]);
+                    if (h->size == c && d > h->items[0].distance)
+                        continue;
                     if (search_heap_wants(h, d, r))
                         search_heap_push(h, d, r);
                 }
@@ -125,51 +164,39 @@ static void *candidate_worker(void *arg)
     return NULL;
 }
 
-/* Masks and factors of the weighted summary distance: summary bits of one
- * layer weigh w_l / (sum of weights * summary bits of the layer), so that
- * the summary distance estimates the weighted distance; bits with equal
- * factors share a mask. */
-static int weighted_masks(const maso_search *s, uint64_t **masks,
-                          double **factors, size_t *n_masks)
+/* The bit-sliced masks of the weighted summary distance: a summary bit of
+ * layer l stands for w_l / (sum of weights * summary bits of l) of the
+ * distance; that factor, relative to the largest, is rounded to 1..7
+ * (0 for weight 0), so that the summary distance ranks pairs like the
+ * exact distance would (the exact distance then verifies them). */
+static uint64_t *sliced_masks(const maso_search *s)
 {
     size_t bits = s->summary_bits, words = bits / 64, L = s->n_layers;
     size_t *count = calloc(L, sizeof *count);
-    double *f = calloc(L, sizeof *f);
-    uint64_t *m = calloc(L * words, sizeof *m);
-    size_t *slot = calloc(L, sizeof *slot);
-    if (!count || !f || !m || !slot) {
+    uint64_t *m = calloc(SLICES * words, sizeof *m);
+    if (!count || !m) {
         free(count);
-        free(f);
         free(m);
-        free(slot);
-        return ENOMEM;
+        return NULL;
     }
-    double total = 0;
-    for (size_t l = 0; l < L; l++)
-        total += s->weights[l];
     for (size_t b = 0; b < bits; b++)
         count[s->plan[b].layer]++;
-    size_t used = 0;
-    for (size_t l = 0; l < L; l++) {
-        double fl = count[l] && s->weights[l] > 0
-                        ? s->weights[l] / (total * (double)count[l]) : 0;
-        size_t k = 0;
-        while (k < used && f[k] != fl)
-            k++;
-        if (k == used)
-            f[used++] = fl;
-        slot[l] = k;
-    }
+    double top = 0;
+    for (size_t l = 0; l < L; l++)
+        if (count[l] && s->weights[l] / (double)count[l] > top)
+            top = s->weights[l] / (double)count[l];
     for (size_t b = 0; b < bits; b++) {
-        size_t k = slot[s->plan[b].layer];
-        m[k * words + b / 64] |= 1ull << (b % 64);
+        size_t l = s->plan[b].layer;
+        if (!(s->weights[l] > 0))
+            continue;
+        long q = lround(7 * s->weights[l] / (double)count[l] / top);
+        q = q < 1 ? 1 : q > 7 ? 7 : q;
+        for (size_t k = 0; k < SLICES; k++)
+            if (q >> k & 1)
+                m[k * words + b / 64] |= 1ull << (b % 64);
     }
     free(count);
-    free(slot);
-    *masks = m;
-    *factors = f;
-    *n_masks = used;
-    return 0;
+    return m;
 }
 
 int maso_search_group(maso_search *search,
@@ -206,12 +233,9 @@ int maso_search_group(maso_search *search,
     group_job *jobs = calloc((size_t)parts, sizeof *jobs);
     maso_search_hit *heaps = candidates
         ? malloc((size_t)parts * QUERIES * candidates * sizeof *heaps) : NULL;
-    uint64_t *masks = NULL;
-    double *factors = NULL;
-    size_t n_masks = 0;
+    uint64_t *masks = candidates ? sliced_masks(search) : NULL;
     if (!rec || !sum || !forests || !jobs || (candidates && !heaps) ||
-        (candidates &&
-         weighted_masks(search, &masks, &factors, &n_masks) != 0)) {
+        (candidates && !masks)) {
         rc = search_fail(search, ENOMEM, "no memory to group %zu records", n);
         goto out;
     }
@@ -222,6 +246,12 @@ int maso_search_group(maso_search *search,
                                       i * (search->summary_bits / 8)
                                 : NULL;
         }
+#if defined(__x86_64__)
+    int avx512 = __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    int avx512 = 0;
+#endif
     for (int k = 0; k < parts; k++) {
         uint32_t *parent = forests + (size_t)k * nn;
         for (size_t r = 0; r < n; r++)
@@ -229,9 +259,10 @@ int maso_search_group(maso_search *search,
         jobs[k] = (group_job){ .s = search, .rec = rec, .sum = sum, .n = n,
                                .limit = max_distance, .part = k,
                                .parts = parts, .candidates = candidates,
-                               .masks = masks, .factors = factors,
-                               .n_masks = n_masks,
+                               .masks = masks,
                                .words = search->summary_bits / 64,
+                               .avx512 = avx512 &&
+                                         search->summary_bits == 512,
                                .parent = parent,
                                .heaps = heaps ? heaps + (size_t)k * QUERIES *
                                                             candidates
@@ -259,7 +290,6 @@ out:
     free(jobs);
     free(heaps);
     free(masks);
-    free(factors);
     search_span_free(&sp);
     return rc;
 }

@@ -543,6 +543,50 @@ static void test_resize(void **state)
     maso_image_free(&ref);
 }
 
+/* Trimming a framed copy of a photo: a failed allocation leaves the
+ * image as it was. */
+static void test_trim(void **state)
+{
+    oom_mode(state);
+    maso_image src = {0}, framed = {0};
+    decode_reference("bird.png", &src);
+    int W = src.width + 20, H = src.height + 10;
+    framed.width = W;
+    framed.height = H;
+    framed.pixels = calloc((size_t)W * H, 3);
+    assert_non_null(framed.pixels);
+    for (int y = 0; y < src.height; y++)
+        memcpy(framed.pixels + ((size_t)(y + 5) * W + 10) * 3,
+               src.pixels + (size_t)y * src.width * 3, (size_t)src.width * 3);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        maso_image im = framed;
+        im.pixels = malloc((size_t)W * H * 3);
+        assert_non_null(im.pixels);
+        memcpy(im.pixels, framed.pixels, (size_t)W * H * 3);
+        int trimmed = 0;
+        oom_arm(n);
+        int rc = maso_image_trim_border(&im, MASO_TRIM_TOLERANCE, &trimmed);
+        int hit = oom_disarm();
+        failures += hit;
+        expect_failure("maso_image_trim_border", n, rc, NULL);
+        if (rc == 0) {
+            assert_int_equal(trimmed, 1);
+            assert_int_equal(im.width, src.width);
+            assert_int_equal(im.height, src.height);
+        } else {
+            assert_int_equal(im.width, W);
+            assert_memory_equal(im.pixels, framed.pixels, (size_t)W * H * 3);
+        }
+        maso_image_free(&im);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_image_trim_border", failures);
+    maso_image_free(&src);
+    maso_image_free(&framed);
+}
+
 /* ---- sketch ------------------------------------------------------------- */
 
 static void expect_same_sketch(const maso_sketch *a, const maso_sketch *b)
@@ -1505,6 +1549,8 @@ int main(void)
         cmocka_unit_test_prestate(test_decode_jpeg, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_trim, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_trim, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_search_query, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_search_query, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_search_duplicates, (void *)&oom_transient),

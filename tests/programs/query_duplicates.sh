@@ -66,6 +66,7 @@ check_groups "$tmp/groups2.json" "$tmp/groups2.txt" || fail "two stores: $(cat "
 ls "$tmp/v/mixed"/* "$tmp/extra"/* > "$tmp/all.txt"
 for t in 0.1 0.2 0.3 0.45; do
     xargs "$query" --indexed --exact --include-self -k 100 --threshold "$t" --json \
+        --layers fire6/squeeze1x1..conv10 \
         --db "$tmp/db" --db "$tmp/db2" < "$tmp/all.txt" > "$tmp/pairs_$t.json" || true
     for mode in --exact --candidates=0 "" --candidates=40; do
         set +e
