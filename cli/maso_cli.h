@@ -94,8 +94,35 @@ int maso_cli_labels_load(const char *path, maso_cli_labels *labels,
                          char err[MASO_CLI_ERRLEN]);
 void maso_cli_labels_free(maso_cli_labels *labels);
 
-/** Write @p s to @p out as a JSON string literal, quotes included. */
+/** Write @p s to @p out as a JSON string literal, quotes included.  The
+ *  literal is valid UTF-8 whatever @p s holds: control characters are
+ *  escaped, each byte that is not part of valid UTF-8 becomes \ufffd (so
+ *  a caller that must give back exact bytes, such as a file name, writes
+ *  them beside it; maso_cli_utf8_valid() says when). */
 void maso_cli_json_string(FILE *out, const char *s);
+
+/** Length of the valid UTF-8 character at @p p (1 to 4), or 0 when @p p
+ *  is NUL or starts an invalid sequence (overlong, surrogate, > U+10FFFF,
+ *  truncated). */
+size_t maso_cli_utf8_char(const unsigned char *p);
+
+/** 1 when @p s is valid UTF-8, else 0. */
+int maso_cli_utf8_valid(const char *s);
+
+/**
+ * Write @p s for a person or a terminal: valid UTF-8 passes, and
+ * backslash, tab, newline and carriage return are written \\, \t, \n,
+ * \r (as in --tsv output), every other control character (C0, DEL, C1)
+ * and every byte that is not valid UTF-8 as \xHH.  The result is one line
+ * with no terminal escape sequences, from which the exact bytes can be
+ * read back.
+ */
+void maso_cli_text_escaped(FILE *out, const char *s);
+
+/** "PROGRAM: MESSAGE\n" on stderr, the message escaped as by
+ *  maso_cli_text_escaped() (messages name files); stdout is flushed
+ *  first so that the two streams interleave in order. */
+void maso_cli_print_error(const char *program, const char *message);
 
 
 /**

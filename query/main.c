@@ -2,6 +2,7 @@
 #include "query.h"
 #include "search.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -38,6 +39,18 @@ static void usage(FILE *out)
 "  --json           one JSON object per line and per query (or group)\n"
 "  --tsv            tab-separated values with a header line\n"
 "  --html FILE      also write a page of thumbnails with distances\n"
+"Duplicates (each group keeps one member; nothing changes without an\n"
+"action):\n"
+"  --keep WHICH     largest (default: most pixels, then bytes), smallest,\n"
+"                   oldest, newest (mtime) or first (path order)\n"
+"  --reference DIR  files under DIR are never touched; a group holding one\n"
+"                   keeps it (repeatable)\n"
+"  --move-to DIR    move the others to DIR, keeping their folders (relative\n"
+"                   to the current directory, else their full path)\n"
+"  --trash          move the others to the trash (freedesktop.org)\n"
+"  --hardlink       replace the others by hard links to the kept file\n"
+"  --delete         delete the others\n"
+"  --dry-run        say what the action would do; change nothing\n"
 "Other modes:\n"
 "  --duplicates     group the whole store into near-duplicate sets\n"
 "  --classify       print the top-5 ImageNet classes of each image\n"
@@ -48,6 +61,7 @@ static void usage(FILE *out)
 "  --model DIR      model directory (default: $MASO_MODEL, ../shared, or the\n"
 "                   user cache, downloaded and checked on first use)\n"
 "  -h, --help       this text\n"
+"  --version        the program's version\n"
 "\n"
 "Exit status: 0 results, 1 none (--classify: or some image failed),\n"
 "2 error.\n", out);
@@ -57,7 +71,8 @@ enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
-    OPT_TSV, OPT_HTML, OPT_DUPLICATES
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
+    OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -80,13 +95,76 @@ static const struct option longopts[] = {
     { "tsv", no_argument, NULL, OPT_TSV },
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "keep", required_argument, NULL, OPT_KEEP },
+    { "reference", required_argument, NULL, OPT_REFERENCE },
+    { "move-to", required_argument, NULL, OPT_MOVE_TO },
+    { "trash", no_argument, NULL, OPT_TRASH },
+    { "hardlink", no_argument, NULL, OPT_HARDLINK },
+    { "delete", no_argument, NULL, OPT_DELETE },
+    { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+    { "version", no_argument, NULL, OPT_VERSION },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
 
 typedef struct modes {
     int classify, info, duplicates;
+    int dupe_only; /* an option that only --duplicates takes was given */
 } modes;
+
+/* One action at most: two would act twice on one file. */
+static int set_action(dupe_options *d, dupe_action a, const char *dir)
+{
+    if (d->action != DUPE_ACTION_NONE && d->action != a) {
+        fprintf(stderr, "maso-query: --move-to, --trash, --hardlink and "
+                "--delete are separate actions: give one\n");
+        return -1;
+    }
+    d->action = a;
+    if (dir)
+        d->move_to = dir;
+    return 0;
+}
+
+static int add_reference(dupe_options *d, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    if (!real) {
+        fprintf(stderr, "maso-query: --reference ");
+        maso_cli_text_escaped(stderr, dir);
+        fprintf(stderr, ": %s\n", strerror(errno));
+        return -1;
+    }
+    char **r = realloc(d->references, (d->n_references + 1) * sizeof *r);
+    if (!r) {
+        free(real);
+        fprintf(stderr, "maso-query: out of memory\n");
+        return -1;
+    }
+    d->references = r;
+    r[d->n_references++] = real;
+    return 0;
+}
+
+/* The options of --duplicates; 1 when @p c is not one of them. */
+static int dupe_option(int c, dupe_options *d)
+{
+    switch (c) {
+    case OPT_KEEP:
+        if (dupe_keep_parse(optarg, &d->keep) == 0)
+            return 0;
+        fprintf(stderr, "maso-query: --keep %s: expected largest, smallest, "
+                "oldest, newest or first\n", optarg);
+        return -1;
+    case OPT_REFERENCE: return add_reference(d, optarg);
+    case OPT_MOVE_TO: return set_action(d, DUPE_ACTION_MOVE, optarg);
+    case OPT_TRASH: return set_action(d, DUPE_ACTION_TRASH, NULL);
+    case OPT_HARDLINK: return set_action(d, DUPE_ACTION_HARDLINK, NULL);
+    case OPT_DELETE: return set_action(d, DUPE_ACTION_DELETE, NULL);
+    case OPT_DRY_RUN: d->dry_run = 1; return 0;
+    default: return 1;
+    }
+}
 
 /* Parse one search option into @p so; 0, or -1 when its value is bad. */
 static int search_option(int c, search_options *so)
@@ -148,6 +226,16 @@ static int search_main(search_options *so, const modes *m, char **operands,
         fprintf(stderr, "maso-query: name the IMAGEs to search for\n");
         return QUERY_EXIT_ERROR;
     }
+    if (m->dupe_only && !m->duplicates) {
+        fprintf(stderr, "maso-query: --keep, --reference, the actions and "
+                "--dry-run go with --duplicates\n");
+        return QUERY_EXIT_ERROR;
+    }
+    if (so->dupes.dry_run && so->dupes.action == DUPE_ACTION_NONE) {
+        fprintf(stderr, "maso-query: --dry-run: name the action to try "
+                "(--move-to DIR, --trash, --hardlink or --delete)\n");
+        return QUERY_EXIT_ERROR;
+    }
     if (m->duplicates && so->threshold >= 1) {
         fprintf(stderr, "maso-query: --duplicates needs --threshold < 1\n");
         return QUERY_EXIT_ERROR;
@@ -162,7 +250,7 @@ int main(int argc, char **argv)
 {
     query_options opt;
     search_options so;
-    modes m = { 0, 0, 0 };
+    modes m = { 0, 0, 0, 0 };
     memset(&opt, 0, sizeof opt);
     search_options_init(&so);
     int c, bad = 0;
@@ -175,8 +263,18 @@ int main(int argc, char **argv)
         case OPT_CHECK: opt.check = 1; break;
         case OPT_DUPLICATES: m.duplicates = 1; break;
         case 'h': usage(stdout); return 0;
-        case '?': usage(stderr); return QUERY_EXIT_ERROR;
-        default: bad |= search_option(c, &so); break;
+        case OPT_VERSION: puts("maso-query " MASO_VERSION); return 0;
+        case '?':
+            /* getopt has said which option; the whole usage would bury it. */
+            fputs("Try 'maso-query --help' for more information.\n", stderr);
+            return QUERY_EXIT_ERROR;
+        default: {
+            int d = dupe_option(c, &so.dupes);
+            if (d == 1)
+                bad |= search_option(c, &so);
+            else
+                m.dupe_only = 1, bad |= d;
+        }
         }
     }
     int status = QUERY_EXIT_ERROR;
@@ -208,6 +306,9 @@ int main(int argc, char **argv)
     } else {
         status = search_main(&so, &m, opt.inputs, opt.n_inputs);
     }
+    for (size_t i = 0; i < so.dupes.n_references; i++)
+        free(so.dupes.references[i]);
+    free(so.dupes.references);
     for (size_t i = 0; i < so.n_dbs; i++)
         free((char *)so.dbs[i]);
     free(so.dbs);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dupes.h"
 #include "maso.h"
 #include "maso_cli.h"
 
@@ -38,6 +39,7 @@ typedef struct search_options {
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    dupe_options dupes;       /* --duplicates: --keep, --reference, actions */
 } search_options;
 
 /* Initialise @p o with the defaults above. */
