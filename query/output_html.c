@@ -94,19 +94,11 @@ int html_open(html_page **page, const char *path, const char *title,
     return 0;
 }
 
-/* A figure of class @p cls showing the image at @p path. */
-static void figure(html_page *p, const char *cls, const char *path,
-                   const char *caption, const query_match *m)
+/* The thumbnail of @p path, or a box saying why there is none. */
+static void thumbnail(html_page *p, const char *path)
 {
     char err[MASO_CLI_ERRLEN], *b64 = NULL;
-    int rc = thumb_file(p->thumbs, path, HTML_THUMB, &b64, err);
-    fprintf(p->f, "<figure class=\"%s\" data-path=\"", cls);
-    esc(p->f, path);
-    if (m)
-        fprintf(p->f, "\" data-rank=\"%zu\" data-distance=\"%.6f", m->rank,
-                m->distance);
-    fputs("\">", p->f);
-    if (!rc) {
+    if (thumb_file(p->thumbs, path, HTML_THUMB, &b64, err) == 0) {
         fputs("<img alt=\"", p->f);
         esc(p->f, base_name(path));
         fprintf(p->f, "\" src=\"data:image/jpeg;base64,%s\">", b64);
@@ -116,6 +108,19 @@ static void figure(html_page *p, const char *cls, const char *path,
         fputs("</div>", p->f);
     }
     free(b64);
+}
+
+/* A figure of class @p cls showing the image at @p path. */
+static void figure(html_page *p, const char *cls, const char *path,
+                   const char *caption, const query_match *m)
+{
+    fprintf(p->f, "<figure class=\"%s\" data-path=\"", cls);
+    esc(p->f, path);
+    if (m)
+        fprintf(p->f, "\" data-rank=\"%zu\" data-distance=\"%.6f", m->rank,
+                m->distance);
+    fputs("\">", p->f);
+    thumbnail(p, path);
     fputs("<figcaption>", p->f);
     if (m)
         fprintf(p->f, "#%zu <span class=\"d\">%.4f</span><br>", m->rank,
@@ -141,22 +146,6 @@ void html_query(html_page *p, const char *query, const query_match *m,
     for (size_t i = 0; i < n; i++)
         figure(p, "match", m[i].path, NULL, &m[i]);
     fputs("</section>\n", p->f);
-}
-
-/* The thumbnail of @p path, or a box saying why there is none. */
-static void thumbnail(html_page *p, const char *path)
-{
-    char err[MASO_CLI_ERRLEN], *b64 = NULL;
-    if (thumb_file(p->thumbs, path, HTML_THUMB, &b64, err) == 0) {
-        fputs("<img alt=\"", p->f);
-        esc(p->f, base_name(path));
-        fprintf(p->f, "\" src=\"data:image/jpeg;base64,%s\">", b64);
-    } else {
-        fputs("<div class=\"missing\">", p->f);
-        esc(p->f, err);
-        fputs("</div>", p->f);
-    }
-    free(b64);
 }
 
 static const char *outcome_name(dupe_outcome o)

@@ -141,10 +141,8 @@ void output_text_summary(const query_report *r, const output_tally *t,
 {
     char size[32];
     output_human_size(size, sizeof size, t->bytes);
-    if (t->groups == 0) {
-        fputs("no near-duplicate groups\n", r->out);
-        return;
-    }
+    if (t->groups == 0)
+        return; /* like grep: nothing printed, exit status 1 */
     fprintf(r->out, "%zu group%s, %zu images, %zu duplicate%s (%s) ",
             t->groups, t->groups == 1 ? "" : "s", t->members, t->duplicates,
             t->duplicates == 1 ? "" : "s", size);

@@ -31,14 +31,19 @@ set -e
 [ "$status" -eq 0 ] || fail "exit status $status"
 check_groups "$tmp/groups.json" "$tmp/v/mixed_groups.txt" || fail "groups: $(cat "$tmp/groups.json")"
 
-# Text: one line per group, the max distance then the paths.
+# Text: a heading per group, one line per member (role, distance to the
+# kept one, WxH, size, date, path), a summary line.
 "$query" --duplicates "$tmp/db" > "$tmp/groups.txt"
-[ "$(wc -l < "$tmp/groups.txt")" = 3 ] || fail "text: $(cat "$tmp/groups.txt")"
-grep -q "^0\.[0-9]\{6\}  $tmp/v/mixed/kodim13.png  " "$tmp/groups.txt" || fail "text: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^group [0-9]*: ' "$tmp/groups.txt")" = 3 ] || fail "text: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^  keep  ' "$tmp/groups.txt")" = 3 ] || fail "text keep: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^  duplicate  ' "$tmp/groups.txt")" = 6 ] || fail "text members: $(cat "$tmp/groups.txt")"
+grep -q "^  keep  *0\.000000  *768x512 .*  $tmp/v/mixed/kodim13.png\$" "$tmp/groups.txt" || fail "text: $(cat "$tmp/groups.txt")"
+tail -1 "$tmp/groups.txt" | grep -q "^3 groups, 9 images, 6 duplicates .*nothing changed" || fail "text summary: $(tail -1 "$tmp/groups.txt")"
 # TSV: one line per member with its group number.
 "$query" --duplicates --tsv "$tmp/db" > "$tmp/groups.tsv"
 [ "$(wc -l < "$tmp/groups.tsv")" = 10 ] || fail "TSV: $(cat "$tmp/groups.tsv")"
 [ "$(cut -f1 "$tmp/groups.tsv" | sed 1d | sort -u | tr '\n' ' ')" = "1 2 3 " ] || fail "TSV groups: $(cat "$tmp/groups.tsv")"
+[ "$(head -1 "$tmp/groups.tsv")" = "$(printf 'group\tmax_distance\tpath\trole\tsize\twidth\theight\tmtime\tdistance\taction\toutcome\tto')" ] || fail "TSV header"
 
 # A tiny threshold: no group, exit status 1.
 set +e
