@@ -36,8 +36,26 @@ int args_distance(const char *opt, const char *text, double *out)
     return 0;
 }
 
+/* 1 when @p db names a store already in o->dbs (the same directory,
+ * however it is spelled): searching it twice would list every match twice
+ * and every file as its own duplicate. */
+static int db_listed(const search_options *o, const char *db)
+{
+    char *real = realpath(db, NULL);
+    int found = 0;
+    for (size_t i = 0; i < o->n_dbs && !found; i++) {
+        char *other = real ? realpath(o->dbs[i], NULL) : NULL;
+        found = other ? strcmp(real, other) == 0 : strcmp(db, o->dbs[i]) == 0;
+        free(other);
+    }
+    free(real);
+    return found;
+}
+
 int args_db_add(search_options *o, const char *db)
 {
+    if (db_listed(o, db))
+        return 0;
     const char **d = realloc(o->dbs, (o->n_dbs + 1) * sizeof *d);
     char *copy = strdup(db);
     if (!d || !copy) {

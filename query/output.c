@@ -30,7 +30,7 @@ void output_error(const query_report *r, const char *query,
     if (r->format == QUERY_FORMAT_JSON)
         output_json_error(r, query, message);
     fflush(r->out);
-    fprintf(stderr, "maso-query: %s\n", message);
+    maso_cli_print_error("maso-query", message);
 }
 
 void output_group(const query_report *r, size_t group, const dupe_group *g,

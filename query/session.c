@@ -90,7 +90,7 @@ int session_open(session *s, const search_options *o, int duplicates)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "maso-query: %s\n", err);
+    maso_cli_print_error("maso-query", err);
     session_close(s, QUERY_EXIT_ERROR);
     return QUERY_EXIT_ERROR;
 }
@@ -100,7 +100,7 @@ int session_close(session *s, int status)
     char err[MASO_CLI_ERRLEN];
     /* The page is kept when a query failed: it shows the others. */
     if (s->rep.html && html_close(s->rep.html, 1, err) != 0) {
-        fprintf(stderr, "maso-query: %s\n", err);
+        maso_cli_print_error("maso-query", err);
         status = QUERY_EXIT_ERROR;
     }
     s->rep.html = NULL;
