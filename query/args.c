@@ -98,3 +98,45 @@ int args_db_list(search_options *o, const char *file)
     fclose(in);
     return rc;
 }
+
+int args_files_from(const char *file, int nul, char ***list, size_t *n)
+{
+    int use_stdin = strcmp(file, "-") == 0;
+    FILE *in = use_stdin ? stdin : fopen(file, "r");
+    if (!in) {
+        fprintf(stderr, "maso-query: --files-from ");
+        maso_cli_text_escaped(stderr, file);
+        fprintf(stderr, ": %s\n", strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while (!rc && (len = getdelim(&line, &cap, nul ? '\0' : '\n', in)) != -1) {
+        if (!nul)
+            while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                line[--len] = '\0';
+        if (len == 0 || (len == 1 && line[0] == '\0'))
+            continue;
+        char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+        char *copy = strdup(line);
+        if (grown)
+            *list = grown;
+        if (!grown || !copy) {
+            free(copy);
+            fprintf(stderr, "maso-query: out of memory\n");
+            rc = -1;
+            break;
+        }
+        (*list)[(*n)++] = copy;
+    }
+    if (!rc && ferror(in)) {
+        fprintf(stderr, "maso-query: --files-from: %s\n", strerror(errno));
+        rc = -1;
+    }
+    free(line);
+    if (!use_stdin)
+        fclose(in);
+    return rc;
+}

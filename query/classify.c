@@ -2,6 +2,7 @@
  * (top-5 ImageNet classes) and how many units of each coded layer fired. */
 #include "output.h"
 #include "query.h"
+#include "search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -117,9 +118,9 @@ int query_classify(const query_options *opt, maso_model *model,
     for (int i = 0; i < opt->n_inputs; i++) {
         const char *image_path = opt->inputs[i];
         maso_image image = { 0, 0, NULL };
-        rc = maso_decoder_load_file(decoder, image_path, &params, &image);
+        rc = query_image_load(decoder, image_path, &params, &image, err);
         if (rc) {
-            report_error(opt, image_path, maso_decoder_errmsg(decoder));
+            report_error(opt, image_path, err);
             status = QUERY_EXIT_NONE;
             continue;
         }

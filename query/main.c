@@ -24,6 +24,9 @@ static void usage(FILE *out)
 "                   join images within D (default 0.2)\n"
 "  --include-self   list the query image among its own matches\n"
 "  --indexed        IMAGEs are paths already in the store: use their codes\n"
+"  --files-from F   more IMAGEs, one path a line in F (- : standard input);\n"
+"  -0, --null       with --files-from: NUL-separated (find -print0)\n"
+"                   an IMAGE '-' is an image read from standard input\n"
 "  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"
 "                   conv1:0.5,fire9/expand3x3:2 (default: all, equal)\n"
 "  --weights FILE   per-layer weights file (maso-eval fit)\n"
@@ -72,7 +75,8 @@ enum {
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
     OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
-    OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION
+    OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION,
+    OPT_FILES_FROM, OPT_NULL
 };
 
 static const struct option longopts[] = {
@@ -103,12 +107,16 @@ static const struct option longopts[] = {
     { "delete", no_argument, NULL, OPT_DELETE },
     { "dry-run", no_argument, NULL, OPT_DRY_RUN },
     { "version", no_argument, NULL, OPT_VERSION },
+    { "files-from", required_argument, NULL, OPT_FILES_FROM },
+    { "null", no_argument, NULL, '0' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
 
 typedef struct modes {
     int classify, info, duplicates;
+    const char *files_from; /* --files-from */
+    int nul;                /* -0 */
     int dupe_only; /* an option that only --duplicates takes was given */
 } modes;
 
@@ -200,9 +208,37 @@ static int search_option(int c, search_options *so)
     }
 }
 
-/* The search or duplicates run: stores and images from the operands. */
+static int search_run(search_options *so, const modes *m, char **operands,
+                      int n_operands);
+
+/* The search or duplicates run: stores and images from the operands and
+ * --files-from. */
 static int search_main(search_options *so, const modes *m, char **operands,
                        int n_operands)
+{
+    if (!m->files_from)
+        return search_run(so, m, operands, n_operands);
+    char **listed = NULL;
+    size_t n_listed = 0;
+    int status = QUERY_EXIT_ERROR;
+    char **all = NULL;
+    if (args_files_from(m->files_from, m->nul, &listed, &n_listed) == 0 &&
+        (all = calloc((size_t)n_operands + n_listed + 1, sizeof *all))) {
+        for (int i = 0; i < n_operands; i++)
+            all[i] = operands[i];
+        for (size_t i = 0; i < n_listed; i++)
+            all[n_operands + i] = listed[i];
+        status = search_run(so, m, all, n_operands + (int)n_listed);
+    }
+    for (size_t i = 0; i < n_listed; i++)
+        free(listed[i]);
+    free(listed);
+    free(all);
+    return status;
+}
+
+static int search_run(search_options *so, const modes *m, char **operands,
+                      int n_operands)
 {
     if (so->n_dbs == 0) {
         if (n_operands == 0) {
@@ -250,11 +286,11 @@ int main(int argc, char **argv)
 {
     query_options opt;
     search_options so;
-    modes m = { 0, 0, 0, 0 };
+    modes m = { 0, 0, 0, NULL, 0, 0 };
     memset(&opt, 0, sizeof opt);
     search_options_init(&so);
     int c, bad = 0;
-    while ((c = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hk:0", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_CLASSIFY: m.classify = 1; break;
         case OPT_MODEL: opt.model_dir = so.model_dir = optarg; break;
@@ -262,6 +298,8 @@ int main(int argc, char **argv)
         case OPT_INFO: m.info = 1; break;
         case OPT_CHECK: opt.check = 1; break;
         case OPT_DUPLICATES: m.duplicates = 1; break;
+        case OPT_FILES_FROM: m.files_from = optarg; break;
+        case '0': m.nul = 1; break;
         case 'h': usage(stdout); return 0;
         case OPT_VERSION: puts("maso-query " MASO_VERSION); return 0;
         case '?':

@@ -102,11 +102,9 @@ static void searcher_free(searcher *q)
 static int probe_file(searcher *q, const char *path, probe *p)
 {
     maso_image img = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(q->decoder, path, &q->dp, &img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
+    int rc = query_image_load(q->decoder, path, &q->dp, &img, q->err);
+    if (rc)
         return rc;
-    }
     rc = maso_forward_run_image(q->forward, &img, q->code, NULL);
     maso_image_free(&img);
     if (rc) {

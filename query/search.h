@@ -53,6 +53,17 @@ int query_search(const search_options *o);
  * Returns the exit status. */
 int query_duplicates(const search_options *o);
 
+/* Decode the query image @p path, or standard input when it is "-"
+ * (image_input.c); on failure @p err names the file and the cause. */
+int query_image_load(maso_decoder *decoder, const char *path,
+                     const maso_decode_params *params, maso_image *out,
+                     char err[MASO_CLI_ERRLEN]);
+
+/* Append the image paths listed in @p file ("-": standard input), one a
+ * line, or NUL-separated with @p nul, to *list (grown with realloc; the
+ * strings are malloc'ed). */
+int args_files_from(const char *file, int nul, char ***list, size_t *n);
+
 /* Command-line helpers (args.c).  Each returns 0, or -1 after printing
  * what is wrong with the option. */
 int args_size(const char *opt, const char *text, size_t min, size_t *out);

@@ -104,4 +104,22 @@ assert len(groups) == 1, groups
 paths = [m["path"] for m in groups[0]["members"]]
 assert len(paths) == 3 == len(set(paths)), paths
 PY
+
+# -- the command line: --version, an unknown option (one line and a hint,
+# not the usage), "-" for an image on standard input, --files-from.
+v=$("$query" --version)
+echo "$v" | grep -q '^maso-query [0-9][0-9.]*$' || fail "--version: $v"
+set +e
+"$query" --no-such-option "$tmp/db" > "$tmp/out" 2> "$tmp/err"
+st=$?
+set -e
+[ "$st" = 2 ] && [ "$(wc -l < "$tmp/err")" = 2 ] && grep -q "no-such-option" "$tmp/err" && grep -q -- "--help" "$tmp/err" || fail "unknown option: $st $(cat "$tmp/err")"
+"$query" --json -k 1 "$tmp/db" - < "$k/kodim01.png" > "$tmp/stdin.json" || fail "stdin: $?"
+grep -q '"query": "-".*"path": "'"$tmp"'/p/caf' "$tmp/stdin.json" || fail "stdin: $(cat "$tmp/stdin.json")"
+printf '%s\n' "$tmp/p/$(printf 'caf\303\251.png')" "$q" > "$tmp/list"
+"$query" --json -k 1 --files-from "$tmp/list" "$tmp/db" > "$tmp/list.json" || fail "--files-from: $?"
+[ "$(wc -l < "$tmp/list.json")" = 2 ] || fail "--files-from: $(cat "$tmp/list.json")"
+check_json "$tmp/list.json" || fail "--files-from JSON"
+printf '%s\0' "$q" | "$query" --json -k 1 -0 --files-from - "$tmp/db" > "$tmp/list0.json" || fail "-0: $?"
+[ "$(wc -l < "$tmp/list0.json")" = 1 ] && grep -q '"query_base64"' "$tmp/list0.json" || fail "-0: $(cat "$tmp/list0.json")"
 echo "query_names.sh: all checks passed"
