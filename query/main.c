@@ -42,6 +42,7 @@ static void usage(FILE *out)
 "  --json           one JSON object per line and per query (or group)\n"
 "  --tsv            tab-separated values with a header line\n"
 "  --html FILE      also write a page of thumbnails with distances\n"
+"  --html-append FILE  the same, added to the page FILE (created if absent)\n"
 "Duplicates (each group keeps one member; nothing changes without an\n"
 "action):\n"
 "  --keep WHICH     largest (default: most pixels, then bytes), smallest,\n"
@@ -76,7 +77,7 @@ enum {
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
     OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
     OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION,
-    OPT_FILES_FROM, OPT_NULL
+    OPT_FILES_FROM, OPT_NULL, OPT_HTML_APPEND
 };
 
 static const struct option longopts[] = {
@@ -108,6 +109,7 @@ static const struct option longopts[] = {
     { "dry-run", no_argument, NULL, OPT_DRY_RUN },
     { "version", no_argument, NULL, OPT_VERSION },
     { "files-from", required_argument, NULL, OPT_FILES_FROM },
+    { "html-append", required_argument, NULL, OPT_HTML_APPEND },
     { "null", no_argument, NULL, '0' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -203,7 +205,8 @@ static int search_option(int c, search_options *so)
     case OPT_DB: return args_db_add(so, optarg);
     case OPT_DB_LIST: return args_db_list(so, optarg);
     case OPT_TSV: so->format = QUERY_FORMAT_TSV; return 0;
-    case OPT_HTML: so->html = optarg; return 0;
+    case OPT_HTML: so->html = optarg; so->html_append = 0; return 0;
+    case OPT_HTML_APPEND: so->html = optarg; so->html_append = 1; return 0;
     default: return -1;
     }
 }

@@ -96,9 +96,11 @@ void output_tsv_group(const query_report *r, size_t group,
                        const dupe_group *g, const dupe_options *o);
 
 /* --html FILE (output_html.c): a self-contained page, thumbnails embedded
- * as base64 JPEG data URIs.  Written to FILE.tmp and renamed at close. */
+ * as base64 JPEG data URIs.  Written to FILE.tmp and renamed at close.
+ * With @p append (--html-append) the sections go after those of the page
+ * already at FILE (one that maso-query wrote), under a new heading. */
 int html_open(html_page **page, const char *path, const char *title,
-              char err[MASO_CLI_ERRLEN]);
+              int append, char err[MASO_CLI_ERRLEN]);
 void html_query(html_page *page, const char *query, const query_match *m,
                 size_t n);
 void html_group(html_page *page, size_t group, const dupe_group *g,

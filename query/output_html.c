@@ -61,8 +61,44 @@ static const char style[] =
     ".d{font-weight:bold}.missing{width:160px;height:100px;background:#eee;"
     "font-size:11px;overflow:hidden}";
 
+/* The page at @p path up to its closing tags, copied into @p out:
+ * 0, ENOENT when there is no page yet, MASO_EFORMAT when it is not one of
+ * ours, or an errno. */
+static int copy_page(const char *path, FILE *out)
+{
+    static const char end[] = "</body></html>\n";
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return errno;
+    char *text = NULL;
+    size_t cap = 0, n = 0, got;
+    int rc = 0;
+    do {
+        if (n + 65536 > cap) {
+            char *grown = realloc(text, cap = n + 65536 + cap);
+            if (!grown) {
+                rc = ENOMEM;
+                break;
+            }
+            text = grown;
+        }
+        n += got = fread(text + n, 1, cap - n, in);
+    } while (got > 0);
+    if (!rc && ferror(in))
+        rc = EIO;
+    fclose(in);
+    size_t len = sizeof end - 1;
+    if (!rc && (n < len || memcmp(text + n - len, end, len) != 0 ||
+                n < 15 || memcmp(text, "<!DOCTYPE html>", 15) != 0))
+        rc = MASO_EFORMAT;
+    if (!rc && fwrite(text, 1, n - len, out) != n - len)
+        rc = EIO;
+    free(text);
+    return rc;
+}
+
 int html_open(html_page **page, const char *path, const char *title,
-              char err[MASO_CLI_ERRLEN])
+              int append, char err[MASO_CLI_ERRLEN])
 {
     html_page *p = calloc(1, sizeof *p);
     int rc = p ? 0 : ENOMEM;
@@ -84,10 +120,21 @@ int html_open(html_page **page, const char *path, const char *title,
         html_close(p, 0, err);
         return rc;
     }
-    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>",
-          p->f);
-    esc(p->f, title);
-    fprintf(p->f, "</title>\n<style>%s</style></head>\n<body>\n<h1>", style);
+    rc = append ? copy_page(path, p->f) : ENOENT;
+    if (rc && rc != ENOENT) {
+        snprintf(err, MASO_CLI_ERRLEN, "--html-append %s: %s", path,
+                 rc == MASO_EFORMAT ? "not a page written by maso-query"
+                                    : maso_strerror(rc));
+        html_close(p, 0, err);
+        return rc;
+    }
+    if (rc == ENOENT) {
+        fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+              "<title>", p->f);
+        esc(p->f, title);
+        fprintf(p->f, "</title>\n<style>%s</style></head>\n<body>\n", style);
+    }
+    fputs("<h1>", p->f);
     esc(p->f, title);
     fputs("</h1>\n", p->f);
     *page = p;

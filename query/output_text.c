@@ -114,13 +114,15 @@ static void outcome_line(const query_report *r, const dupe_member *m,
 }
 
 /* A group: a heading, then one line per member (role, distance to the
- * kept member, dimensions, size, mtime, path). */
+ * kept member, dimensions, size, mtime, path), the kept one first. */
 void output_text_group(const query_report *r, size_t group,
                        const dupe_group *g, const dupe_options *o)
 {
     fprintf(r->out, "group %zu: %zu images, max distance %.6f\n", group, g->n,
             g->max_distance);
-    for (size_t i = 0; i < g->n; i++) {
+    /* The kept member first, the others in path order. */
+    for (size_t j = 0; j < g->n; j++) {
+        size_t i = g->keep >= g->n ? j : j == 0 ? g->keep : j <= g->keep ? j - 1 : j;
         const dupe_member *m = &g->members[i];
         char dim[32], size[32], date[32];
         output_dimensions(dim, sizeof dim, m);

@@ -36,6 +36,7 @@ typedef struct search_options {
     int explain;              /* --explain: per-layer distances */
     query_format format;      /* --json, --tsv */
     const char *html;         /* --html FILE, or NULL */
+    int html_append;          /* --html-append FILE: add to the page */
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */

@@ -86,7 +86,7 @@ int session_open(session *s, const search_options *o, int duplicates)
     if (o->html && html_open(&s->rep.html, o->html,
                              duplicates ? "maso-query: near-duplicates"
                                         : "maso-query: similar images",
-                             err) != 0)
+                             o->html_append, err) != 0)
         goto fail;
     return 0;
 fail:

@@ -64,6 +64,24 @@ check_groups "$tmp/groups2.json" "$tmp/groups2.txt" || fail "two stores: $(cat "
 "$query" --duplicates --html "$tmp/dupes.html" "$tmp/db" > /dev/null || fail "--html"
 [ "$(grep -c '<section class="group"' "$tmp/dupes.html")" = 3 ] || fail "html sections"
 [ "$(grep -c 'src="data:image/jpeg;base64,' "$tmp/dupes.html")" = 9 ] || fail "html thumbnails"
+# Each group marks its kept member and shows every member's numbers.
+[ "$(grep -c '<figure class="member keep" data-path="[^"]*" data-role="keep" data-distance="0.000000" data-size="[0-9]*" data-mtime="[0-9]*" data-width="[0-9]*" data-height="[0-9]*"' "$tmp/dupes.html")" = 3 ] || fail "html kept members"
+grep -q "768x512 &middot; " "$tmp/dupes.html" && grep -q "<span class=\"path\">$tmp/v/mixed/kodim13_half.png</span>" "$tmp/dupes.html" || fail "html captions"
+# No group: the page says so (and exit status 1).
+set +e
+"$query" --duplicates --threshold 0.001 --html "$tmp/none.html" "$tmp/db" > /dev/null
+status=$?
+set -e
+[ "$status" = 1 ] && grep -q "No near-duplicate groups" "$tmp/none.html" || fail "html without groups: $status"
+# --html-append adds to a page maso-query wrote, and refuses other files.
+"$query" --html-append "$tmp/dupes.html" "$tmp/db" "$tmp/v/mixed/kodim01.png" > /dev/null || fail "--html-append"
+[ "$(grep -c '<section class="group"' "$tmp/dupes.html")" = 3 ] && [ "$(grep -c '<section class="query"' "$tmp/dupes.html")" = 1 ] && [ "$(grep -c '</html>' "$tmp/dupes.html")" = 1 ] || fail "--html-append sections"
+echo "not a page" > "$tmp/other.html"
+set +e
+"$query" --html-append "$tmp/other.html" "$tmp/db" "$tmp/v/mixed/kodim01.png" > /dev/null 2> "$tmp/err"
+status=$?
+set -e
+[ "$status" = 2 ] && grep -q "not a page written by maso-query" "$tmp/err" && [ "$(cat "$tmp/other.html")" = "not a page" ] || fail "--html-append other file: $status $(cat "$tmp/err")"
 
 # Usage errors.
 set +e
