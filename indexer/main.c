@@ -212,7 +212,9 @@ static int open_store(const index_options *o, const maso_model *model,
 static void on_walk_error(void *opaque, const char *path, int err)
 {
     size_t *errors = opaque;
-    fprintf(stderr, "maso-index: %s: %s\n", path, strerror(err));
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    maso_cli_print_error("maso-index", msg);
     (*errors)++;
 }
 

@@ -74,6 +74,10 @@ set +e
 "$query" --info "$tmp/db" > "$tmp/info.txt" 2>> "$tmp/info.err"
 "$query" --classify --json "$q" "$tmp/p/$(printf 'broken\377\033.png')" > "$tmp/classify.json" 2> "$tmp/classify.err"
 set -e
+# maso-index's messages too (-v: one line per file).
+run_index 1 -v "$tmp/db-verbose" "$tmp/p"
+check_text "$tmp/err" || fail "maso-index stderr: $(cat "$tmp/err")"
+grep -q '^indexed .*esc\\x1b\[31mred\\ttab.png$' "$tmp/err" || fail "maso-index -v: $(cat "$tmp/err")"
 for f in search dupes dry info classify; do
     check_json "$tmp/$f.json" || fail "$f JSON: $(cat "$tmp/$f.json")"
 done
