@@ -62,7 +62,9 @@ static int act_one(session *s, dupe_group *g, dupe_member *m,
         if (!rc && !(m->to = strdup(to)))
             rc = ENOMEM;
         break;
-    case DUPE_ACTION_HARDLINK: rc = maso_act_hardlink(k->path, m->path, err); break;
+    case DUPE_ACTION_HARDLINK:
+        rc = maso_act_hardlink(k->path, m->path, err);
+        break;
     case DUPE_ACTION_DELETE: rc = maso_act_delete(m->path, err); break;
     default: return 0;
     }

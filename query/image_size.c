@@ -9,7 +9,10 @@
 
 #include "maso.h"
 
-static unsigned be16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
 
 static unsigned long be32(const unsigned char *p)
 {

@@ -122,14 +122,18 @@ void output_text_group(const query_report *r, size_t group,
             g->max_distance);
     /* The kept member first, the others in path order. */
     for (size_t j = 0; j < g->n; j++) {
-        size_t i = g->keep >= g->n ? j : j == 0 ? g->keep : j <= g->keep ? j - 1 : j;
+        size_t i = j;
+        if (g->keep < g->n)
+            i = j == 0 ? g->keep : j <= g->keep ? j - 1 : j;
         const dupe_member *m = &g->members[i];
         char dim[32], size[32], date[32];
         output_dimensions(dim, sizeof dim, m);
         output_human_size(size, sizeof size, m->size);
         output_local_time(date, sizeof date, m->mtime_ns);
-        if (!m->present)
-            snprintf(size, sizeof size, "-"), snprintf(date, sizeof date, "-");
+        if (!m->present) {
+            snprintf(size, sizeof size, "-");
+            snprintf(date, sizeof date, "-");
+        }
         fprintf(r->out, "  %-9s  %8.6f  %11s  %10s  %19s  ",
                 dupe_role_name(m->role), m->distance, dim, size, date);
         maso_cli_text_escaped(r->out, m->path);
