@@ -160,6 +160,7 @@ void output_text_summary(const query_report *r, const output_tally *t,
         fprintf(r->out, "would %s: --dry-run, nothing changed\n",
                 dupe_action_name(o->action));
     else
-        fprintf(r->out, "to %s: %zu done, %zu failed (left in place)\n",
-                dupe_action_name(o->action), t->done, t->failed);
+        fprintf(r->out, "to %s: %zu done, %zu failed%s\n",
+                dupe_action_name(o->action), t->done, t->failed,
+                t->failed ? " (left in place)" : "");
 }
