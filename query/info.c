@@ -42,8 +42,8 @@ static void print_json(maso_store *s, const char *db,
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
     const maso_sketch_params *sp = maso_sketch_get_params(sk);
-    fputs("{\"db\": ", stdout);
-    maso_cli_json_string(stdout, db);
+    fputc('{', stdout);
+    output_json_path(stdout, "db", db);
     printf(", \"records\": %" PRIu64 ", \"indexed\": %" PRIu64
            ", \"failed\": %" PRIu64 ", \"codes\": %" PRIu64,
            st->records, st->ok, st->failed, st->codes);

@@ -44,8 +44,8 @@ void output_json_matches(const query_report *r, const char *query,
         output_json_path(r->out, "path", m[i].path);
         fputs(", \"distance\": ", r->out);
         number(r->out, m[i].distance);
-        fputs(", \"db\": ", r->out);
-        maso_cli_json_string(r->out, m[i].db);
+        fputs(", ", r->out);
+        output_json_path(r->out, "db", m[i].db);
         fprintf(r->out, ", \"id\": %" PRIu64,
                 m[i].id & ((UINT64_C(1) << 48) - 1));
         if (r->explain && m[i].layers)
