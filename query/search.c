@@ -51,10 +51,11 @@ static int searcher_init(searcher *q)
     q->rerank = maso_engine_full_codes(s->engine);
     maso_decode_params_init(&q->dp);
     int channels;
-    maso_model_input_size(s->model, &channels, &q->dp.min_height,
-                          &q->dp.min_width);
+    if (s->model) /* NULL with --indexed: nothing is decoded */
+        maso_model_input_size(s->model, &channels, &q->dp.min_height,
+                              &q->dp.min_width);
     q->n_orient = o->no_orient ? 1 : ORIENTATIONS;
-    q->code_stride = round64(maso_model_code_bytes(s->model));
+    q->code_stride = round64(maso_sketch_code_bytes(q->sketch));
     q->sketch_stride = round64(maso_sketch_bytes(q->sketch));
     q->code = aligned_alloc(64, q->n_orient * q->code_stride);
     q->qsketch = aligned_alloc(64, q->n_orient * q->sketch_stride);
@@ -64,7 +65,7 @@ static int searcher_init(searcher *q)
     if (!q->code || !q->qsketch || !q->hits || !q->matches || !q->per_layer)
         return ENOMEM;
     int rc = maso_decoder_create(&q->decoder);
-    if (!rc)
+    if (!rc && s->model)
         rc = maso_forward_create(s->model, &q->forward);
     return rc;
 }
@@ -116,11 +117,9 @@ static int code_orientation(searcher *q, const maso_image *img, int o,
 static int probe_file(searcher *q, const char *path, probe *p)
 {
     maso_image img = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(q->decoder, path, &q->dp, &img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
+    int rc = query_image_load(q->decoder, path, &q->dp, &img, q->err);
+    if (rc)
         return rc;
-    }
     /* as maso-index does: uniform borders cut before coding */
     rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
     for (size_t o = 1; o <= q->n_orient && !rc; o++)
