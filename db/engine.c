@@ -80,7 +80,11 @@ static int open_one(maso_engine *e, size_t i,
     if (rc)
         return engine_fail(e, rc, "%s: %s", path, maso_strerror(rc));
     maso_store *s = e->stores[i];
-    rc = maso_store_open(s, path, MASO_STORE_RDONLY, expected);
+    /* without the caller's identity every store must have the first's */
+    const maso_store_identity *want =
+        expected ? expected
+                 : i ? maso_store_identity_get(e->stores[0]) : NULL;
+    rc = maso_store_open(s, path, MASO_STORE_RDONLY, want);
     if (rc == MASO_EMISMATCH)
         return engine_fail(e, rc, "%s: built with another model: %s", path,
                            maso_store_errmsg(s));

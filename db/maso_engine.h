@@ -92,9 +92,10 @@ const char *maso_engine_errmsg(const maso_engine *engine);
  * Open the @p n_stores stores at @p paths read-only (1..65536 of them, once
  * per engine) and take a read snapshot of each.  @p expected is the
  * identity of the model the caller codes queries with (maso_store_open()
- * compares it; NULL accepts any model, for tools that only read); the
- * stores must moreover share one sketch (seed and sample counts), else
- * their sketches are not comparable.  The paths are copied.
+ * compares it); NULL, for searches of stored sketches only, accepts the
+ * first store's model and requires it of the others.  The stores must
+ * moreover share one sketch (seed and sample counts), else their sketches
+ * are not comparable.  The paths are copied.
  * Errors: MASO_EINVAL_ARG, MASO_EMISMATCH (another model or sketch: the
  * message names the store), ENOENT, MASO_EDATA and the other errors of
  * maso_store_open(), ENOMEM.  After a failure the engine has no stores.

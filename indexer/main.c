@@ -44,6 +44,7 @@ static void usage(FILE *out)
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
 "  -v, --verbose      one line per file\n"
 "  -h, --help         this text\n"
+"      --version      the program's version\n"
 "\n"
 "As an MPI job (mpirun -np N maso-index ...), the ranks share the files\n"
 "and each shard is written by one rank; each rank codes on one thread.\n"
@@ -106,7 +107,7 @@ static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
            OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_SHARDS,
-           OPT_SHARD_DIR };
+           OPT_SHARD_DIR, OPT_VERSION };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -123,6 +124,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -170,7 +172,11 @@ static int parse_args(int argc, char **argv, index_options *o)
         case 'q': o->pipe.verbosity = INDEX_QUIET; break;
         case 'v': o->pipe.verbosity = INDEX_VERBOSE; break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_VERSION: puts("maso-index " MASO_VERSION); exit(0);
+        default:
+            /* getopt named the option; the whole usage would bury it. */
+            fputs("Try 'maso-index --help' for more information.\n", stderr);
+            return -1;
         }
     }
     if (optind >= argc) {
@@ -225,7 +231,9 @@ static int open_store(const index_options *o, const maso_model *model,
 static void on_walk_error(void *opaque, const char *path, int err)
 {
     size_t *errors = opaque;
-    fprintf(stderr, "maso-index: %s: %s\n", path, strerror(err));
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    maso_cli_print_error("maso-index", msg);
     (*errors)++;
 }
 

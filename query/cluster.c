@@ -86,6 +86,7 @@ typedef struct mpi_search {
     search_options local;     /* this rank's stores */
     size_t *global_of;        /* local store -> position in o->dbs */
     int has_engine;
+    int session_open;         /* s is open (closed by finish) */
     session s;
     int full_codes;           /* every store of the job keeps full codes */
     uint64_t count;           /* sketches in all stores */
@@ -240,7 +241,9 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     m->local.missing = m->missing;
     m->local.n_missing = m->n_missing;
     m->has_engine = m->local.n_dbs > 0;
-    status = agree(session_open(&m->s, &m->local, duplicates));
+    int opened = session_open(&m->s, &m->local, duplicates);
+    m->session_open = opened == 0;
+    status = agree(opened);
     if (status)
         return status;
     int full = m->has_engine ? maso_engine_full_codes(m->s.engine) : 1;
@@ -255,7 +258,7 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
                             ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
     m->s.rep.measure = m->full_codes && !duplicates ? "code" : "sketch";
     int rc = make_sketch(m);
-    m->code_bytes = maso_model_code_bytes(m->s.model);
+    m->code_bytes = rc ? 0 : maso_sketch_code_bytes(m->sketch);
     m->n_orient = o->no_orient ? 1 : ORIENTATIONS;
     m->code_stride = round64(m->code_bytes);
     m->sketch_stride = round64(m->sketch_bytes);
@@ -268,12 +271,14 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     }
     if (!rc)
         rc = maso_decoder_create(&m->decoder);
-    if (!rc)
+    /* --duplicates and --indexed code no image: no model (session.c). */
+    if (!rc && m->s.model)
         rc = maso_forward_create(m->s.model, &m->forward);
     maso_decode_params_init(&m->dp);
     int channels;
-    maso_model_input_size(m->s.model, &channels, &m->dp.min_height,
-                          &m->dp.min_width);
+    if (m->s.model)
+        maso_model_input_size(m->s.model, &channels, &m->dp.min_height,
+                              &m->dp.min_width);
     if (rc)
         fprintf(stderr, "maso-query: rank %d on %s: cannot start: %s\n",
                 m->rank, maso_job_host(job), maso_strerror(rc));
@@ -289,7 +294,7 @@ static int finish(mpi_search *m, int status)
     free(m->hits);
     free(m->qsketch);
     free(m->code);
-    if (m->s.model)
+    if (m->session_open)
         status = session_close(&m->s, status);
     free(m->missing);
     free(m->local.dbs);
@@ -344,40 +349,6 @@ static void gathered_free(gathered_bytes *g)
     free(g->displs);
 }
 
-/* A coded query, as broadcast: status, then the message (failed) or the
- * sketch [+ code] and the path of the query itself (to leave it out). */
-/* Orientation @p o (1..8) of @p img into variant o - 1 of m->code and
- * m->qsketch, as search.c codes it. */
-static int code_orientation(mpi_search *m, const maso_image *img, int o,
-                            const char *path, char err[MASO_CLI_ERRLEN])
-{
-    maso_image turned = *img;
-    size_t bytes = (size_t)img->width * (size_t)img->height * 3;
-    if (o > 1) {
-        turned.pixels = malloc(bytes);
-        if (!turned.pixels)
-            return ENOMEM;
-        memcpy(turned.pixels, img->pixels, bytes);
-        int rc = maso_image_orient(&turned, o);
-        if (rc) {
-            maso_image_free(&turned);
-            return rc;
-        }
-    }
-    uint8_t *code = m->code + (size_t)(o - 1) * m->code_stride;
-    int rc = maso_forward_run_image(m->forward, &turned, code, NULL);
-    if (o > 1)
-        maso_image_free(&turned);
-    if (rc) {
-        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path,
-                 maso_forward_errmsg(m->forward));
-        return rc;
-    }
-    maso_sketch_apply(m->sketch, code,
-                      m->qsketch + (size_t)(o - 1) * m->sketch_stride);
-    return 0;
-}
-
 /* Decode a query file, cut its uniform borders (as maso-index does) and
  * code its orientations: status, then the message, or the number of
  * probes, their sketches [+ codes] and the query's own path. */
@@ -391,7 +362,10 @@ static void code_file(mpi_search *m, const char *path, buffer *b)
     else
         rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
     for (size_t o = 1; o <= m->n_orient && img.pixels && !rc; o++)
-        rc = code_orientation(m, &img, (int)o, path, err);
+        rc = query_code_orientation(
+            m->forward, m->sketch, &img, (int)o,
+            m->code + (o - 1) * m->code_stride,
+            m->qsketch + (o - 1) * m->sketch_stride, path, err);
     if (rc == ENOMEM)
         snprintf(err, sizeof err, "%s: out of memory", path);
     maso_image_free(&img);
@@ -817,22 +791,6 @@ static size_t index_of(const uint64_t *ids, size_t n, uint64_t id)
     return (size_t)(p - ids);
 }
 
-typedef struct dgroup {
-    const char **paths;
-    size_t n;
-    double max_distance;
-} dgroup;
-
-static int path_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int dgroup_cmp(const void *a, const void *b)
-{
-    return strcmp(((const dgroup *)a)->paths[0],
-                  ((const dgroup *)b)->paths[0]);
-}
 
 /* Rank 0: components of the gathered joins, then the members' paths and
  * sketches from their ranks, then the output. */
@@ -856,7 +814,9 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     if (m->rank != 0 && !(ids = malloc((n_ids + 1) * sizeof *ids)))
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     MPI_Bcast(ids, (int)n_ids, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-    /* Each rank sends {index, sketch, path} of the members it holds. */
+    /* Each rank sends {index, size, mtime, sketch, path} of the members
+     * it holds (the size and mtime as indexed: --keep trusts only files
+     * that have not changed since). */
     buffer mine = { NULL, 0, 0, 0 };
     for (uint64_t i = 0; i < n_ids && m->has_engine; i++) {
         unsigned tag = maso_store_id_tag_of(ids[i]);
@@ -873,6 +833,8 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         if (!s || maso_engine_record(m->s.engine, id, &r, NULL) != 0)
             continue;
         put(&mine, &i, sizeof i);
+        put(&mine, &r.size, sizeof r.size);
+        put(&mine, &r.mtime_ns, sizeof r.mtime_ns);
         put(&mine, s, m->sketch_bytes);
         put(&mine, r.path, strlen(r.path) + 1);
     }
@@ -884,16 +846,16 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         goto done;
     /* Components. */
     parent = malloc((n_ids + 1) * sizeof *parent);
-    const char **path = calloc(n_ids + 1, sizeof *path);
+    dupe_member *info = calloc(n_ids + 1, sizeof *info);
     uint8_t *sketches = aligned_alloc(64, (n_ids + 1) *
                                       round64(m->sketch_bytes));
-    dgroup *groups = calloc(n_ids + 1, sizeof *groups);
-    const char **order = calloc(n_ids + 1, sizeof *order);
+    dupe_group *groups = calloc(n_ids + 1, sizeof *groups);
+    dupe_member *order = calloc(n_ids + 1, sizeof *order);
     size_t *member_of = calloc(n_ids + 1, sizeof *member_of);
     maso_search *h = NULL;
     const maso_code_layer *sl;
     size_t n_sl = maso_sketch_layers(m->sketch, &sl);
-    if (!parent || !path || !sketches || !groups || !order || !member_of ||
+    if (!parent || !info || !sketches || !groups || !order || !member_of ||
         maso_search_create(&h, sl, n_sl) != 0 ||
         maso_search_set_weights(h, m->s.weights) != 0) {
         fprintf(stderr, "maso-query: out of memory\n");
@@ -916,10 +878,14 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
             get(&rd, &i, sizeof i);
             if (i >= n_ids)
                 break;
+            get(&rd, &info[i].record_size, sizeof info[i].record_size);
+            get(&rd, &info[i].record_mtime_ns,
+                sizeof info[i].record_mtime_ns);
             get(&rd, sketches + i * round64(m->sketch_bytes),
                 m->sketch_bytes);
-            path[i] = (const char *)rd.p;
-            rd.p += strlen(path[i]) + 1;
+            info[i].path = (const char *)rd.p;
+            info[i].id = i;
+            rd.p += strlen(info[i].path) + 1;
         }
     }
     /* Members by component, each component's largest distance. */
@@ -948,7 +914,8 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     for (uint64_t i = 0; i < n_ids; i++) {
         size_t g = member_of[find_root(parent, i)];
         idx[start[g] + size[g]] = i;
-        order[start[g] + size[g]++] = path[i] ? path[i] : "";
+        order[start[g] + size[g]] = info[i];
+        order[start[g] + size[g]++].path = info[i].path ? info[i].path : "";
     }
     for (size_t g = 0; g < n_groups; g++) {
         double max = 0;
@@ -961,17 +928,33 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
                 if (d > max)
                     max = d;
             }
-        groups[g].paths = order + start[g];
+        groups[g].members = order + start[g];
         groups[g].n = size[g];
         groups[g].max_distance = max;
-        qsort(groups[g].paths, groups[g].n, sizeof *groups[g].paths,
-              path_cmp);
+        qsort(groups[g].members, groups[g].n, sizeof *groups[g].members,
+              dupe_member_cmp);
     }
-    qsort(groups, n_groups, sizeof *groups, dgroup_cmp);
+    qsort(groups, n_groups, sizeof *groups, dupe_group_cmp);
+    /* As duplicates.c, without actions (refused under MPI: main.c): the
+     * kept member chosen by --keep and --reference, the distances to it. */
+    output_tally tally;
+    memset(&tally, 0, sizeof tally);
     output_begin(&m->s.rep, 1);
-    for (size_t g = 0; g < n_groups; g++)
-        output_group(&m->s.rep, g + 1, groups[g].paths, groups[g].n,
-                     groups[g].max_distance);
+    for (size_t g = 0; g < n_groups; g++) {
+        dupe_group *dg = &groups[g];
+        dupe_members_stat(dg);
+        dupe_group_choose(dg, &m->o->dupes);
+        size_t stride = round64(m->sketch_bytes);
+        for (size_t i = 0; i < dg->n && dg->keep < dg->n; i++)
+            dg->members[i].distance =
+                i == dg->keep ? 0
+                : maso_search_distance(
+                      h, sketches + dg->members[dg->keep].id * stride,
+                      sketches + dg->members[i].id * stride);
+        output_group(&m->s.rep, g + 1, dg, &m->o->dupes);
+        output_tally_group(&tally, dg);
+    }
+    output_duplicates_end(&m->s.rep, &tally, &m->o->dupes);
     status = n_groups ? QUERY_EXIT_FOUND : QUERY_EXIT_NONE;
     free(size);
     free(start);
@@ -982,7 +965,7 @@ free_all:
     free(order);
     free(groups);
     free(sketches);
-    free(path);
+    free(info);
     free(parent);
 done:
     gathered_free(&gb);

@@ -51,10 +51,11 @@ static int searcher_init(searcher *q)
     q->rerank = maso_engine_full_codes(s->engine);
     maso_decode_params_init(&q->dp);
     int channels;
-    maso_model_input_size(s->model, &channels, &q->dp.min_height,
-                          &q->dp.min_width);
+    if (s->model) /* NULL with --indexed: nothing is decoded */
+        maso_model_input_size(s->model, &channels, &q->dp.min_height,
+                              &q->dp.min_width);
     q->n_orient = o->no_orient ? 1 : ORIENTATIONS;
-    q->code_stride = round64(maso_model_code_bytes(s->model));
+    q->code_stride = round64(maso_sketch_code_bytes(q->sketch));
     q->sketch_stride = round64(maso_sketch_bytes(q->sketch));
     q->code = aligned_alloc(64, q->n_orient * q->code_stride);
     q->qsketch = aligned_alloc(64, q->n_orient * q->sketch_stride);
@@ -64,7 +65,7 @@ static int searcher_init(searcher *q)
     if (!q->code || !q->qsketch || !q->hits || !q->matches || !q->per_layer)
         return ENOMEM;
     int rc = maso_decoder_create(&q->decoder);
-    if (!rc)
+    if (!rc && s->model)
         rc = maso_forward_create(s->model, &q->forward);
     return rc;
 }
@@ -84,43 +85,22 @@ static void searcher_free(searcher *q)
 static int code_orientation(searcher *q, const maso_image *img, int o,
                             const char *path, probe *p)
 {
-    maso_image turned = *img;
-    size_t bytes = (size_t)img->width * (size_t)img->height * 3;
-    if (o > 1) {
-        turned.pixels = malloc(bytes);
-        if (!turned.pixels)
-            return ENOMEM;
-        memcpy(turned.pixels, img->pixels, bytes);
-        int rc = maso_image_orient(&turned, o);
-        if (rc) {
-            maso_image_free(&turned);
-            return rc;
-        }
-    }
     uint8_t *code = q->code + (size_t)(o - 1) * q->code_stride;
     uint8_t *sketch = q->qsketch + (size_t)(o - 1) * q->sketch_stride;
-    int rc = maso_forward_run_image(q->forward, &turned, code, NULL);
-    if (o > 1)
-        maso_image_free(&turned);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s: %s", path,
-                 maso_forward_errmsg(q->forward));
-        return rc;
-    }
-    maso_sketch_apply(q->sketch, code, sketch);
-    p->v[o - 1] = (maso_engine_probe){ sketch, code };
-    return 0;
+    int rc = query_code_orientation(q->forward, q->sketch, img, o, code,
+                                    sketch, path, q->err);
+    if (!rc)
+        p->v[o - 1] = (maso_engine_probe){ sketch, code };
+    return rc;
 }
 
 /* Decode and code the image file @p path, in every orientation asked. */
 static int probe_file(searcher *q, const char *path, probe *p)
 {
     maso_image img = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(q->decoder, path, &q->dp, &img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
+    int rc = query_image_load(q->decoder, path, &q->dp, &img, q->err);
+    if (rc)
         return rc;
-    }
     /* as maso-index does: uniform borders cut before coding */
     rc = maso_image_trim_border(&img, MASO_TRIM_TOLERANCE, NULL);
     for (size_t o = 1; o <= q->n_orient && !rc; o++)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dupes.h"
 #include "maso.h"
 #include "maso_cli.h"
 
@@ -39,6 +40,7 @@ typedef struct search_options {
     int explain;              /* --explain: per-layer distances */
     query_format format;      /* --json, --tsv */
     const char *html;         /* --html FILE, or NULL */
+    int html_append;          /* --html-append FILE: add to the page */
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
@@ -48,6 +50,7 @@ typedef struct search_options {
     char **hosts;             /* after shardset_expand: the host of each
                                  of dbs ("*": any), or NULL (all any) */
     int no_orient;            /* --no-orient: the query as it is only */
+    dupe_options dupes;       /* --duplicates: --keep, --reference, actions */
 } search_options;
 
 /* Initialise @p o with the defaults above. */
@@ -72,6 +75,27 @@ int query_duplicates_mpi(const search_options *o, struct maso_job *job);
 /* Rank 0's @p status on every rank (collective under MPI; the status
  * itself otherwise). */
 int query_job_status(struct maso_job *job, int status);
+
+/* Decode the query image @p path, or standard input when it is "-"
+ * (image_input.c); on failure @p err names the file and the cause. */
+int query_image_load(maso_decoder *decoder, const char *path,
+                     const maso_decode_params *params, maso_image *out,
+                     char err[MASO_CLI_ERRLEN]);
+
+/* Orientation @p o (1..8, maso_image_orient) of @p img coded by
+ * @p forward into @p code and sketched into @p sketch (image_input.c; the
+ * single process and the MPI ranks code queries alike).  On a coding
+ * failure @p err names @p path and the cause; ENOMEM leaves @p err as it
+ * is. */
+int query_code_orientation(maso_forward *forward, const maso_sketch *sketch,
+                           const maso_image *img, int o, uint8_t *code,
+                           uint8_t *sketched, const char *path,
+                           char err[MASO_CLI_ERRLEN]);
+
+/* Append the image paths listed in @p file ("-": standard input), one a
+ * line, or NUL-separated with @p nul, to *list (grown with realloc; the
+ * strings are malloc'ed). */
+int args_files_from(const char *file, int nul, char ***list, size_t *n);
 
 /* Command-line helpers (args.c).  Each returns 0, or -1 after printing
  * what is wrong with the option. */

@@ -55,33 +55,45 @@ static int weights_load(session *s, int duplicates, char err[MASO_CLI_ERRLEN])
         return rc;
     }
     return maso_cli_weights_load(o->weights_file, s->layers, s->n_layers,
-                                 maso_model_param_sha256(s->model),
-                                 maso_model_bin_sha256(s->model), s->weights,
+                                 s->param_sha256, s->bin_sha256, s->weights,
                                  NULL, 0, err);
 }
 
-static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
+/* Open the stores as one engine: with the model's identity when a model
+ * codes the queries, else (stored sketches only) each store must have the
+ * identity of the first. */
+static int engine_open(session *s, char err[MASO_CLI_ERRLEN])
 {
     maso_store_identity id;
     char pre[MASO_CLI_PREPROCESS_LEN];
-    maso_cli_store_identity(s->model, &id, pre);
+    if (s->model)
+        maso_cli_store_identity(s->model, &id, pre);
     int rc = maso_engine_create(&s->engine);
     if (rc) {
         snprintf(err, MASO_CLI_ERRLEN, "%s", maso_strerror(rc));
         return rc;
     }
+    /* An MPI rank that owns no store takes part with an empty engine. */
+    if (s->o->n_dbs == 0)
+        return 0;
+    rc = maso_engine_open(s->engine, (const char *const *)s->o->dbs,
+                          s->o->n_dbs, s->model ? &id : NULL);
+    if (rc)
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_engine_errmsg(s->engine));
+    return rc;
+}
+
+/* Threads and weights. */
+static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
+{
     int threads = s->o->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
     }
-    /* An MPI rank that owns no store takes part with an empty engine. */
     if (s->o->n_dbs == 0)
         return 0;
-    rc = maso_engine_open(s->engine, (const char *const *)s->o->dbs,
-                          s->o->n_dbs, &id);
-    if (!rc)
-        rc = maso_engine_set_threads(s->engine, threads);
+    int rc = maso_engine_set_threads(s->engine, threads);
     if (!rc && s->weights)
         rc = maso_engine_set_weights(s->engine, s->weights);
     if (rc)
@@ -94,9 +106,28 @@ int session_open(session *s, const search_options *o, int duplicates)
     memset(s, 0, sizeof *s);
     s->o = o;
     char err[MASO_CLI_ERRLEN];
-    if (maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
+    /* --duplicates and --indexed compare stored sketches only: no model to
+     * load and hash (a tenth of such a run); the stores must agree with
+     * each other, and the layout and identity come from the first. */
+    /* An MPI rank that owns no store (o->n_dbs == 0) takes the layout
+     * and identity from the model. */
+    if ((o->n_dbs == 0 || (!duplicates && !o->indexed)) &&
+        maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
         goto fail;
-    s->n_layers = maso_model_code_layers(s->model, &s->layers);
+    if (engine_open(s, err) != 0)
+        goto fail;
+    if (o->n_dbs == 0) {
+        s->n_layers = maso_model_code_layers(s->model, &s->layers);
+        s->param_sha256 = maso_model_param_sha256(s->model);
+        s->bin_sha256 = maso_model_bin_sha256(s->model);
+    } else {
+        const maso_store_identity *id =
+            maso_store_identity_get(maso_engine_store(s->engine, 0));
+        s->layers = id->layers;
+        s->n_layers = id->n_layers;
+        s->param_sha256 = id->param_sha256;
+        s->bin_sha256 = id->bin_sha256;
+    }
     if (weights_load(s, duplicates, err) != 0)
         goto fail;
     if (engine_setup(s, err) != 0)
@@ -114,11 +145,11 @@ int session_open(session *s, const search_options *o, int duplicates)
     if (o->html && html_open(&s->rep.html, o->html,
                              duplicates ? "maso-query: near-duplicates"
                                         : "maso-query: similar images",
-                             err) != 0)
+                             o->html_append, err) != 0)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "maso-query: %s\n", err);
+    maso_cli_print_error("maso-query", err);
     session_close(s, QUERY_EXIT_ERROR);
     return QUERY_EXIT_ERROR;
 }
@@ -128,7 +159,7 @@ int session_close(session *s, int status)
     char err[MASO_CLI_ERRLEN];
     /* The page is kept when a query failed: it shows the others. */
     if (s->rep.html && html_close(s->rep.html, 1, err) != 0) {
-        fprintf(stderr, "maso-query: %s\n", err);
+        maso_cli_print_error("maso-query", err);
         status = QUERY_EXIT_ERROR;
     }
     s->rep.html = NULL;

@@ -9,10 +9,12 @@
 
 typedef struct session {
     const search_options *o;
-    maso_model *model;
+    maso_model *model;                 /* NULL for --duplicates, --indexed */
     maso_engine *engine;               /* the stores, searched as one */
-    const maso_code_layer *layers;     /* the model's code layout */
+    const maso_code_layer *layers;     /* the stores' code layout */
     size_t n_layers;
+    const char *param_sha256;          /* the stores' model identity */
+    const char *bin_sha256;
     double *weights;                   /* NULL: equal weights */
     query_report rep;
 } session;

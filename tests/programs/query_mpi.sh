@@ -75,6 +75,19 @@ def shard(p):
 assert any(len({shard(p) for p in g["group"]}) > 1 for g in groups), "no group spans shards"
 PY
 
+# The kept member and the distances to it, as one process chooses them.
+same 3 0 --duplicates --json --keep newest "$tmp/db"
+same 2 0 --duplicates --reference "$tmp/photos" "$tmp/db"
+
+# Actions are refused under mpirun, said once (rank 0), no file touched.
+before=$(ls "$tmp/photos" | wc -l)
+set +e
+$mpirun -np 3 "$query" --duplicates --delete "$tmp/db" > "$tmp/mpi.out" 2> "$tmp/mpi.err" < /dev/null; st=$?
+set -e
+[ $st -eq 2 ] || fail "--delete under mpirun: exit status $st"
+[ "$(grep -c 'not done under mpirun' "$tmp/mpi.err")" -eq 1 ] || fail "--delete under mpirun: $(cat "$tmp/mpi.err")"
+[ "$(ls "$tmp/photos" | wc -l)" -eq "$before" ] || fail "--delete under mpirun removed files"
+
 # A missing shard: an error naming it; --allow-partial answers from the
 # others, as one process does.
 mv "$tmp/db/shard-002" "$tmp/away"
