@@ -91,6 +91,10 @@ q python3 "$here/exif_orient.py" jpeg src.jpg src_exif6.jpg 6
 q heif-enc -q 90 src_exif6.jpg -o heif_exif6.heic
 q heif-convert heif_exif6.heic heif_exif6_twin.png
 plain_png heif_exif6_twin.png
+# an irot box (270 degrees anti-clockwise: a quarter turn clockwise) is
+# applied (its twin: ImageMagick turning heif-convert's plain decode)
+q python3 "$here/heif_irot.py" heif.heic heif_irot3.heic 3
+q convert heif_twin.png -rotate 90 -strip PNG24:heif_irot3_twin.png
 
 # JPEG XL: lossless (exact), lossy (twin: djxl), and a JPEG recompressed
 # with its EXIF orientation 6 (djxl writes it turned upright)
