@@ -14,7 +14,8 @@
  * associated (premultiplied) alpha.  Asking it for the file's own
  * orientation makes it copy rows in stored order; the Orientation tag is
  * then applied by maso_image_orient(), whose numbering is TIFF's (EXIF took
- * the tag from TIFF).
+ * the tag from TIFF).  16-bit CMYK, which TIFFRGBAImage refuses, is read
+ * by scanlines here.
  */
 #include "image_internal.h"
 
@@ -136,6 +137,64 @@ static int fail_tiff(maso_decoder *decoder, const char *name, int status,
                              what, job->error[0] ? ": " : "", job->error);
 }
 
+/* 16-bit CMYK in strips, which TIFFRGBAImage does not convert: scanlines
+ * read here, the high byte of each sample kept, and the same naive ink
+ * formula as libtiff's 8-bit path (R = (255 - C)(255 - K) / 255).  Returns
+ * 1 when the page is not such an image (nothing done). */
+static int read_cmyk16(maso_decoder *decoder, TIFF *tif, tiff_job *job,
+                       const char *name, uint32_t w, uint32_t h,
+                       maso_image *img, int *rc)
+{
+    uint16_t photometric = 0, bps = 0, spp = 0, planar = PLANARCONFIG_CONTIG;
+    uint16_t inkset = INKSET_CMYK;
+    tmsize_t line;
+    uint16_t *row;
+
+    TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+    TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &inkset);
+    if (photometric != PHOTOMETRIC_SEPARATED || bps != 16 || spp < 4 ||
+        planar != PLANARCONFIG_CONTIG || inkset != INKSET_CMYK ||
+        TIFFIsTiled(tif))
+        return 1;
+    line = TIFFScanlineSize(tif);
+    if (line < (tmsize_t)((size_t)w * spp * 2)) {
+        *rc = fail_tiff(decoder, name, MASO_ECORRUPT, job,
+                        "scanline shorter than its pixels");
+        return 0;
+    }
+    *rc = maso_image_alloc(img, (int)w, (int)h);
+    row = *rc == 0 ? malloc((size_t)line) : NULL;
+    if (row == NULL) {
+        maso_image_free(img);
+        *rc = maso_decoder_fail(decoder, ENOMEM, name,
+                                "cannot allocate %ux%u pixels", (unsigned)w,
+                                (unsigned)h);
+        return 0;
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        unsigned char *dst = img->pixels + (size_t)y * w * 3;
+        if (TIFFReadScanline(tif, row, y, 0) < 0) {
+            free(row);
+            maso_image_free(img);
+            *rc = fail_tiff(decoder, name, MASO_ECORRUPT, job,
+                            "the pixels do not decode");
+            return 0;
+        }
+        for (uint32_t x = 0; x < w; x++, dst += 3) {
+            const uint16_t *px = row + (size_t)x * spp;
+            unsigned k = 255u - (px[3] >> 8);
+            for (int c = 0; c < 3; c++)
+                dst[c] = (unsigned char)(k * (255u - (px[c] >> 8)) / 255u);
+        }
+    }
+    free(row);
+    *rc = 0;
+    return 0;
+}
+
 /* Decode the open first page into @p img (allocated here). */
 static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                      const char *name, const maso_decode_params *params,
@@ -160,6 +219,11 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
     TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
     if (orient < 1 || orient > 8)
         orient = ORIENTATION_TOPLEFT;
+    if (read_cmyk16(decoder, tif, job, name, w, h, img, &rc) == 0) {
+        if (rc == 0)
+            *orientation = orient;
+        return rc;
+    }
     if (!TIFFRGBAImageOK(tif, emsg) ||
         !TIFFRGBAImageBegin(&ri, tif, 1, emsg)) {
         snprintf(job->error, sizeof job->error, "%s", emsg);

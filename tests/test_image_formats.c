@@ -123,7 +123,8 @@ typedef struct format_case {
 /* Tolerances: 0 (identical) everywhere, lossy formats included, since
  * their twins come from the formats' own reference decoders and libmaso
  * asks the same libraries for the same conversion; and ImageMagick's TIFF
- * CMYK conversion is the same naive formula.  1 for 5- and 6-bit BMP
+ * CMYK conversion is the same naive formula.  1 for 16-bit CMYK (our
+ * high bytes against ImageMagick's 16-bit arithmetic) and 5- and 6-bit BMP
  * fields, scaled to 8 bits by rounding (ours) or by bit replication
  * (ImageMagick). */
 static const format_case cases[] = {
@@ -140,6 +141,7 @@ static const format_case cases[] = {
     {"tiff_grey.tif", "grey.png", MASO_FORMAT_TIFF, 0, 0},
     {"tiff_palette.tif", "pal.png", MASO_FORMAT_TIFF, 0, 0},
     {"tiff_cmyk.tif", "tiff_cmyk_twin.png", MASO_FORMAT_TIFF, 0, 0},
+    {"tiff_cmyk16.tif", "tiff_cmyk16_twin.png", MASO_FORMAT_TIFF, 1, 0.5},
     {"tiff_alpha.tif", "alpha.png", MASO_FORMAT_TIFF, 0, 0},
     {"tiff_pages.tif", "src.png", MASO_FORMAT_TIFF, 0, 0},
     {"tiff_planar.tif", "src.png", MASO_FORMAT_TIFF, 0, 0},

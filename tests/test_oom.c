@@ -511,7 +511,8 @@ static void test_decode_formats(void **state)
     static const char *const files[] = {
         "webp_lossy.webp", "webp_alpha.webp", "webp_anim.webp",
         "webp_exif6.webp", "tiff_lzw.tif", "tiff_orient6.tif",
-        "tiff_alpha.tif", "gif_anim.gif", "heif.heic", "heif_alpha.heic",
+        "tiff_alpha.tif", "tiff_cmyk16.tif", "gif_anim.gif", "heif.heic",
+        "heif_alpha.heic",
         "avif.avif", "jxl_lossy.jxl", "jxl_alpha.jxl", "bmp_rle8.bmp",
         "bmp_alpha32.bmp", "ppm_plain.ppm", "pam_alpha.pam",
         "png_exif6.png",

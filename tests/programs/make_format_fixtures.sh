@@ -62,6 +62,8 @@ q convert grey_src.png -type grayscale -compress lzw tiff_grey.tif
 q convert pal_src.png -type palette -compress none tiff_palette.tif
 q convert src.png -colorspace cmyk -compress lzw tiff_cmyk.tif
 q convert tiff_cmyk.tif -colorspace sRGB -strip PNG24:tiff_cmyk_twin.png
+q convert src16.png -colorspace cmyk -depth 16 -compress lzw tiff_cmyk16.tif
+q convert tiff_cmyk16.tif -colorspace sRGB -depth 8 -strip PNG24:tiff_cmyk16_twin.png
 q convert alpha.png -compress lzw tiff_alpha.tif
 q convert src.png other.png -compress lzw tiff_pages.tif
 q tiffcp -p separate tiff_lzw.tif tiff_planar.tif
