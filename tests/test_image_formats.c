@@ -328,6 +328,59 @@ static void test_size_limit(void **state)
     }
 }
 
+/* Decompression bombs: small files whose headers claim 10^10 pixels or
+ * more are refused with the default limit, before any pixel memory is
+ * asked for (the sizes here could not be allocated). */
+static void test_bombs(void **state)
+{
+    static const char pnm[] = "P6\n100000 100000\n255\n\0\0\0";
+    static const char pam[] = "P7\nWIDTH 200000\nHEIGHT 200000\nDEPTH 3\n"
+                              "MAXVAL 255\nENDHDR\n\0\0\0";
+    maso_image img;
+    size_t size;
+    unsigned char *data;
+    (void)state;
+
+    assert_int_equal(maso_decoder_load_memory(dec, pnm, sizeof pnm - 1, "bomb.ppm",
+                                              NULL, &img), MASO_ETOOBIG);
+    assert_int_equal(maso_decoder_load_memory(dec, pam, sizeof pam - 1, "bomb.pam",
+                                              NULL, &img), MASO_ETOOBIG);
+    /* GIF: a 65535 x 65535 logical screen. */
+    data = read_fixture("gif_still.gif", &size);
+    memset(data + 6, 0xFF, 4);
+    assert_int_equal(maso_decoder_load_memory(dec, data, size, "bomb.gif", NULL,
+                                              &img), MASO_ETOOBIG);
+    assert_non_null(strstr(maso_decoder_errmsg(dec), "65535x65535"));
+    free(data);
+    /* BMP: 100000 x -100000 (top-down). */
+    data = read_fixture("bmp_rgb24.bmp", &size);
+    memcpy(data + 18, "\xA0\x86\x01\x00\x60\x79\xFE\xFF", 8);
+    assert_int_equal(maso_decoder_load_memory(dec, data, size, "bomb.bmp", NULL,
+                                              &img), MASO_ETOOBIG);
+    assert_non_null(strstr(maso_decoder_errmsg(dec), "100000x100000"));
+    free(data);
+    /* TIFF: an ImageWidth of 2^31 - 1 (a LONG tag), rows as before (one
+     * strip: libtiff's own checks on the strip count still pass). */
+    data = read_fixture("tiff_rgb8.tif", &size);
+    {
+        uint32_t ifd = (uint32_t)data[4] | (uint32_t)data[5] << 8 |
+                       (uint32_t)data[6] << 16 | (uint32_t)data[7] << 24;
+        unsigned n = (unsigned)data[ifd] | (unsigned)data[ifd + 1] << 8;
+        for (unsigned e = 0; e < n; e++) {
+            unsigned char *ent = data + ifd + 2 + 12 * e;
+            unsigned tag = (unsigned)ent[0] | (unsigned)ent[1] << 8;
+            if (tag == 256) { /* ImageWidth, as a LONG */
+                memcpy(ent + 2, "\x04\x00\x01\x00\x00\x00", 6);
+                memcpy(ent + 8, "\xFF\xFF\xFF\x7F", 4);
+            }
+        }
+    }
+    assert_int_equal(maso_decoder_load_memory(dec, data, size, "bomb.tif", NULL,
+                                              &img), MASO_ETOOBIG);
+    assert_non_null(strstr(maso_decoder_errmsg(dec), "TIFF of 2147483647x"));
+    free(data);
+}
+
 /* A copy cut short anywhere past its signature (before the end of the
  * first frame or page) fails as corrupt, naming the file and its format. */
 static void test_truncated(void **state)
@@ -415,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_orientation_off),
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_size_limit),
+        cmocka_unit_test(test_bombs),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupted),
     };
