@@ -83,6 +83,12 @@ plain_png heif_twin.png
 q heif-enc -q 90 alpha.png -o heif_alpha.heic
 q heif-convert heif_alpha.heic heif_alpha_twin.png
 plain_png heif_alpha_twin.png
+q heif-enc -q 90 grey_src.png -o heif_grey.heic
+q heif-convert heif_grey.heic heif_grey_twin.png
+plain_png heif_grey_twin.png
+q heif-enc -b 10 -q 90 src16.png -o heif_10bit.heic
+q heif-convert heif_10bit.heic heif_10bit_twin.png
+plain_png heif_10bit_twin.png
 q heif-enc -A -q 90 src.png -o avif.avif
 q heif-convert avif.avif avif_twin.png
 plain_png avif_twin.png
@@ -102,6 +108,8 @@ q convert heif_twin.png -rotate 90 -strip PNG24:heif_irot3_twin.png
 # with its EXIF orientation 6 (djxl writes it turned upright)
 q cjxl -d 0 src.png jxl_lossless.jxl
 q cjxl -d 0 alpha.png jxl_alpha.jxl
+q cjxl -d 0 grey_src.png jxl_grey.jxl
+q cjxl -d 0 src16.png jxl_16bit.jxl
 q cjxl -d 1 src.png jxl_lossy.jxl
 q djxl jxl_lossy.jxl jxl_lossy_twin.png
 plain_png jxl_lossy_twin.png
