@@ -46,6 +46,7 @@ static void usage(FILE *out)
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
 "  -v, --verbose      one line per file, and every file left out and why\n"
 "  -h, --help         this text\n"
+"      --version      the program's version\n"
 "\n"
 "Exit status: 0 all indexed, 1 some files failed, 2 usage or fatal error,\n"
 "130 interrupted (what was done is committed).\n", out);
@@ -103,8 +104,8 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_EXCLUDE,
-           OPT_EXCLUDE_FROM, OPT_HIDDEN };
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION,
+           OPT_EXCLUDE, OPT_EXCLUDE_FROM, OPT_HIDDEN };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -122,6 +123,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -186,7 +188,11 @@ static int parse_args(int argc, char **argv, index_options *o)
         case 'q': o->pipe.verbosity = INDEX_QUIET; break;
         case 'v': o->pipe.verbosity = INDEX_VERBOSE; break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_VERSION: puts("maso-index " MASO_VERSION); exit(0);
+        default:
+            /* getopt named the option; the whole usage would bury it. */
+            fputs("Try 'maso-index --help' for more information.\n", stderr);
+            return -1;
         }
     }
     if (optind >= argc) {
@@ -241,7 +247,9 @@ static int open_store(const index_options *o, const maso_model *model,
 static void on_walk_error(void *opaque, const char *path, int err)
 {
     size_t *errors = opaque;
-    fprintf(stderr, "maso-index: %s: %s\n", path, strerror(err));
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    maso_cli_print_error("maso-index", msg);
     (*errors)++;
 }
 
@@ -283,10 +291,12 @@ static int collect(const index_options *o, walk_list *files, size_t *errors)
 /* --verbose: every entry the walk left out, and why. */
 static void list_skipped(const walk_list *files)
 {
-    for (size_t i = 0; i < files->n_skipped; i++)
-        fprintf(stderr, "maso-index: skipped (%s): %s\n",
-                walk_skip_name(files->skipped[i].why),
-                files->skipped[i].path);
+    for (size_t i = 0; i < files->n_skipped; i++) {
+        fprintf(stderr, "maso-index: skipped (%s): ",
+                walk_skip_name(files->skipped[i].why));
+        maso_cli_text_escaped(stderr, files->skipped[i].path);
+        fputc('\n', stderr);
+    }
 }
 
 static int run(const index_options *o, maso_store *store,
