@@ -107,26 +107,11 @@ int query_classify(const query_options *opt, maso_model *model,
     }
     memset(zero, 0, code_bytes);
 
-    maso_decode_params params;
-    maso_decode_params_init(&params);
-    int channels;
-    maso_model_input_size(model, &channels, &params.min_height, &params.min_width);
-
     for (int i = 0; i < opt->n_inputs; i++) {
         const char *image_path = opt->inputs[i];
-        maso_image image = { 0, 0, NULL };
-        rc = maso_decoder_load_file(decoder, image_path, &params, &image);
+        rc = maso_forward_code_file(forward, decoder, image_path, code, prob);
         if (rc) {
-            report_error(opt, image_path, maso_decoder_errmsg(decoder));
-            status = QUERY_EXIT_NONE;
-            continue;
-        }
-        rc = maso_forward_run_image(forward, &image, code, prob);
-        maso_image_free(&image);
-        if (rc) {
-            snprintf(err, sizeof err, "%s: %s", image_path,
-                     maso_forward_errmsg(forward));
-            report_error(opt, image_path, err);
+            report_error(opt, image_path, maso_forward_errmsg(forward));
             status = QUERY_EXIT_NONE;
             continue;
         }

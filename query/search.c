@@ -31,7 +31,6 @@ typedef struct searcher {
     session s;
     maso_decoder *decoder;
     maso_forward *forward;
-    maso_decode_params dp;
     const maso_sketch *sketch;
     const maso_code_layer *sketch_layers;
     uint8_t *code, *qsketch;      /* the current file query, 64-aligned */
@@ -61,10 +60,6 @@ static int searcher_init(searcher *q)
     q->sketch = dbset_sketch(s->set);
     maso_sketch_layers(q->sketch, &q->sketch_layers);
     q->rerank = dbset_full_codes(s->set);
-    maso_decode_params_init(&q->dp);
-    int channels;
-    maso_model_input_size(s->model, &channels, &q->dp.min_height,
-                          &q->dp.min_width);
     size_t self = o->include_self ? 0 : o->n_dbs;
     size_t want = o->k + self;
     q->cap = want;
@@ -101,17 +96,10 @@ static void searcher_free(searcher *q)
 /* Decode and code the image file @p path. */
 static int probe_file(searcher *q, const char *path, probe *p)
 {
-    maso_image img = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(q->decoder, path, &q->dp, &img);
+    int rc = maso_forward_code_file(q->forward, q->decoder, path, q->code,
+                                    NULL);
     if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
-        return rc;
-    }
-    rc = maso_forward_run_image(q->forward, &img, q->code, NULL);
-    maso_image_free(&img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s: %s", path,
-                 maso_forward_errmsg(q->forward));
+        snprintf(q->err, sizeof q->err, "%s", maso_forward_errmsg(q->forward));
         return rc;
     }
     maso_sketch_apply(q->sketch, q->code, q->qsketch);
