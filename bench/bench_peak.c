@@ -4,7 +4,10 @@
  * the output sizes of the code layout), and the measured peak multiply-add
  * rate of one core: fp32 FMA (AVX-512 and AVX2) and int8 dot products
  * (AVX-512 VNNI vpdpbusd), each a loop of independent accumulators that
- * only multiplies and adds.  Prints the forward time each peak allows.
+ * only multiplies and adds.  Prints the forward time each peak allows,
+ * and, measured in the same run (the machine is shared: only ratios
+ * within one run mean much), the forward pass with codes of each kernel
+ * set (thread CPU time, median of 15) and its fraction of the peak.
  *
  * usage: bench_peak [MODEL_PREFIX]   (prefix without .param/.bin)
  */
@@ -47,10 +50,14 @@ static double model_macs(const char *param, const maso_model *m,
             continue;
         const char *w = strstr(line, " 6=");
         const char *k = strstr(line, " 1=");
+        const char *pad = strstr(line, " 4=");
         double weights = w ? atof(w + 3) : 0, pixels = 1;
+        /* a padded 1x1 convolution (conv10): the border is bias alone */
+        int border = k && atoi(k + 3) == 1 && pad ? 2 * atoi(pad + 3) : 0;
         for (size_t i = 0; i < n; i++)
             if (strcmp(layers[i].name, name) == 0)
-                pixels = (double)layers[i].height * layers[i].width;
+                pixels = (double)(layers[i].height - border) *
+                         (layers[i].width - border);
         total += weights * pixels;
         if (k && atoi(k + 3) == 3 && strcmp(name, "conv1") != 0)
             *macs_3x3 += weights * pixels;
@@ -123,6 +130,44 @@ __attribute__((target("avx512f,avx512vnni"))) static double peak_vnni(void)
     return (double)ITERS * ACC * 64 / t;
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median thread-CPU seconds of one forward with codes, a mid-grey input. */
+static double forward_s(const char *param, const char *bin,
+                        maso_model_kernels kernels)
+{
+    enum { RUNS = 15 };
+    maso_model *m = NULL;
+    maso_forward *f = NULL;
+    if (maso_model_create(&m) || maso_model_set_kernels(m, kernels) ||
+        maso_model_load(m, param, bin) || maso_forward_create(m, &f))
+        return -1;
+    int c, h, w;
+    maso_model_input_size(m, &c, &h, &w);
+    size_t n = (size_t)c * h * w;
+    float *in = malloc(n * sizeof *in);
+    uint8_t *code = malloc(maso_model_code_bytes(m));
+    double t[RUNS];
+    for (size_t i = 0; in && i < n; i++)
+        in[i] = (float)((i * 2654435761u) % 255) - 128.0f;
+    for (int r = -1; in && code && r < RUNS; r++) {
+        double t0 = cpu_s();
+        maso_forward_run(f, in, code, NULL);
+        if (r >= 0)
+            t[r] = cpu_s() - t0;
+    }
+    free(in);
+    free(code);
+    maso_forward_destroy(f);
+    maso_model_destroy(m);
+    qsort(t, RUNS, sizeof *t, by_value);
+    return t[RUNS / 2];
+}
+
 int main(int argc, char **argv)
 {
     const char *prefix = argc > 1 ? argv[1] : MODEL;
@@ -156,9 +201,23 @@ int main(int argc, char **argv)
         double p = peak_avx2();
         printf("| fp32 AVX2 FMA, direct | %.1f | %.2f |\n", p / 1e9, macs / p * 1e3);
     }
+    double fma = 0;
     if (__builtin_cpu_supports("avx512vnni")) {
         double p = peak_vnni();
         printf("| int8 AVX-512 VNNI, direct | %.1f | %.2f |\n", p / 1e9, macs / p * 1e3);
     }
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        fma = peak_avx2();
+    if (__builtin_cpu_supports("avx512f"))
+        fma = peak_avx512();
+    double best = forward_s(param, bin, MASO_MODEL_KERNELS_BEST);
+    double portable = forward_s(param, bin, MASO_MODEL_KERNELS_PORTABLE);
+    printf("\n| forward with codes (fp32) | ms | multiply-adds/s | of the fp32 peak |\n");
+    printf("| --- | ---: | ---: | ---: |\n");
+    printf("| best kernels (Winograd on 3x3) | %.2f | %.1f G | %.0f %% (counting Winograd's multiplies) |\n",
+           best * 1e3, wino / best / 1e9, fma > 0 ? wino / best / fma * 100 : 0);
+    printf("| portable kernels (direct) | %.2f | %.1f G | %.0f %% |\n",
+           portable * 1e3, macs / portable / 1e9,
+           fma > 0 ? macs / portable / fma * 100 : 0);
     return 0;
 }
