@@ -118,7 +118,8 @@ static void concat_run(maso_forward *f, const maso_layer *l)
     }
 }
 
-static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code)
+static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code,
+                      maso_conv_input_fn conv_input, void *ctx)
 {
     const maso_model *m = f->model;
     const maso_code_layer *cl = l->code >= 0 ? &m->code_layers[l->code] : NULL;
@@ -130,6 +131,9 @@ static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code)
     switch (l->op) {
     case MASO_OP_CONV:
     case MASO_OP_INNERPRODUCT:
+        if (conv_input)
+            src = conv_input(ctx, (int)(l - m->layers), l->in[0], src,
+                             (size_t)in.c * in.h * in.w);
         maso_conv_run(&l->conv, in, src, out, dst, f->workspace, section);
         break;
     case MASO_OP_RELU:
@@ -175,11 +179,17 @@ int maso_forward_run(maso_forward *forward, const float *input,
 
 void maso_forward_run_input(maso_forward *f, uint8_t *code, float *output)
 {
+    maso_forward_run_hooked(f, code, output, NULL, NULL);
+}
+
+void maso_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
+                             maso_conv_input_fn conv_input, void *ctx)
+{
     const maso_model *m = f->model;
     if (code)
         memset(code, 0, m->code_bytes); /* padding stays zero */
     for (int i = 0; i < m->n_layers; i++)
-        layer_run(f, &m->layers[i], code);
+        layer_run(f, &m->layers[i], code, conv_input, ctx);
     if (output)
         memcpy(output, f->blob[m->output_blob],
                blob_floats(&m->blobs[m->output_blob]) * sizeof(float));

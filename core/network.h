@@ -178,4 +178,15 @@ int maso_forward_fail(maso_forward *forward, int status, const char *fmt, ...)
 void maso_forward_run_input(maso_forward *forward, uint8_t *code,
                             float *output);
 
+/* forward.c: maso_forward_run_input() calling @p conv_input before every
+ * convolution (and inner product) with its layer index, input blob index
+ * and input (@p n floats); the convolution reads what it returns (@p src,
+ * or a transformed copy that lives until the next call).  For simulations
+ * of other arithmetic (bench/int8_agreement.c). */
+typedef const float *(*maso_conv_input_fn)(void *ctx, int layer, int blob,
+                                           const float *src, size_t n);
+void maso_forward_run_hooked(maso_forward *forward, uint8_t *code,
+                             float *output, maso_conv_input_fn conv_input,
+                             void *ctx);
+
 #endif
