@@ -17,6 +17,7 @@
 
 #include "maso.h"
 #include "layout_testutil.h"
+#include "sketch_internal.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)
@@ -298,7 +299,9 @@ static void expect_reference_positions(const maso_code_layer *t, size_t n,
     maso_sketch *s = NULL;
     assert_int_equal(maso_sketch_create(t, n, &p, &s), 0);
     uint32_t *want = malloc(sizeof *want * 4096);
+    uint32_t *path_out = malloc(sizeof *path_out * 4096);
     assert_non_null(want);
+    assert_non_null(path_out);
     for (size_t i = 0; i < n; i++) {
         size_t m = t[i].kind == MASO_LAYER_RELU ? p.relu_samples
                                                 : p.maxpool_samples, count;
@@ -310,7 +313,20 @@ static void expect_reference_positions(const maso_code_layer *t, size_t n,
         if (memcmp(got, want, count * sizeof *want) != 0)
             fail_msg("seed %llu layer %zu (%zu units): positions differ from "
                      "the reference", (unsigned long long)seed, i, t[i].units);
+        /* every path this CPU runs, not only the best */
+        for (int path = MASO_SKETCH_PATH_SCALAR; path <= MASO_SKETCH_PATH_AVX512;
+             path++) {
+            if (path == MASO_SKETCH_PATH_AVX512 && !maso_sketch_avx512_usable())
+                continue;
+            memset(path_out, 0xff, sizeof *path_out * 4096);
+            maso_sketch_select(seed, i, t[i].units, m, path_out,
+                               (maso_sketch_path)path);
+            if (memcmp(path_out, want, count * sizeof *want) != 0)
+                fail_msg("seed %llu layer %zu, path %d: positions differ from "
+                         "the reference", (unsigned long long)seed, i, path);
+        }
     }
+    free(path_out);
     free(want);
     maso_sketch_destroy(s);
 }
@@ -326,13 +342,14 @@ static void test_positions_reference(void **state)
     assert_int_equal(n, 29);
     expect_reference_positions(golden.layers, n, 0);
     expect_reference_positions(golden.layers, n, 0x123456789abcdefull);
-    /* below, at and above the 4096 units where the remainder changes
-     * method, and a layer of 2^24 units */
-    maso_code_layer t[5] = {relu("a", 1, 1, 3000), relu("b", 1, 1, 4096),
-                            relu("c", 1, 1, 4097), pool("p", 1, 100, 100, 4),
+    /* below, at and above the 4096 (+ 8) units where the vector path
+     * stops, and a layer of 2^24 units */
+    maso_code_layer t[6] = {relu("a", 1, 1, 3000), relu("b", 1, 1, 4104),
+                            relu("c", 1, 1, 4105), relu("e", 1, 1, 4113),
+                            pool("p", 1, 100, 100, 4),
                             relu("d", 256, 256, 256)};
-    layout(t, 5);
-    expect_reference_positions(t, 5, 7);
+    layout(t, 6);
+    expect_reference_positions(t, 6, 7);
 }
 
 /* Every unit is chosen with probability m/N (selection is uniform). */
