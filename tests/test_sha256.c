@@ -2,9 +2,7 @@
  * test_sha256.c -- maso_sha256_* against known answers: the FIPS 180-4 /
  * NIST example messages, padding-boundary lengths (digests from coreutils
  * sha256sum), the file helper and its errors, and the model file against
- * the sum recorded in its SOURCE.md; and both block functions (portable
- * and SHA-NI, where the CPU has it) on the NIST "abc" block and on each
- * other's results for random data.
+ * the sum recorded in its SOURCE.md.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +16,6 @@
 #include <unistd.h>
 
 #include "maso.h"
-#include "sha256_internal.h"
 
 static void to_hex(const unsigned char d[32], char hex[65])
 {
@@ -206,61 +203,10 @@ static void test_model_file(void **state)
     }
 }
 
-static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372,
-                               0xa54ff53a, 0x510e527f, 0x9b05688c,
-                               0x1f83d9ab, 0x5be0cd19};
-
-/* FIPS 180-2 appendix B.1: "abc" padded to one block, its digest words. */
-static void expect_abc(void (*blocks)(uint32_t *, const unsigned char *,
-                                      size_t))
-{
-    unsigned char block[64] = {'a', 'b', 'c', 0x80};
-    block[63] = 24; /* length in bits */
-    static const uint32_t want[8] = {0xba7816bf, 0x8f01cfea, 0x414140de,
-                                     0x5dae2223, 0xb00361a3, 0x96177a9c,
-                                     0xb410ff61, 0xf20015ad};
-    uint32_t state[8];
-    memcpy(state, H0, sizeof state);
-    blocks(state, block, 1);
-    assert_memory_equal(state, want, sizeof want);
-}
-
-static void test_block_functions(void **state)
-{
-    (void)state;
-    expect_abc(maso_sha256_blocks_portable);
-    if (!maso_sha256_shani_usable()) {
-        print_message("this CPU has no SHA extensions: portable path only\n");
-        return;
-    }
-    expect_abc(maso_sha256_blocks_shani);
-    /* random data, 0..40 blocks at odd addresses, from random states */
-    enum { MAX_BLOCKS = 40 };
-    unsigned char *data = malloc(64 * MAX_BLOCKS + 1);
-    assert_non_null(data);
-    uint64_t x = 88172645463325252ull;
-    for (size_t i = 0; i < 64 * MAX_BLOCKS + 1; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        data[i] = (unsigned char)(x >> 24);
-    }
-    for (size_t n = 0; n <= MAX_BLOCKS; n++) {
-        uint32_t a[8], b[8];
-        for (int i = 0; i < 8; i++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            a[i] = b[i] = (uint32_t)x;
-        }
-        maso_sha256_blocks_portable(a, data + 1, n);
-        maso_sha256_blocks_shani(b, data + 1, n);
-        assert_memory_equal(a, b, sizeof a);
-    }
-    free(data);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nist_vectors),
-        cmocka_unit_test(test_block_functions),
         cmocka_unit_test(test_million_a),
         cmocka_unit_test(test_padding_boundaries),
         cmocka_unit_test(test_file),
