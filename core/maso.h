@@ -329,9 +329,10 @@ const char *maso_model_param_sha256(const maso_model *model);
 const char *maso_model_bin_sha256(const maso_model *model);
 
 /**
- * An inference context: activation buffers and one reusable im2col
- * workspace.  One per thread; many may share a model.  The model must
- * outlive the context.
+ * An inference context: activation buffers (the input tensor among them),
+ * one reusable im2col workspace, and the resize buffers of
+ * maso_forward_run_image().  One per thread; many may share a model.  The
+ * model must outlive the context.
  */
 typedef struct maso_forward maso_forward;
 
@@ -360,11 +361,26 @@ int maso_model_preprocess_image(const maso_model *model,
                                 const maso_image *image, float *tensor);
 
 /**
- * Preprocess @p image (resize to the input size with maso_image_resize(),
- * then the model's maso_preprocess) and run it as maso_forward_run().
+ * Preprocess @p image (resize to the input size with maso_image_resize()'s
+ * filter, then the model's maso_preprocess) straight into the context's
+ * input, and run it as maso_forward_run().  The context keeps the resize
+ * weights and buffers, so a run allocates nothing once the image sizes
+ * repeat.  Errors: MASO_EINVAL_ARG (no image), MASO_EUNSUPPORTED (the
+ * network's input does not have 3 channels), ENOMEM; with a message.
  */
 int maso_forward_run_image(maso_forward *forward, const maso_image *image,
                            uint8_t *code, float *output);
+
+/**
+ * Code the image file at @p path: decode it with @p decoder (default
+ * maso_decode_params, at no more than the network's input size needs, so
+ * that JPEGs are scaled in the DCT domain), then maso_forward_run_image().
+ * @p code and @p output as in maso_forward_run().  On failure
+ * maso_forward_errmsg() names @p path and the cause; the status is the
+ * decoder's (see maso_decoder_load_file()) or the run's.
+ */
+int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
+                           const char *path, uint8_t *code, float *output);
 
 /**
  * After a successful run: the activation blob named @p blob (a blob name of

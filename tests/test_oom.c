@@ -438,11 +438,62 @@ static void forward_loop(const ref_run *r)
     free(out);
 }
 
+/* maso_forward_code_file() of dog.jpg (decoded DCT-scaled, resized by the
+ * context's own resizer) under failures: ENOMEM with a message naming the
+ * file, then the same code as without failures. */
+static void code_file_loop(const ref_run *r)
+{
+    const char *path = IMAGE_DIR "/dog.jpg";
+    size_t cb = maso_model_code_bytes(r->model);
+    uint8_t *want = malloc(cb), *code = malloc(cb);
+    assert_non_null(want);
+    assert_non_null(code);
+    maso_decoder *dec = NULL;
+    maso_forward *fw = NULL;
+    assert_int_equal(maso_decoder_create(&dec), 0);
+    assert_int_equal(maso_forward_create(r->model, &fw), 0);
+    assert_int_equal(maso_forward_code_file(fw, dec, path, want, NULL), 0);
+    maso_forward_destroy(fw);
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
+        fw = NULL;
+        memset(code, 0xAB, cb);
+        oom_arm(n);
+        int rc = maso_forward_create(r->model, &fw);
+        if (rc == 0)
+            rc = maso_forward_code_file(fw, dec, path, code, NULL);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_forward_code_file", n, rc,
+                           fw ? maso_forward_errmsg(fw) : NULL);
+            if (rc && fw) {
+                assert_non_null(strstr(maso_forward_errmsg(fw), path));
+                rc = maso_forward_code_file(fw, dec, path, code, NULL);
+            } else if (rc) {
+                assert_int_equal(rc, ENOMEM);
+            }
+        }
+        if (fw || !hit) {
+            assert_int_equal(rc, 0);
+            assert_memory_equal(code, want, cb);
+        }
+        maso_forward_destroy(fw);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_forward_code_file", failures);
+    maso_decoder_destroy(dec);
+    free(want);
+    free(code);
+}
+
 static void test_forward(void **state)
 {
     oom_mode(state);
     forward_loop(&ref_best);
     forward_loop(&ref_portable);
+    code_file_loop(&ref_best);
 }
 
 /* ---- decoder ------------------------------------------------------------ */
