@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <turbojpeg.h>
-
 /* No image file we accept comes near this; a larger one is refused before
  * reading so that a stray multi-gigabyte file cannot exhaust memory. */
 #define MASO_MAX_FILE_BYTES ((size_t)1 << 30)
@@ -78,11 +76,6 @@ int maso_decoder_create(maso_decoder **decoder)
     d = calloc(1, sizeof *d);
     if (d == NULL)
         return ENOMEM;
-    d->tj = tjInitDecompress();
-    if (d->tj == NULL) {
-        free(d);
-        return ENOMEM;
-    }
     *decoder = d;
     return 0;
 }
@@ -91,7 +84,6 @@ void maso_decoder_destroy(maso_decoder *decoder)
 {
     if (decoder == NULL)
         return;
-    tjDestroy(decoder->tj);
     free(decoder->file_buf);
     free(decoder);
 }

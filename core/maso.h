@@ -105,8 +105,10 @@ typedef struct maso_decode_params {
 void maso_decode_params_init(maso_decode_params *params);
 
 /**
- * A decoding context: holds the TurboJPEG handle, scratch memory and the
- * message of the last failure.  One per thread.
+ * A decoding context: holds scratch memory and the message of the last
+ * failure.  One per thread.  No decoder state passes from one image to the
+ * next: an image decodes the same (pixels, or the error) whatever the
+ * decoder decoded before, good or bad.
  */
 typedef struct maso_decoder maso_decoder;
 

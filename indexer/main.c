@@ -262,7 +262,6 @@ static int run(const index_options *o, maso_store *store,
         goto done;
     }
     counts.skipped = plan.skipped;
-    counts.skipped_failed = plan.skipped_failed;
 
     index_progress progress;
     index_progress_start(&progress, plan.n_todo,
@@ -275,7 +274,7 @@ static int run(const index_options *o, maso_store *store,
         status = INDEX_EXIT_ERROR;
     else if (counts.interrupted)
         status = INDEX_EXIT_INTERRUPTED;
-    else if (counts.failed + counts.skipped_failed + counts.walk_errors)
+    else if (counts.failed + counts.walk_errors)
         status = INDEX_EXIT_FAILED;
     else
         status = INDEX_EXIT_OK;

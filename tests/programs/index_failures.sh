@@ -58,9 +58,13 @@ PY
 grep -q "5 indexed, 6 failed" "$tmp/info.txt" || fail "info text: $(cat "$tmp/info.txt")"
 grep -q "^  $dir/text.png: not a PNG or JPEG" "$tmp/info.txt" || fail "info text lists failures"
 
-# A rerun does not retry unchanged failures, but still says they failed.
+# A rerun retries the failures (unchanged: they fail again) and skips the rest.
 run_index 1 "$db" "$dir"
-[ "$(summary indexed)" = 0 ] && [ "$(summary failed)" = 6 ] || fail "rerun: $(cat "$tmp/err")"
+[ "$(summary indexed)" = 0 ] && [ "$(summary failed)" = 6 ] && [ "$(summary skipped)" = 5 ] \
+    || fail "rerun: $(cat "$tmp/err")"
+for f in truncated.jpg truncated.png random.jpg camera.dat text.png scrambled.jpg; do
+    grep -q "^maso-index: $dir/$f: ..*" "$tmp/err" || fail "$f not retried: $(cat "$tmp/err")"
+done
 # Repaired file: indexed, its failure record replaced.
 cp "$shared/images/classify/dog.jpg" "$dir/truncated.jpg"
 run_index 1 "$db" "$dir"
@@ -71,4 +75,22 @@ run_index 1 "$tmp/db2" "$dir/img0.png" "$dir/missing.jpg"
 grep -q "missing.jpg: No such file" "$tmp/err" && grep -q "1 paths unreadable" "$tmp/err" \
     || fail "missing file: $(cat "$tmp/err")"
 [ "$(info "$tmp/db2" indexed)" = 1 ] || fail "the good file next to a missing one"
+
+# One JPEG with a bogus marker length, sorted first, among good JPEGs: with
+# one worker every good file follows it on the same decoder (issue 11).
+bad=$tmp/afterbad
+mkdir -p "$bad"
+i=0
+for f in "$shared"/images/classify/*.jpg; do
+    cp "$f" "$bad/g$i.jpg"; i=$((i + 1))
+done
+python3 - "$shared/images/classify/dog.jpg" "$bad/a-bogus.jpg" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+dqt = b.index(b'\xff\xdb')
+b[dqt + 2:dqt + 4] = b'\x00\x01'  # "Bogus marker length"
+open(sys.argv[2], 'wb').write(b)
+PY
+run_index 1 -j 1 "$tmp/db3" "$bad"
+[ "$(summary indexed)" = "$i" ] && [ "$(summary failed)" = 1 ] || fail "good files after a bad one: $(cat "$tmp/err")"
 echo "index_failures.sh: all checks passed"
