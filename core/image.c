@@ -188,6 +188,20 @@ int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
                              "not a PNG or JPEG image");
 }
 
+/* What a non-regular, non-directory file is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "a special file";
+}
+
 /* Read exactly @p size bytes (fewer only if the file shrank meanwhile). */
 static int read_all(int fd, unsigned char *buf, size_t size, size_t *got)
 {
@@ -220,7 +234,10 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     if (path == NULL || out == NULL)
         return maso_decoder_fail(decoder, MASO_EINVAL_ARG, path,
                                  "NULL path or image argument");
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer, forever; it is refused below as any non-regular file is.
+     * (For regular files the flag changes nothing.) */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fail_errno(decoder, errno, path, "cannot open");
     if (fstat(fd, &st) != 0) {
@@ -235,7 +252,8 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return maso_decoder_fail(decoder, MASO_EFORMAT, path,
-                                 "not a regular file");
+                                 "not a regular file (%s)",
+                                 file_kind(st.st_mode));
     }
     if ((uint64_t)st.st_size > (uint64_t)MASO_MAX_FILE_BYTES) {
         close(fd);

@@ -124,7 +124,10 @@ void maso_decoder_destroy(maso_decoder *decoder);
  *
  * On success fills @p out (owned by the caller, see maso_image_free()).  On
  * failure @p out is left empty, and maso_decoder_errmsg() names @p path and
- * the cause.  Errors: MASO_EFORMAT, MASO_ECORRUPT, MASO_ETOOBIG, ENOMEM, or
+ * the cause.  A path that is not a regular file (FIFO, device, socket) is
+ * refused as MASO_EFORMAT without reading from it or waiting on it, and a
+ * directory as EISDIR.  Errors: MASO_EFORMAT, MASO_ECORRUPT, MASO_ETOOBIG,
+ * ENOMEM, or
  * the errno of open()/read().
  */
 int maso_decoder_load_file(maso_decoder *decoder, const char *path,

@@ -23,8 +23,10 @@ typedef struct walk_options {
  * named, so failing to decode it is worth reporting); a directory is
  * recursed, and the files in it are added when they look like images (a
  * PNG or JPEG signature, or a .png/.jpg/.jpeg/.jpe/.jfif name: a broken
- * photo should be reported, a text file next to it should not).
- * Returns 0 or an errno value (ENOMEM; the path itself missing). */
+ * photo should be reported, a text file next to it should not).  A path
+ * that cannot be resolved (missing, dangling symlink, loop, name too long)
+ * is added as named, made absolute, so that its failure gets recorded.
+ * Returns 0 or an errno value (ENOMEM; stat() failing on a resolved path). */
 int walk_add(walk_list *list, const char *path, const walk_options *opt);
 
 /* Add every path listed in @p in, separated by newlines or, when @p nul is
