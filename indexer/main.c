@@ -186,8 +186,8 @@ static int open_store(const index_options *o, const maso_model *model,
     }
     rc = maso_store_open(s, o->db, MASO_STORE_CREATE, &id);
     if (rc == MASO_EMISMATCH)
-        fprintf(stderr, "maso-index: model mismatch: %s (index with the "
-                "model the store was built with, or into another DB)\n",
+        fprintf(stderr, "maso-index: %s (index with the model the store "
+                "was built with, or into another DB)\n",
                 maso_store_errmsg(s));
     else if (rc)
         fprintf(stderr, "maso-index: cannot open the store %s: %s\n", o->db,
