@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct batch_op {
     int is_delete;
@@ -343,6 +345,24 @@ static int apply_all(maso_store *s, MDB_txn *txn, const maso_store_batch *b)
     return rc;
 }
 
+/* LMDB reports a short write (what write() does when the disk fills up
+ * in the middle of it) as EIO.  When the store's file system has (next
+ * to) nothing left, the cause is a full disk, and the user can do
+ * something about that: say so. */
+static int commit_failed(maso_store *s, int rc)
+{
+    struct statvfs fs;
+    if ((rc == EIO || rc == ENOSPC) && statvfs(s->path, &fs) == 0) {
+        /* root may use the blocks reserved for it, others may not */
+        uint64_t blocks = geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
+        if (rc == ENOSPC || blocks * fs.f_frsize < ((uint64_t)1 << 20))
+            return store_fail(s, ENOSPC, "%s: no space left on device "
+                              "(nothing of this batch was written; what "
+                              "was committed before is intact)", s->path);
+    }
+    return store_mdb(s, rc, "commit");
+}
+
 int maso_store_batch_commit(maso_store_batch *batch)
 {
     if (!batch)
@@ -360,7 +380,7 @@ int maso_store_batch_commit(maso_store_batch *batch)
         } else {
             rc = mdb_txn_commit(txn); /* frees txn even when failing */
             if (rc)
-                store_mdb(s, rc, "commit");
+                rc = commit_failed(s, rc);
         }
         if (rc != MDB_MAP_FULL)
             break;

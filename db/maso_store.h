@@ -260,7 +260,9 @@ int maso_store_batch_due(const maso_store_batch *batch, size_t max_ops,
 /**
  * Apply the queued operations in one write transaction, growing the map
  * as needed, and commit.  The batch is freed whatever the result; on
- * failure nothing of it is stored.  Errors: the store's message says why.
+ * failure nothing of it is stored.  Errors: the store's message says why;
+ * ENOSPC when the store's file system is full (LMDB reports a short write
+ * as EIO: that is reported as ENOSPC too when no space is left).
  */
 int maso_store_batch_commit(maso_store_batch *batch);
 
