@@ -221,12 +221,12 @@ static int put_blob(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
                           (unsigned long long)id, magic);
     if (rc)
         return store_mdb(s, rc, magic);
-    store_blob_fill(v.mv_data, v.mv_size, magic, id, payload, n);
+    store_blob_fill(s, v.mv_data, v.mv_size, magic, id, payload, n);
     return 0;
 }
 
-static int del_key(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
-                   const char *what)
+int store_del_id(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
+                 const char *what)
 {
     uint8_t kb[8];
     store_id_key(id, kb);
@@ -264,7 +264,7 @@ static int drop_old(apply_ctx *a, uint64_t id)
     if (old.flags & STORE_FLAG_CODE)
         c->codes--;
     if (!rc)
-        rc = del_key(s, txn, s->dbi_codes, id, "delete code");
+        rc = store_del_id(s, txn, s->dbi_codes, id, "delete code");
     return rc;
 }
 
@@ -297,7 +297,7 @@ static int apply_put(apply_ctx *a, const batch_op *op)
     rc = mdb_put(txn, s->dbi_records, &k, &val, flags | MDB_RESERVE);
     if (rc)
         return store_mdb(s, rc, "put record");
-    store_record_fill(val.mv_data, &v);
+    store_record_fill(s, val.mv_data, id, &v);
     if (op->status == MASO_RECORD_OK) {
         c->ok++;
         rc = store_blocks_set(s, txn, &a->blocks, id, op->sketch,
@@ -326,7 +326,7 @@ static int apply_delete(apply_ctx *a, const batch_op *op)
     if (!rc)
         rc = store_path_remove(s, txn, op->path, op->path_len, id);
     if (!rc)
-        rc = del_key(s, txn, s->dbi_records, id, "delete record");
+        rc = store_del_id(s, txn, s->dbi_records, id, "delete record");
     return rc;
 }
 

@@ -82,8 +82,12 @@ extern "C" {
 struct maso_search_segment;
 struct maso_search;
 
-/** Version of the layout above; a store of another version is refused. */
-#define MASO_STORE_SCHEMA 2
+/** Version of the layout above, written by this program. */
+#define MASO_STORE_SCHEMA 3
+/** The previous version: the same layout without checksums.  Such stores
+ *  open, answer and take new records (still without checksums);
+ *  maso_store_checksums() tells them apart.  Others are refused. */
+#define MASO_STORE_SCHEMA_UNVERIFIED 2
 
 /** Paths up to this many bytes are path-index keys themselves. */
 #define MASO_STORE_SHORT_PATH 500
@@ -384,13 +388,57 @@ typedef struct maso_store_stats {
 int maso_store_stats_get(maso_store *store, maso_store_stats *stats);
 
 /**
- * Verify the invariants across sub-databases in one snapshot: every record
- * is reachable from its path, every path entry points to a record with that
- * path, OK records have a well-formed sketch, FAILED ones none, codes only
- * where flagged, counters equal the counts, ids < next_id.  Returns 0 or
- * MASO_EDATA with the first violation in the message.
+ * Verify the store in one snapshot: every checksum (schema 3), and the
+ * invariants across sub-databases: every record is reachable from its
+ * path, every path entry points to a record with that path, OK records
+ * have a well-formed sketch whose summary is its own, FAILED ones none,
+ * codes only where flagged, counters equal the counts, ids < next_id.
+ * Returns 0 or MASO_EDATA with the first violation in the message (for
+ * damaged records: how many, and the first).  A schema-2 store has no
+ * checksums, so damage to its values goes unseen: see
+ * maso_store_checksums().
  */
 int maso_store_check(maso_store *store);
+
+/** 1 when the open store's values carry checksums (schema 3), 0 for a
+ *  schema-2 store (or none open). */
+int maso_store_checksums(const maso_store *store);
+
+/** A damaged record, as maso_store_check_damage() and maso_store_repair()
+ *  report it. */
+typedef struct maso_store_damage {
+    uint64_t id;
+    /** Its path (from the record, or the path index when the record itself
+     *  is damaged); NULL when neither has it.  Valid during the call. */
+    const char *path;
+    /** Static text: which part is damaged or inconsistent: "record",
+     *  "path index", "sketch", "sketch block" or "full code". */
+    const char *what;
+} maso_store_damage;
+
+/** Called once per damaged record, in id order; a nonzero return stops the
+ *  walk and is returned. */
+typedef int (*maso_store_damage_fn)(void *arg, const maso_store_damage *d);
+
+/**
+ * maso_store_check() that goes on past damaged records: each is passed to
+ * @p fn (may be NULL) and counted in *@p n_damaged (may be NULL).  Returns
+ * as maso_store_check() does.
+ */
+int maso_store_check_damage(maso_store *store, maso_store_damage_fn fn,
+                            void *arg, uint64_t *n_damaged);
+
+/**
+ * Remove every damaged record (each passed to @p fn, may be NULL, after
+ * the commit), with its path entry, sketch and full code, drop damaged
+ * sketch blocks, and recount the counters, in one commit; *@p n_removed
+ * (may be NULL) gets how many records went.  Indexing their files again
+ * (maso-index --repair does) brings them back.  The store must be open
+ * for writing.  Returns 0 (also when nothing was damaged) or an error,
+ * after which the store is unchanged.
+ */
+int maso_store_repair(maso_store *store, maso_store_damage_fn fn, void *arg,
+                      uint64_t *n_removed);
 
 #ifdef __cplusplus
 }
