@@ -18,4 +18,10 @@ void sums_seal_block(uint8_t *value, size_t n);
 /* A record value of @p n bytes under id @p id. */
 void sums_seal_record(uint8_t *value, size_t n, uint64_t id);
 
+/* Rewrite the (closed) schema-3 store in @p dir as the schema-2 store the
+ * previous version wrote: no meta checksums, zeros where the record and
+ * code checksums were, blocks without slot checksums.  Returns 0, or -1
+ * when an LMDB call failed. */
+int sums_downgrade_store(const char *dir);
+
 #endif

@@ -26,6 +26,7 @@
 #include "maso.h"
 #include "maso_store.h"
 #include "layout_testutil.h"
+#include "store_sums_testutil.h"
 #include "store_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -822,6 +823,65 @@ static void test_damaged_block(void **state)
     maso_store_destroy(s);
 }
 
+/* A store of the previous schema (no checksums, as the previous version
+ * wrote it): opens, answers the same, takes new records, passes check,
+ * and says it is unverified; damage to it goes unseen (documented). */
+static void test_schema2_store(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id;
+    small_identity(&id, 1);
+    maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
+    fill_twenty(s);
+    size_t sk_bytes = maso_sketch_bytes(maso_store_sketch(s));
+    maso_store_record before[21];
+    for (uint64_t i = 1; i <= 21; i++)
+        assert_int_equal(maso_store_get_by_id(s, i, MASO_STORE_WANT_SKETCH |
+                                              MASO_STORE_WANT_CODE,
+                                              &before[i - 1]), 0);
+    maso_store_destroy(s);
+    assert_int_equal(sums_downgrade_store(f->dir), 0);
+
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_checksums(s), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    for (uint64_t i = 1; i <= 21; i++) {
+        maso_store_record r;
+        assert_int_equal(maso_store_get_by_id(s, i, MASO_STORE_WANT_SKETCH |
+                                              MASO_STORE_WANT_CODE, &r), 0);
+        assert_string_equal(r.path, before[i - 1].path);
+        assert_int_equal(r.status, before[i - 1].status);
+        if (r.status == MASO_RECORD_OK) {
+            assert_memory_equal(r.sketch, before[i - 1].sketch, sk_bytes);
+            assert_memory_equal(r.code, before[i - 1].code, STORE_TEST_CODE);
+        }
+        maso_store_record_free(&r);
+    }
+    maso_store_destroy(s);
+
+    s = open_store(f->dir, 0, &id);
+    uint8_t c[STORE_TEST_CODE];
+    make_code(99, c);
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    put_ok(b, "/img/new.jpg", 99, c);
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    assert_int_equal(maso_store_checksums(s), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    check_ok_record(s, "/img/new.jpg", 22, 99, 1);
+    check_ok_record(s, "/img/4.jpg", 5, 4, 1);
+    maso_store_destroy(s);
+
+    uint8_t key[8];
+    be64(0, key); /* schema 2: sketches after 112 + B summaries */
+    raw_flip(f->dir, "blocks", key, 8, 112 + 64 * 64 + 5 * sk_bytes, 0x01);
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+    for (int i = 0; i < 21; i++)
+        maso_store_record_free(&before[i]);
+}
+
 /* ---- growth ---------------------------------------------------------------- */
 
 static void test_map_grows(void **state)
@@ -1290,6 +1350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damage_named_and_repaired, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_damaged_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema2_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iterate_and_scan, setup,
                                         teardown),
