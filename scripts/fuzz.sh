@@ -7,7 +7,8 @@
 # Findings (crash, leak, timeout inputs) are kept in
 # build-fuzz/fuzz-work/<target>/artifacts/ and make the exit status 1.
 #
-# usage: scripts/fuzz.sh SECONDS [TARGET...]   (default: every target)
+# usage: scripts/fuzz.sh [-j N] SECONDS [TARGET...]   (default: every
+#        target; -j: N targets at a time, one core each)
 #        scripts/fuzz.sh --seeds               write fuzz/corpus/ anew
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +24,12 @@ if [ "${1:-}" = "--seeds" ]; then
     rm -rf "$scratch"
     exit 0
 fi
-[ $# -ge 1 ] || { echo "usage: scripts/fuzz.sh SECONDS [TARGET...]" >&2; exit 2; }
+lanes=1
+if [ "${1:-}" = "-j" ]; then
+    lanes=$2
+    shift 2
+fi
+[ $# -ge 1 ] || { echo "usage: scripts/fuzz.sh [-j N] SECONDS [TARGET...]" >&2; exit 2; }
 seconds=$1
 shift
 targets=${*:-$(sed -n 's/^maso_fuzz(\([a-z_0-9]*\).*/\1/p' "$top/fuzz/CMakeLists.txt")}
@@ -31,8 +37,9 @@ work=$dir/fuzz-work
 mkdir -p "$work"
 ledger=$work/ledger.tsv
 [ -f "$ledger" ] || printf 'target\tseconds\texecs\tfindings\tdate\n' > "$ledger"
-status=0
-for t in $targets; do
+# run_target T: fuzz T for $seconds, add a ledger line; exit 1 on a finding.
+run_target() {
+    t=$1
     mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
     before=$(ls "$work/$t/artifacts" | wc -l)
     log=$work/$t/last.log
@@ -50,8 +57,24 @@ for t in $targets; do
         "$(date -u +%FT%TZ)" >> "$ledger"
     if [ "$found" -gt 0 ]; then
         echo "$t: FINDING (exit $rc), see $log and $work/$t/artifacts/" >&2
-        status=1
+        return 1
     fi
+    return 0
+}
+status=0
+set -- $targets
+while [ $# -gt 0 ]; do
+    pids=""
+    i=0
+    while [ $i -lt "$lanes" ] && [ $# -gt 0 ]; do
+        run_target "$1" &
+        pids="$pids $!"
+        shift
+        i=$((i + 1))
+    done
+    for p in $pids; do
+        wait "$p" || status=1
+    done
 done
 # Totals per target: minutes fuzzed, executions, findings.
 awk -F'\t' 'NR > 1 { s[$1] += $2; e[$1] += $3; f[$1] += $4 }
