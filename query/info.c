@@ -8,6 +8,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* The damaged records --check found, kept to print after the header. */
 typedef struct damage_list {
@@ -168,7 +170,7 @@ static void print_text(maso_store *s, const char *db,
         printf("failed files:\n");
 }
 
-int query_info(const query_options *opt, const char *db)
+static int info(const query_options *opt, const char *db)
 {
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
@@ -215,4 +217,34 @@ int query_info(const query_options *opt, const char *db)
     maso_store_destroy(s);
     return rc || (check_rc != 1 && check_rc != 0) ? QUERY_EXIT_ERROR
                                                  : QUERY_EXIT_FOUND;
+}
+
+/* --check walks every page of the store through liblmdb, which trusts its
+ * own page structure (it has no checksums): a damaged branch page can make
+ * it crash.  The walk then runs in a child process, so that such damage is
+ * reported as damage instead of killing maso-query. */
+int query_info(const query_options *opt, const char *db)
+{
+    if (!opt->check)
+        return info(opt, db);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return info(opt, db);
+    if (pid == 0) {
+        int status = info(opt, db);
+        fflush(stdout);
+        _exit(status);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return QUERY_EXIT_ERROR;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    fprintf(stderr, "maso-query: %s: the check stopped with signal %d while "
+            "liblmdb read the store: its page structure is damaged (LMDB "
+            "keeps no checksums of its own); index into a new store\n", db,
+            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return QUERY_EXIT_ERROR;
 }
