@@ -28,13 +28,18 @@ extern "C" {
  * Find the model directory, in this order:
  *  1. @p option_dir (the --model option), when not NULL;
  *  2. the environment variable MASO_MODEL;
- *  3. ../shared/models/squeezenet_v1.1 beside the source tree this program
- *     was built from, or beside the current directory, when it exists;
- *  4. the user cache ($XDG_CACHE_HOME or ~/.cache)/maso/models/squeezenet_v1.1,
+ *  3. ../shared/models/squeezenet_v1.1 beside the source tree, for a
+ *     program run from its build folder (found through the file
+ *     maso-build-tree.txt at the top of that folder, not compiled in), or
+ *     beside the current directory, when it exists;
+ *  4. the data folder of the installation, DATADIR/maso/models/
+ *     squeezenet_v1.1 (e.g. /usr/share/maso/...), where a packager may
+ *     put the model;
+ *  5. the user cache ($XDG_CACHE_HOME or ~/.cache)/maso/models/squeezenet_v1.1,
  *     downloading the two pinned upstream files into it first when they are
  *     missing, and checking their sha256.  MASO_MODEL_URL replaces the
  *     upstream base URL (any URL libcurl reads, file:// included).
- * A directory named by 1 or 2 must exist: it is never replaced by 3 or 4.
+ * A directory named by 1 or 2 must exist: it is never replaced by 3 to 5.
  * On success writes the directory into @p dir (@p dirlen bytes).  On failure
  * @p err says what was tried and why it failed.
  */
@@ -44,7 +49,7 @@ int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
 /**
  * Make sure @p dir holds the two pinned model files with their sha256,
  * downloading from @p base_url + "/" + file name those that are missing or
- * differ (step 4 above).  Creates @p dir as needed.
+ * differ (step 5 above).  Creates @p dir as needed.
  */
 int maso_cli_model_provision(const char *dir, const char *base_url,
                              char err[MASO_CLI_ERRLEN]);
@@ -94,8 +99,35 @@ int maso_cli_labels_load(const char *path, maso_cli_labels *labels,
                          char err[MASO_CLI_ERRLEN]);
 void maso_cli_labels_free(maso_cli_labels *labels);
 
-/** Write @p s to @p out as a JSON string literal, quotes included. */
+/** Write @p s to @p out as a JSON string literal, quotes included.  The
+ *  literal is valid UTF-8 whatever @p s holds: control characters are
+ *  escaped, each byte that is not part of valid UTF-8 becomes \ufffd (so
+ *  a caller that must give back exact bytes, such as a file name, writes
+ *  them beside it; maso_cli_utf8_valid() says when). */
 void maso_cli_json_string(FILE *out, const char *s);
+
+/** Length of the valid UTF-8 character at @p p (1 to 4), or 0 when @p p
+ *  is NUL or starts an invalid sequence (overlong, surrogate, > U+10FFFF,
+ *  truncated). */
+size_t maso_cli_utf8_char(const unsigned char *p);
+
+/** 1 when @p s is valid UTF-8, else 0. */
+int maso_cli_utf8_valid(const char *s);
+
+/**
+ * Write @p s for a person or a terminal: valid UTF-8 passes, and
+ * backslash, tab, newline and carriage return are written \\, \t, \n,
+ * \r (as in --tsv output), every other control character (C0, DEL, C1)
+ * and every byte that is not valid UTF-8 as \xHH.  The result is one line
+ * with no terminal escape sequences, from which the exact bytes can be
+ * read back.
+ */
+void maso_cli_text_escaped(FILE *out, const char *s);
+
+/** "PROGRAM: MESSAGE\n" on stderr, the message escaped as by
+ *  maso_cli_text_escaped() (messages name files); stdout is flushed
+ *  first so that the two streams interleave in order. */
+void maso_cli_print_error(const char *program, const char *message);
 
 
 /**

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Pinned upstream (../shared/models/squeezenet_v1.1/SOURCE.md). */
 #define UPSTREAM_BASE "https://github.com/nihui/ncnn-assets/raw/" \
@@ -112,6 +113,46 @@ int maso_cli_model_provision(const char *dir, const char *base,
     return 0;
 }
 
+/* A program run from its build tree finds the model of ../shared beside
+ * the source tree through the file maso-build-tree.txt that CMake writes
+ * at the top of the build folder (it names the source folder): nothing of
+ * the build tree is compiled into the binaries, so an installed program
+ * (never beside that file) does not look there. */
+static int build_tree_shared(char *out, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    for (int up = 0; up < 2; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return -1;
+        *slash = '\0';
+        char marker[PATH_MAX + 32], source[PATH_MAX];
+        snprintf(marker, sizeof marker, "%s/maso-build-tree.txt", exe);
+        FILE *f = fopen(marker, "r");
+        if (!f)
+            continue;
+        int ok = fgets(source, sizeof source, f) != NULL;
+        fclose(f);
+        if (!ok)
+            return -1;
+        source[strcspn(source, "\r\n")] = '\0';
+        return snprintf(out, len, "%s/../shared/models/%s", source,
+                        MASO_CLI_MODEL_NAME) < (int)len ? 0 : -1;
+    }
+    return -1;
+}
+
+static int has_model(const char *dir)
+{
+    char param[PATH_MAX + 64];
+    snprintf(param, sizeof param, "%s/%s.param", dir, MASO_CLI_MODEL_NAME);
+    return is_file(param);
+}
+
 int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
                           char err[MASO_CLI_ERRLEN])
 {
@@ -127,20 +168,19 @@ int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
         }
         return copy_path(dir, dirlen, named, err);
     }
-    /* Development trees and CI keep the model in ../shared. */
-    const char *shared[] = {
-#ifdef MASO_SOURCE_DIR
-        MASO_SOURCE_DIR "/../shared/models/" MASO_CLI_MODEL_NAME,
-#endif
+    /* Development trees and CI keep the model in ../shared; a packager
+     * may install it in the data folder. */
+    char tree[PATH_MAX];
+    const char *places[] = {
+        build_tree_shared(tree, sizeof tree) == 0 ? tree : NULL,
         "../shared/models/" MASO_CLI_MODEL_NAME,
+#ifdef MASO_DATADIR
+        MASO_DATADIR "/models/" MASO_CLI_MODEL_NAME,
+#endif
     };
-    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++) {
-        char param[PATH_MAX];
-        snprintf(param, sizeof param, "%s/%s.param", shared[i],
-                 MASO_CLI_MODEL_NAME);
-        if (is_file(param))
-            return copy_path(dir, dirlen, shared[i], err);
-    }
+    for (size_t i = 0; i < sizeof places / sizeof places[0]; i++)
+        if (places[i] && has_model(places[i]))
+            return copy_path(dir, dirlen, places[i], err);
     int rc = cache_dir(dir, dirlen, err);
     if (rc)
         return rc;

@@ -41,6 +41,7 @@ static void usage(FILE *out)
 "  --limit N        distort: use the first N images only\n"
 "  --out FILE       fit: where to write the weights\n"
 "  -h, --help       this text\n"
+"  --version        the program's version\n"
 "\n"
 "Exit status: 0 results, 2 usage or data error.\n", out);
 }
@@ -60,7 +61,7 @@ int main(int argc, char **argv)
 {
     enum { OPT_METRIC = 256, OPT_LAYERS, OPT_WEIGHTS, OPT_MODEL, OPT_CSV,
            OPT_HTML, OPT_MARKDOWN, OPT_SCORES, OPT_LOGISTIC, OPT_SEED,
-           OPT_SIZE, OPT_LIMIT, OPT_OUT };
+           OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_VERSION };
     static const struct option longopts[] = {
         { "metric", required_argument, NULL, OPT_METRIC },
         { "layers", required_argument, NULL, OPT_LAYERS },
@@ -76,6 +77,7 @@ int main(int argc, char **argv)
         { "limit", required_argument, NULL, OPT_LIMIT },
         { "out", required_argument, NULL, OPT_OUT },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     eval_options opt;
@@ -122,7 +124,11 @@ int main(int argc, char **argv)
             opt.limit = (int)v;
             break;
         case 'h': usage(stdout); return EVAL_EXIT_OK;
-        default: usage(stderr); return EVAL_EXIT_ERROR;
+        case OPT_VERSION: puts("maso-eval " MASO_VERSION); return EVAL_EXIT_OK;
+        default:
+            /* getopt named the option; the whole usage would bury it. */
+            fputs("Try 'maso-eval --help' for more information.\n", stderr);
+            return EVAL_EXIT_ERROR;
         }
     }
     if (argc - optind != 2) {

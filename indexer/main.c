@@ -41,6 +41,7 @@ static void usage(FILE *out)
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
 "  -v, --verbose      one line per file\n"
 "  -h, --help         this text\n"
+"      --version      the program's version\n"
 "\n"
 "Exit status: 0 all indexed, 1 some files failed, 2 usage or fatal error,\n"
 "130 interrupted (what was done is committed).\n", out);
@@ -97,7 +98,8 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_REPAIR };
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION,
+           OPT_REPAIR };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -113,6 +115,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "quiet", no_argument, NULL, 'q' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -156,7 +159,11 @@ static int parse_args(int argc, char **argv, index_options *o)
         case 'q': o->pipe.verbosity = INDEX_QUIET; break;
         case 'v': o->pipe.verbosity = INDEX_VERBOSE; break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return -1;
+        case OPT_VERSION: puts("maso-index " MASO_VERSION); exit(0);
+        default:
+            /* getopt named the option; the whole usage would bury it. */
+            fputs("Try 'maso-index --help' for more information.\n", stderr);
+            return -1;
         }
     }
     if (optind >= argc) {
@@ -211,7 +218,9 @@ static int open_store(const index_options *o, const maso_model *model,
 static void on_walk_error(void *opaque, const char *path, int err)
 {
     size_t *errors = opaque;
-    fprintf(stderr, "maso-index: %s: %s\n", path, strerror(err));
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "%s: %s", path, strerror(err));
+    maso_cli_print_error("maso-index", msg);
     (*errors)++;
 }
 
@@ -227,11 +236,13 @@ static int on_repaired(void *arg, const maso_store_damage *d)
     repaired *r = arg;
     struct stat st;
     r->removed++;
-    fprintf(stderr, "maso-index: removed the damaged record %llu (%s) of %s"
-            "%s\n", (unsigned long long)d->id, d->what,
-            d->path ? d->path : "an unknown path",
-            d->path && lstat(d->path, &st) != 0 ? " (the file is gone)" :
-            d->path ? ", to index again" : "");
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "removed the damaged record %llu (%s) of %s%s",
+             (unsigned long long)d->id, d->what,
+             d->path ? d->path : "an unknown path",
+             d->path && lstat(d->path, &st) != 0 ? " (the file is gone)" :
+             d->path ? ", to index again" : "");
+    maso_cli_print_error("maso-index", msg); /* names escaped */
     if (!d->path || lstat(d->path, &st) != 0)
         return 0;
     walk_options wo = { 0, NULL, NULL };

@@ -14,6 +14,7 @@
  * kill -9 loses at most one batch, and a rerun skips what was committed.
  */
 #include "indexer.h"
+#include "maso_cli.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -222,7 +223,7 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
         r.status = MASO_RECORD_FAILED;
         r.reason = stored_reason(item->path, s->reason);
         index_progress_clear(w->progress);
-        fprintf(stderr, "maso-index: %s\n", s->reason);
+        maso_cli_print_error("maso-index", s->reason); /* names escaped */
         w->pending.failed++;
     } else {
         r.status = MASO_RECORD_OK;
@@ -232,7 +233,9 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
             r.sketch = s->payload;
         if (w->opt->verbosity >= INDEX_VERBOSE) {
             index_progress_clear(w->progress);
-            fprintf(stderr, "indexed %s\n", item->path);
+            fputs("indexed ", stderr);
+            maso_cli_text_escaped(stderr, item->path);
+            fputc('\n', stderr);
         }
         w->pending.indexed++;
     }
@@ -247,7 +250,11 @@ static int writer_prune(writer *w, const index_plan *plan)
         if (maso_store_batch_delete(w->batch, plan->prune[i]) != 0)
             return writer_fail(w, plan->prune[i]);
         if (w->opt->verbosity >= INDEX_VERBOSE)
-            fprintf(stderr, "pruned %s\n", plan->prune[i]);
+        {
+            fputs("pruned ", stderr);
+            maso_cli_text_escaped(stderr, plan->prune[i]);
+            fputc('\n', stderr);
+        }
         w->pending.pruned++;
         int rc = writer_commit(w, 0);
         if (rc)

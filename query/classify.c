@@ -1,6 +1,8 @@
 /* classify.c -- maso-query --classify: what the network sees in each image
  * (top-5 ImageNet classes) and how many units of each coded layer fired. */
+#include "output.h"
 #include "query.h"
+#include "search.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,8 @@ static const char *label_of(const maso_cli_labels *labels, size_t i)
 static void print_text(const char *path, const float *prob, const size_t *top,
                        const maso_cli_labels *labels)
 {
-    printf("%s\n", path);
+    maso_cli_text_escaped(stdout, path);
+    putchar('\n');
     for (size_t j = 0; j < TOP_K; j++)
         printf("  %6.4f  %4zu  %s\n", prob[top[j]], top[j],
                label_of(labels, top[j]));
@@ -42,8 +45,8 @@ static void print_json(const char *path, const float *prob, const size_t *top,
 {
     const maso_code_layer *layers;
     size_t n = maso_model_code_layers(model, &layers);
-    fputs("{\"image\": ", stdout);
-    maso_cli_json_string(stdout, path);
+    fputc('{', stdout);
+    output_json_path(stdout, "image", path);
     fputs(", \"top5\": [", stdout);
     for (size_t j = 0; j < TOP_K; j++) {
         printf("%s{\"index\": %zu, \"label\": ", j ? ", " : "", top[j]);
@@ -68,13 +71,13 @@ static void report_error(const query_options *opt, const char *path,
                          const char *message)
 {
     if (opt->json) {
-        fputs("{\"image\": ", stdout);
-        maso_cli_json_string(stdout, path);
+        fputc('{', stdout);
+        output_json_path(stdout, "image", path);
         fputs(", \"error\": ", stdout);
         maso_cli_json_string(stdout, message);
         fputs("}\n", stdout);
     }
-    fprintf(stderr, "maso-query: %s\n", message);
+    maso_cli_print_error("maso-query", message);
 }
 
 int query_classify(const query_options *opt, maso_model *model,
@@ -115,9 +118,9 @@ int query_classify(const query_options *opt, maso_model *model,
     for (int i = 0; i < opt->n_inputs; i++) {
         const char *image_path = opt->inputs[i];
         maso_image image = { 0, 0, NULL };
-        rc = maso_decoder_load_file(decoder, image_path, &params, &image);
+        rc = query_image_load(decoder, image_path, &params, &image, err);
         if (rc) {
-            report_error(opt, image_path, maso_decoder_errmsg(decoder));
+            report_error(opt, image_path, err);
             status = QUERY_EXIT_NONE;
             continue;
         }

@@ -115,9 +115,12 @@ int dbset_open(const char *const *paths, size_t n, const maso_model *model,
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
     maso_store_identity id;
     char pre[MASO_CLI_PREPROCESS_LEN];
-    maso_cli_store_identity(model, &id, pre);
+    if (model)
+        maso_cli_store_identity(model, &id, pre);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = open_one(set, i, &id, err);
+        rc = open_one(set, i, model ? &id
+                                    : i ? maso_store_identity_get(set->stores[0])
+                                        : NULL, err);
     if (!rc && (rc = gather_segments(set)) != 0)
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
     if (!rc && (rc = maso_store_search_create(set->stores[0],
@@ -158,6 +161,11 @@ size_t dbset_segments(const dbset *set, const maso_search_segment **segs)
 uint64_t dbset_count(const dbset *set) { return set->count; }
 maso_search *dbset_engine(dbset *set) { return set->engine; }
 int dbset_full_codes(const dbset *set) { return set->full_codes; }
+
+const maso_store_identity *dbset_identity(const dbset *set)
+{
+    return maso_store_identity_get(set->stores[0]);
+}
 
 const maso_sketch *dbset_sketch(const dbset *set)
 {

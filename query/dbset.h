@@ -16,8 +16,10 @@ typedef struct dbset dbset;
 
 /* Open the @p n stores at @p paths read-only for @p model.  Every store
  * must have been built with the model (identity) and the same sketch
- * parameters, else the sketches would not be comparable.  On failure
- * @p err names the store and the cause; *out is NULL. */
+ * parameters, else the sketches would not be comparable.  With @p model
+ * NULL (searches that need no forward pass) the stores must have the
+ * identity of the first.  On failure @p err names the store and the
+ * cause; *out is NULL. */
 int dbset_open(const char *const *paths, size_t n, const maso_model *model,
                dbset **out, char err[MASO_CLI_ERRLEN]);
 void dbset_close(dbset *set);
@@ -28,6 +30,8 @@ size_t dbset_segments(const dbset *set, const maso_search_segment **segs);
 uint64_t dbset_count(const dbset *set);
 /* The engine for the stores' sketches (owned by the set). */
 maso_search *dbset_engine(dbset *set);
+/* The model identity of the first store (all are equal; owned by it). */
+const maso_store_identity *dbset_identity(const dbset *set);
 /* The sketch of the first store (all are equal). */
 const maso_sketch *dbset_sketch(const dbset *set);
 /* 1 when every store keeps full codes. */

@@ -1,49 +1,122 @@
 /* duplicates.c -- maso-query --duplicates DB: the near-duplicate groups of
- * the whole store(s).  maso_search_duplicates finds candidate pairs from
- * the summaries (banded: equal chunks), never all pairs, and verifies
- * each with the exact sketch distance; groups are connected components.
- * Output is sorted (paths within a group, groups by their first path) so
- * that it does not depend on the order in which files were indexed. */
+ * the whole store(s), what each member is, which one is kept, and the
+ * action on the others.
+ *
+ * maso_search_duplicates finds candidate pairs from the summaries (banded:
+ * equal chunks), never all pairs, and verifies each with the exact sketch
+ * distance; groups are connected components.  Output is sorted (paths
+ * within a group, groups by their first path) so that it does not depend
+ * on the order in which files were indexed.  A path held by two stores
+ * (a store named twice, or overlapping stores) is one member.  Actions
+ * run group by group, each group's output after its actions (so JSON
+ * shows what was done); the stores are updated when all is done. */
+#include "dupes.h"
 #include "session.h"
 #include "query.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-typedef struct group {
-    const char **paths; /* into the views */
-    size_t n;
-    double max_distance;
-} group;
-
-static int path_cmp(const void *a, const void *b)
+static int member_cmp(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    const dupe_member *x = a, *y = b;
+    int c = strcmp(x->path, y->path);
+    return c ? c : x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int group_cmp(const void *a, const void *b)
 {
-    return strcmp(((const group *)a)->paths[0], ((const group *)b)->paths[0]);
+    return strcmp(((const dupe_group *)a)->members[0].path,
+                  ((const dupe_group *)b)->members[0].path);
 }
 
-/* The groups' paths, each group sorted; 0 or an error status. */
-static int collect(session *s, const maso_search_groups *g, group *out,
-                   const char **paths)
+/* The groups' members, sorted and without repeated paths; groups left
+ * with one member are dropped.  Returns 0 or an error status. */
+static int collect(session *s, const maso_search_groups *g, dupe_group *out,
+                   dupe_member *members, size_t *n_out)
 {
+    size_t n = 0;
     for (size_t i = 0; i < g->n_groups; i++) {
-        out[i].paths = paths + g->offsets[i];
-        out[i].n = g->offsets[i + 1] - g->offsets[i];
-        out[i].max_distance = g->max_distance[i];
-        for (size_t j = 0; j < out[i].n; j++) {
+        dupe_group *grp = &out[n];
+        grp->members = members + g->offsets[i];
+        grp->n = g->offsets[i + 1] - g->offsets[i];
+        grp->max_distance = g->max_distance[i];
+        for (size_t j = 0; j < grp->n; j++) {
             maso_store_record r;
-            if (dbset_record(s->set, g->ids[g->offsets[i] + j], &r, NULL))
+            uint64_t id = g->ids[g->offsets[i] + j];
+            if (dbset_record(s->set, id, &r, NULL))
                 return MASO_ENOTFOUND;
-            out[i].paths[j] = r.path;
+            grp->members[j].path = r.path;
+            grp->members[j].id = id;
+            grp->members[j].record_size = r.size;
+            grp->members[j].record_mtime_ns = r.mtime_ns;
         }
-        qsort(out[i].paths, out[i].n, sizeof *out[i].paths, path_cmp);
+        qsort(grp->members, grp->n, sizeof *grp->members, member_cmp);
+        size_t kept = 0;
+        for (size_t j = 0; j < grp->n; j++)
+            if (kept == 0 ||
+                strcmp(grp->members[j].path, grp->members[kept - 1].path))
+                grp->members[kept++] = grp->members[j];
+        grp->n = kept;
+        if (grp->n >= 2)
+            n++;
     }
-    qsort(out, g->n_groups, sizeof *out, group_cmp);
+    qsort(out, n, sizeof *out, group_cmp);
+    *n_out = n;
     return 0;
+}
+
+/* Distances to the kept member (0 for it; the sketch distance with the
+ * session's weights). */
+static void distances(session *s, dupe_group *g)
+{
+    if (g->keep >= g->n)
+        return;
+    const uint8_t *k = dbset_sketch_of(s->set, g->members[g->keep].id);
+    for (size_t i = 0; i < g->n; i++) {
+        const uint8_t *m = dbset_sketch_of(s->set, g->members[i].id);
+        g->members[i].distance = i == g->keep || !k || !m
+                                     ? 0 : maso_search_distance(s->engine, k, m);
+    }
+}
+
+static void free_members(dupe_member *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(m[i].to);
+        free(m[i].error);
+    }
+}
+
+/* Group by group: choose, act, print.  Returns the number of failures. */
+static size_t run_groups(session *s, const dupe_options *d, dupe_group *groups,
+                         size_t n, dupe_updates *u, output_tally *tally)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    /* Destinations are shown and used as absolute paths. */
+    char move_to[PATH_MAX];
+    dupe_options abs = *d;
+    if (d->move_to && d->move_to[0] != '/' && cwd[0] &&
+        snprintf(move_to, sizeof move_to, "%s/%s", cwd, d->move_to) <
+            (int)sizeof move_to)
+        abs.move_to = move_to;
+    d = &abs;
+    size_t failed = 0;
+    output_begin(&s->rep, 1);
+    for (size_t i = 0; i < n; i++) {
+        dupe_group *g = &groups[i];
+        dupe_members_stat(g);
+        dupe_group_choose(g, d);
+        distances(s, g);
+        failed += dupe_group_act(s, g, d, cwd, u);
+        output_group(&s->rep, i + 1, g, d);
+        output_tally_group(tally, g);
+    }
+    return failed;
 }
 
 int query_duplicates(const search_options *o)
@@ -57,29 +130,38 @@ int query_duplicates(const search_options *o)
     maso_search_groups g = { 0, NULL, NULL, NULL };
     int rc = maso_search_duplicates(s.engine, segs, n_segs, thr, 0, &g);
     if (rc) {
-        fprintf(stderr, "maso-query: --duplicates: %s\n",
-                maso_search_errmsg(s.engine));
+        char msg[MASO_CLI_ERRLEN];
+        snprintf(msg, sizeof msg, "--duplicates: %s",
+                 maso_search_errmsg(s.engine));
+        maso_cli_print_error("maso-query", msg);
         return session_close(&s, QUERY_EXIT_ERROR);
     }
-    group *groups = calloc(g.n_groups + 1, sizeof *groups);
-    const char **paths = calloc(g.offsets ? g.offsets[g.n_groups] + 1 : 1,
-                                sizeof *paths);
-    int status = g.n_groups ? QUERY_EXIT_FOUND : QUERY_EXIT_NONE;
-    if (!groups || !paths) {
-        fprintf(stderr, "maso-query: out of memory\n");
-        status = QUERY_EXIT_ERROR;
-    } else if (collect(&s, &g, groups, paths) != 0) {
-        fprintf(stderr, "maso-query: a record vanished from the store\n");
-        status = QUERY_EXIT_ERROR;
+    size_t total = g.offsets ? g.offsets[g.n_groups] : 0, n = 0;
+    dupe_group *groups = calloc(g.n_groups + 1, sizeof *groups);
+    dupe_member *members = calloc(total + 1, sizeof *members);
+    dupe_updates *u = NULL;
+    output_tally tally;
+    memset(&tally, 0, sizeof tally);
+    int status = QUERY_EXIT_ERROR;
+    if (!groups || !members || dupe_updates_create(&u) != 0) {
+        maso_cli_print_error("maso-query", "out of memory");
+    } else if (collect(&s, &g, groups, members, &n) != 0) {
+        maso_cli_print_error("maso-query", "a record vanished from the store");
     } else {
-        output_begin(&s.rep, 1);
-        for (size_t i = 0; i < g.n_groups; i++)
-            output_group(&s.rep, i + 1, groups[i].paths, groups[i].n,
-                         groups[i].max_distance);
+        size_t failed = run_groups(&s, &o->dupes, groups, n, u, &tally);
+        output_duplicates_end(&s.rep, &tally, &o->dupes);
+        status = failed ? QUERY_EXIT_ERROR
+                 : n ? QUERY_EXIT_FOUND : QUERY_EXIT_NONE;
     }
     fflush(stdout);
-    free(paths);
+    free_members(members, total);
+    free(members);
     free(groups);
     maso_search_groups_free(&g);
-    return session_close(&s, status);
+    status = session_close(&s, status);
+    /* The views are closed: now the stores can be opened for writing. */
+    if (u && dupe_updates_apply(u, o->dbs, o->n_dbs) != 0)
+        status = QUERY_EXIT_ERROR;
+    dupe_updates_destroy(u);
+    return status;
 }

@@ -4,6 +4,7 @@
  * committed batch. */
 #include "query.h"
 #include "maso_store.h"
+#include "output.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -57,12 +58,11 @@ static void print_damage_json(const damage_list *l)
 {
     fputs(", \"damaged\": [", stdout);
     for (size_t i = 0; i < l->n; i++) {
-        printf("%s{\"id\": %" PRIu64 ", \"path\": ", i ? ", " : "",
-               l->item[i].id);
+        printf("%s{\"id\": %" PRIu64 ", ", i ? ", " : "", l->item[i].id);
         if (l->item[i].path)
-            maso_cli_json_string(stdout, l->item[i].path);
+            output_json_path(stdout, "path", l->item[i].path);
         else
-            fputs("null", stdout);
+            fputs("\"path\": null", stdout);
         fputs(", \"what\": ", stdout);
         maso_cli_json_string(stdout, l->item[i].what);
         fputc('}', stdout);
@@ -74,10 +74,12 @@ static void print_damage_text(const damage_list *l)
 {
     if (l->n)
         printf("damaged records (run maso-index --repair):\n");
-    for (size_t i = 0; i < l->n; i++)
-        printf("  %" PRIu64 " %s (%s)\n", l->item[i].id,
-               l->item[i].path ? l->item[i].path : "(path unknown)",
-               l->item[i].what);
+    for (size_t i = 0; i < l->n; i++) {
+        printf("  %" PRIu64 " ", l->item[i].id);
+        maso_cli_text_escaped(stdout, l->item[i].path ? l->item[i].path
+                                                      : "(path unknown)");
+        printf(" (%s)\n", l->item[i].what);
+    }
 }
 
 typedef struct failure_list {
@@ -91,13 +93,17 @@ static int print_failure(const maso_store_record *r, void *arg)
     if (r->status != MASO_RECORD_FAILED)
         return 0;
     if (f->json) {
-        fputs(f->n ? ", {\"path\": " : "{\"path\": ", stdout);
-        maso_cli_json_string(stdout, r->path);
+        fputs(f->n ? ", {" : "{", stdout);
+        output_json_path(stdout, "path", r->path);
         fputs(", \"reason\": ", stdout);
         maso_cli_json_string(stdout, r->reason ? r->reason : "");
         fputc('}', stdout);
     } else {
-        printf("  %s: %s\n", r->path, r->reason ? r->reason : "");
+        fputs("  ", stdout);
+        maso_cli_text_escaped(stdout, r->path);
+        fputs(": ", stdout);
+        maso_cli_text_escaped(stdout, r->reason ? r->reason : "");
+        fputc('\n', stdout);
     }
     f->n++;
     return 0;
@@ -110,8 +116,8 @@ static void print_json(maso_store *s, const char *db,
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
     const maso_sketch_params *sp = maso_sketch_get_params(sk);
-    fputs("{\"db\": ", stdout);
-    maso_cli_json_string(stdout, db);
+    fputc('{', stdout);
+    output_json_path(stdout, "db", db);
     printf(", \"records\": %" PRIu64 ", \"indexed\": %" PRIu64
            ", \"failed\": %" PRIu64 ", \"codes\": %" PRIu64,
            st->records, st->ok, st->failed, st->codes);
@@ -175,7 +181,7 @@ static int info(const query_options *opt, const char *db)
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
     if (rc) {
-        fprintf(stderr, "maso-query: %s\n", maso_strerror(rc));
+        maso_cli_print_error("maso-query", maso_strerror(rc));
         return QUERY_EXIT_ERROR;
     }
     /* No expected identity: --info describes whatever model built it. */
@@ -185,16 +191,20 @@ static int info(const query_options *opt, const char *db)
         rc = maso_store_stats_get(s, &st);
     damage_list damaged = { NULL, 0, 0 };
     if (rc) {
-        fprintf(stderr, "maso-query: %s\n", maso_store_errmsg(s));
+        maso_cli_print_error("maso-query", maso_store_errmsg(s));
         /* Damaged counters: --check can still say which records are. */
         if (opt->check && maso_store_stats_get(s, &st) == MASO_EDATA &&
             maso_store_check_damage(s, keep_damage, &damaged, NULL) != 0) {
-            fprintf(stderr, "maso-query: check: %s\n", maso_store_errmsg(s));
-            for (size_t i = 0; i < damaged.n; i++)
-                fprintf(stderr, "maso-query: damaged: %" PRIu64 " %s (%s)\n",
-                        damaged.item[i].id, damaged.item[i].path ?
-                        damaged.item[i].path : "(path unknown)",
-                        damaged.item[i].what);
+            char msg[2048];
+            snprintf(msg, sizeof msg, "check: %s", maso_store_errmsg(s));
+            maso_cli_print_error("maso-query", msg);
+            for (size_t i = 0; i < damaged.n; i++) {
+                snprintf(msg, sizeof msg, "damaged: %" PRIu64 " %s (%s)",
+                         damaged.item[i].id, damaged.item[i].path ?
+                         damaged.item[i].path : "(path unknown)",
+                         damaged.item[i].what);
+                maso_cli_print_error("maso-query", msg);
+            }
         }
         damage_list_free(&damaged);
         maso_store_destroy(s);
@@ -213,7 +223,7 @@ static int info(const query_options *opt, const char *db)
     if (opt->json)
         fputs("]}\n", stdout);
     if (rc)
-        fprintf(stderr, "maso-query: %s\n", maso_store_errmsg(s));
+        maso_cli_print_error("maso-query", maso_store_errmsg(s));
     maso_store_destroy(s);
     return rc || (check_rc != 1 && check_rc != 0) ? QUERY_EXIT_ERROR
                                                  : QUERY_EXIT_FOUND;

@@ -2,6 +2,7 @@
 #include "query.h"
 #include "search.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@ static void usage(FILE *out)
 "                   join images within D (default 0.2)\n"
 "  --include-self   list the query image among its own matches\n"
 "  --indexed        IMAGEs are paths already in the store: use their codes\n"
+"  --files-from F   more IMAGEs, one path a line in F (- : standard input);\n"
+"  -0, --null       with --files-from: NUL-separated (find -print0)\n"
+"                   an IMAGE '-' is an image read from standard input\n"
 "  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"
 "                   conv1:0.5,fire9/expand3x3:2 (default: all, equal)\n"
 "  --weights FILE   per-layer weights file (maso-eval fit)\n"
@@ -38,6 +42,19 @@ static void usage(FILE *out)
 "  --json           one JSON object per line and per query (or group)\n"
 "  --tsv            tab-separated values with a header line\n"
 "  --html FILE      also write a page of thumbnails with distances\n"
+"  --html-append FILE  the same, added to the page FILE (created if absent)\n"
+"Duplicates (each group keeps one member; nothing changes without an\n"
+"action):\n"
+"  --keep WHICH     largest (default: most pixels, then bytes), smallest,\n"
+"                   oldest, newest (mtime) or first (path order)\n"
+"  --reference DIR  files under DIR are never touched; a group holding one\n"
+"                   keeps it (repeatable)\n"
+"  --move-to DIR    move the others to DIR, keeping their folders (relative\n"
+"                   to the current directory, else their full path)\n"
+"  --trash          move the others to the trash (freedesktop.org)\n"
+"  --hardlink       replace the others by hard links to the kept file\n"
+"  --delete         delete the others\n"
+"  --dry-run        say what the action would do; change nothing\n"
 "Other modes:\n"
 "  --duplicates     group the whole store into near-duplicate sets\n"
 "  --classify       print the top-5 ImageNet classes of each image\n"
@@ -48,6 +65,7 @@ static void usage(FILE *out)
 "  --model DIR      model directory (default: $MASO_MODEL, ../shared, or the\n"
 "                   user cache, downloaded and checked on first use)\n"
 "  -h, --help       this text\n"
+"  --version        the program's version\n"
 "\n"
 "Exit status: 0 results, 1 none (--classify: or some image failed),\n"
 "2 error.\n", out);
@@ -57,7 +75,9 @@ enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
-    OPT_TSV, OPT_HTML, OPT_DUPLICATES
+    OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
+    OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION,
+    OPT_FILES_FROM, OPT_NULL, OPT_HTML_APPEND
 };
 
 static const struct option longopts[] = {
@@ -80,13 +100,81 @@ static const struct option longopts[] = {
     { "tsv", no_argument, NULL, OPT_TSV },
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "keep", required_argument, NULL, OPT_KEEP },
+    { "reference", required_argument, NULL, OPT_REFERENCE },
+    { "move-to", required_argument, NULL, OPT_MOVE_TO },
+    { "trash", no_argument, NULL, OPT_TRASH },
+    { "hardlink", no_argument, NULL, OPT_HARDLINK },
+    { "delete", no_argument, NULL, OPT_DELETE },
+    { "dry-run", no_argument, NULL, OPT_DRY_RUN },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { "files-from", required_argument, NULL, OPT_FILES_FROM },
+    { "html-append", required_argument, NULL, OPT_HTML_APPEND },
+    { "null", no_argument, NULL, '0' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
 
 typedef struct modes {
     int classify, info, duplicates;
+    const char *files_from; /* --files-from */
+    int nul;                /* -0 */
+    int dupe_only; /* an option that only --duplicates takes was given */
 } modes;
+
+/* One action at most: two would act twice on one file. */
+static int set_action(dupe_options *d, dupe_action a, const char *dir)
+{
+    if (d->action != DUPE_ACTION_NONE && d->action != a) {
+        fprintf(stderr, "maso-query: --move-to, --trash, --hardlink and "
+                "--delete are separate actions: give one\n");
+        return -1;
+    }
+    d->action = a;
+    if (dir)
+        d->move_to = dir;
+    return 0;
+}
+
+static int add_reference(dupe_options *d, const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    if (!real) {
+        fprintf(stderr, "maso-query: --reference ");
+        maso_cli_text_escaped(stderr, dir);
+        fprintf(stderr, ": %s\n", strerror(errno));
+        return -1;
+    }
+    char **r = realloc(d->references, (d->n_references + 1) * sizeof *r);
+    if (!r) {
+        free(real);
+        fprintf(stderr, "maso-query: out of memory\n");
+        return -1;
+    }
+    d->references = r;
+    r[d->n_references++] = real;
+    return 0;
+}
+
+/* The options of --duplicates; 1 when @p c is not one of them. */
+static int dupe_option(int c, dupe_options *d)
+{
+    switch (c) {
+    case OPT_KEEP:
+        if (dupe_keep_parse(optarg, &d->keep) == 0)
+            return 0;
+        fprintf(stderr, "maso-query: --keep %s: expected largest, smallest, "
+                "oldest, newest or first\n", optarg);
+        return -1;
+    case OPT_REFERENCE: return add_reference(d, optarg);
+    case OPT_MOVE_TO: return set_action(d, DUPE_ACTION_MOVE, optarg);
+    case OPT_TRASH: return set_action(d, DUPE_ACTION_TRASH, NULL);
+    case OPT_HARDLINK: return set_action(d, DUPE_ACTION_HARDLINK, NULL);
+    case OPT_DELETE: return set_action(d, DUPE_ACTION_DELETE, NULL);
+    case OPT_DRY_RUN: d->dry_run = 1; return 0;
+    default: return 1;
+    }
+}
 
 /* Parse one search option into @p so; 0, or -1 when its value is bad. */
 static int search_option(int c, search_options *so)
@@ -117,14 +205,43 @@ static int search_option(int c, search_options *so)
     case OPT_DB: return args_db_add(so, optarg);
     case OPT_DB_LIST: return args_db_list(so, optarg);
     case OPT_TSV: so->format = QUERY_FORMAT_TSV; return 0;
-    case OPT_HTML: so->html = optarg; return 0;
+    case OPT_HTML: so->html = optarg; so->html_append = 0; return 0;
+    case OPT_HTML_APPEND: so->html = optarg; so->html_append = 1; return 0;
     default: return -1;
     }
 }
 
-/* The search or duplicates run: stores and images from the operands. */
+static int search_run(search_options *so, const modes *m, char **operands,
+                      int n_operands);
+
+/* The search or duplicates run: stores and images from the operands and
+ * --files-from. */
 static int search_main(search_options *so, const modes *m, char **operands,
                        int n_operands)
+{
+    if (!m->files_from)
+        return search_run(so, m, operands, n_operands);
+    char **listed = NULL;
+    size_t n_listed = 0;
+    int status = QUERY_EXIT_ERROR;
+    char **all = NULL;
+    if (args_files_from(m->files_from, m->nul, &listed, &n_listed) == 0 &&
+        (all = calloc((size_t)n_operands + n_listed + 1, sizeof *all))) {
+        for (int i = 0; i < n_operands; i++)
+            all[i] = operands[i];
+        for (size_t i = 0; i < n_listed; i++)
+            all[n_operands + i] = listed[i];
+        status = search_run(so, m, all, n_operands + (int)n_listed);
+    }
+    for (size_t i = 0; i < n_listed; i++)
+        free(listed[i]);
+    free(listed);
+    free(all);
+    return status;
+}
+
+static int search_run(search_options *so, const modes *m, char **operands,
+                      int n_operands)
 {
     if (so->n_dbs == 0) {
         if (n_operands == 0) {
@@ -148,6 +265,16 @@ static int search_main(search_options *so, const modes *m, char **operands,
         fprintf(stderr, "maso-query: name the IMAGEs to search for\n");
         return QUERY_EXIT_ERROR;
     }
+    if (m->dupe_only && !m->duplicates) {
+        fprintf(stderr, "maso-query: --keep, --reference, the actions and "
+                "--dry-run go with --duplicates\n");
+        return QUERY_EXIT_ERROR;
+    }
+    if (so->dupes.dry_run && so->dupes.action == DUPE_ACTION_NONE) {
+        fprintf(stderr, "maso-query: --dry-run: name the action to try "
+                "(--move-to DIR, --trash, --hardlink or --delete)\n");
+        return QUERY_EXIT_ERROR;
+    }
     if (m->duplicates && so->threshold >= 1) {
         fprintf(stderr, "maso-query: --duplicates needs --threshold < 1\n");
         return QUERY_EXIT_ERROR;
@@ -162,11 +289,11 @@ int main(int argc, char **argv)
 {
     query_options opt;
     search_options so;
-    modes m = { 0, 0, 0 };
+    modes m = { 0, 0, 0, NULL, 0, 0 };
     memset(&opt, 0, sizeof opt);
     search_options_init(&so);
     int c, bad = 0;
-    while ((c = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hk:0", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_CLASSIFY: m.classify = 1; break;
         case OPT_MODEL: opt.model_dir = so.model_dir = optarg; break;
@@ -174,9 +301,21 @@ int main(int argc, char **argv)
         case OPT_INFO: m.info = 1; break;
         case OPT_CHECK: opt.check = 1; break;
         case OPT_DUPLICATES: m.duplicates = 1; break;
+        case OPT_FILES_FROM: m.files_from = optarg; break;
+        case '0': m.nul = 1; break;
         case 'h': usage(stdout); return 0;
-        case '?': usage(stderr); return QUERY_EXIT_ERROR;
-        default: bad |= search_option(c, &so); break;
+        case OPT_VERSION: puts("maso-query " MASO_VERSION); return 0;
+        case '?':
+            /* getopt has said which option; the whole usage would bury it. */
+            fputs("Try 'maso-query --help' for more information.\n", stderr);
+            return QUERY_EXIT_ERROR;
+        default: {
+            int d = dupe_option(c, &so.dupes);
+            if (d == 1)
+                bad |= search_option(c, &so);
+            else
+                m.dupe_only = 1, bad |= d;
+        }
         }
     }
     int status = QUERY_EXIT_ERROR;
@@ -208,6 +347,9 @@ int main(int argc, char **argv)
     } else {
         status = search_main(&so, &m, opt.inputs, opt.n_inputs);
     }
+    for (size_t i = 0; i < so.dupes.n_references; i++)
+        free(so.dupes.references[i]);
+    free(so.dupes.references);
     for (size_t i = 0; i < so.n_dbs; i++)
         free((char *)so.dbs[i]);
     free(so.dbs);

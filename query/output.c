@@ -30,17 +30,46 @@ void output_error(const query_report *r, const char *query,
     if (r->format == QUERY_FORMAT_JSON)
         output_json_error(r, query, message);
     fflush(r->out);
-    fprintf(stderr, "maso-query: %s\n", message);
+    maso_cli_print_error("maso-query", message);
 }
 
-void output_group(const query_report *r, size_t group,
-                  const char *const *paths, size_t n, double max_distance)
+void output_group(const query_report *r, size_t group, const dupe_group *g,
+                  const dupe_options *o)
 {
     switch (r->format) {
-    case QUERY_FORMAT_JSON: output_json_group(r, group, paths, n, max_distance); break;
-    case QUERY_FORMAT_TSV: output_tsv_group(r, group, paths, n, max_distance); break;
-    default: output_text_group(r, group, paths, n, max_distance); break;
+    case QUERY_FORMAT_JSON: output_json_group(r, group, g, o); break;
+    case QUERY_FORMAT_TSV: output_tsv_group(r, group, g, o); break;
+    default: output_text_group(r, group, g, o); break;
     }
     if (r->html)
-        html_group(r->html, paths, n, max_distance);
+        html_group(r->html, group, g, o);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->members[i].outcome == DUPE_OUTCOME_FAILED)
+            maso_cli_print_error("maso-query", g->members[i].error
+                                                   ? g->members[i].error : "");
+}
+
+void output_tally_group(output_tally *t, const dupe_group *g)
+{
+    t->groups++;
+    t->members += g->n;
+    for (size_t i = 0; i < g->n; i++) {
+        const dupe_member *m = &g->members[i];
+        if (m->role != DUPE_ROLE_DUPLICATE)
+            continue;
+        t->duplicates++;
+        t->bytes += m->size;
+        t->done += m->outcome == DUPE_OUTCOME_DONE;
+        t->dry_run += m->outcome == DUPE_OUTCOME_DRY_RUN;
+        t->failed += m->outcome == DUPE_OUTCOME_FAILED;
+    }
+}
+
+void output_duplicates_end(const query_report *r, const output_tally *t,
+                           const dupe_options *o)
+{
+    if (r->format == QUERY_FORMAT_TABLE)
+        output_text_summary(r, t, o);
+    if (r->html)
+        html_duplicates_end(r->html, t, o);
 }

@@ -3,6 +3,11 @@
 #include "output.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "thumb.h"
 
 /* Distances are in [0, 1]; 17 significant digits round-trip a double. */
 static void number(FILE *out, double v)
@@ -29,19 +34,18 @@ static void explain(const query_report *r, const double *layers)
 void output_json_matches(const query_report *r, const char *query,
                          const query_match *m, size_t n)
 {
-    fputs("{\"query\": ", r->out);
-    maso_cli_json_string(r->out, query);
+    fputc('{', r->out);
+    output_json_path(r->out, "query", query);
     fputs(", \"measure\": ", r->out);
     maso_cli_json_string(r->out, r->measure);
     fputs(", \"matches\": [", r->out);
     for (size_t i = 0; i < n; i++) {
-        fprintf(r->out, "%s{\"rank\": %zu, \"path\": ", i ? ", " : "",
-                m[i].rank);
-        maso_cli_json_string(r->out, m[i].path);
+        fprintf(r->out, "%s{\"rank\": %zu, ", i ? ", " : "", m[i].rank);
+        output_json_path(r->out, "path", m[i].path);
         fputs(", \"distance\": ", r->out);
         number(r->out, m[i].distance);
-        fputs(", \"db\": ", r->out);
-        maso_cli_json_string(r->out, m[i].db);
+        fputs(", ", r->out);
+        output_json_path(r->out, "db", m[i].db);
         fprintf(r->out, ", \"id\": %" PRIu64,
                 m[i].id & ((UINT64_C(1) << 48) - 1));
         if (r->explain && m[i].layers)
@@ -54,24 +58,98 @@ void output_json_matches(const query_report *r, const char *query,
 void output_json_error(const query_report *r, const char *query,
                        const char *message)
 {
-    fputs("{\"query\": ", r->out);
-    maso_cli_json_string(r->out, query);
+    fputc('{', r->out);
+    output_json_path(r->out, "query", query);
     fputs(", \"error\": ", r->out);
     maso_cli_json_string(r->out, message);
     fputs("}\n", r->out);
 }
 
-void output_json_group(const query_report *r, size_t group,
-                       const char *const *paths, size_t n,
-                       double max_distance)
+void output_json_path(FILE *out, const char *key, const char *path)
 {
-    (void)group; /* the line itself is the group */
-    fputs("{\"group\": [", r->out);
-    for (size_t i = 0; i < n; i++) {
+    maso_cli_json_string(out, key);
+    fputs(": ", out);
+    maso_cli_json_string(out, path);
+    if (maso_cli_utf8_valid(path))
+        return;
+    char *b64 = base64_encode((const unsigned char *)path, strlen(path));
+    fprintf(out, ", \"%s_base64\": \"%s\"", key, b64 ? b64 : "");
+    free(b64);
+}
+
+/* ISO 8601, UTC, with the nanoseconds when there are any. */
+static void json_time(FILE *out, int64_t ns)
+{
+    time_t t = (time_t)(ns / 1000000000);
+    long frac = (long)(ns % 1000000000);
+    if (frac < 0) {
+        t--;
+        frac += 1000000000;
+    }
+    struct tm tm;
+    char buf[40];
+    if (!gmtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S",
+                                        &tm)) {
+        fputs("null", out);
+        return;
+    }
+    if (frac)
+        fprintf(out, "\"%s.%09ldZ\"", buf, frac);
+    else
+        fprintf(out, "\"%sZ\"", buf);
+}
+
+static void json_member(FILE *out, const dupe_member *m, const dupe_options *o)
+{
+    fputc('{', out);
+    output_json_path(out, "path", m->path);
+    fprintf(out, ", \"role\": \"%s\", \"distance\": ",
+            dupe_role_name(m->role));
+    number(out, m->distance);
+    if (m->present) {
+        fprintf(out, ", \"size\": %" PRIu64 ", \"mtime\": ", m->size);
+        json_time(out, m->mtime_ns);
+    }
+    if (m->width > 0)
+        fprintf(out, ", \"width\": %d, \"height\": %d", m->width,
+                m->height);
+    if (m->outcome != DUPE_OUTCOME_NONE) {
+        static const char *const outcomes[] = { "", "done", "dry-run",
+                                                "failed" };
+        fprintf(out, ", \"action\": \"%s\", \"outcome\": \"%s\"",
+                dupe_action_name(o->action), outcomes[m->outcome]);
+        if (m->to) {
+            fputs(", ", out);
+            output_json_path(out, "to", m->to);
+        }
+        if (m->error) {
+            fputs(", \"error\": ", out);
+            maso_cli_json_string(out, m->error);
+        }
+    }
+    fputc('}', out);
+}
+
+void output_json_group(const query_report *r, size_t group,
+                       const dupe_group *g, const dupe_options *o)
+{
+    fprintf(r->out, "{\"number\": %zu, \"group\": [", group);
+    for (size_t i = 0; i < g->n; i++) {
         fputs(i ? ", " : "", r->out);
-        maso_cli_json_string(r->out, paths[i]);
+        maso_cli_json_string(r->out, g->members[i].path);
     }
     fputs("], \"max_distance\": ", r->out);
-    number(r->out, max_distance);
-    fputs("}\n", r->out);
+    number(r->out, g->max_distance);
+    if (g->keep < g->n) {
+        fputs(", ", r->out);
+        output_json_path(r->out, "keep", g->members[g->keep].path);
+    } else {
+        fputs(", \"keep\": null", r->out);
+    }
+    fputs(", \"members\": [", r->out);
+    for (size_t i = 0; i < g->n; i++) {
+        fputs(i ? ", " : "", r->out);
+        json_member(r->out, &g->members[i], o);
+    }
+    fputs("]}\n", r->out);
 }

@@ -63,8 +63,9 @@ static int searcher_init(searcher *q)
     q->rerank = dbset_full_codes(s->set);
     maso_decode_params_init(&q->dp);
     int channels;
-    maso_model_input_size(s->model, &channels, &q->dp.min_height,
-                          &q->dp.min_width);
+    if (s->model) /* NULL with --indexed: nothing is decoded */
+        maso_model_input_size(s->model, &channels, &q->dp.min_height,
+                              &q->dp.min_width);
     size_t self = o->include_self ? 0 : o->n_dbs;
     size_t want = o->k + self;
     q->cap = want;
@@ -74,7 +75,7 @@ static int searcher_init(searcher *q)
         if (q->cap < RERANK_MIN)
             q->cap = RERANK_MIN;
     }
-    q->code = aligned_alloc(64, round64(maso_model_code_bytes(s->model)));
+    q->code = aligned_alloc(64, round64(maso_sketch_code_bytes(q->sketch)));
     q->qsketch = aligned_alloc(64, round64(maso_sketch_bytes(q->sketch)));
     q->hits = calloc(q->cap, sizeof *q->hits);
     q->matches = calloc(o->k, sizeof *q->matches);
@@ -82,7 +83,7 @@ static int searcher_init(searcher *q)
     if (!q->code || !q->qsketch || !q->hits || !q->matches || !q->per_layer)
         return ENOMEM;
     int rc = maso_decoder_create(&q->decoder);
-    if (!rc)
+    if (!rc && s->model)
         rc = maso_forward_create(s->model, &q->forward);
     return rc;
 }
@@ -102,11 +103,9 @@ static void searcher_free(searcher *q)
 static int probe_file(searcher *q, const char *path, probe *p)
 {
     maso_image img = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(q->decoder, path, &q->dp, &img);
-    if (rc) {
-        snprintf(q->err, sizeof q->err, "%s", maso_decoder_errmsg(q->decoder));
+    int rc = query_image_load(q->decoder, path, &q->dp, &img, q->err);
+    if (rc)
         return rc;
-    }
     rc = maso_forward_run_image(q->forward, &img, q->code, NULL);
     maso_image_free(&img);
     if (rc) {

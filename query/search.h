@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dupes.h"
 #include "maso.h"
 #include "maso_cli.h"
 
@@ -35,9 +36,11 @@ typedef struct search_options {
     int explain;              /* --explain: per-layer distances */
     query_format format;      /* --json, --tsv */
     const char *html;         /* --html FILE, or NULL */
+    int html_append;          /* --html-append FILE: add to the page */
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    dupe_options dupes;       /* --duplicates: --keep, --reference, actions */
 } search_options;
 
 /* Initialise @p o with the defaults above. */
@@ -50,6 +53,17 @@ int query_search(const search_options *o);
 /* maso-query --duplicates DB: near-duplicate groups of the whole store(s).
  * Returns the exit status. */
 int query_duplicates(const search_options *o);
+
+/* Decode the query image @p path, or standard input when it is "-"
+ * (image_input.c); on failure @p err names the file and the cause. */
+int query_image_load(maso_decoder *decoder, const char *path,
+                     const maso_decode_params *params, maso_image *out,
+                     char err[MASO_CLI_ERRLEN]);
+
+/* Append the image paths listed in @p file ("-": standard input), one a
+ * line, or NUL-separated with @p nul, to *list (grown with realloc; the
+ * strings are malloc'ed). */
+int args_files_from(const char *file, int nul, char ***list, size_t *n);
 
 /* Command-line helpers (args.c).  Each returns 0, or -1 after printing
  * what is wrong with the option. */

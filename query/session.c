@@ -39,8 +39,7 @@ static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
         return rc;
     }
     return maso_cli_weights_load(o->weights_file, s->layers, s->n_layers,
-                                 maso_model_param_sha256(s->model),
-                                 maso_model_bin_sha256(s->model), s->weights,
+                                 s->param_sha256, s->bin_sha256, s->weights,
                                  NULL, 0, err);
 }
 
@@ -65,13 +64,21 @@ int session_open(session *s, const search_options *o, int duplicates)
     memset(s, 0, sizeof *s);
     s->o = o;
     char err[MASO_CLI_ERRLEN];
-    if (maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
-        goto fail;
-    s->n_layers = maso_model_code_layers(s->model, &s->layers);
-    if (weights_load(s, err) != 0)
+    /* --duplicates and --indexed compare stored sketches only: no model to
+     * load and hash (a tenth of such a run); the stores must agree with
+     * each other, and the layout and identity come from the first. */
+    if (!duplicates && !o->indexed &&
+        maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
         goto fail;
     if (dbset_open((const char *const *)o->dbs, o->n_dbs, s->model, &s->set,
                    err) != 0)
+        goto fail;
+    const maso_store_identity *id = dbset_identity(s->set);
+    s->layers = id->layers;
+    s->n_layers = id->n_layers;
+    s->param_sha256 = id->param_sha256;
+    s->bin_sha256 = id->bin_sha256;
+    if (weights_load(s, err) != 0)
         goto fail;
     if (engine_setup(s, err) != 0)
         goto fail;
@@ -86,11 +93,11 @@ int session_open(session *s, const search_options *o, int duplicates)
     if (o->html && html_open(&s->rep.html, o->html,
                              duplicates ? "maso-query: near-duplicates"
                                         : "maso-query: similar images",
-                             err) != 0)
+                             o->html_append, err) != 0)
         goto fail;
     return 0;
 fail:
-    fprintf(stderr, "maso-query: %s\n", err);
+    maso_cli_print_error("maso-query", err);
     session_close(s, QUERY_EXIT_ERROR);
     return QUERY_EXIT_ERROR;
 }
@@ -100,7 +107,7 @@ int session_close(session *s, int status)
     char err[MASO_CLI_ERRLEN];
     /* The page is kept when a query failed: it shows the others. */
     if (s->rep.html && html_close(s->rep.html, 1, err) != 0) {
-        fprintf(stderr, "maso-query: %s\n", err);
+        maso_cli_print_error("maso-query", err);
         status = QUERY_EXIT_ERROR;
     }
     s->rep.html = NULL;

@@ -9,11 +9,13 @@
 
 typedef struct session {
     const search_options *o;
-    maso_model *model;
+    maso_model *model;                 /* NULL for --duplicates */
     dbset *set;
     maso_search *engine;               /* owned by set */
-    const maso_code_layer *layers;     /* the model's code layout */
+    const maso_code_layer *layers;     /* the stores' code layout */
     size_t n_layers;
+    const char *param_sha256;          /* the stores' model identity */
+    const char *bin_sha256;
     double *weights;                   /* NULL: equal weights */
     query_report rep;
 } session;

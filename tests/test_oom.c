@@ -3,7 +3,7 @@
  *
  * The test is linked with -Wl,--wrap=malloc,... (tests/CMakeLists.txt), so
  * every allocation our static libraries (libmaso, maso_store, maso_search,
- * maso_cli) make goes through the __wrap_* functions below.  For each
+ * maso_cli, maso_act) make goes through the __wrap_* functions below.  For each
  * operation the test arms a failure at allocation N = 0, 1, 2, ... and runs
  * the operation; while the armed failure is hit, the operation must return
  * an error (ENOMEM or another documented code, never success with missing
@@ -34,7 +34,11 @@
 #include <cmocka.h>
 #include <lmdb.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "maso.h"
+#include "maso_act.h"
 #include "maso_cli.h"
 #include "maso_search.h"
 #include "maso_store.h"
@@ -1435,6 +1439,68 @@ static void test_weights_file(void **state)
     free(got);
 }
 
+/* ---- file actions ------------------------------------------------------- */
+
+/* A move across file systems (/dev/shm is a tmpfs, the build folder is
+ * not) copies through a buffer: when that allocation fails the source
+ * stays, whole, and nothing is left at the destination. */
+static void test_act_move(void **state)
+{
+    oom_mode(state);
+    char src[256], err[MASO_ACT_ERRLEN];
+    snprintf(src, sizeof src, "/dev/shm/maso-test-oom-%ld.bin", (long)getpid());
+    const char *dst = MASO_TEST_TMPDIR "/oom-moved/deep/moved.bin";
+    struct stat a, b;
+    assert_int_equal(stat("/dev/shm", &a), 0);
+    assert_int_equal(stat(MASO_TEST_TMPDIR, &b), 0);
+    if (a.st_dev == b.st_dev)
+        fail_msg("/dev/shm and %s are one file system: no copying move to "
+                 "test", MASO_TEST_TMPDIR);
+    size_t n = 300000;
+    unsigned char *data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char)(i * 131 + (i >> 9));
+    long failures = 0;
+    for (long k = 0;; k++) {
+        FILE *f = fopen(src, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, n, f), n);
+        assert_int_equal(fclose(f), 0);
+        remove(dst);
+        err[0] = '\0';
+        oom_arm(k);
+        int rc = maso_act_move(src, dst, err);
+        int hit = oom_disarm();
+        size_t size;
+        unsigned char *back;
+        if (hit) {
+            failures++;
+            expect_failure("maso_act_move", k, rc, err);
+        }
+        if (rc) {
+            assert_non_null(strstr(err, "maso-test-oom"));
+            back = read_all(src, &size);
+            assert_int_equal(size, n);
+            assert_memory_equal(back, data, n);
+            assert_int_equal(access(dst, F_OK), -1);
+        } else {
+            back = read_all(dst, &size);
+            assert_int_equal(size, n);
+            assert_memory_equal(back, data, n);
+            assert_int_equal(access(src, F_OK), -1);
+        }
+        free(back);
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            break;
+        }
+    }
+    expect_loop("maso_act_move", failures);
+    remove(src);
+    remove(dst);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1466,6 +1532,8 @@ int main(void)
         cmocka_unit_test_prestate(test_store_repair, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_act_move, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_act_move, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_persist),
     };

@@ -31,14 +31,19 @@ set -e
 [ "$status" -eq 0 ] || fail "exit status $status"
 check_groups "$tmp/groups.json" "$tmp/v/mixed_groups.txt" || fail "groups: $(cat "$tmp/groups.json")"
 
-# Text: one line per group, the max distance then the paths.
+# Text: a heading per group, one line per member (role, distance to the
+# kept one, WxH, size, date, path), a summary line.
 "$query" --duplicates "$tmp/db" > "$tmp/groups.txt"
-[ "$(wc -l < "$tmp/groups.txt")" = 3 ] || fail "text: $(cat "$tmp/groups.txt")"
-grep -q "^0\.[0-9]\{6\}  $tmp/v/mixed/kodim13.png  " "$tmp/groups.txt" || fail "text: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^group [0-9]*: ' "$tmp/groups.txt")" = 3 ] || fail "text: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^  keep  ' "$tmp/groups.txt")" = 3 ] || fail "text keep: $(cat "$tmp/groups.txt")"
+[ "$(grep -c '^  duplicate  ' "$tmp/groups.txt")" = 6 ] || fail "text members: $(cat "$tmp/groups.txt")"
+grep -q "^  keep  *0\.000000  *768x512 .*  $tmp/v/mixed/kodim13.png\$" "$tmp/groups.txt" || fail "text: $(cat "$tmp/groups.txt")"
+tail -1 "$tmp/groups.txt" | grep -q "^3 groups, 9 images, 6 duplicates .*nothing changed" || fail "text summary: $(tail -1 "$tmp/groups.txt")"
 # TSV: one line per member with its group number.
 "$query" --duplicates --tsv "$tmp/db" > "$tmp/groups.tsv"
 [ "$(wc -l < "$tmp/groups.tsv")" = 10 ] || fail "TSV: $(cat "$tmp/groups.tsv")"
 [ "$(cut -f1 "$tmp/groups.tsv" | sed 1d | sort -u | tr '\n' ' ')" = "1 2 3 " ] || fail "TSV groups: $(cat "$tmp/groups.tsv")"
+[ "$(head -1 "$tmp/groups.tsv")" = "$(printf 'group\tmax_distance\tpath\trole\tsize\twidth\theight\tmtime\tdistance\taction\toutcome\tto')" ] || fail "TSV header"
 
 # A tiny threshold: no group, exit status 1.
 set +e
@@ -59,6 +64,24 @@ check_groups "$tmp/groups2.json" "$tmp/groups2.txt" || fail "two stores: $(cat "
 "$query" --duplicates --html "$tmp/dupes.html" "$tmp/db" > /dev/null || fail "--html"
 [ "$(grep -c '<section class="group"' "$tmp/dupes.html")" = 3 ] || fail "html sections"
 [ "$(grep -c 'src="data:image/jpeg;base64,' "$tmp/dupes.html")" = 9 ] || fail "html thumbnails"
+# Each group marks its kept member and shows every member's numbers.
+[ "$(grep -c '<figure class="member keep" data-path="[^"]*" data-role="keep" data-distance="0.000000" data-size="[0-9]*" data-mtime="[0-9]*" data-width="[0-9]*" data-height="[0-9]*"' "$tmp/dupes.html")" = 3 ] || fail "html kept members"
+grep -q "768x512 &middot; " "$tmp/dupes.html" && grep -q "<span class=\"path\">$tmp/v/mixed/kodim13_half.png</span>" "$tmp/dupes.html" || fail "html captions"
+# No group: the page says so (and exit status 1).
+set +e
+"$query" --duplicates --threshold 0.001 --html "$tmp/none.html" "$tmp/db" > /dev/null
+status=$?
+set -e
+[ "$status" = 1 ] && grep -q "No near-duplicate groups" "$tmp/none.html" || fail "html without groups: $status"
+# --html-append adds to a page maso-query wrote, and refuses other files.
+"$query" --html-append "$tmp/dupes.html" "$tmp/db" "$tmp/v/mixed/kodim01.png" > /dev/null || fail "--html-append"
+[ "$(grep -c '<section class="group"' "$tmp/dupes.html")" = 3 ] && [ "$(grep -c '<section class="query"' "$tmp/dupes.html")" = 1 ] && [ "$(grep -c '</html>' "$tmp/dupes.html")" = 1 ] || fail "--html-append sections"
+echo "not a page" > "$tmp/other.html"
+set +e
+"$query" --html-append "$tmp/other.html" "$tmp/db" "$tmp/v/mixed/kodim01.png" > /dev/null 2> "$tmp/err"
+status=$?
+set -e
+[ "$status" = 2 ] && grep -q "not a page written by maso-query" "$tmp/err" && [ "$(cat "$tmp/other.html")" = "not a page" ] || fail "--html-append other file: $status $(cat "$tmp/err")"
 
 # Usage errors.
 set +e
