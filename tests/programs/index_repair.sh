@@ -9,7 +9,8 @@ set -eu
 start_test index_repair "$@"
 db=$tmp/db
 photos "$tmp/photos" 6
-run_index 0 "$db" "$tmp/photos"
+# One worker: ids follow path order (img0 is id 1 ... img5 is id 6).
+run_index 0 -j 1 "$db" "$tmp/photos"
 "$query" --json -k 5 "$db" "$tmp/photos/img0.png" > "$tmp/before.json"
 
 # Damage the sketch of img3 (id 4) and the record of img5 (id 6), in place,
