@@ -279,7 +279,7 @@ static int on_repaired(void *arg, const maso_store_damage *d)
     maso_cli_print_error("maso-index", msg); /* names escaped */
     if (!d->path || lstat(d->path, &st) != 0)
         return 0;
-    walk_options wo = { 0, NULL, NULL };
+    walk_options wo = { .follow_symlinks = 0 };
     return walk_add(&r->files, d->path, &wo) == ENOMEM ? ENOMEM : 0;
 }
 
@@ -345,7 +345,7 @@ static int run(const index_options *o, maso_store *store,
     index_plan plan;
     memset(&plan, 0, sizeof plan);
     int status = INDEX_EXIT_ERROR;
-    repaired rep = { { NULL, 0, 0 }, 0 };
+    repaired rep = { {0}, 0 };
     if (o->repair) {
         int rrc = maso_store_repair(store, on_repaired, &rep, NULL);
         if (rrc) {

@@ -295,8 +295,8 @@ static void test_walk_loops(void **state)
     assert_int_equal(symlink(p, q), 0);     /* b/to_a -> a: a cycle */
 
     int errors = 0;
-    walk_options wo = { 1, on_error, &errors };
-    walk_list list = { NULL, 0, 0 };
+    walk_options wo = { .follow_symlinks = 1, .on_error = on_error, .opaque = &errors };
+    walk_list list = {0};
     join(p, f, "loop");
     assert_int_equal(walk_add(&list, p, &wo), 0);
     walk_finish(&list);
