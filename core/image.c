@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <turbojpeg.h>
-
 /* No image file we accept comes near this; a larger one is refused before
  * reading so that a stray multi-gigabyte file cannot exhaust memory. */
 #define MASO_MAX_FILE_BYTES ((size_t)1 << 30)
@@ -120,11 +118,6 @@ int maso_decoder_create(maso_decoder **decoder)
     d = calloc(1, sizeof *d);
     if (d == NULL)
         return ENOMEM;
-    d->tj = tjInitDecompress();
-    if (d->tj == NULL) {
-        free(d);
-        return ENOMEM;
-    }
     *decoder = d;
     return 0;
 }
@@ -133,7 +126,6 @@ void maso_decoder_destroy(maso_decoder *decoder)
 {
     if (decoder == NULL)
         return;
-    tjDestroy(decoder->tj);
     free(decoder->file_buf);
     free(decoder);
 }
@@ -287,6 +279,20 @@ int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
                              "PNM)");
 }
 
+/* What a non-regular, non-directory file is, for messages. */
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "a special file";
+}
+
 /* Read exactly @p size bytes (fewer only if the file shrank meanwhile). */
 static int read_all(int fd, unsigned char *buf, size_t size, size_t *got)
 {
@@ -319,7 +325,10 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     if (path == NULL || out == NULL)
         return maso_decoder_fail(decoder, MASO_EINVAL_ARG, path,
                                  "NULL path or image argument");
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer, forever; it is refused below as any non-regular file is.
+     * (For regular files the flag changes nothing.) */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return fail_errno(decoder, errno, path, "cannot open");
     if (fstat(fd, &st) != 0) {
@@ -334,7 +343,8 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return maso_decoder_fail(decoder, MASO_EFORMAT, path,
-                                 "not a regular file");
+                                 "not a regular file (%s)",
+                                 file_kind(st.st_mode));
     }
     if ((uint64_t)st.st_size > (uint64_t)MASO_MAX_FILE_BYTES) {
         close(fd);

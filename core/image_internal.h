@@ -15,7 +15,6 @@
 #define MASO_DECODER_MSG_SIZE 1024
 
 struct maso_decoder {
-    void *tj;                 /* TurboJPEG decompressor (tjhandle) */
     unsigned char *file_buf;  /* scratch: bytes of the last loaded file */
     size_t file_cap;
     char msg[MASO_DECODER_MSG_SIZE];

@@ -137,8 +137,10 @@ typedef struct maso_decode_params {
 void maso_decode_params_init(maso_decode_params *params);
 
 /**
- * A decoding context: holds the TurboJPEG handle, scratch memory and the
- * message of the last failure.  One per thread.
+ * A decoding context: holds scratch memory and the message of the last
+ * failure.  One per thread.  No decoder state passes from one image to the
+ * next: an image decodes the same (pixels, or the error) whatever the
+ * decoder decoded before, good or bad.
  */
 typedef struct maso_decoder maso_decoder;
 
@@ -177,10 +179,12 @@ void maso_decoder_destroy(maso_decoder *decoder);
  *
  * On success fills @p out (owned by the caller, see maso_image_free()).  On
  * failure @p out is left empty, and maso_decoder_errmsg() names @p path,
- * the format and the cause.  Errors: MASO_EFORMAT (not an image format
- * libmaso reads), MASO_ECORRUPT (corrupt or truncated), MASO_EUNSUPPORTED
- * (an encoding of the format that is not decoded), MASO_ETOOBIG, ENOMEM,
- * or the errno of open()/read().
+ * the format and the cause.  A path that is not a regular file (FIFO,
+ * device, socket) is refused as MASO_EFORMAT without reading from it or
+ * waiting on it, and a directory as EISDIR.  Errors: MASO_EFORMAT (not an
+ * image format libmaso reads), MASO_ECORRUPT (corrupt or truncated),
+ * MASO_EUNSUPPORTED (an encoding of the format that is not decoded),
+ * MASO_ETOOBIG, ENOMEM, or the errno of open()/read().
  */
 int maso_decoder_load_file(maso_decoder *decoder, const char *path,
                            const maso_decode_params *params, maso_image *out);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -37,6 +38,8 @@ static void usage(FILE *out)
 "                     .Trash-*, $RECYCLE.BIN...), skipped by default\n"
 "  --rescan           index every file again, changed or not\n"
 "  --prune            remove the records of files that no longer exist\n"
+"  --repair           first remove the records that maso-query --check\n"
+"                     finds damaged, then index their files again\n"
 "  -j, --jobs N       worker threads (default: all cores)\n"
 "  --batch N          commit every N files (default 64) ...\n"
 "  --batch-seconds T  ... or every T seconds (default 2)\n"
@@ -57,7 +60,7 @@ typedef struct index_options {
     char **paths;
     int n_paths;
     const char *files_from;
-    int nul, follow, rescan, prune, full_codes, hidden;
+    int nul, follow, rescan, prune, full_codes, hidden, repair;
     walk_patterns exclude;
     const char *model_dir;
     index_pipeline_options pipe;
@@ -105,7 +108,7 @@ static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
            OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION,
-           OPT_EXCLUDE, OPT_EXCLUDE_FROM, OPT_HIDDEN };
+           OPT_EXCLUDE, OPT_EXCLUDE_FROM, OPT_HIDDEN, OPT_REPAIR };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -115,6 +118,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "hidden", no_argument, NULL, OPT_HIDDEN },
         { "rescan", no_argument, NULL, OPT_RESCAN },
         { "prune", no_argument, NULL, OPT_PRUNE },
+        { "repair", no_argument, NULL, OPT_REPAIR },
         { "jobs", required_argument, NULL, 'j' },
         { "batch", required_argument, NULL, OPT_BATCH },
         { "batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS },
@@ -162,6 +166,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         }
         case OPT_RESCAN: o->rescan = 1; break;
         case OPT_PRUNE: o->prune = 1; break;
+        case OPT_REPAIR: o->repair = 1; break;
         case 'j':
             if (parse_count(optarg, "--jobs", 1024, &v))
                 return -1;
@@ -202,9 +207,9 @@ static int parse_args(int argc, char **argv, index_options *o)
     o->db = argv[optind];
     o->paths = argv + optind + 1;
     o->n_paths = argc - optind - 1;
-    if (o->n_paths == 0 && !o->files_from && !o->prune) {
+    if (o->n_paths == 0 && !o->files_from && !o->prune && !o->repair) {
         fprintf(stderr, "maso-index: nothing to index: name PATHs, "
-                "--files-from or --prune\n");
+                "--files-from, --prune or --repair\n");
         return -1;
     }
     return 0;
@@ -227,8 +232,8 @@ static int open_store(const index_options *o, const maso_model *model,
     }
     rc = maso_store_open(s, o->db, MASO_STORE_CREATE, &id);
     if (rc == MASO_EMISMATCH)
-        fprintf(stderr, "maso-index: model mismatch: %s (index with the "
-                "model the store was built with, or into another DB)\n",
+        fprintf(stderr, "maso-index: %s (index with the model the store "
+                "was built with, or into another DB)\n",
                 maso_store_errmsg(s));
     else if (rc)
         fprintf(stderr, "maso-index: cannot open the store %s: %s\n", o->db,
@@ -253,11 +258,43 @@ static void on_walk_error(void *opaque, const char *path, int err)
     (*errors)++;
 }
 
-/* Collect the files to index; 0, or -1 after a fatal error. */
-static int collect(const index_options *o, walk_list *files, size_t *errors)
+/* --repair: what maso_store_repair() removed, whose files exist, to be
+ * indexed again. */
+typedef struct repaired {
+    walk_list files;
+    size_t removed;
+} repaired;
+
+static int on_repaired(void *arg, const maso_store_damage *d)
+{
+    repaired *r = arg;
+    struct stat st;
+    r->removed++;
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "removed the damaged record %llu (%s) of %s%s",
+             (unsigned long long)d->id, d->what,
+             d->path ? d->path : "an unknown path",
+             d->path && lstat(d->path, &st) != 0 ? " (the file is gone)" :
+             d->path ? ", to index again" : "");
+    maso_cli_print_error("maso-index", msg); /* names escaped */
+    if (!d->path || lstat(d->path, &st) != 0)
+        return 0;
+    walk_options wo = { .follow_symlinks = 0 };
+    return walk_add(&r->files, d->path, &wo) == ENOMEM ? ENOMEM : 0;
+}
+
+/* Collect the files to index (with the repaired ones, may be NULL); 0, or
+ * -1 after a fatal error. */
+static int collect(const index_options *o, const walk_list *again,
+                   walk_list *files, size_t *errors)
 {
     walk_options wo = { o->follow, on_walk_error, errors, o->hidden,
                         &o->exclude };
+    for (size_t i = 0; again && i < again->count; i++)
+        if (walk_add(files, again->path[i], &wo) == ENOMEM) {
+            fprintf(stderr, "maso-index: out of memory\n");
+            return -1;
+        }
     for (int i = 0; i < o->n_paths; i++) {
         int rc = walk_add(files, o->paths[i], &wo);
         if (rc == ENOMEM) {
@@ -308,7 +345,20 @@ static int run(const index_options *o, maso_store *store,
     index_plan plan;
     memset(&plan, 0, sizeof plan);
     int status = INDEX_EXIT_ERROR;
-    if (collect(o, &files, &counts.walk_errors) != 0)
+    repaired rep = { {0}, 0 };
+    if (o->repair) {
+        int rrc = maso_store_repair(store, on_repaired, &rep, NULL);
+        if (rrc) {
+            fprintf(stderr, "maso-index: cannot repair %s: %s\n", o->db,
+                    rrc == ENOMEM ? "out of memory"
+                                  : maso_store_errmsg(store));
+            goto done;
+        }
+        if (o->pipe.verbosity >= INDEX_NORMAL)
+            fprintf(stderr, "maso-index: repair: %zu damaged records "
+                    "removed\n", rep.removed);
+    }
+    if (collect(o, &rep.files, &files, &counts.walk_errors) != 0)
         goto done;
     if (o->pipe.verbosity >= INDEX_VERBOSE)
         list_skipped(&files);
@@ -321,7 +371,6 @@ static int run(const index_options *o, maso_store *store,
         goto done;
     }
     counts.skipped = plan.skipped;
-    counts.skipped_failed = plan.skipped_failed;
 
     index_progress progress;
     index_progress_start(&progress, plan.n_todo,
@@ -334,13 +383,14 @@ static int run(const index_options *o, maso_store *store,
         status = INDEX_EXIT_ERROR;
     else if (counts.interrupted)
         status = INDEX_EXIT_INTERRUPTED;
-    else if (counts.failed + counts.skipped_failed + counts.walk_errors)
+    else if (counts.failed + counts.walk_errors)
         status = INDEX_EXIT_FAILED;
     else
         status = INDEX_EXIT_OK;
 done:
     index_plan_free(&plan);
     walk_free(&files);
+    walk_free(&rep.files);
     return status;
 }
 

@@ -69,10 +69,7 @@ void index_summary_print(const index_counts *c, maso_store *store)
     double rate = c->seconds > 0 ? (double)processed / c->seconds : 0;
     fprintf(stderr, "maso-index: %s%zu indexed, %zu skipped (unchanged), "
             "%zu failed", c->interrupted ? "interrupted: " : "", c->indexed,
-            c->skipped + c->skipped_failed, c->failed + c->skipped_failed);
-    if (c->skipped_failed)
-        fprintf(stderr, " (%zu of them unchanged since they failed)",
-                c->skipped_failed);
+            c->skipped, c->failed);
     if (c->pruned)
         fprintf(stderr, ", %zu pruned", c->pruned);
     if (c->walk_errors)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <limits.h>
+#include <stdint.h>
 
 static int list_push(walk_list *list, const char *path)
 {
@@ -54,7 +55,9 @@ static int has_image_name(const char *name)
 static int has_image_signature(const char *path)
 {
     unsigned char head[32];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: the file was a regular one when stat'ed, but a FIFO put
+     * in its place since must not block the walk. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, head, sizeof head);
@@ -221,11 +224,52 @@ static void report(const walk_options *opt, const char *path, int err)
         opt->on_error(opt->opaque, path, err);
 }
 
-static int walk_dir(walk_list *list, const char *dir, const walk_options *opt,
-                    int depth)
+/* The directories one walk_add() has entered, by device and inode (an
+ * open-addressing hash set), so that with --follow each directory is
+ * walked once: a symlink loop would otherwise list the same files under
+ * ever longer paths, and two links to one directory list them twice. */
+typedef struct walk_visited {
+    struct { dev_t dev; ino_t ino; int used; } *slot;
+    size_t n, cap; /* cap: a power of two, or 0 */
+} walk_visited;
+
+static size_t visited_hash(dev_t dev, ino_t ino, size_t cap)
 {
-    /* Symlink loops are excluded by not following links by default; with
-     * --follow, a depth bound stops a loop instead of recursing forever. */
+    uint64_t h = ((uint64_t)dev * 0x9E3779B97F4A7C15u) ^ (uint64_t)ino;
+    h *= 0xBF58476D1CE4E5B9u;
+    return (size_t)(h ^ (h >> 31)) & (cap - 1);
+}
+
+/* Add (dev, ino); 1 when it was new, 0 when already there, -1 on ENOMEM. */
+static int visited_add(walk_visited *v, dev_t dev, ino_t ino)
+{
+    if (2 * (v->n + 1) > v->cap) {
+        walk_visited grown = { NULL, 0, v->cap ? 2 * v->cap : 64 };
+        grown.slot = calloc(grown.cap, sizeof *grown.slot);
+        if (!grown.slot)
+            return -1;
+        for (size_t i = 0; i < v->cap; i++)
+            if (v->slot[i].used)
+                visited_add(&grown, v->slot[i].dev, v->slot[i].ino);
+        free(v->slot);
+        *v = grown;
+    }
+    size_t i = visited_hash(dev, ino, v->cap);
+    for (; v->slot[i].used; i = (i + 1) & (v->cap - 1))
+        if (v->slot[i].dev == dev && v->slot[i].ino == ino)
+            return 0;
+    v->slot[i].dev = dev;
+    v->slot[i].ino = ino;
+    v->slot[i].used = 1;
+    v->n++;
+    return 1;
+}
+
+static int walk_dir(walk_list *list, const char *dir, const walk_options *opt,
+                    walk_visited *seen, int depth)
+{
+    /* A depth bound still stops a walk that goes deeper than anything
+     * sensible (such as a chain of bind mounts). */
     if (depth > 256) {
         report(opt, dir, ELOOP);
         return 0;
@@ -234,6 +278,13 @@ static int walk_dir(walk_list *list, const char *dir, const walk_options *opt,
     if (!d) {
         report(opt, dir, errno);
         return 0;
+    }
+    struct stat self;
+    int fresh = fstat(dirfd(d), &self) == 0 ?
+                visited_add(seen, self.st_dev, self.st_ino) : 1;
+    if (fresh <= 0) { /* seen before; or no memory to remember it */
+        closedir(d);
+        return fresh < 0 ? ENOMEM : 0;
     }
     size_t dlen = strlen(dir);
     int rc = 0;
@@ -262,7 +313,7 @@ static int walk_dir(walk_list *list, const char *dir, const walk_options *opt,
         else if (!opt->include_hidden && is_hidden_name(e->d_name))
             rc = skipped_push(list, child, WALK_SKIP_HIDDEN);
         else if (S_ISDIR(st.st_mode))
-            rc = walk_dir(list, child, opt, depth + 1);
+            rc = walk_dir(list, child, opt, seen, depth + 1);
         else if (S_ISREG(st.st_mode) &&
                  (has_image_name(e->d_name) || has_image_signature(child)))
             rc = list_push(list, child);
@@ -276,21 +327,43 @@ static int walk_dir(walk_list *list, const char *dir, const walk_options *opt,
     return rc;
 }
 
+/* A named path that realpath() cannot resolve (missing, a dangling
+ * symlink, a symlink loop, a name too long) is still listed, made absolute
+ * without resolving it: the decoder then fails on it with the cause, and
+ * the failure is recorded, so that --info lists it with the others. */
+static int push_unresolved(walk_list *list, const char *path)
+{
+    char cwd[PATH_MAX];
+    if (path[0] == '/' || !getcwd(cwd, sizeof cwd))
+        return list_push(list, path);
+    size_t len = strlen(cwd) + 1 + strlen(path) + 1;
+    char *joined = malloc(len);
+    if (!joined)
+        return ENOMEM;
+    snprintf(joined, len, "%s/%s", cwd, path);
+    int rc = list_push(list, joined);
+    free(joined);
+    return rc;
+}
+
 int walk_add(walk_list *list, const char *path, const walk_options *opt)
 {
     /* Records are keyed by absolute path, so that a store is the same
      * whatever directory maso-index is run from. */
     char *absolute = realpath(path, NULL);
     if (!absolute)
-        return errno;
+        return errno == ENOMEM ? ENOMEM : push_unresolved(list, path);
     struct stat st;
     int rc = 0;
     if (stat(absolute, &st) != 0)
         rc = errno;
     else if (walk_patterns_match(opt->exclude, absolute))
         rc = skipped_push(list, absolute, WALK_SKIP_EXCLUDED);
-    else if (S_ISDIR(st.st_mode))
-        rc = walk_dir(list, absolute, opt, 0);
+    else if (S_ISDIR(st.st_mode)) {
+        walk_visited seen = { NULL, 0, 0 };
+        rc = walk_dir(list, absolute, opt, &seen, 0);
+        free(seen.slot);
+    }
     else
         rc = list_push(list, absolute);
     free(absolute);

@@ -67,8 +67,10 @@ typedef struct walk_options {
  * was named, so failing to decode it is worth reporting.  A directory is
  * recursed: the files in it that look like images (by their bytes,
  * maso_format_detect(), or an image extension: a broken photo should be
- * reported) are added, the rest listed as skipped with the reason.
- * Returns 0 or an errno value (ENOMEM; the path itself missing). */
+ * reported) are added, the rest listed as skipped with the reason.  A path
+ * that cannot be resolved (missing, dangling symlink, loop, name too long)
+ * is added as named, made absolute, so that its failure gets recorded.
+ * Returns 0 or an errno value (ENOMEM; stat() failing on a resolved path). */
 int walk_add(walk_list *list, const char *path, const walk_options *opt);
 
 /* Add every path listed in @p in, separated by newlines or, when @p nul is

@@ -163,12 +163,12 @@ static void test_plan_decisions(void **state)
 
     index_plan plan;
     assert_int_equal(index_plan_build(f->store, &files, 0, 1, &plan), 0);
-    assert_int_equal(plan.n_todo, 3);
+    assert_int_equal(plan.n_todo, 4);
     assert_true(in_todo(&plan, grown));
     assert_true(in_todo(&plan, touched));
     assert_true(in_todo(&plan, fresh));
-    assert_int_equal(plan.skipped, 2);        /* same, long */
-    assert_int_equal(plan.skipped_failed, 1); /* failed */
+    assert_true(in_todo(&plan, failed)); /* unchanged, but retried */
+    assert_int_equal(plan.skipped, 2);   /* same, long */
     assert_int_equal(plan.n_prune, 1);
     assert_string_equal(plan.prune[0], gone);
     /* The items carry what the records will hold. */
@@ -182,7 +182,7 @@ static void test_plan_decisions(void **state)
     /* --rescan, no --prune: every named file, nothing removed. */
     assert_int_equal(index_plan_build(f->store, &files, 1, 0, &plan), 0);
     assert_int_equal(plan.n_todo, 6);
-    assert_int_equal(plan.skipped + plan.skipped_failed, 0);
+    assert_int_equal(plan.skipped, 0);
     assert_int_equal(plan.n_prune, 0);
     index_plan_free(&plan);
 
@@ -246,21 +246,67 @@ static void test_walk(void **state)
     assert_int_equal(list.count, 4);
     walk_free(&list);
 
-    /* A missing named path is the caller's error; --files-from lists
-     * report it through on_error and go on. */
+    /* A missing named path is listed as named, so that its failure is
+     * recorded; so is one in a --files-from list. */
     join(p, f, "missing.png");
-    assert_int_equal(walk_add(&list, p, &wo), ENOENT);
+    assert_int_equal(walk_add(&list, p, &wo), 0);
     char text[8300];
-    snprintf(text, sizeof text, "%s/missing.png%c%s/outside.png%c", f->dir,
+    snprintf(text, sizeof text, "%s/missing2.png%c%s/outside.png%c", f->dir,
              '\0', f->dir, '\0');
-    FILE *in = fmemopen(text, strlen(f->dir) * 2 + 26, "r");
+    FILE *in = fmemopen(text, strlen(f->dir) * 2 + 27, "r");
     assert_non_null(in);
     assert_int_equal(walk_add_from(&list, in, 1, &wo), 0);
     fclose(in);
-    assert_int_equal(errors, 1);
-    assert_int_equal(list.count, 1);
-    join(p, f, "outside.png");
+    walk_finish(&list);
+    assert_int_equal(errors, 0);
+    assert_int_equal(list.count, 3);
     assert_string_equal(list.path[0], p);
+    join(p, f, "missing2.png");
+    assert_string_equal(list.path[1], p);
+    join(p, f, "outside.png");
+    assert_string_equal(list.path[2], p);
+    walk_free(&list);
+}
+
+/* With --follow, directory symlinks that loop (to the directory itself, and
+ * a two-directory cycle) list every file once. */
+static void test_walk_loops(void **state)
+{
+    fixture *f = *state;
+    char p[4096], q[4096];
+    join(p, f, "loop");
+    assert_int_equal(mkdir(p, 0755), 0);
+    join(p, f, "loop/a");
+    assert_int_equal(mkdir(p, 0755), 0);
+    join(p, f, "loop/b");
+    assert_int_equal(mkdir(p, 0755), 0);
+    join(p, f, "loop/a/x.png");
+    write_file(p, "x", 1);
+    join(p, f, "loop/b/y.png");
+    write_file(p, "y", 1);
+    join(p, f, "loop");
+    join(q, f, "loop/self");
+    assert_int_equal(symlink(p, q), 0);     /* loop/self -> loop */
+    join(p, f, "loop/b");
+    join(q, f, "loop/a/to_b");
+    assert_int_equal(symlink(p, q), 0);     /* a/to_b -> b */
+    join(p, f, "loop/a");
+    join(q, f, "loop/b/to_a");
+    assert_int_equal(symlink(p, q), 0);     /* b/to_a -> a: a cycle */
+
+    int errors = 0;
+    walk_options wo = { .follow_symlinks = 1, .on_error = on_error, .opaque = &errors };
+    walk_list list = {0};
+    join(p, f, "loop");
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    walk_finish(&list);
+    assert_int_equal(errors, 0);
+    /* x.png and y.png, once each (every directory is entered once). */
+    assert_int_equal(list.count, 2);
+    assert_true(strcmp(strrchr(list.path[0], '/'), "/x.png") == 0 ||
+                strcmp(strrchr(list.path[1], '/'), "/x.png") == 0);
+    assert_true(strcmp(strrchr(list.path[0], '/'), "/y.png") == 0 ||
+                strcmp(strrchr(list.path[1], '/'), "/y.png") == 0);
     walk_free(&list);
 }
 
@@ -410,6 +456,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_decisions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walk_loops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk_skips, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

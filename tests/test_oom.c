@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1328,6 +1329,110 @@ static void test_store_read(void **state)
     store_test_rmtree(tmp);
 }
 
+/* ---- check and repair of a damaged store -------------------------------- */
+
+/* Flip a path byte of records @p ids (bypassing the store: damage). */
+static void damage_records(const char *dir, const uint64_t *ids, size_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0666), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "records", 0, &dbi), 0);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t key[8], value[1024];
+        for (int b = 0; b < 8; b++)
+            key[b] = (uint8_t)(ids[i] >> (56 - 8 * b));
+        MDB_val k = {8, key}, v;
+        assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+        assert_true(v.mv_size <= sizeof value);
+        memcpy(value, v.mv_data, v.mv_size);
+        value[33] ^= 0x08;
+        MDB_val nv = {v.mv_size, value};
+        assert_int_equal(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    void *data = read_all(from, &n);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+}
+
+/* Open, list the damage, repair: each step may fail with ENOMEM; after a
+ * failure the store is as before (still 2 damaged records) or repaired. */
+static int store_repair_once(const char *dir, uint64_t *listed,
+                             uint64_t *removed, char *msg, size_t msglen)
+{
+    maso_store *st = NULL;
+    int rc = maso_store_create(&st);
+    if (rc == 0)
+        rc = maso_store_open(st, dir, 0, NULL);
+    if (rc == 0) {
+        rc = maso_store_check_damage(st, NULL, NULL, listed);
+        rc = rc == MASO_EDATA ? 0 : rc ? rc : -1; /* damage must be seen */
+    }
+    if (rc == 0)
+        rc = maso_store_repair(st, NULL, NULL, removed);
+    snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");
+    maso_store_destroy(st);
+    return rc;
+}
+
+static void test_store_repair(void **state)
+{
+    oom_mode(state);
+    char tmp[512], dir[600], msg[1024], file[700], saved[700];
+    maso_store_identity id;
+    store_fixture("oom_repair", tmp, dir, &id);
+    int hit;
+    assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
+    const uint64_t ids[2] = {2, 5};
+    damage_records(dir, ids, 2);
+    snprintf(file, sizeof file, "%s/data.mdb", dir);
+    snprintf(saved, sizeof saved, "%s/damaged.mdb", tmp);
+    copy_file(file, saved);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        copy_file(saved, file);
+        uint64_t listed = 0, removed = 0;
+        oom_arm(n);
+        int rc = store_repair_once(dir, &listed, &removed, msg, sizeof msg);
+        hit = oom_disarm();
+        maso_store *st = NULL;
+        uint64_t left = 99;
+        assert_int_equal(maso_store_create(&st), 0);
+        assert_int_equal(maso_store_open(st, dir, MASO_STORE_RDONLY, NULL), 0);
+        int check = maso_store_check_damage(st, NULL, NULL, &left);
+        maso_store_destroy(st);
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(listed, 2);
+            assert_int_equal(removed, 2);
+            assert_int_equal(check, 0);
+            break;
+        }
+        failures++;
+        expect_failure("maso_store repair", n, rc, msg);
+        /* nothing half-done: still damaged as before, or wholly repaired */
+        if (!(check == MASO_EDATA && left == 2) && !(check == 0 && left == 0))
+            fail_msg("after failure %ld: check %d, %llu damaged", n, check,
+                     (unsigned long long)left);
+    }
+    expect_loop("maso_store repair", failures);
+    store_test_rmtree(tmp);
+}
+
 /* ---- labels ------------------------------------------------------------- */
 
 static void test_labels(void **state)
@@ -1504,6 +1609,8 @@ int main(void)
         cmocka_unit_test_prestate(test_store_update, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store_read, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store_read, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_store_repair, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_store_repair, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_act_move, (void *)&oom_transient),
