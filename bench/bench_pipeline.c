@@ -13,7 +13,8 @@
  *   sketch      maso_sketch_apply() with the store's default sketch
  *   distance    maso_code_distance(), full code vs full code and sketch vs
  *               sketch (distances per second)
- *   end to end  decode + preprocess + forward + sketch per image
+ *   end to end  decode + maso_forward_run_image() (the context's own
+ *               input and resize buffers) + sketch per image
  * With T threads each thread runs the whole image list, so a round does T
  * times the work; the rate is work / wall time, the median over rounds.
  *
@@ -143,7 +144,8 @@ static int fail(worker *w, const char *what, const char *msg)
     return w->rc = 1;
 }
 
-/* Decode + preprocess + forward + sketch of image i. */
+/* Decode + preprocess + forward + sketch of image i, through the forward
+ * context's own input and resize buffers (maso_forward_run_image). */
 static int end_to_end(worker *w, size_t i, const maso_decode_params *dp)
 {
     const inputs *in = w->in;
@@ -151,12 +153,11 @@ static int end_to_end(worker *w, size_t i, const maso_decode_params *dp)
     if (maso_decoder_load_memory(w->decoder, in->bytes[i], in->sizes[i],
                                  in->names[i], dp, &img))
         return fail(w, "decode", maso_decoder_errmsg(w->decoder));
-    int rc = maso_model_preprocess_image(w->model, &img, w->tensor);
+    /* as maso_forward_code_file() does it, the file read aside */
+    int rc = maso_forward_run_image(w->forward, &img, w->code, NULL);
     maso_image_free(&img);
     if (rc)
-        return fail(w, in->names[i], maso_strerror(rc));
-    if (maso_forward_run(w->forward, w->tensor, w->code, NULL))
-        return fail(w, "forward", maso_forward_errmsg(w->forward));
+        return fail(w, in->names[i], maso_forward_errmsg(w->forward));
     maso_sketch_apply(w->sketch, w->code, w->sketch_out);
     return 0;
 }

@@ -5,7 +5,8 @@
  * does per query: view_begin + segments + maso_search_query (default
  * candidates, k = 10) + view_record of the top 10 + view_end.
  *
- * usage: store_query codes.tsv store_dir [N [block_records [batch]]]
+ * usage: store_query codes.tsv store_dir [N [block_records [batch
+ *        [candidates]]]] (candidates 0: the exact scan; default: maso's)
  * (N default 100000, block_records default: the store's, batch 1000).
  * Prints build time, bytes per image, median latency of 50 queries with 1
  * and 2 search threads, each query as one probe and as 8 probes (what
@@ -88,12 +89,13 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: %s codes.tsv store_dir [N [block_records "
-                "[batch]]]\n", argv[0]);
+                "[batch [candidates]]]]\n", argv[0]);
         return 2;
     }
     size_t n_images = argc > 3 ? (size_t)atol(argv[3]) : 100000;
     size_t block = argc > 4 ? (size_t)atol(argv[4]) : 0;
     size_t batch_ops = argc > 5 ? (size_t)atol(argv[5]) : 1000;
+    long candidates = argc > 6 ? atol(argv[6]) : -1;
     golden_layout layout;
     size_t n = golden_layout_read(argv[1], &layout);
     if (!n) {
@@ -170,7 +172,8 @@ int main(int argc, char **argv)
     }
     maso_search_params params;
     maso_search_params_init(&params);
-    params.candidates = MASO_SEARCH_CANDIDATES_DEFAULT;
+    params.candidates = candidates >= 0 ? (size_t)candidates
+                                        : MASO_SEARCH_CANDIDATES_DEFAULT;
     uint8_t *queries = malloc(N_QUERIES * sk);
     for (size_t q = 0; q < N_QUERIES; q++)
         make_sketch(queries + q * sk, protos + (rng_next(&rng) % 200) * sk,

@@ -1,9 +1,10 @@
 /* forward.c -- maso_forward: an inference context (activation memory, the
- * im2col workspace) and the run over the layers.
+ * im2col workspace, the resized input image) and the run over the layers.
  *
  * Blob memory is planned once per context: every blob either owns a
  * 64-byte aligned region of one arena or lives inside its parent blob
  * (Split outputs, Concat inputs; see plan_aliases() in model.c). */
+#include "image_internal.h"
 #include "layers.h"
 
 #include <errno.h>
@@ -12,20 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct maso_forward {
-    const maso_model *model;
-    float *arena;
-    float **blob;        /* per blob: its first float */
-    float *workspace;    /* im2col, shared by all convolutions */
-    char errmsg[256];
-};
-
 static size_t blob_floats(const maso_blob *b)
 {
     return (size_t)b->shape.c * b->shape.h * b->shape.w;
 }
 
-static int forward_fail(maso_forward *f, int status, const char *fmt, ...)
+int maso_forward_fail(maso_forward *f, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -82,7 +75,9 @@ int maso_forward_create(const maso_model *model, maso_forward **forward)
     }
     f->arena = alloc_floats(total);
     f->workspace = alloc_floats(ws);
-    if (!start || !f->blob || !f->arena || !f->workspace) {
+    const maso_shape input = model->blobs[model->input_blob].shape;
+    int rc = maso_image_alloc(&f->resized, input.w, input.h);
+    if (!start || !f->blob || !f->arena || !f->workspace || rc) {
         free(start);
         maso_forward_destroy(f);
         return ENOMEM;
@@ -103,6 +98,8 @@ void maso_forward_destroy(maso_forward *forward)
         return;
     free(forward->arena);
     free(forward->workspace);
+    maso_resizer_free(&forward->resizer);
+    maso_image_free(&forward->resized);
     free(forward->blob);
     free(forward);
 }
@@ -121,7 +118,8 @@ static void concat_run(maso_forward *f, const maso_layer *l)
     }
 }
 
-static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code)
+static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code,
+                      maso_conv_input_fn conv_input, void *ctx)
 {
     const maso_model *m = f->model;
     const maso_code_layer *cl = l->code >= 0 ? &m->code_layers[l->code] : NULL;
@@ -133,6 +131,9 @@ static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code)
     switch (l->op) {
     case MASO_OP_CONV:
     case MASO_OP_INNERPRODUCT:
+        if (conv_input)
+            src = conv_input(ctx, (int)(l - m->layers), l->in[0], src,
+                             (size_t)in.c * in.h * in.w);
         maso_conv_run(&l->conv, in, src, out, dst, f->workspace, section);
         break;
     case MASO_OP_RELU:
@@ -169,17 +170,29 @@ int maso_forward_run(maso_forward *forward, const float *input,
     const maso_model *m = f->model;
     f->errmsg[0] = '\0';
     if (!input)
-        return forward_fail(f, MASO_EINVAL_ARG, "input tensor is NULL");
-    if (code)
-        memset(code, 0, m->code_bytes); /* padding stays zero */
+        return maso_forward_fail(f, MASO_EINVAL_ARG, "input tensor is NULL");
     memcpy(f->blob[m->input_blob], input,
            blob_floats(&m->blobs[m->input_blob]) * sizeof(float));
+    maso_forward_run_input(f, code, output);
+    return 0;
+}
+
+void maso_forward_run_input(maso_forward *f, uint8_t *code, float *output)
+{
+    maso_forward_run_hooked(f, code, output, NULL, NULL);
+}
+
+void maso_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
+                             maso_conv_input_fn conv_input, void *ctx)
+{
+    const maso_model *m = f->model;
+    if (code)
+        memset(code, 0, m->code_bytes); /* padding stays zero */
     for (int i = 0; i < m->n_layers; i++)
-        layer_run(f, &m->layers[i], code);
+        layer_run(f, &m->layers[i], code, conv_input, ctx);
     if (output)
         memcpy(output, f->blob[m->output_blob],
                blob_floats(&m->blobs[m->output_blob]) * sizeof(float));
-    return 0;
 }
 
 const float *maso_forward_blob(const maso_forward *forward, const char *blob,
@@ -210,9 +223,4 @@ const char *maso_forward_errmsg(const maso_forward *forward)
 const maso_model *maso_forward_model(const maso_forward *forward)
 {
     return forward ? forward->model : NULL;
-}
-
-int maso_forward_set_error(maso_forward *forward, int status, const char *msg)
-{
-    return forward_fail(forward, status, "%s", msg);
 }

@@ -24,6 +24,14 @@
  * libjpeg *warnings* (premature end of data, corrupt entropy data) still
  * yield an image padded with grey; we refuse such files as MASO_ECORRUPT
  * because an indexer should not store codes of half an image.
+ *
+ * Every image gets a TurboJPEG handle of its own, made here and destroyed
+ * before returning.  A reused handle carries libjpeg state from one file to
+ * the next: after some header errors (bogus marker length, a second SOI)
+ * it refuses every later file, and its quantization and Huffman tables
+ * stay defined, so a file that uses a table it never defines decodes with
+ * the previous file's.  A file's pixels must depend on its bytes alone;
+ * a fresh handle costs microseconds next to the milliseconds of a decode.
  */
 #include "image_internal.h"
 
@@ -69,12 +77,11 @@ static int is_progressive(const unsigned char *data, size_t size)
  * file at 1/8, only the scans that scale needs.  The progressive path first
  * walks the file's markers up to EOI, so that a truncated file is refused
  * at 1/8 as it is at full size although its AC scans are not decoded. */
-static int decode_pixels(maso_decoder *decoder, const unsigned char *data,
-                         size_t size, const char *name, tjscalingfactor sf,
-                         int cmyk, maso_image *img)
+static int decode_pixels(maso_decoder *decoder, tjhandle tj,
+                         const unsigned char *data, size_t size,
+                         const char *name, tjscalingfactor sf, int cmyk,
+                         maso_image *img)
 {
-    tjhandle tj = decoder->tj;
-
     if (sf.num * 8 == sf.denom && is_progressive(data, size)) {
         maso_jpeg_layout layout;
         int rc = maso_jpeg_layout_read(data, size, &layout);
@@ -114,11 +121,12 @@ static void cmyk_to_rgb(unsigned char *buf, size_t npix, int inverted)
     }
 }
 
-int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
-                     size_t size, const char *name,
-                     const maso_decode_params *params, maso_image *out)
+/* The decode proper, with @p tj fresh for this image. */
+static int decode_with(maso_decoder *decoder, tjhandle tj,
+                       const unsigned char *data, size_t size,
+                       const char *name, const maso_decode_params *params,
+                       maso_image *out)
 {
-    tjhandle tj = decoder->tj;
     int w = 0, h = 0, subsamp = 0, cs = 0, orientation = 1, cmyk, rc;
     int need_w = params->min_width, need_h = params->min_height;
     tjscalingfactor sf;
@@ -163,7 +171,7 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
         }
         img.pixels = buf;
     }
-    rc = decode_pixels(decoder, data, size, name, sf, cmyk, &img);
+    rc = decode_pixels(decoder, tj, data, size, name, sf, cmyk, &img);
     if (rc != 0) {
         maso_image_free(&img);
         return rc;
@@ -179,12 +187,24 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
         if (buf != NULL)
             img.pixels = buf;
     }
-    rc = maso_image_orient(&img, orientation);
-    if (rc != 0) {
-        maso_image_free(&img);
-        return maso_decoder_fail(decoder, rc, name,
-                                 "cannot allocate the rotated image");
-    }
+    rc = maso_decoder_orient(decoder, name, &img, orientation);
+    if (rc != 0)
+        return rc;
     *out = img;
     return 0;
+}
+
+int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
+                     size_t size, const char *name,
+                     const maso_decode_params *params, maso_image *out)
+{
+    tjhandle tj = tjInitDecompress();
+    int rc;
+
+    if (tj == NULL)
+        return maso_decoder_fail(decoder, ENOMEM, name,
+                                 "cannot create a JPEG decompressor");
+    rc = decode_with(decoder, tj, data, size, name, params, out);
+    tjDestroy(tj);
+    return rc;
 }

@@ -47,7 +47,14 @@ static int get_int(maso_model *model, maso_layer *layer,
                    const maso_ncnn_line *l, int id, int def, int lo, int hi,
                    int *out)
 {
-    if (maso_ncnn_int(l, id, def, out))
+    int rc = maso_ncnn_int(l, id, def, out);
+    if (rc == -2)
+        return maso_model_fail(model, MASO_EUNSUPPORTED,
+                               "%s:%d: layer '%s': parameter %d=%.0f out of "
+                               "range (allowed %d..%d)",
+                               model->param_path, layer->line, layer->name, id,
+                               maso_ncnn_find(l, id)->v[0], lo, hi);
+    if (rc)
         return maso_model_fail(model, MASO_EMODEL,
                                "%s:%d: layer '%s': parameter %d must be an integer",
                                model->param_path, layer->line, layer->name, id);

@@ -81,9 +81,14 @@ static int read_all(const char *path, char **data, size_t *size, char *err,
         return rc;
     }
     buf[len] = '\0';
-    if (memchr(buf, '\0', len)) {
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        int line = 1; /* name the line the NUL byte is on */
+        for (const char *c = buf; c < nul; c++)
+            line += *c == '\n';
         free(buf);
-        return fail(err, errsize, path, 0, "binary data in a text file");
+        return fail(err, errsize, path, line,
+                    "a NUL byte (binary data in a text file)");
     }
     *data = buf;
     *size = len;
@@ -379,8 +384,10 @@ int maso_ncnn_int(const maso_ncnn_line *l, int id, int def, int *out)
         *out = def;
         return 0;
     }
-    if (v->is_array || v->v[0] != floor(v->v[0]) || fabs(v->v[0]) > 1e9)
+    if (v->is_array || v->v[0] != floor(v->v[0]))
         return -1;
+    if (fabs(v->v[0]) > 1e9)
+        return -2;
     *out = (int)v->v[0];
     return 0;
 }

@@ -50,7 +50,8 @@ void maso_ncnn_param_free(maso_ncnn_param *p);
 const maso_ncnn_value *maso_ncnn_find(const maso_ncnn_line *l, int id);
 
 /** Scalar parameter @p id as int (@p def when absent).  Returns -1 when it
- *  is an array or not an integer. */
+ *  is an array or not an integer, -2 when it is an integer beyond +-1e9
+ *  (then *out is left alone). */
 int maso_ncnn_int(const maso_ncnn_line *l, int id, int def, int *out);
 
 /** Scalar parameter @p id as float (@p def when absent); -1 if an array. */

@@ -5,6 +5,7 @@
 #define MASO_NETWORK_H
 
 #include "maso.h"
+#include "resize_internal.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,20 @@ struct maso_model {
     maso_simd simd;       /* the best the kernels choice and CPU allow */
 };
 
+/* An inference context (forward.c).  Blob memory is one arena planned at
+ * creation; the input blob is where maso_forward_run() copies its tensor
+ * and where preprocess.c writes an image directly. */
+#define MASO_FORWARD_MSG_SIZE 1024 /* a long path plus a decoder's message */
+struct maso_forward {
+    const maso_model *model;
+    float *arena;
+    float **blob;         /* per blob: its first float */
+    float *workspace;     /* im2col, shared by all convolutions */
+    maso_resizer resizer; /* filter taps and rows kept from image to image */
+    maso_image resized;   /* the input-size RGB image, owned */
+    char errmsg[MASO_FORWARD_MSG_SIZE];
+};
+
 struct maso_ncnn_line;
 
 /* layer_params.c: fill @p layer from its .param line (type, parameters);
@@ -151,7 +166,27 @@ int maso_model_fail(maso_model *model, int status, const char *fmt, ...)
 #endif
     ;
 
-/* forward.c: record @p msg as the context's message; returns @p status. */
-int maso_forward_set_error(maso_forward *forward, int status, const char *msg);
+/* forward.c: printf-style message into forward->errmsg; returns @p status. */
+int maso_forward_fail(maso_forward *forward, int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* forward.c: maso_forward_run() on the input blob as it is (filled in
+ * place by the caller). */
+void maso_forward_run_input(maso_forward *forward, uint8_t *code,
+                            float *output);
+
+/* forward.c: maso_forward_run_input() calling @p conv_input before every
+ * convolution (and inner product) with its layer index, input blob index
+ * and input (@p n floats); the convolution reads what it returns (@p src,
+ * or a transformed copy that lives until the next call).  For simulations
+ * of other arithmetic (bench/int8_agreement.c). */
+typedef const float *(*maso_conv_input_fn)(void *ctx, int layer, int blob,
+                                           const float *src, size_t n);
+void maso_forward_run_hooked(maso_forward *forward, uint8_t *code,
+                             float *output, maso_conv_input_fn conv_input,
+                             void *ctx);
 
 #endif

@@ -110,31 +110,34 @@ static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
                                            20, 22, 24, 26, 28, 30);
     const __mmask16 windows = (__mmask16)((1u << n) - 1u);
+    /* per column dx: lanes of the two loads holding inputs, and windows
+     * that have their input there (the same for every row) */
+    __mmask16 lo_m[3], hi_m[3], valid[3];
+    for (int dx = 0; dx < 3; dx++) {
+        int left = avail_x - dx;
+        lo_m[dx] = left >= 16 ? 0xffff
+                   : (__mmask16)((1u << (left > 0 ? left : 0)) - 1u);
+        int left_hi = left - 16 > 15 ? 15 : left - 16;
+        hi_m[dx] = left_hi > 0 ? (__mmask16)((1u << left_hi) - 1u) : 0;
+        int have = (left + 1) / 2; /* windows j with 2j < left */
+        valid[dx] = windows &
+            (have >= 16 ? 0xffff
+                        : (__mmask16)((1u << (have > 0 ? have : 0)) - 1u));
+    }
     __m512 best = _mm512_setzero_ps();
     __m512i a = _mm512_setzero_si512();
     for (int dy = 0; dy < rows; dy++) {
         const float *row = r + (size_t)dy * w;
+#pragma GCC unroll 3
         for (int dx = 0; dx < 3; dx++) {
-            /* inputs left from this column on: lanes of the two loads and,
-             * after the permute, windows that have their input here */
-            int left = avail_x - dx;
-            __mmask16 lo_m = left >= 16 ? 0xffff
-                             : (__mmask16)((1u << (left > 0 ? left : 0)) - 1u);
-            int left_hi = left - 16 > 15 ? 15 : left - 16;
-            __mmask16 hi_m = left_hi > 0 ? (__mmask16)((1u << left_hi) - 1u)
-                                         : 0;
-            int have = (left + 1) / 2; /* windows j with 2j < left */
-            __mmask16 valid = windows &
-                (have >= 16 ? 0xffff
-                            : (__mmask16)((1u << (have > 0 ? have : 0)) - 1u));
-            __m512 lo = _mm512_maskz_loadu_ps(lo_m, row + dx);
-            __m512 hi = _mm512_maskz_loadu_ps(hi_m, row + dx + 16);
+            __m512 lo = _mm512_maskz_loadu_ps(lo_m[dx], row + dx);
+            __m512 hi = _mm512_maskz_loadu_ps(hi_m[dx], row + dx + 16);
             __m512 v = _mm512_permutex2var_ps(lo, even, hi);
             if (dy == 0 && dx == 0) {
                 best = v;
                 continue;
             }
-            __mmask16 gt = _mm512_mask_cmp_ps_mask(valid, v, best,
+            __mmask16 gt = _mm512_mask_cmp_ps_mask(valid[dx], v, best,
                                                    _CMP_GT_OQ);
             best = _mm512_mask_mov_ps(best, gt, v);
             a = _mm512_mask_mov_epi32(a, gt, _mm512_set1_epi32(dy * 3 + dx));
@@ -142,6 +145,21 @@ static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
     }
     _mm512_mask_storeu_ps(dst, windows, best);
     _mm_storeu_si128((__m128i *)arg, _mm512_cvtepi32_epi8(a));
+}
+
+/* The winners of max3s2_x16 as nibbles, two windows a byte, stored at
+ * @p code (a unit of even index): lanes past @p n are zero, so an odd n
+ * leaves the last byte's high nibble zero for the next unit to OR into. */
+__attribute__((target("avx512f")))
+static void put_nibbles_x16(const uint8_t arg[16], int n, uint8_t *code)
+{
+    __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)arg));
+    /* each 64-bit lane: window 2j in bits 0-3, window 2j+1 in bits 32-35 */
+    __m512i packed = _mm512_or_si512(
+        _mm512_and_si512(a, _mm512_set1_epi64(15)), _mm512_srli_epi64(a, 28));
+    uint8_t bytes[16];
+    _mm_storeu_si128((__m128i *)bytes, _mm512_cvtepi64_epi8(packed));
+    memcpy(code, bytes, (size_t)(n + 1) / 2);
 }
 
 /* 8 adjacent 3x3 stride-2 windows whose inputs all lie in the 3 rows of
@@ -240,8 +258,13 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
                     (vec == 16 ? max3s2_x16 : max3s2_avx2)(
                         plane + (size_t)y0 * in.w + x0, in.w, in.w - x0,
                         rows, n, dst + unit, arg);
-                    for (int j = 0; code && j < n; j++)
-                        put_unit(code, bits_per_unit, unit + (size_t)j, arg[j]);
+                    if (code && vec == 16 && bits_per_unit == 4 &&
+                        unit % 2 == 0)
+                        put_nibbles_x16(arg, n, code + unit / 2);
+                    else
+                        for (int j = 0; code && j < n; j++)
+                            put_unit(code, bits_per_unit, unit + (size_t)j,
+                                     arg[j]);
                     ox += n;
                     unit += n;
                     continue;

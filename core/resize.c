@@ -11,29 +11,26 @@
  * weights renormalised, which at the border is the same as clamping.
  *
  * The weights depend only on the axis sizes, so they are computed once per
- * axis; the image is filtered horizontally into a float buffer, then
+ * axis (and kept by a maso_resizer while the sizes repeat); the image is filtered horizontally into a float buffer, then
  * vertically, accumulating whole rows at a time (a loop compilers
  * vectorise).
  */
 #include "image_internal.h"
+#include "resize_internal.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct axis {
-    int *start;   /* first source pixel of output i */
-    int *count;   /* number of taps of output i */
-    float *w;     /* taps * dst weights, row i at w + i * taps */
-    int taps;     /* the most taps any output needs */
-} axis;
+typedef maso_resize_axis axis;
 
 static void axis_free(axis *a)
 {
     free(a->start);
     free(a->count);
     free(a->w);
+    memset(a, 0, sizeof *a);
 }
 
 static int axis_build(axis *a, int src, int dst)
@@ -41,6 +38,7 @@ static int axis_build(axis *a, int src, int dst)
     double scale = (double)src / dst;
     double f = scale > 1.0 ? scale : 1.0;
 
+    axis_free(a);
     a->taps = (int)ceil(f) * 2 + 2;
     a->start = malloc(sizeof *a->start * (size_t)dst);
     a->count = malloc(sizeof *a->count * (size_t)dst);
@@ -81,6 +79,22 @@ static int axis_build(axis *a, int src, int dst)
         a->start[i] = lo;
         a->count[i] = n;
     }
+    a->src = src;
+    a->dst = dst;
+    return 0;
+}
+
+/* Grow @p buf to at least @p floats floats. */
+static int grow(float **buf, size_t *cap, size_t floats)
+{
+    if (*cap >= floats)
+        return 0;
+    float *p = malloc(sizeof *p * floats);
+    if (p == NULL)
+        return ENOMEM;
+    free(*buf);
+    *buf = p;
+    *cap = floats;
     return 0;
 }
 
@@ -133,14 +147,43 @@ static void pass_y(const float *tmp, const axis *ay, maso_image *dst,
     }
 }
 
+int maso_resizer_run(maso_resizer *r, const maso_image *src,
+                     maso_image *dst)
+{
+    if (r == NULL || src == NULL || dst == NULL || src->pixels == NULL ||
+        dst->pixels == NULL || src->width <= 0 || src->height <= 0 ||
+        dst->width <= 0 || dst->height <= 0)
+        return MASO_EINVAL_ARG;
+    const int width = dst->width, height = dst->height;
+    if ((r->x.src != src->width || r->x.dst != width) &&
+        axis_build(&r->x, src->width, width) != 0)
+        return ENOMEM;
+    if ((r->y.src != src->height || r->y.dst != height) &&
+        axis_build(&r->y, src->height, height) != 0)
+        return ENOMEM;
+    if (grow(&r->rows, &r->rows_floats,
+             (size_t)width * 3 * (size_t)src->height) != 0 ||
+        grow(&r->acc, &r->acc_floats, (size_t)width * 3) != 0)
+        return ENOMEM;
+    pass_x(src, &r->x, width, r->rows);
+    pass_y(r->rows, &r->y, dst, r->acc);
+    return 0;
+}
+
+void maso_resizer_free(maso_resizer *r)
+{
+    if (r == NULL)
+        return;
+    axis_free(&r->x);
+    axis_free(&r->y);
+    free(r->rows);
+    free(r->acc);
+    memset(r, 0, sizeof *r);
+}
+
 int maso_image_resize(const maso_image *src, int width, int height,
                       maso_image *dst)
 {
-    axis ax, ay;
-    maso_image img;
-    float *tmp, *acc;
-    int rc;
-
     if (dst != NULL) {
         dst->width = 0;
         dst->height = 0;
@@ -149,30 +192,13 @@ int maso_image_resize(const maso_image *src, int width, int height,
     if (src == NULL || dst == NULL || src->pixels == NULL ||
         src->width <= 0 || src->height <= 0 || width <= 0 || height <= 0)
         return MASO_EINVAL_ARG;
-    rc = maso_image_alloc(&img, width, height);
+    maso_image img;
+    int rc = maso_image_alloc(&img, width, height);
     if (rc != 0)
         return rc;
-    if (axis_build(&ax, src->width, width) != 0) {
-        maso_image_free(&img);
-        return ENOMEM;
-    }
-    if (axis_build(&ay, src->height, height) != 0) {
-        axis_free(&ax);
-        maso_image_free(&img);
-        return ENOMEM;
-    }
-    tmp = malloc(sizeof *tmp * (size_t)width * 3 * (size_t)src->height);
-    acc = malloc(sizeof *acc * (size_t)width * 3);
-    if (tmp == NULL || acc == NULL) {
-        rc = ENOMEM;
-    } else {
-        pass_x(src, &ax, width, tmp);
-        pass_y(tmp, &ay, &img, acc);
-    }
-    free(tmp);
-    free(acc);
-    axis_free(&ax);
-    axis_free(&ay);
+    maso_resizer r = {0};
+    rc = maso_resizer_run(&r, src, &img);
+    maso_resizer_free(&r);
     if (rc != 0) {
         maso_image_free(&img);
         return rc;

@@ -78,6 +78,23 @@ static int read_tagged(bin_reader *r, const maso_layer *layer, float *dst,
     return 0;
 }
 
+/* A network with an Inf or NaN weight has no defined partition (and puts
+ * NaN in every output it reaches), so it is refused at load, naming the
+ * layer and the first such value. */
+static int check_finite(bin_reader *r, const maso_layer *layer,
+                        const float *v, size_t count, const char *what)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i]))
+            return maso_model_fail(r->model, MASO_EMODEL,
+                                   "%s: layer '%s' (%s:%d): %s %zu of %zu is "
+                                   "%s: a network needs finite weights",
+                                   r->path, layer->name, r->model->param_path,
+                                   layer->line, what, i, count,
+                                   isnan(v[i]) ? "NaN" : "infinite");
+    return 0;
+}
+
 static int load_layer(bin_reader *r, maso_layer *layer)
 {
     int rc;
@@ -87,10 +104,15 @@ static int load_layer(bin_reader *r, maso_layer *layer)
         c->bias = calloc((size_t)c->num_output, sizeof(float));
         if (!c->weight || !c->bias)
             return maso_model_fail(r->model, ENOMEM, "out of memory");
-        if ((rc = read_tagged(r, layer, c->weight, (size_t)c->weight_count)))
+        if ((rc = read_tagged(r, layer, c->weight, (size_t)c->weight_count)) ||
+            (rc = check_finite(r, layer, c->weight, (size_t)c->weight_count,
+                               "weight")))
             return rc;
-        if (c->bias_term)
-            return read_raw(r, layer, c->bias, (size_t)c->num_output);
+        if (c->bias_term &&
+            ((rc = read_raw(r, layer, c->bias, (size_t)c->num_output)) ||
+             (rc = check_finite(r, layer, c->bias, (size_t)c->num_output,
+                                "bias"))))
+            return rc;
         return 0;
     }
     if (layer->op == MASO_OP_BATCHNORM) {
@@ -98,7 +120,9 @@ static int load_layer(bin_reader *r, maso_layer *layer)
         layer->bn = malloc(sizeof(float) * n);
         if (!layer->bn)
             return maso_model_fail(r->model, ENOMEM, "out of memory");
-        return read_raw(r, layer, layer->bn, n);
+        if ((rc = read_raw(r, layer, layer->bn, n)))
+            return rc;
+        return check_finite(r, layer, layer->bn, n, "BatchNorm value");
     }
     return 0;
 }
@@ -189,6 +213,21 @@ int maso_weights_fold_batchnorm(maso_model *model)
                     *beta = bn->bn + 3 * m;
         for (int o = 0; o < m; o++) {
             double a = slope[o] / sqrt((double)var[o] + bn->bn_eps);
+            /* Finite inputs can still fold to non-finite weights (a
+             * negative variance, a zero one without eps, overflow). */
+            int finite = isfinite(a) &&
+                         isfinite((float)((conv->conv.bias[o] - mean[o]) * a +
+                                          beta[o]));
+            for (size_t j = 0; finite && j < k; j++)
+                finite = isfinite((float)(conv->conv.weight[(size_t)o * k + j] *
+                                          a));
+            if (!finite)
+                return maso_model_fail(
+                    model, MASO_EMODEL,
+                    "%s:%d: layer '%s': channel %d: variance %g with eps %g "
+                    "does not fold into finite weights",
+                    model->param_path, bn->line, bn->name, o, (double)var[o],
+                    (double)bn->bn_eps);
             float *w = conv->conv.weight + (size_t)o * k;
             for (size_t j = 0; j < k; j++)
                 w[j] = (float)(w[j] * a);

@@ -13,7 +13,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct batch_op {
     int is_delete;
@@ -219,12 +221,12 @@ static int put_blob(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
                           (unsigned long long)id, magic);
     if (rc)
         return store_mdb(s, rc, magic);
-    store_blob_fill(v.mv_data, v.mv_size, magic, id, payload, n);
+    store_blob_fill(s, v.mv_data, v.mv_size, magic, id, payload, n);
     return 0;
 }
 
-static int del_key(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
-                   const char *what)
+int store_del_id(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
+                 const char *what)
 {
     uint8_t kb[8];
     store_id_key(id, kb);
@@ -262,7 +264,7 @@ static int drop_old(apply_ctx *a, uint64_t id)
     if (old.flags & STORE_FLAG_CODE)
         c->codes--;
     if (!rc)
-        rc = del_key(s, txn, s->dbi_codes, id, "delete code");
+        rc = store_del_id(s, txn, s->dbi_codes, id, "delete code");
     return rc;
 }
 
@@ -295,7 +297,7 @@ static int apply_put(apply_ctx *a, const batch_op *op)
     rc = mdb_put(txn, s->dbi_records, &k, &val, flags | MDB_RESERVE);
     if (rc)
         return store_mdb(s, rc, "put record");
-    store_record_fill(val.mv_data, &v);
+    store_record_fill(s, val.mv_data, id, &v);
     if (op->status == MASO_RECORD_OK) {
         c->ok++;
         rc = store_blocks_set(s, txn, &a->blocks, id, op->sketch,
@@ -324,7 +326,7 @@ static int apply_delete(apply_ctx *a, const batch_op *op)
     if (!rc)
         rc = store_path_remove(s, txn, op->path, op->path_len, id);
     if (!rc)
-        rc = del_key(s, txn, s->dbi_records, id, "delete record");
+        rc = store_del_id(s, txn, s->dbi_records, id, "delete record");
     return rc;
 }
 
@@ -341,6 +343,24 @@ static int apply_all(maso_store *s, MDB_txn *txn, const maso_store_batch *b)
         rc = store_counters_write(s, txn, &a.c);
     store_blocks_free(&a.blocks);
     return rc;
+}
+
+/* LMDB reports a short write (what write() does when the disk fills up
+ * in the middle of it) as EIO.  When the store's file system has (next
+ * to) nothing left, the cause is a full disk, and the user can do
+ * something about that: say so. */
+static int commit_failed(maso_store *s, int rc)
+{
+    struct statvfs fs;
+    if ((rc == EIO || rc == ENOSPC) && statvfs(s->path, &fs) == 0) {
+        /* root may use the blocks reserved for it, others may not */
+        uint64_t blocks = geteuid() == 0 ? fs.f_bfree : fs.f_bavail;
+        if (rc == ENOSPC || blocks * fs.f_frsize < ((uint64_t)1 << 20))
+            return store_fail(s, ENOSPC, "%s: no space left on device "
+                              "(nothing of this batch was written; what "
+                              "was committed before is intact)", s->path);
+    }
+    return store_mdb(s, rc, "commit");
 }
 
 int maso_store_batch_commit(maso_store_batch *batch)
@@ -360,7 +380,7 @@ int maso_store_batch_commit(maso_store_batch *batch)
         } else {
             rc = mdb_txn_commit(txn); /* frees txn even when failing */
             if (rc)
-                store_mdb(s, rc, "commit");
+                rc = commit_failed(s, rc);
         }
         if (rc != MDB_MAP_FULL)
             break;

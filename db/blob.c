@@ -20,13 +20,16 @@ size_t store_blob_size(const maso_store *s, size_t payload)
     return n < min ? min : n;
 }
 
-void store_blob_fill(uint8_t *value, size_t value_size, const char *magic,
-                     uint64_t id, const uint8_t *payload, size_t n)
+void store_blob_fill(const maso_store *s, uint8_t *value, size_t value_size,
+                     const char *magic, uint64_t id, const uint8_t *payload,
+                     size_t n)
 {
     memset(value, 0, STORE_BLOB_PREFIX);
     memcpy(value, magic, 4);
     store_set_le32(value + 4, (uint32_t)n);
     store_set_le64(value + 8, id);
+    if (s->checksums)
+        store_set_le64(value + 16, store_sum(payload, n, id));
     memcpy(value + STORE_BLOB_PREFIX, payload, n);
     memset(value + STORE_BLOB_PREFIX + n, 0,
            value_size - STORE_BLOB_PREFIX - n);
@@ -40,6 +43,18 @@ const uint8_t *store_blob_payload(const MDB_val *val, const char *magic,
         store_le32(p + 4) != n || (id && store_le64(p + 8) != id))
         return NULL;
     return p + STORE_BLOB_PREFIX;
+}
+
+int store_blob_verify(maso_store *s, const MDB_val *val, uint64_t id,
+                      size_t n)
+{
+    const uint8_t *p = val->mv_data;
+    if (!s->checksums ||
+        store_le64(p + 16) == store_sum(p + STORE_BLOB_PREFIX, n, id))
+        return 0;
+    return store_fail(s, MASO_EDATA, "%s: the full code of record %llu is "
+                      "damaged (checksum mismatch)", s->path,
+                      (unsigned long long)id);
 }
 
 int store_blob_get(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
@@ -60,5 +75,5 @@ int store_blob_get(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
         return store_fail(s, MASO_EDATA, "%s: malformed %s value of record "
                           "%llu (%zu bytes)", s->path, magic,
                           (unsigned long long)id, v.mv_size);
-    return 0;
+    return store_blob_verify(s, &v, id, n);
 }

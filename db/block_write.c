@@ -86,6 +86,9 @@ int store_blocks_set(maso_store *s, MDB_txn *txn, store_block_cache *c,
         memset(sum, 0, s->summary_bytes);
         memset(sk, 0, s->stride);
     }
+    if (s->checksums) /* the header's checksum is set at flush */
+        store_set_le64(v + STORE_BLOCK_HEADER + STORE_BLOCK_BITMAP + 8 * slot,
+                       sketch ? store_slot_sum(s, sum, sk, id) : 0);
     store_set_le32(v + 36, present);
     return 0;
 }
@@ -103,6 +106,10 @@ int store_blocks_flush(maso_store *s, MDB_txn *txn, store_block_cache *c)
             if (rc == MDB_NOTFOUND)
                 rc = 0;
         } else {
+            if (s->checksums)
+                store_set_le64(c->values[i] + 40,
+                               store_block_header_sum(s, c->values[i],
+                                                      c->numbers[i]));
             rc = mdb_put(txn, s->dbi_blocks, &k, &v, MDB_RESERVE);
             if (!rc)
                 memcpy(v.mv_data, c->values[i], size);

@@ -24,8 +24,17 @@
  * crash or kill -9 loses at most the batch being committed, never what was
  * committed before, and never leaves a half-written batch.
  *
- * Storage layout (schema version MASO_STORE_SCHEMA), sub-databases:
- *   "meta"     string keys -> values (little-endian integers):
+ * Storage layout (schema version MASO_STORE_SCHEMA), sub-databases.
+ * Checksums (schema 3; db/checksum.c): every value carries an XXH3-64
+ * checksum seeded with its key, so that damage to it (LMDB has no page
+ * checksums) is an error rather than a different answer.  They are
+ * verified by maso_store_check() for everything, and by the reads that
+ * hand values out (get_by_id/path, foreach, view_record, the meta values,
+ * the header of every block a scan or view reads); the sketches a scan or
+ * view reads in bulk are not (that would cost the scan its speed):
+ * maso_store_check() finds those.
+ *   "meta"     string keys -> values (little-endian integers), each
+ *              followed by 8 bytes of checksum:
  *              "schema" u32, "identity" (model identity + sketch params,
  *              see identity.c), "layout" (code layout table), "blocks"
  *              {u32 records per block B, u32 stride (sketch bytes), u32
@@ -35,7 +44,8 @@
  *              version) is refused with MASO_EMISMATCH: rebuild it.
  *   "records"  key: id as 8 bytes big-endian (cursor order = id order);
  *              value: 32-byte header {u8 status, u8 flags, u16 0, u32
- *              path_len, u32 reason_len, u32 0, u64 size, i64 mtime_ns}
+ *              path_len, u32 reason_len, u32 checksum (of the value
+ *              without it), u64 size, i64 mtime_ns}
  *              then the path bytes and a NUL, then the reason bytes and a
  *              NUL (no other NULs): views hand out strings in place.
  *   "paths"    key: the path when it has <= MASO_STORE_SHORT_PATH bytes,
@@ -46,23 +56,28 @@
  *              by comparing the path kept in "records".
  *   "blocks"   key: block number (id / B) as 8 bytes big-endian; value: a
  *              48-byte header {"MBK1", u32 B, u64 block, u32 stride, u32
- *              summary bytes, u32 summaries offset (112), u32 sketches
- *              offset, u32 summary version, u32 present count, zeros}, a
- *              64-byte presence bitmap (slot = id % B is bit slot%8 of byte
- *              slot/8; set exactly for the OK records), B summaries
+ *              summary bytes, u32 summaries offset (112 + 8B), u32 sketches
+ *              offset, u32 summary version, u32 present count, u64 checksum
+ *              of the header, bitmap and slot checksums}, a 64-byte
+ *              presence bitmap (slot = id % B is bit slot%8 of byte
+ *              slot/8; set exactly for the OK records), B u64 slot
+ *              checksums (of the slot's summary and sketch), B summaries
  *              (maso_search_summarize() of the sketch), B sketches at the
  *              stride.  Empty slots are zero; a block with no present slot
  *              is deleted.  A commit rewrites each block it touches once.
  *   "codes"    key: 8-byte big-endian id; value: a 48-byte prefix {"MCD1",
- *              u32 payload bytes, u64 id, zeros}, the full code, zero
+ *              u32 payload bytes, u64 id, u64 checksum, zeros}, the full
+ *              code, zero
  *              padding up to at least half a page; only when the store was
  *              created with full codes.
  *
  * Alignment (what scans and views rely on).  LMDB aligns values to 2 bytes
  * only.  A value longer than about half a page is put on its own overflow
  * pages and starts 16 bytes (LMDB's page header on 64-bit builds) after a
- * page boundary; the 48-byte prefix of codes and the 112 + B*summary bytes
- * before a block's sketches bring them to a 64-byte boundary.  Scans and
+ * page boundary; the 48-byte prefix of codes and the 112 + 8B + B*summary
+ * bytes before a block's sketches bring them to a 64-byte boundary.
+ * Schema 2 is the same layout without any checksum: no 8 bytes after
+ * meta values, zeros in records and codes, no slot checksums in blocks.  Scans and
  * views check the alignment and, should an LMDB build lay pages out
  * differently, copy into aligned memory of their own instead (counted by
  * maso_store_scan_copies()): callers may always assume 64-byte alignment.
@@ -82,8 +97,12 @@ extern "C" {
 struct maso_search_segment;
 struct maso_search;
 
-/** Version of the layout above; a store of another version is refused. */
-#define MASO_STORE_SCHEMA 2
+/** Version of the layout above, written by this program. */
+#define MASO_STORE_SCHEMA 3
+/** The previous version: the same layout without checksums.  Such stores
+ *  open, answer and take new records (still without checksums);
+ *  maso_store_checksums() tells them apart.  Others are refused. */
+#define MASO_STORE_SCHEMA_UNVERIFIED 2
 
 /** Paths up to this many bytes are path-index keys themselves. */
 #define MASO_STORE_SHORT_PATH 500
@@ -260,7 +279,9 @@ int maso_store_batch_due(const maso_store_batch *batch, size_t max_ops,
 /**
  * Apply the queued operations in one write transaction, growing the map
  * as needed, and commit.  The batch is freed whatever the result; on
- * failure nothing of it is stored.  Errors: the store's message says why.
+ * failure nothing of it is stored.  Errors: the store's message says why;
+ * ENOSPC when the store's file system is full (LMDB reports a short write
+ * as EIO: that is reported as ENOSPC too when no space is left).
  */
 int maso_store_batch_commit(maso_store_batch *batch);
 
@@ -401,13 +422,57 @@ typedef struct maso_store_stats {
 int maso_store_stats_get(maso_store *store, maso_store_stats *stats);
 
 /**
- * Verify the invariants across sub-databases in one snapshot: every record
- * is reachable from its path, every path entry points to a record with that
- * path, OK records have a well-formed sketch, FAILED ones none, codes only
- * where flagged, counters equal the counts, ids < next_id.  Returns 0 or
- * MASO_EDATA with the first violation in the message.
+ * Verify the store in one snapshot: every checksum (schema 3), and the
+ * invariants across sub-databases: every record is reachable from its
+ * path, every path entry points to a record with that path, OK records
+ * have a well-formed sketch whose summary is its own, FAILED ones none,
+ * codes only where flagged, counters equal the counts, ids < next_id.
+ * Returns 0 or MASO_EDATA with the first violation in the message (for
+ * damaged records: how many, and the first).  A schema-2 store has no
+ * checksums, so damage to its values goes unseen: see
+ * maso_store_checksums().
  */
 int maso_store_check(maso_store *store);
+
+/** 1 when the open store's values carry checksums (schema 3), 0 for a
+ *  schema-2 store (or none open). */
+int maso_store_checksums(const maso_store *store);
+
+/** A damaged record, as maso_store_check_damage() and maso_store_repair()
+ *  report it. */
+typedef struct maso_store_damage {
+    uint64_t id;
+    /** Its path (from the record, or the path index when the record itself
+     *  is damaged); NULL when neither has it.  Valid during the call. */
+    const char *path;
+    /** Static text: which part is damaged or inconsistent: "record",
+     *  "path index", "sketch", "sketch block" or "full code". */
+    const char *what;
+} maso_store_damage;
+
+/** Called once per damaged record, in id order; a nonzero return stops the
+ *  walk and is returned. */
+typedef int (*maso_store_damage_fn)(void *arg, const maso_store_damage *d);
+
+/**
+ * maso_store_check() that goes on past damaged records: each is passed to
+ * @p fn (may be NULL) and counted in *@p n_damaged (may be NULL).  Returns
+ * as maso_store_check() does.
+ */
+int maso_store_check_damage(maso_store *store, maso_store_damage_fn fn,
+                            void *arg, uint64_t *n_damaged);
+
+/**
+ * Remove every damaged record (each passed to @p fn, may be NULL, after
+ * the commit), with its path entry, sketch and full code, drop damaged
+ * sketch blocks, and recount the counters, in one commit; *@p n_removed
+ * (may be NULL) gets how many records went.  Indexing their files again
+ * (maso-index --repair does) brings them back.  The store must be open
+ * for writing.  Returns 0 (also when nothing was damaged) or an error,
+ * after which the store is unchanged.
+ */
+int maso_store_repair(maso_store *store, maso_store_damage_fn fn, void *arg,
+                      uint64_t *n_removed);
 
 #ifdef __cplusplus
 }

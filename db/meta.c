@@ -11,16 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* With checksums (schema 3) every meta value is followed by 8 bytes of
+ * store_meta_sum(key, value), added here and checked and cut off by
+ * get_value(). */
 static int put_value(maso_store *s, MDB_txn *txn, const char *key,
                      const void *data, size_t n)
 {
-    MDB_val k = {strlen(key), (void *)key}, v = {n, (void *)data};
-    int rc = mdb_put(txn, s->dbi_meta, &k, &v, 0);
-    return rc ? store_mdb(s, rc, key) : 0;
+    MDB_val k = {strlen(key), (void *)key};
+    MDB_val v = {n + (s->checksums ? 8 : 0), NULL};
+    int rc = mdb_put(txn, s->dbi_meta, &k, &v, MDB_RESERVE);
+    if (rc)
+        return store_mdb(s, rc, key);
+    memcpy(v.mv_data, data, n);
+    if (s->checksums)
+        store_set_le64((uint8_t *)v.mv_data + n,
+                       store_meta_sum(key, data, n));
+    return 0;
 }
 
-static int get_value(maso_store *s, MDB_txn *txn, const char *key,
-                     MDB_val *v)
+static int get_raw(maso_store *s, MDB_txn *txn, const char *key, MDB_val *v)
 {
     MDB_val k = {strlen(key), (void *)key};
     int rc = mdb_get(txn, s->dbi_meta, &k, v);
@@ -28,6 +37,28 @@ static int get_value(maso_store *s, MDB_txn *txn, const char *key,
         return store_fail(s, MASO_EDATA, "%s: not a maso store (no \"%s\" "
                           "in meta)", s->path, key);
     return rc ? store_mdb(s, rc, key) : 0;
+}
+
+/* Check and cut off the checksum of meta value @p v of @p key. */
+static int verify_value(maso_store *s, const char *key, MDB_val *v)
+{
+    if (!s->checksums)
+        return 0;
+    if (v->mv_size >= 8) {
+        v->mv_size -= 8;
+        if (store_le64((const uint8_t *)v->mv_data + v->mv_size) ==
+            store_meta_sum(key, v->mv_data, v->mv_size))
+            return 0;
+    }
+    return store_fail(s, MASO_EDATA, "%s: meta \"%s\" is damaged (checksum "
+                      "mismatch)", s->path, key);
+}
+
+static int get_value(maso_store *s, MDB_txn *txn, const char *key,
+                     MDB_val *v)
+{
+    int rc = get_raw(s, txn, key, v);
+    return rc ? rc : verify_value(s, key, v);
 }
 
 static int put_u64(maso_store *s, MDB_txn *txn, const char *key, uint64_t v)
@@ -150,6 +181,7 @@ int store_meta_init(maso_store *s, MDB_txn *txn,
         return store_fail(s, rc, "%s: the code layout table cannot be "
                           "sketched: %s", s->path, maso_strerror(rc));
     }
+    s->checksums = 1; /* a new store has them: set before anything is put */
     rc = put_blocks(s, txn, probe);
     maso_sketch_destroy(probe);
     if (rc)
@@ -177,17 +209,27 @@ int store_meta_load(maso_store *s, MDB_txn *txn,
                     const maso_store_identity *expected)
 {
     MDB_val schema, identity, layout;
-    int rc = get_value(s, txn, "schema", &schema);
+    int rc = get_raw(s, txn, "schema", &schema);
     if (rc)
         return rc;
-    if (schema.mv_size != 4)
+    /* Schema 2 (4 bytes, no checksums anywhere) or 3 (4 + 8). */
+    uint32_t version = schema.mv_size >= 4 ? store_le32(schema.mv_data) : 0;
+    if (schema.mv_size == 4 && version == MASO_STORE_SCHEMA_UNVERIFIED) {
+        s->checksums = 0;
+    } else if (schema.mv_size == 12 && version == MASO_STORE_SCHEMA) {
+        s->checksums = 1;
+        rc = verify_value(s, "schema", &schema);
+        if (rc)
+            return rc;
+    } else if (schema.mv_size == 4 || schema.mv_size == 12) {
+        return store_fail(s, MASO_EMISMATCH, "%s: store schema version %u, "
+                          "this program reads versions %d and %d", s->path,
+                          version, MASO_STORE_SCHEMA_UNVERIFIED,
+                          MASO_STORE_SCHEMA);
+    } else {
         return store_fail(s, MASO_EDATA, "%s: malformed schema record",
                           s->path);
-    uint32_t version = store_le32(schema.mv_data);
-    if (version != MASO_STORE_SCHEMA)
-        return store_fail(s, MASO_EMISMATCH, "%s: store schema version %u, "
-                          "this program reads version %d", s->path, version,
-                          MASO_STORE_SCHEMA);
+    }
     rc = get_value(s, txn, "identity", &identity);
     if (!rc)
         rc = get_value(s, txn, "layout", &layout);
@@ -204,7 +246,7 @@ int store_meta_load(maso_store *s, MDB_txn *txn,
                           "%s: stored layout or sketch parameters unusable: "
                           "%s", s->path, maso_strerror(rc));
     s->code_bytes = maso_sketch_code_bytes(s->sketch);
-    rc = load_blocks(s, txn);
-    store_counters c;
-    return rc ? rc : store_counters_read(s, txn, &c);
+    /* The counters are not read here: damaged ones must not keep the store
+     * from opening, since maso_store_repair() recounts them. */
+    return load_blocks(s, txn);
 }

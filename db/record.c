@@ -14,7 +14,8 @@ size_t store_record_size(size_t path_len, size_t reason_len)
     return STORE_RECORD_HEADER + path_len + 1 + reason_len + 1;
 }
 
-void store_record_fill(uint8_t *value, const store_record_view *v)
+void store_record_fill(const maso_store *s, uint8_t *value, uint64_t id,
+                       const store_record_view *v)
 {
     memset(value, 0, STORE_RECORD_HEADER);
     value[0] = v->status;
@@ -30,6 +31,9 @@ void store_record_fill(uint8_t *value, const store_record_view *v)
     if (v->reason_len)
         memcpy(p, v->reason, v->reason_len);
     p[v->reason_len] = '\0';
+    if (s->checksums)
+        store_set_le32(value + 12, store_record_sum(value, store_record_size(
+                                        v->path_len, v->reason_len), id));
 }
 
 int store_record_decode(maso_store *s, uint64_t id, const MDB_val *val,
@@ -54,6 +58,11 @@ int store_record_decode(maso_store *s, uint64_t id, const MDB_val *val,
         v->path[v->path_len] || memchr(v->path, 0, v->path_len) ||
         v->reason[v->reason_len] || memchr(v->reason, 0, v->reason_len))
         goto bad;
+    if (s->checksums &&
+        store_le32(p + 12) != store_record_sum(p, val->mv_size, id))
+        return store_fail(s, MASO_EDATA, "%s: record %llu is damaged "
+                          "(checksum mismatch)", s->path,
+                          (unsigned long long)id);
     return 0;
 bad:
     return store_fail(s, MASO_EDATA, "%s: malformed record %llu (%zu bytes)",

@@ -46,8 +46,10 @@ int maso_store_stats_get(maso_store *store, maso_store_stats *stats)
     }
     MDB_envinfo info;
     MDB_stat env;
-    if (!rc && (rc = mdb_env_info(store->env, &info)) == 0 &&
-        (rc = mdb_env_stat(store->env, &env)) == 0) {
+    if (rc) {
+        /* the message of the counters or of mdb_stat stands */
+    } else if ((rc = mdb_env_info(store->env, &info)) == 0 &&
+               (rc = mdb_env_stat(store->env, &env)) == 0) {
         stats->records = c.ok + c.failed;
         stats->ok = c.ok;
         stats->failed = c.failed;
@@ -60,7 +62,7 @@ int maso_store_stats_get(maso_store *store, maso_store_stats *stats)
         if (stats->records)
             stats->bytes_per_record =
                 (double)(total * env.ms_psize) / (double)stats->records;
-    } else if (rc) {
+    } else {
         store_mdb(store, rc, "env info");
     }
     mdb_txn_abort(txn);

@@ -39,6 +39,9 @@ struct maso_store {
     char *layer_names;
     maso_sketch *sketch;
     size_t code_bytes;    /* full code size, from the layout */
+    /* Schema 3: every value carries a checksum (checksum.c); 0 for a
+     * schema-2 store, which is read and written without them. */
+    int checksums;
     /* Sketch blocks (block.c): records per block (B), bytes per sketch
      * slot (the sketch size, a multiple of 64) and per summary.  B is
      * read from the store; new stores take block_records_init. */
@@ -69,6 +72,18 @@ int store_scan_txn_begin(maso_store *s, MDB_txn **txn);
 void store_scan_txn_end(maso_store *s, MDB_txn *txn);
 /* Double the map (no transaction of this handle may be open). */
 int store_grow(maso_store *s);
+
+/* -- checksum.c: XXH3 checksums of stored values (schema 3) */
+uint64_t store_sum(const void *data, size_t n, uint64_t seed);
+/* Of a record value of @p size bytes, its bytes 12..15 left out. */
+uint32_t store_record_sum(const uint8_t *value, size_t size, uint64_t id);
+/* Of slot @p id of a block: its summary and sketch. */
+uint64_t store_slot_sum(const maso_store *s, const uint8_t *summary,
+                        const uint8_t *sketch, uint64_t id);
+/* Of a block's header fields, presence bitmap and slot checksums. */
+uint64_t store_block_header_sum(const maso_store *s, const uint8_t *value,
+                                uint64_t number);
+uint64_t store_meta_sum(const char *key, const void *data, size_t n);
 
 /* -- codec.c: little-endian field encoding with bounds checks */
 typedef struct store_writer {
@@ -120,13 +135,19 @@ int store_counters_write(maso_store *s, MDB_txn *txn,
 #define STORE_BLOB_PREFIX 48
 #define STORE_CODE_MAGIC "MCD1"
 size_t store_blob_size(const maso_store *s, size_t payload);
-void store_blob_fill(uint8_t *value, size_t value_size, const char *magic,
-                     uint64_t id, const uint8_t *payload, size_t n);
+/* With s->checksums, the payload's checksum goes to prefix bytes 16..23. */
+void store_blob_fill(const maso_store *s, uint8_t *value, size_t value_size,
+                     const char *magic, uint64_t id, const uint8_t *payload,
+                     size_t n);
 /* The payload of @p val, checked against magic, id (0: any) and size. */
 const uint8_t *store_blob_payload(const MDB_val *val, const char *magic,
                                   uint64_t id, size_t n);
-/* Fetch and check the blob of @p id; missing is MASO_EDATA (callers know
- * it must exist). */
+/* Whether the payload of blob @p id (from store_blob_payload) matches its
+ * checksum: 0, or MASO_EDATA with a message.  Always 0 without checksums. */
+int store_blob_verify(maso_store *s, const MDB_val *val, uint64_t id,
+                      size_t n);
+/* Fetch and check (checksum included) the blob of @p id; missing is
+ * MASO_EDATA (callers know it must exist). */
 int store_blob_get(maso_store *s, MDB_txn *txn, MDB_dbi dbi,
                    const char *magic, uint64_t id, size_t n,
                    const uint8_t **payload);
@@ -148,11 +169,14 @@ typedef struct store_block {
     const uint8_t *value;
     size_t size;
     const uint8_t *bits;      /* presence bitmap, slot i = bit i%8 of byte i/8 */
+    const uint8_t *slot_sums; /* B u64 checksums (schema 3), else NULL */
     const uint8_t *summaries; /* B * summary_bytes */
     const uint8_t *sketches;  /* B * stride */
 } store_block;
 size_t store_block_size(const maso_store *s);
 void store_block_init(const maso_store *s, uint8_t *value, uint64_t number);
+/* Check a block's layout and (schema 3) its header checksum; the slots'
+ * checksums are checked by store_block_slot_verify(). */
 int store_block_parse(maso_store *s, uint64_t number, const MDB_val *v,
                       store_block *b);
 /* MDB_NOTFOUND (no message) when the block does not exist. */
@@ -162,7 +186,11 @@ static inline int store_block_has(const store_block *b, size_t slot)
 {
     return (b->bits[slot / 8] >> (slot % 8)) & 1;
 }
-/* The sketch of OK record @p id; missing is MASO_EDATA. */
+/* Slot @p slot's stored checksum (0 without checksums), and whether its
+ * summary and sketch match it (0, or MASO_EDATA with a message). */
+uint64_t store_block_slot_sum_stored(const store_block *b, size_t slot);
+int store_block_slot_verify(maso_store *s, const store_block *b, size_t slot);
+/* The sketch of OK record @p id, verified; missing is MASO_EDATA. */
 int store_sketch_get(maso_store *s, MDB_txn *txn, uint64_t id,
                      const uint8_t **sketch);
 /* Whether @p id has its presence bit set. */
@@ -197,9 +225,42 @@ typedef struct store_record_view {
 int store_record_decode(maso_store *s, uint64_t id, const MDB_val *val,
                         store_record_view *v);
 size_t store_record_size(size_t path_len, size_t reason_len);
-void store_record_fill(uint8_t *value, const store_record_view *v);
+/* Decoding verifies the checksum (schema 3): a damaged record is
+ * MASO_EDATA with a message naming its id. */
+void store_record_fill(const maso_store *s, uint8_t *value, uint64_t id,
+                       const store_record_view *v);
 int store_record_read(maso_store *s, MDB_txn *txn, uint64_t id,
                       store_record_view *v);
+
+/* -- batch.c: delete the value of @p id in @p dbi (absent is fine) */
+int store_del_id(maso_store *s, MDB_txn *txn, MDB_dbi dbi, uint64_t id,
+                 const char *what);
+
+/* -- check.c: the survey of a snapshot, shared with repair.c */
+typedef struct store_damage_item {
+    uint64_t id;
+    const char *what; /* static: "record", "sketch", "full code", ... */
+    char *path;       /* owned; NULL when unknown */
+} store_damage_item;
+typedef struct store_survey {
+    store_damage_item *damaged; /* in id order */
+    size_t n_damaged, cap_damaged;
+    uint64_t *bad_blocks;       /* numbers of blocks with a damaged header */
+    size_t n_bad_blocks, cap_bad_blocks;
+    uint64_t *bad_slots;        /* ids whose slot fails its checksum */
+    size_t n_bad_slots, cap_bad_slots;
+    /* Of the intact records, and the present slots of intact blocks. */
+    uint64_t ok, failed, codes, sketches, max_id;
+    int counters_damaged;       /* counters unreadable: not checked */
+    store_counters counters;
+} store_survey;
+/* Fill @p sv (free with store_survey_free() whatever the result); returns
+ * 0, or an error that is not about single records. */
+int store_survey_run(maso_store *s, MDB_txn *txn, store_survey *sv);
+void store_survey_free(store_survey *sv);
+/* The path of @p id from the path index (short paths only), malloc'ed
+ * into *path, or NULL when none is found. */
+int store_path_of_id(maso_store *s, MDB_txn *txn, uint64_t id, char **path);
 
 /* -- paths.c: the path index */
 int store_path_check(maso_store *s, const char *path);

@@ -233,29 +233,35 @@ static int cmp_copy(const void *key, const void *elem)
     return a < b ? -1 : a > b;
 }
 
+/* The block holding (untagged) @p id, from the view's aligned copies or
+ * the map; 0 when it is there and has @p id's slot set. */
+static int view_block(maso_store_view *view, uint64_t id, store_block *b)
+{
+    maso_store *s = view->store;
+    uint64_t number = id / s->block_records;
+    size_t slot = id % s->block_records;
+    int rc;
+    const view_copy *c = view->n_copies ?
+        bsearch(&number, view->copies, view->n_copies, sizeof *c, cmp_copy) :
+        NULL;
+    if (c) {
+        MDB_val val = {store_block_size(s), c->value + 16};
+        rc = store_block_parse(s, number, &val, b);
+    } else {
+        rc = store_block_get(s, view->txn, number, b);
+    }
+    return rc ? rc : store_block_has(b, slot) ? 0 : MASO_ENOTFOUND;
+}
+
 const uint8_t *maso_store_view_sketch(maso_store_view *view, uint64_t id)
 {
     if (!view || !(id = untag(view, id)))
         return NULL;
     maso_store *s = view->store;
-    uint64_t number = id / s->block_records;
-    size_t slot = id % s->block_records;
     store_block b;
-    if (view->n_copies) {
-        const view_copy *c = bsearch(&number, view->copies, view->n_copies,
-                                     sizeof *c, cmp_copy);
-        if (c) {
-            MDB_val val = {store_block_size(s), c->value + 16};
-            if (store_block_parse(s, number, &val, &b))
-                return NULL;
-            return store_block_has(&b, slot) ? b.sketches + slot * s->stride
-                                             : NULL;
-        }
-    }
-    if (store_block_get(s, view->txn, number, &b) != 0 ||
-        !store_block_has(&b, slot))
+    if (view_block(view, id, &b) != 0)
         return NULL;
-    return b.sketches + slot * s->stride;
+    return b.sketches + (id % s->block_records) * s->stride;
 }
 
 /* The value of (tagged) @p id in table @p dbi: 0, MASO_ENOTFOUND (no
@@ -304,8 +310,24 @@ int maso_store_view_record(maso_store_view *view, uint64_t id,
     if (!record->sketch)
         return store_fail(s, MASO_EDATA, "%s: record %llu has no sketch",
                           s->path, (unsigned long long)raw);
-    if (r.flags & STORE_FLAG_CODE)
-        return maso_store_view_code(view, id, &record->code);
+    /* A record handed out is verified whole (its sketch and code too): a
+     * few per query, unlike the scans' sketches (see maso_store.h). */
+    if (s->checksums) {
+        store_block b;
+        if (view_block(view, raw, &b) == 0 &&
+            (rc = store_block_slot_verify(s, &b, raw % s->block_records)))
+            return store_status(rc);
+    }
+    if (r.flags & STORE_FLAG_CODE) {
+        rc = maso_store_view_code(view, id, &record->code);
+        if (rc == 0 && s->checksums) {
+            MDB_val code;
+            view_get(view, id, s->dbi_codes, &raw, &code);
+            rc = store_status(store_blob_verify(s, &code, raw,
+                                                s->code_bytes));
+        }
+        return rc;
+    }
     return MASO_SUCCESS;
 }
 

@@ -198,7 +198,7 @@ static int mine_cmp(const void *a, const void *b)
 static void open_shards(cluster *c)
 {
     const index_shard_set *set = c->set;
-    walk_list all = { (char **)c->path, c->n_files, c->n_files };
+    walk_list all = { (char **)c->path, c->n_files, c->n_files, NULL, 0, 0 };
     walk_list *sub = must(c, calloc(set->n, sizeof *sub));
     if (index_shard_split(set, &all, sub) != 0)
         die(c, "out of memory");
@@ -224,7 +224,6 @@ static void open_shards(cluster *c)
             die(c, "%s: cannot write: %s", index_shard_location(set, i),
                 maso_store_errmsg(w->store));
         c->counts->skipped += w->plan.skipped;
-        c->counts->skipped_failed += w->plan.skipped_failed;
         total += w->plan.n_todo;
     }
     free(sub);
@@ -587,17 +586,15 @@ static void work(cluster *c)
 /* Counts of every rank, summed on every rank. */
 static void sum_counts(index_counts *k)
 {
-    unsigned long long v[6] = { k->indexed, k->failed, k->skipped,
-                                k->skipped_failed, k->pruned,
-                                k->walk_errors };
-    MPI_Allreduce(MPI_IN_PLACE, v, 6, MPI_UNSIGNED_LONG_LONG, MPI_SUM,
+    unsigned long long v[5] = { k->indexed, k->failed, k->skipped,
+                                k->pruned, k->walk_errors };
+    MPI_Allreduce(MPI_IN_PLACE, v, 5, MPI_UNSIGNED_LONG_LONG, MPI_SUM,
                   MPI_COMM_WORLD);
     k->indexed = v[0];
     k->failed = v[1];
     k->skipped = v[2];
-    k->skipped_failed = v[3];
-    k->pruned = v[4];
-    k->walk_errors = v[5];
+    k->pruned = v[3];
+    k->walk_errors = v[4];
 }
 
 int index_sharded_cluster(const index_shard_set *set,

@@ -50,7 +50,6 @@ typedef struct index_plan {
     char **prune;            /* stored paths whose file is gone (owned) */
     size_t n_prune;
     size_t skipped;          /* unchanged and already coded */
-    size_t skipped_failed;   /* unchanged and recorded as failed before */
 } index_plan;
 
 /* Compare the walked files with the store's records (one read transaction
@@ -78,7 +77,8 @@ void index_progress_clear(index_progress *p);
 
 /* What a run did, for the summary and the exit status. */
 typedef struct index_counts {
-    size_t indexed, failed, skipped, skipped_failed, pruned, walk_errors;
+    size_t indexed, failed, skipped, pruned, walk_errors;
+    size_t walk_skipped[WALK_SKIP_KINDS]; /* left out inside folders */
     double seconds;     /* of the pipeline */
     int interrupted;
 } index_counts;

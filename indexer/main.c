@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -28,8 +29,18 @@ static void usage(FILE *out)
 "                     (- reads standard input)\n"
 "  -0, --null         the list is NUL-separated (find -print0)\n"
 "  -L, --follow       follow symbolic links inside directories\n"
+"  --exclude PATTERN  leave out files and folders matching PATTERN (shell\n"
+"                     wildcards; without '/' it matches a name at any depth,\n"
+"                     as '*.tmp' or 'Backups'; with '/' a path or the folder\n"
+"                     it lies in); may be repeated\n"
+"  --exclude-from FILE  patterns read from FILE, one a line (# comments)\n"
+"  --hidden           also walk hidden files and folders, thumbnail caches,\n"
+"                     trash and snapshot folders (.thumbnails, @eaDir,\n"
+"                     .Trash-*, $RECYCLE.BIN...), skipped by default\n"
 "  --rescan           index every file again, changed or not\n"
 "  --prune            remove the records of files that no longer exist\n"
+"  --repair           first remove the records that maso-query --check\n"
+"                     finds damaged, then index their files again\n"
 "  -j, --jobs N       worker threads (default: all cores)\n"
 "  --batch N          commit every N files (default 64) ...\n"
 "  --batch-seconds T  ... or every T seconds (default 2)\n"
@@ -42,7 +53,7 @@ static void usage(FILE *out)
 "  --model DIR        model directory (default: $MASO_MODEL, ../shared, or\n"
 "                     the user cache, downloaded and checked on first use)\n"
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
-"  -v, --verbose      one line per file\n"
+"  -v, --verbose      one line per file, and every file left out and why\n"
 "  -h, --help         this text\n"
 "      --version      the program's version\n"
 "\n"
@@ -58,7 +69,8 @@ typedef struct index_options {
     char **paths;
     int n_paths;
     const char *files_from;
-    int nul, follow, rescan, prune, full_codes;
+    int nul, follow, rescan, prune, full_codes, hidden, repair;
+    walk_patterns exclude;
     const char *model_dir;
     long shards;
     const char *shard_dir;
@@ -107,13 +119,18 @@ static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
            OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_SHARDS,
-           OPT_SHARD_DIR, OPT_VERSION };
+           OPT_SHARD_DIR, OPT_VERSION, OPT_EXCLUDE, OPT_EXCLUDE_FROM,
+           OPT_HIDDEN, OPT_REPAIR };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
         { "follow", no_argument, NULL, 'L' },
+        { "exclude", required_argument, NULL, OPT_EXCLUDE },
+        { "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
+        { "hidden", no_argument, NULL, OPT_HIDDEN },
         { "rescan", no_argument, NULL, OPT_RESCAN },
         { "prune", no_argument, NULL, OPT_PRUNE },
+        { "repair", no_argument, NULL, OPT_REPAIR },
         { "jobs", required_argument, NULL, 'j' },
         { "batch", required_argument, NULL, OPT_BATCH },
         { "batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS },
@@ -139,8 +156,31 @@ static int parse_args(int argc, char **argv, index_options *o)
         case OPT_FILES_FROM: o->files_from = optarg; break;
         case '0': o->nul = 1; break;
         case 'L': o->follow = 1; break;
+        case OPT_HIDDEN: o->hidden = 1; break;
+        case OPT_EXCLUDE: {
+            int rc = walk_patterns_add(&o->exclude, optarg);
+            if (rc) {
+                fprintf(stderr, "maso-index: --exclude '%s': %s\n", optarg,
+                        rc == EINVAL ? "empty pattern" : strerror(rc));
+                return -1;
+            }
+            break;
+        }
+        case OPT_EXCLUDE_FROM: {
+            FILE *in = fopen(optarg, "r");
+            int rc = in ? walk_patterns_read(&o->exclude, in) : errno;
+            if (in)
+                fclose(in);
+            if (rc) {
+                fprintf(stderr, "maso-index: --exclude-from %s: %s\n", optarg,
+                        strerror(rc));
+                return -1;
+            }
+            break;
+        }
         case OPT_RESCAN: o->rescan = 1; break;
         case OPT_PRUNE: o->prune = 1; break;
+        case OPT_REPAIR: o->repair = 1; break;
         case 'j':
             if (parse_count(optarg, "--jobs", 1024, &v))
                 return -1;
@@ -186,9 +226,9 @@ static int parse_args(int argc, char **argv, index_options *o)
     o->db = argv[optind];
     o->paths = argv + optind + 1;
     o->n_paths = argc - optind - 1;
-    if (o->n_paths == 0 && !o->files_from && !o->prune) {
+    if (o->n_paths == 0 && !o->files_from && !o->prune && !o->repair) {
         fprintf(stderr, "maso-index: nothing to index: name PATHs, "
-                "--files-from or --prune\n");
+                "--files-from, --prune or --repair\n");
         return -1;
     }
     return 0;
@@ -211,8 +251,8 @@ static int open_store(const index_options *o, const maso_model *model,
     }
     rc = maso_store_open(s, o->db, MASO_STORE_CREATE, &id);
     if (rc == MASO_EMISMATCH)
-        fprintf(stderr, "maso-index: model mismatch: %s (index with the "
-                "model the store was built with, or into another DB)\n",
+        fprintf(stderr, "maso-index: %s (index with the model the store "
+                "was built with, or into another DB)\n",
                 maso_store_errmsg(s));
     else if (rc)
         fprintf(stderr, "maso-index: cannot open the store %s: %s\n", o->db,
@@ -237,10 +277,43 @@ static void on_walk_error(void *opaque, const char *path, int err)
     (*errors)++;
 }
 
-/* Collect the files to index; 0, or -1 after a fatal error. */
-static int collect(const index_options *o, walk_list *files, size_t *errors)
+/* --repair: what maso_store_repair() removed, whose files exist, to be
+ * indexed again. */
+typedef struct repaired {
+    walk_list files;
+    size_t removed;
+} repaired;
+
+static int on_repaired(void *arg, const maso_store_damage *d)
 {
-    walk_options wo = { o->follow, on_walk_error, errors };
+    repaired *r = arg;
+    struct stat st;
+    r->removed++;
+    char msg[MASO_CLI_ERRLEN];
+    snprintf(msg, sizeof msg, "removed the damaged record %llu (%s) of %s%s",
+             (unsigned long long)d->id, d->what,
+             d->path ? d->path : "an unknown path",
+             d->path && lstat(d->path, &st) != 0 ? " (the file is gone)" :
+             d->path ? ", to index again" : "");
+    maso_cli_print_error("maso-index", msg); /* names escaped */
+    if (!d->path || lstat(d->path, &st) != 0)
+        return 0;
+    walk_options wo = { .follow_symlinks = 0 };
+    return walk_add(&r->files, d->path, &wo) == ENOMEM ? ENOMEM : 0;
+}
+
+/* Collect the files to index (with the repaired ones, may be NULL); 0, or
+ * -1 after a fatal error. */
+static int collect(const index_options *o, const walk_list *again,
+                   walk_list *files, size_t *errors)
+{
+    walk_options wo = { o->follow, on_walk_error, errors, o->hidden,
+                        &o->exclude };
+    for (size_t i = 0; again && i < again->count; i++)
+        if (walk_add(files, again->path[i], &wo) == ENOMEM) {
+            fprintf(stderr, "maso-index: out of memory\n");
+            return -1;
+        }
     for (int i = 0; i < o->n_paths; i++) {
         int rc = walk_add(files, o->paths[i], &wo);
         if (rc == ENOMEM) {
@@ -276,9 +349,20 @@ static int run_status(const index_counts *counts)
 {
     if (counts->interrupted)
         return INDEX_EXIT_INTERRUPTED;
-    if (counts->failed + counts->skipped_failed + counts->walk_errors)
+    if (counts->failed + counts->walk_errors)
         return INDEX_EXIT_FAILED;
     return INDEX_EXIT_OK;
+}
+
+/* --verbose: every entry the walk left out, and why. */
+static void list_skipped(const walk_list *files)
+{
+    for (size_t i = 0; i < files->n_skipped; i++) {
+        fprintf(stderr, "maso-index: skipped (%s): ",
+                walk_skip_name(files->skipped[i].why));
+        maso_cli_text_escaped(stderr, files->skipped[i].path);
+        fputc('\n', stderr);
+    }
 }
 
 static int run(const index_options *o, maso_store *store,
@@ -286,12 +370,29 @@ static int run(const index_options *o, maso_store *store,
 {
     index_counts counts;
     memset(&counts, 0, sizeof counts);
-    walk_list files = { NULL, 0, 0 };
+    walk_list files = {0};
     index_plan plan;
     memset(&plan, 0, sizeof plan);
     int status = INDEX_EXIT_ERROR;
-    if (collect(o, &files, &counts.walk_errors) != 0)
+    repaired rep = { {0}, 0 };
+    if (o->repair) {
+        int rrc = maso_store_repair(store, on_repaired, &rep, NULL);
+        if (rrc) {
+            fprintf(stderr, "maso-index: cannot repair %s: %s\n", o->db,
+                    rrc == ENOMEM ? "out of memory"
+                                  : maso_store_errmsg(store));
+            goto done;
+        }
+        if (o->pipe.verbosity >= INDEX_NORMAL)
+            fprintf(stderr, "maso-index: repair: %zu damaged records "
+                    "removed\n", rep.removed);
+    }
+    if (collect(o, &rep.files, &files, &counts.walk_errors) != 0)
         goto done;
+    if (o->pipe.verbosity >= INDEX_VERBOSE)
+        list_skipped(&files);
+    for (int k = 0; k < WALK_SKIP_KINDS; k++)
+        counts.walk_skipped[k] = walk_skipped_count(&files, (walk_skip)k);
     int rc = index_plan_build(store, &files, o->rescan, o->prune, &plan);
     if (rc) {
         fprintf(stderr, "maso-index: %s: %s\n", o->db,
@@ -299,7 +400,6 @@ static int run(const index_options *o, maso_store *store,
         goto done;
     }
     counts.skipped = plan.skipped;
-    counts.skipped_failed = plan.skipped_failed;
 
     index_progress progress;
     index_progress_start(&progress, plan.n_todo,
@@ -312,6 +412,7 @@ static int run(const index_options *o, maso_store *store,
 done:
     index_plan_free(&plan);
     walk_free(&files);
+    walk_free(&rep.files);
     return status;
 }
 
@@ -323,15 +424,19 @@ static int run_sharded(const index_options *o, maso_job *job,
                                o->rescan, o->prune, o->full_codes, &o->pipe };
     index_counts counts;
     memset(&counts, 0, sizeof counts);
-    walk_list files = { NULL, 0, 0 };
+    walk_list files = {0};
     index_shard_set set;
     int rank0 = maso_job_rank(job) == 0;
     int status = index_shard_set_open(&set, &so, job, model);
     if (status)
         return status;
     int rc = 0;
-    if (rank0 && collect(o, &files, &counts.walk_errors) != 0)
+    if (rank0 && collect(o, NULL, &files, &counts.walk_errors) != 0)
         rc = INDEX_EXIT_ERROR;
+    if (rank0 && !rc && o->pipe.verbosity >= INDEX_VERBOSE)
+        list_skipped(&files);
+    for (int k = 0; rank0 && k < WALK_SKIP_KINDS; k++)
+        counts.walk_skipped[k] = walk_skipped_count(&files, (walk_skip)k);
     if (maso_job_is_mpi(job)) {
         /* Every rank must know that rank 0 could not list the files. */
         rc = index_sharded_agree(job, rc);
@@ -391,8 +496,19 @@ static int index_main(maso_job *job, int argc, char **argv)
     index_shard_options so = { o.db, (size_t)o.shards, o.shard_dir, 0, 0, 0,
                                NULL };
     if (index_sharded_wanted(&so, job)) {
-        int status = run_sharded(&o, job, model);
+        int status = INDEX_EXIT_ERROR;
+        /* --repair mends one store in place; a shard is mended by naming
+         * it as the DB. */
+        if (o.repair) {
+            if (maso_job_rank(job) == 0)
+                fprintf(stderr, "maso-index: --repair works on one store: "
+                        "name the damaged shard (DB/shard-NNN) without "
+                        "--shards or mpirun\n");
+        } else {
+            status = run_sharded(&o, job, model);
+        }
         maso_model_destroy(model);
+        walk_patterns_free(&o.exclude);
         return status;
     }
     maso_store *store = NULL;
@@ -401,5 +517,6 @@ static int index_main(maso_job *job, int argc, char **argv)
         status = run(&o, store, model);
     maso_store_destroy(store);
     maso_model_destroy(model);
+    walk_patterns_free(&o.exclude);
     return status;
 }

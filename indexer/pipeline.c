@@ -175,7 +175,10 @@ const char *index_stored_reason(const char *path, const char *message)
     return message;
 }
 
-/* The writer's state: the store, the open batch and the run's counts. */
+/* The writer's state: the store, the open batch and the run's counts.
+ * What the open batch holds is counted in @c pending and moves to
+ * @c counts when the batch commits: the summary counts only what the
+ * store has (a failed commit, such as on a full disk, stores nothing). */
 typedef struct writer {
     maso_store *store;
     maso_store_batch *batch;
@@ -183,6 +186,7 @@ typedef struct writer {
     index_progress *progress;
     index_counts *counts;
     int full_codes;
+    index_counts pending;
 } writer;
 
 static int writer_fail(writer *w, const char *what)
@@ -205,6 +209,10 @@ static int writer_commit(writer *w, int force)
         maso_store_batch_abort(b);
     else if (maso_store_batch_commit(b) != 0)
         return writer_fail(w, "cannot commit");
+    w->counts->indexed += w->pending.indexed;
+    w->counts->failed += w->pending.failed;
+    w->counts->pruned += w->pending.pruned;
+    memset(&w->pending, 0, sizeof w->pending);
     if (!force && maso_store_batch_begin(w->store, &w->batch) != 0)
         return writer_fail(w, "cannot write");
     return 0;
@@ -222,7 +230,7 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
         r.reason = index_stored_reason(item->path, s->reason);
         index_progress_clear(w->progress);
         maso_cli_print_error("maso-index", s->reason); /* names escaped */
-        w->counts->failed++;
+        w->pending.failed++;
     } else {
         r.status = MASO_RECORD_OK;
         if (w->full_codes)
@@ -235,7 +243,7 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
             maso_cli_text_escaped(stderr, item->path);
             fputc('\n', stderr);
         }
-        w->counts->indexed++;
+        w->pending.indexed++;
     }
     if (maso_store_batch_put(w->batch, &r) != 0)
         return writer_fail(w, item->path);
@@ -253,7 +261,7 @@ static int writer_prune(writer *w, const index_plan *plan)
             maso_cli_text_escaped(stderr, plan->prune[i]);
             fputc('\n', stderr);
         }
-        w->counts->pruned++;
+        w->pending.pruned++;
         int rc = writer_commit(w, 0);
         if (rc)
             return rc;
@@ -313,7 +321,8 @@ static int writer_run(pipeline *p, writer *w)
         if (!rc)
             rc = writer_commit(w, 0);
         index_progress_update(w->progress,
-                              w->counts->indexed + w->counts->failed, 0);
+                              w->counts->indexed + w->counts->failed +
+                                  w->pending.indexed + w->pending.failed, 0);
         if (n == 0 && alive == 0)
             break;
     }
@@ -377,7 +386,7 @@ int index_pipeline_run(maso_store *store, const maso_model *model,
 {
     pipeline p;
     writer w = { store, NULL, opt, progress, counts,
-                 maso_store_identity_get(store)->full_codes };
+                 maso_store_identity_get(store)->full_codes, { 0 } };
     double start = index_now();
     int rc = pipeline_init(&p, store, model, plan, opt);
     if (rc) {

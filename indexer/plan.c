@@ -4,7 +4,8 @@
  *
  * The store is read once, in one snapshot (maso_store_foreach), into a
  * path-sorted array; the walk list is path-sorted too, so one merge pass
- * decides every file.  That is one read transaction for 100,000 files
+ * decides every file: unchanged coded files are skipped, everything else
+ * (new, changed, or recorded as failed) is indexed.  That is one read transaction for 100,000 files
  * instead of one lookup (and transaction) per file.  Only path, size,
  * mtime and status are kept: a few tens of bytes per record.
  */
@@ -134,12 +135,14 @@ int index_plan_build(maso_store *store, const walk_list *files, int rescan,
         const stored *old = NULL;
         if (j < snap.n && strcmp(snap.rec[j].path, path) == 0)
             old = &snap.rec[j++];
-        if (old && !rescan && old->size == item.size &&
-            old->mtime_ns == item.mtime_ns && item.mtime_ns != 0) {
-            if (old->status == MASO_RECORD_OK)
-                plan->skipped++;
-            else
-                plan->skipped_failed++;
+        /* A file recorded as failed is tried again even when unchanged:
+         * its failure may have come from this program (a bug, a full
+         * disk, memory) rather than from its bytes, and failures are few
+         * and fail fast. */
+        if (old && !rescan && old->status == MASO_RECORD_OK &&
+            old->size == item.size && old->mtime_ns == item.mtime_ns &&
+            item.mtime_ns != 0) {
+            plan->skipped++;
             continue;
         }
         plan->todo[plan->n_todo++] = item;

@@ -305,7 +305,6 @@ int index_sharded_local(const index_shard_set *set,
             goto done;
         }
         counts->skipped += run[i].plan.skipped;
-        counts->skipped_failed += run[i].plan.skipped_failed;
         total += run[i].plan.n_todo;
     }
     index_progress progress;

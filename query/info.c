@@ -10,6 +10,78 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The damaged records --check found, kept to print after the header. */
+typedef struct damage_list {
+    maso_store_damage *item; /* paths owned */
+    size_t n, cap;
+} damage_list;
+
+static int keep_damage(void *arg, const maso_store_damage *d)
+{
+    damage_list *l = arg;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        maso_store_damage *grown = realloc(l->item, cap * sizeof *grown);
+        if (!grown)
+            return ENOMEM;
+        l->item = grown;
+        l->cap = cap;
+    }
+    maso_store_damage *k = &l->item[l->n];
+    *k = *d;
+    k->path = d->path ? strdup(d->path) : NULL;
+    if (d->path && !k->path)
+        return ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static void damage_list_free(damage_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free((char *)l->item[i].path);
+    free(l->item);
+}
+
+/* The check's verdict: "ok", "unverified" (a schema-2 store: no checksums
+ * to verify, its structure is fine), or the store's message. */
+static const char *verdict(maso_store *s, int check_rc)
+{
+    if (check_rc)
+        return maso_store_errmsg(s);
+    return maso_store_checksums(s) ? "ok" : "unverified";
+}
+
+static void print_damage_json(const damage_list *l)
+{
+    fputs(", \"damaged\": [", stdout);
+    for (size_t i = 0; i < l->n; i++) {
+        printf("%s{\"id\": %" PRIu64 ", ", i ? ", " : "", l->item[i].id);
+        if (l->item[i].path)
+            output_json_path(stdout, "path", l->item[i].path);
+        else
+            fputs("\"path\": null", stdout);
+        fputs(", \"what\": ", stdout);
+        maso_cli_json_string(stdout, l->item[i].what);
+        fputc('}', stdout);
+    }
+    fputc(']', stdout);
+}
+
+static void print_damage_text(const damage_list *l)
+{
+    if (l->n)
+        printf("damaged records (run maso-index --repair):\n");
+    for (size_t i = 0; i < l->n; i++) {
+        printf("  %" PRIu64 " ", l->item[i].id);
+        maso_cli_text_escaped(stdout, l->item[i].path ? l->item[i].path
+                                                      : "(path unknown)");
+        printf(" (%s)\n", l->item[i].what);
+    }
+}
 
 typedef struct failure_list {
     int json;
@@ -38,10 +110,9 @@ static int print_failure(const maso_store_record *r, void *arg)
     return 0;
 }
 
-/* @p check: the result of --check ("ok" or what is wrong), NULL when not
- * asked for. */
 static void print_json(maso_store *s, const char *db,
-                       const maso_store_stats *st, const char *check)
+                       const maso_store_stats *st, int check_rc,
+                       const damage_list *damaged)
 {
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
@@ -68,14 +139,16 @@ static void print_json(maso_store *s, const char *db,
            "\"file_bytes\": %" PRIu64 ", \"map_size\": %" PRIu64
            ", \"page_size\": %" PRIu64, id->full_codes ? "true" : "false",
            st->bytes_per_record, st->file_bytes, st->map_size, st->page_size);
-    if (check) {
+    if (check_rc != 1) {
         fputs(", \"check\": ", stdout);
-        maso_cli_json_string(stdout, check);
+        maso_cli_json_string(stdout, verdict(s, check_rc));
+        print_damage_json(damaged);
     }
 }
 
 static void print_text(maso_store *s, const char *db,
-                       const maso_store_stats *st, const char *check)
+                       const maso_store_stats *st, int check_rc,
+                       const damage_list *damaged)
 {
     const maso_store_identity *id = maso_store_identity_get(s);
     const maso_sketch *sk = maso_store_sketch(s);
@@ -92,9 +165,15 @@ static void print_text(maso_store *s, const char *db,
     printf("size:       %.1f MB in use (map %.0f MB), %.0f bytes per image\n",
            (double)st->file_bytes / 1e6, (double)st->map_size / 1e6,
            st->bytes_per_record);
-    if (check)
-        printf("check:      %s\n", check);
+    if (check_rc == 0 && !maso_store_checksums(s))
+        printf("check:      unverified: a schema-2 store has no checksums "
+               "(its structure is fine; index into a new store to get "
+               "them)\n");
+    else if (check_rc != 1)
+        printf("check:      %s\n", verdict(s, check_rc));
+    print_damage_text(damaged);
 }
+
 
 /* One shard of a sharded index, opened or missing. */
 typedef struct shard_info {
@@ -166,6 +245,7 @@ static void print_shards(const query_options *opt, const maso_shards *m,
     }
 }
 
+
 /* --info of a sharded index: the totals of its shards, then each shard.
  * A shard that cannot be opened is an error naming it, unless
  * --allow-partial. */
@@ -224,12 +304,19 @@ static int info_sharded(const query_options *opt, const char *db)
         status = QUERY_EXIT_ERROR;
     if (status != QUERY_EXIT_ERROR) {
         maso_store *s0 = sh[first].store;
+        damage_list none = { NULL, 0, 0 }; /* the shards' checks follow */
         if (opt->json) {
-            print_json(s0, db, &total, check);
+            print_json(s0, db, &total, 1, &none);
+            if (check) {
+                fputs(", \"check\": ", stdout);
+                maso_cli_json_string(stdout, check);
+            }
             print_shards(opt, m, sh, n_missing);
             fputs(", \"failures\": [", stdout);
         } else {
-            print_text(s0, db, &total, check);
+            print_text(s0, db, &total, 1, &none);
+            if (check)
+                printf("check:      %s\n", check);
             print_shards(opt, m, sh, n_missing);
             if (total.failed)
                 printf("failed files:\n");
@@ -252,7 +339,7 @@ static int info_sharded(const query_options *opt, const char *db)
     return status;
 }
 
-int query_info(const query_options *opt, const char *db)
+static int info(const query_options *opt, const char *db)
 {
     if (maso_shards_is_sharded(db))
         return info_sharded(opt, db);
@@ -267,23 +354,39 @@ int query_info(const query_options *opt, const char *db)
     maso_store_stats st;
     if (!rc)
         rc = maso_store_stats_get(s, &st);
+    damage_list damaged = { NULL, 0, 0 };
     if (rc) {
         maso_cli_print_error("maso-query", maso_store_errmsg(s));
+        /* Damaged counters: --check can still say which records are. */
+        if (opt->check && maso_store_stats_get(s, &st) == MASO_EDATA &&
+            maso_store_check_damage(s, keep_damage, &damaged, NULL) != 0) {
+            char msg[2048];
+            snprintf(msg, sizeof msg, "check: %s", maso_store_errmsg(s));
+            maso_cli_print_error("maso-query", msg);
+            for (size_t i = 0; i < damaged.n; i++) {
+                snprintf(msg, sizeof msg, "damaged: %" PRIu64 " %s (%s)",
+                         damaged.item[i].id, damaged.item[i].path ?
+                         damaged.item[i].path : "(path unknown)",
+                         damaged.item[i].what);
+                maso_cli_print_error("maso-query", msg);
+            }
+        }
+        damage_list_free(&damaged);
         maso_store_destroy(s);
         return QUERY_EXIT_ERROR;
     }
     /* 1: not asked for. */
-    int check_rc = opt->check ? maso_store_check(s) : 1;
-    const char *check = check_rc == 1 ? NULL
-                        : check_rc ? maso_store_errmsg(s) : "ok";
+    int check_rc = opt->check ?
+                   maso_store_check_damage(s, keep_damage, &damaged, NULL) : 1;
     if (opt->json) {
-        print_json(s, db, &st, check);
+        print_json(s, db, &st, check_rc, &damaged);
         fputs(", \"failures\": [", stdout);
     } else {
-        print_text(s, db, &st, check);
+        print_text(s, db, &st, check_rc, &damaged);
         if (st.failed)
             printf("failed files:\n");
     }
+    damage_list_free(&damaged);
     failure_list f = { opt->json, 0 };
     rc = maso_store_foreach(s, 0, print_failure, &f);
     if (opt->json)
@@ -293,4 +396,34 @@ int query_info(const query_options *opt, const char *db)
     maso_store_destroy(s);
     return rc || (check_rc != 1 && check_rc != 0) ? QUERY_EXIT_ERROR
                                                  : QUERY_EXIT_FOUND;
+}
+
+/* --check walks every page of the store through liblmdb, which trusts its
+ * own page structure (it has no checksums): a damaged branch page can make
+ * it crash.  The walk then runs in a child process, so that such damage is
+ * reported as damage instead of killing maso-query. */
+int query_info(const query_options *opt, const char *db)
+{
+    if (!opt->check)
+        return info(opt, db);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return info(opt, db);
+    if (pid == 0) {
+        int status = info(opt, db);
+        fflush(stdout);
+        _exit(status);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return QUERY_EXIT_ERROR;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    fprintf(stderr, "maso-query: %s: the check stopped with signal %d while "
+            "liblmdb read the store: its page structure is damaged (LMDB "
+            "keeps no checksums of its own); index into a new store\n", db,
+            WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    return QUERY_EXIT_ERROR;
 }

@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <turbojpeg.h>
 
@@ -65,6 +69,30 @@ static void test_missing_file(void **state)
                      EISDIR);
 }
 
+/* A FIFO is refused at once, without waiting for a writer (the alarm
+ * ends the test if the open blocks), and so is a character device. */
+static void test_special_files(void **state)
+{
+    char path[512];
+    maso_image img;
+    (void)state;
+    tmp_path(path, sizeof path, "img_fifo.jpg");
+    remove(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    alarm(10);
+    assert_int_equal(maso_decoder_load_file(dec, path, NULL, &img),
+                     MASO_EFORMAT);
+    assert_null(img.pixels);
+    assert_non_null(strstr(maso_decoder_errmsg(dec), path));
+    assert_non_null(strstr(maso_decoder_errmsg(dec),
+                           "not a regular file (a FIFO)"));
+    assert_int_equal(maso_decoder_load_file(dec, "/dev/null", NULL, &img),
+                     MASO_EFORMAT);
+    assert_non_null(strstr(maso_decoder_errmsg(dec), "character device"));
+    alarm(0);
+    remove(path);
+}
+
 /* The type comes from the bytes: a text file named .png is refused, and
  * a JPEG named .png decodes. */
 static void test_sniffing(void **state)
@@ -78,7 +106,7 @@ static void test_sniffing(void **state)
     fx_write_file(path, "hello, this is text\n", 20);
     assert_int_equal(maso_decoder_load_file(dec, path, NULL, &img),
                      MASO_EFORMAT);
-    assert_non_null(strstr(maso_decoder_errmsg(dec), "not a PNG or JPEG"));
+    assert_non_null(strstr(maso_decoder_errmsg(dec), "not an image format"));
     assert_non_null(strstr(maso_decoder_errmsg(dec), path));
 
     memset(px, 90, sizeof px);
@@ -157,6 +185,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_file),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_special_files),
         cmocka_unit_test(test_sniffing),
         cmocka_unit_test(test_shared_classify),
         cmocka_unit_test(test_shared_kodak),

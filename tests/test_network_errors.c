@@ -9,6 +9,7 @@
 #include "network_testutil.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 /* A valid two-layer model: 1x1 convolution 2->1, fp32 weights, bias. */
@@ -202,6 +203,31 @@ static void test_garbage_numbers(void **state)
                 "Input data 0 1 data 0=3 1=3 2=2\n"
                 "Convolution conv 5 1 data\n",
                 0, 0, MASO_EMODEL, n5);
+    /* An integer too large for an int is out of range, not "not an
+     * integer". */
+    const char *n6[] = {"err.param:4:", "'conv'", "0=3000000000 out of range",
+                        NULL};
+    expect_load("7767517\n2 2\n"
+                "Input data 0 1 data 0=3 1=3 2=2\n"
+                "Convolution conv 1 1 data out 0=3000000000 1=1 5=1 6=2 9=1\n",
+                0, 0, MASO_EUNSUPPORTED, n6);
+}
+
+/* A NUL byte is reported on the line it is on. */
+static void test_nul_byte(void **state)
+{
+    (void)state;
+    static const char text[] = "7767517\n2 2\nInput data 0 1 data 0=3\0\n";
+    const char *ppath = MASO_TEST_TMPDIR "/nul.param";
+    const char *bpath = MASO_TEST_TMPDIR "/nul.bin";
+    write_file(ppath, text, sizeof text - 1);
+    write_bin(bpath, 0, 0);
+    maso_model *m = NULL;
+    assert_int_equal(maso_model_create(&m), 0);
+    assert_int_equal(maso_model_load(m, ppath, bpath), MASO_EMODEL);
+    if (!strstr(maso_model_errmsg(m), "nul.param:3: a NUL byte"))
+        fail_msg("message: %s", maso_model_errmsg(m));
+    maso_model_destroy(m);
 }
 
 static void test_counts_and_duplicates(void **state)
@@ -274,6 +300,67 @@ static void test_bad_weight_tag(void **state)
     maso_model_destroy(m);
 }
 
+/* Load good_param (or @p param) with the .bin bytes given; expect
+ * MASO_EMODEL and @p needle in the message. */
+static void expect_bin_refused(const char *param, const void *bin, size_t n,
+                               const char *needle)
+{
+    const char *ppath = MASO_TEST_TMPDIR "/nf.param";
+    const char *bpath = MASO_TEST_TMPDIR "/nf.bin";
+    write_file(ppath, param, strlen(param));
+    write_file(bpath, bin, n);
+    maso_model *m = NULL;
+    assert_int_equal(maso_model_create(&m), 0);
+    int rc = maso_model_load(m, ppath, bpath);
+    const char *msg = maso_model_errmsg(m);
+    if (rc != MASO_EMODEL || !strstr(msg, needle) ||
+        (!strstr(msg, "'conv'") && !strstr(msg, "'bn'")))
+        fail_msg("status %d, message '%s', expected '%s'", rc, msg, needle);
+    maso_model_destroy(m);
+}
+
+/* An Inf or NaN weight (fp32 or fp16) or bias is refused at load with the
+ * layer's name; so is a BatchNorm that folds into non-finite weights. */
+static void test_non_finite_weights(void **state)
+{
+    (void)state;
+    unsigned char buf[64];
+    uint32_t tag = 0;
+    float w[3] = {0.5f, NAN, 0.25f}; /* 2 weights, 1 bias */
+
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, &tag, 4);
+    memcpy(buf + 4, w, sizeof w);
+    expect_bin_refused(good_param, buf, 16, "weight 1 of 2 is NaN");
+    w[1] = 1.0f;
+    w[2] = INFINITY;
+    memcpy(buf + 4, w, sizeof w);
+    expect_bin_refused(good_param, buf, 16, "bias 0 of 1 is infinite");
+
+    uint32_t fp16 = 0x01306B47;
+    uint16_t h[2] = {0x3C00, 0xFC00}; /* 1.0, -inf */
+    float bias = 0;
+    memcpy(buf, &fp16, 4);
+    memcpy(buf + 4, h, 4);
+    memcpy(buf + 8, &bias, 4);
+    expect_bin_refused(good_param, buf, 12, "weight 1 of 2 is infinite");
+
+    /* BatchNorm after the convolution: slope, mean, variance, bias. */
+    const char *bn_param = "7767517\n3 3\n"
+                           "Input data 0 1 data 0=3 1=3 2=2\n"
+                           "Convolution conv 1 1 data out 0=1 1=1 5=1 6=2\n"
+                           "BatchNorm bn 1 1 out bn 0=1\n";
+    float conv_bn[2 + 1 + 4] = {0.5f, 1.0f, 0.0f, 1.0f, 0.0f, -4.0f, 0.0f};
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, &tag, 4);
+    memcpy(buf + 4, conv_bn, sizeof conv_bn);
+    expect_bin_refused(bn_param, buf, 4 + sizeof conv_bn,
+                       "does not fold into finite weights");
+    conv_bn[5] = NAN;
+    memcpy(buf + 4, conv_bn, sizeof conv_bn);
+    expect_bin_refused(bn_param, buf, 4 + sizeof conv_bn, "is NaN");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +376,8 @@ int main(void)
         cmocka_unit_test(test_counts_and_duplicates),
         cmocka_unit_test(test_unsupported_params),
         cmocka_unit_test(test_bad_weight_tag),
+        cmocka_unit_test(test_non_finite_weights),
+        cmocka_unit_test(test_nul_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

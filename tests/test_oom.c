@@ -14,8 +14,9 @@
  *
  * Only one allocation fails per run (SQLite's "transient" mode): code after
  * the failure may allocate again, which exercises the cleanup paths.
- * Allocations inside shared libraries (libpng, TurboJPEG, LMDB, OpenBLAS,
- * libc's own fopen/pthread_create) are not redirected by --wrap; getline()
+ * Allocations inside shared libraries (libpng, TurboJPEG, libwebp, libtiff,
+ * giflib, libheif, libjxl, LMDB, OpenBLAS, libc's own fopen/pthread_create)
+ * are not redirected by --wrap; getline()
  * is wrapped as a whole: a failure there is what a failed growth of its
  * buffer looks like (-1, errno ENOMEM, not at end of file).
  */
@@ -32,6 +33,7 @@
 #include <sys/types.h>
 
 #include <cmocka.h>
+#include <lmdb.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -440,19 +442,71 @@ static void forward_loop(const ref_run *r)
     free(out);
 }
 
+/* maso_forward_code_file() of dog.jpg (decoded DCT-scaled, resized by the
+ * context's own resizer) under failures: ENOMEM with a message naming the
+ * file, then the same code as without failures. */
+static void code_file_loop(const ref_run *r)
+{
+    const char *path = IMAGE_DIR "/dog.jpg";
+    size_t cb = maso_model_code_bytes(r->model);
+    uint8_t *want = malloc(cb), *code = malloc(cb);
+    assert_non_null(want);
+    assert_non_null(code);
+    maso_decoder *dec = NULL;
+    maso_forward *fw = NULL;
+    assert_int_equal(maso_decoder_create(&dec), 0);
+    assert_int_equal(maso_forward_create(r->model, &fw), 0);
+    assert_int_equal(maso_forward_code_file(fw, dec, path, want, NULL), 0);
+    maso_forward_destroy(fw);
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
+        fw = NULL;
+        memset(code, 0xAB, cb);
+        oom_arm(n);
+        int rc = maso_forward_create(r->model, &fw);
+        if (rc == 0)
+            rc = maso_forward_code_file(fw, dec, path, code, NULL);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_forward_code_file", n, rc,
+                           fw ? maso_forward_errmsg(fw) : NULL);
+            if (rc && fw) {
+                assert_non_null(strstr(maso_forward_errmsg(fw), path));
+                rc = maso_forward_code_file(fw, dec, path, code, NULL);
+            } else if (rc) {
+                assert_int_equal(rc, ENOMEM);
+            }
+        }
+        if (fw || !hit) {
+            assert_int_equal(rc, 0);
+            assert_memory_equal(code, want, cb);
+        }
+        maso_forward_destroy(fw);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_forward_code_file", failures);
+    maso_decoder_destroy(dec);
+    free(want);
+    free(code);
+}
+
 static void test_forward(void **state)
 {
     oom_mode(state);
     forward_loop(&ref_best);
     forward_loop(&ref_portable);
+    code_file_loop(&ref_best);
 }
 
 /* ---- decoder ------------------------------------------------------------ */
 
-static void decode_loop(const char *name, const maso_decode_params *params)
+static void decode_loop_in(const char *dir, const char *name,
+                           const maso_decode_params *params)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", IMAGE_DIR, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t size;
     void *data = read_all(path, &size);
     maso_image ref = {0};
@@ -499,6 +553,32 @@ static void decode_loop(const char *name, const maso_decode_params *params)
     expect_loop(name, failures);
     maso_image_free(&ref);
     free(data);
+}
+
+static void decode_loop(const char *name, const maso_decode_params *params)
+{
+    decode_loop_in(IMAGE_DIR, name, params);
+}
+
+/* One file per decoder beyond PNG and JPEG (written by the formats' tools:
+ * tests/programs/make_format_fixtures.sh), with alpha, animation, pages
+ * and orientation where the decoder has a path for them.  Only our own
+ * allocations fail: libwebp, libtiff, giflib, libheif and libjxl allocate
+ * with their own malloc calls, which --wrap does not redirect. */
+static void test_decode_formats(void **state)
+{
+    static const char *const files[] = {
+        "webp_lossy.webp", "webp_alpha.webp", "webp_anim.webp",
+        "webp_exif6.webp", "tiff_lzw.tif", "tiff_orient6.tif",
+        "tiff_alpha.tif", "tiff_cmyk16.tif", "gif_anim.gif", "heif.heic",
+        "heif_alpha.heic",
+        "avif.avif", "jxl_lossy.jxl", "jxl_alpha.jxl", "bmp_rle8.bmp",
+        "bmp_alpha32.bmp", "ppm_plain.ppm", "pam_alpha.pam",
+        "png_exif6.png",
+    };
+    oom_mode(state);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        decode_loop_in(MASO_TEST_TMPDIR "/formats", files[i], NULL);
 }
 
 static void test_decode_png(void **state)
@@ -1451,6 +1531,110 @@ static void test_shards(void **state)
     store_test_rmtree(tmp);
 }
 
+/* ---- check and repair of a damaged store -------------------------------- */
+
+/* Flip a path byte of records @p ids (bypassing the store: damage). */
+static void damage_records(const char *dir, const uint64_t *ids, size_t n)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0666), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "records", 0, &dbi), 0);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t key[8], value[1024];
+        for (int b = 0; b < 8; b++)
+            key[b] = (uint8_t)(ids[i] >> (56 - 8 * b));
+        MDB_val k = {8, key}, v;
+        assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+        assert_true(v.mv_size <= sizeof value);
+        memcpy(value, v.mv_data, v.mv_size);
+        value[33] ^= 0x08;
+        MDB_val nv = {v.mv_size, value};
+        assert_int_equal(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    }
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    size_t n;
+    void *data = read_all(from, &n);
+    FILE *f = fopen(to, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(data);
+}
+
+/* Open, list the damage, repair: each step may fail with ENOMEM; after a
+ * failure the store is as before (still 2 damaged records) or repaired. */
+static int store_repair_once(const char *dir, uint64_t *listed,
+                             uint64_t *removed, char *msg, size_t msglen)
+{
+    maso_store *st = NULL;
+    int rc = maso_store_create(&st);
+    if (rc == 0)
+        rc = maso_store_open(st, dir, 0, NULL);
+    if (rc == 0) {
+        rc = maso_store_check_damage(st, NULL, NULL, listed);
+        rc = rc == MASO_EDATA ? 0 : rc ? rc : -1; /* damage must be seen */
+    }
+    if (rc == 0)
+        rc = maso_store_repair(st, NULL, NULL, removed);
+    snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");
+    maso_store_destroy(st);
+    return rc;
+}
+
+static void test_store_repair(void **state)
+{
+    oom_mode(state);
+    char tmp[512], dir[600], msg[1024], file[700], saved[700];
+    maso_store_identity id;
+    store_fixture("oom_repair", tmp, dir, &id);
+    int hit;
+    assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
+    const uint64_t ids[2] = {2, 5};
+    damage_records(dir, ids, 2);
+    snprintf(file, sizeof file, "%s/data.mdb", dir);
+    snprintf(saved, sizeof saved, "%s/damaged.mdb", tmp);
+    copy_file(file, saved);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        copy_file(saved, file);
+        uint64_t listed = 0, removed = 0;
+        oom_arm(n);
+        int rc = store_repair_once(dir, &listed, &removed, msg, sizeof msg);
+        hit = oom_disarm();
+        maso_store *st = NULL;
+        uint64_t left = 99;
+        assert_int_equal(maso_store_create(&st), 0);
+        assert_int_equal(maso_store_open(st, dir, MASO_STORE_RDONLY, NULL), 0);
+        int check = maso_store_check_damage(st, NULL, NULL, &left);
+        maso_store_destroy(st);
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(listed, 2);
+            assert_int_equal(removed, 2);
+            assert_int_equal(check, 0);
+            break;
+        }
+        failures++;
+        expect_failure("maso_store repair", n, rc, msg);
+        /* nothing half-done: still damaged as before, or wholly repaired */
+        if (!(check == MASO_EDATA && left == 2) && !(check == 0 && left == 0))
+            fail_msg("after failure %ld: check %d, %llu damaged", n, check,
+                     (unsigned long long)left);
+    }
+    expect_loop("maso_store repair", failures);
+    store_test_rmtree(tmp);
+}
+
 /* ---- labels ------------------------------------------------------------- */
 
 static void test_labels(void **state)
@@ -1613,6 +1797,8 @@ int main(void)
         cmocka_unit_test_prestate(test_decode_png, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_decode_jpeg, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_decode_jpeg, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_decode_formats, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_decode_formats, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_trim, (void *)&oom_transient),
@@ -1629,6 +1815,8 @@ int main(void)
         cmocka_unit_test_prestate(test_store_read, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_engine, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_engine, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_store_repair, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_store_repair, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_shards, (void *)&oom_transient),

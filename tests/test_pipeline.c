@@ -1,14 +1,17 @@
 /* test_pipeline.c -- decode -> preprocess -> forward on real photos,
- * checked against the independent float64 reference (top5.tsv, input.f32). */
+ * checked against the independent float64 reference (top5.tsv, input.f32),
+ * and maso_forward_code_file() against the same steps done one by one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "maso.h"
 
@@ -160,11 +163,98 @@ static void test_preprocess_against_reference(void **state)
     free(ref);
 }
 
+/* maso_forward_code_file() against the steps done one by one with the
+ * one-shot functions (decode at >= the input size, maso_model_preprocess_image
+ * with a fresh resize, maso_forward_run on the tensor): the same code and
+ * output bit for bit, over photos of different sizes and orientations
+ * taken twice in alternating orders, so that the context's kept resize
+ * taps and buffers are rebuilt and reused. */
+static void test_code_file_equals_steps(void **state)
+{
+    fixture *f = *state;
+    const char *names[] = { "dog.jpg", "bird.png", "eagle.jpg", "cat.png",
+                            "giraffe.jpg", "grace_hopper.png" };
+    const size_t n_names = sizeof names / sizeof names[0];
+    size_t cb = maso_model_code_bytes(f->model);
+    uint8_t *want = malloc(cb), *got = malloc(cb);
+    float *want_out = malloc(1000 * sizeof(float));
+    float *got_out = malloc(1000 * sizeof(float));
+    float *tensor = malloc(3 * 227 * 227 * sizeof(float));
+    assert_true(want && got && want_out && got_out && tensor);
+    for (size_t r = 0; r < 2 * n_names; r++) {
+        /* forwards, then backwards by twos (5, 3, 1, 5, 3, 1) */
+        size_t i = r < n_names ? r : (n_names - 1 - (r - n_names) * 2 % n_names);
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", IMAGES, names[i]);
+        maso_image image = { 0, 0, NULL };
+        decode(f, path, &image);
+        assert_int_equal(maso_model_preprocess_image(f->model, &image, tensor), 0);
+        maso_image_free(&image);
+        assert_int_equal(maso_forward_run(f->forward, tensor, want, want_out), 0);
+        memset(got, 0xAB, cb);
+        assert_int_equal(maso_forward_code_file(f->forward, f->decoder, path,
+                                                got, got_out), 0);
+        assert_string_equal(maso_forward_errmsg(f->forward), "");
+        if (memcmp(got, want, cb) != 0)
+            fail_msg("%s: the code differs from the step-by-step one", names[i]);
+        assert_memory_equal(got_out, want_out, 1000 * sizeof(float));
+    }
+    free(want);
+    free(got);
+    free(want_out);
+    free(got_out);
+    free(tensor);
+}
+
+/* A missing file and a file that is no image fail with the decoder's
+ * status and a message naming the file; the context codes the next file
+ * as before. */
+static void test_code_file_errors(void **state)
+{
+    fixture *f = *state;
+    size_t cb = maso_model_code_bytes(f->model);
+    uint8_t *want = malloc(cb), *got = malloc(cb);
+    assert_true(want && got);
+    const char *good = IMAGES "/dog.jpg";
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good,
+                                            want, NULL), 0);
+
+    const char *missing = "/nonexistent/maso-test/photo.jpg";
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, missing,
+                                            got, NULL), ENOENT);
+    assert_non_null(strstr(maso_forward_errmsg(f->forward), missing));
+
+    char junk[] = "/tmp/maso-test-junk-XXXXXX";
+    int fd = mkstemp(junk);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "not an image at all", 19), 19);
+    close(fd);
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, junk,
+                                            got, NULL), MASO_EFORMAT);
+    assert_non_null(strstr(maso_forward_errmsg(f->forward), junk));
+    unlink(junk);
+
+    assert_int_equal(maso_forward_code_file(NULL, f->decoder, good, got, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_forward_code_file(f->forward, NULL, good, got, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, NULL, got,
+                                            NULL), MASO_EINVAL_ARG);
+
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good,
+                                            got, NULL), 0);
+    assert_memory_equal(got, want, cb);
+    free(want);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_top5_against_reference),
         cmocka_unit_test(test_preprocess_against_reference),
+        cmocka_unit_test(test_code_file_equals_steps),
+        cmocka_unit_test(test_code_file_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,10 +40,13 @@ static void check(int h, int w, int ceil_mode, int simd)
     size_t units = (size_t)c * out.h * out.w;
     float *src = malloc(sizeof(float) * (size_t)c * h * w);
     float *dst = malloc(sizeof(float) * units);
-    uint8_t *code = calloc(units + 64, 1);
-    assert_true(src && dst && code);
+    uint8_t *code = calloc(units + 64, 1), *nibbles = calloc(units + 64, 1);
+    assert_true(src && dst && code && nibbles);
     for (size_t i = 0; i < (size_t)c * h * w; i++)
         src[i] = rnd_small();
+    /* the same windows packed as nibbles (SqueezeNet's layout), then as
+     * bytes, both checked against the reference below */
+    maso_pool_run(&p, in, src, out, dst, nibbles, 4);
     maso_pool_run(&p, in, src, out, dst, code, 8);
     size_t u = 0;
     for (int ch = 0; ch < c; ch++)
@@ -68,9 +71,19 @@ static void check(int h, int w, int ceil_mode, int simd)
                     fail_msg("%dx%d ceil %d simd %d: window (%d,%d,%d): "
                              "%g/%u, want %g/%u", h, w, ceil_mode, simd, ch,
                              oy, ox, dst[u], code[u], best, arg);
+                unsigned nib = (nibbles[u / 2] >> (u % 2 * 4)) & 15u;
+                if (nib != arg)
+                    fail_msg("%dx%d ceil %d simd %d: window (%d,%d,%d): "
+                             "nibble %u, want %u", h, w, ceil_mode, simd, ch,
+                             oy, ox, nib, arg);
             }
     for (size_t i = units; i < units + 64; i++)
         assert_int_equal(code[i], 0);
+    if (units % 2)
+        assert_int_equal(nibbles[units / 2] >> 4, 0);
+    for (size_t i = (units + 1) / 2; i < units + 64; i++)
+        assert_int_equal(nibbles[i], 0);
+    free(nibbles);
     free(src);
     free(dst);
     free(code);

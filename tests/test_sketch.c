@@ -17,6 +17,7 @@
 
 #include "maso.h"
 #include "layout_testutil.h"
+#include "sketch_internal.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)
@@ -259,6 +260,98 @@ static void test_determinism(void **state)
     maso_sketch_destroy(c);
 }
 
+/* The positions are a stored format (a store keeps only the seed): the
+ * documented algorithm written out plainly here (splitmix64 seeded per
+ * layer, uniform draws by rejection and %, Knuth's Algorithm S) must give
+ * the same positions for SqueezeNet's layout and for layers whose sizes
+ * span the ranges of the library's faster remainder. */
+static uint64_t ref_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void ref_positions(uint64_t seed, size_t layer, size_t units, size_t m,
+                          uint32_t *out, size_t *count)
+{
+    uint64_t mix = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(layer + 1));
+    uint64_t state = ref_splitmix64(&mix);
+    size_t chosen = 0;
+    for (size_t t = 0; t < units && chosen < m; t++) {
+        uint64_t range = units - t, threshold = (0 - range) % range, r;
+        do
+            r = ref_splitmix64(&state);
+        while (r < threshold);
+        if (r % range < m - chosen)
+            out[chosen++] = (uint32_t)t;
+    }
+    *count = chosen;
+}
+
+static void expect_reference_positions(const maso_code_layer *t, size_t n,
+                                       uint64_t seed)
+{
+    maso_sketch_params p;
+    maso_sketch_params_init(&p);
+    p.seed = seed;
+    maso_sketch *s = NULL;
+    assert_int_equal(maso_sketch_create(t, n, &p, &s), 0);
+    uint32_t *want = malloc(sizeof *want * 4096);
+    uint32_t *path_out = malloc(sizeof *path_out * 4096);
+    assert_non_null(want);
+    assert_non_null(path_out);
+    for (size_t i = 0; i < n; i++) {
+        size_t m = t[i].kind == MASO_LAYER_RELU ? p.relu_samples
+                                                : p.maxpool_samples, count;
+        assert_true(m <= 4096);
+        ref_positions(seed, i, t[i].units, m, want, &count);
+        size_t got_count;
+        const uint32_t *got = maso_sketch_positions(s, i, &got_count);
+        assert_int_equal(got_count, count);
+        if (memcmp(got, want, count * sizeof *want) != 0)
+            fail_msg("seed %llu layer %zu (%zu units): positions differ from "
+                     "the reference", (unsigned long long)seed, i, t[i].units);
+        /* every path this CPU runs, not only the best */
+        for (int path = MASO_SKETCH_PATH_SCALAR; path <= MASO_SKETCH_PATH_AVX512;
+             path++) {
+            if (path == MASO_SKETCH_PATH_AVX512 && !maso_sketch_avx512_usable())
+                continue;
+            memset(path_out, 0xff, sizeof *path_out * 4096);
+            maso_sketch_select(seed, i, t[i].units, m, path_out,
+                               (maso_sketch_path)path);
+            if (memcmp(path_out, want, count * sizeof *want) != 0)
+                fail_msg("seed %llu layer %zu, path %d: positions differ from "
+                         "the reference", (unsigned long long)seed, i, path);
+        }
+    }
+    free(path_out);
+    free(want);
+    maso_sketch_destroy(s);
+}
+
+static void test_positions_reference(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path,
+             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    assert_int_equal(n, 29);
+    expect_reference_positions(golden.layers, n, 0);
+    expect_reference_positions(golden.layers, n, 0x123456789abcdefull);
+    /* below, at and above the 4096 (+ 8) units where the vector path
+     * stops, and a layer of 2^24 units */
+    maso_code_layer t[6] = {relu("a", 1, 1, 3000), relu("b", 1, 1, 4104),
+                            relu("c", 1, 1, 4105), relu("e", 1, 1, 4113),
+                            pool("p", 1, 100, 100, 4),
+                            relu("d", 256, 256, 256)};
+    layout(t, 6);
+    expect_reference_positions(t, 6, 7);
+}
+
 /* Every unit is chosen with probability m/N (selection is uniform). */
 static void test_uniform_inclusion(void **state)
 {
@@ -443,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_uniform_inclusion),
+        cmocka_unit_test(test_positions_reference),
         cmocka_unit_test(test_gather),
         cmocka_unit_test(test_unbiased_half),
         cmocka_unit_test(test_unbiased_small_p),

@@ -26,6 +26,7 @@
 #include "maso.h"
 #include "maso_store.h"
 #include "layout_testutil.h"
+#include "store_sums_testutil.h"
 #include "store_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -614,6 +615,273 @@ static void test_corrupt_values(void **state)
     maso_store_destroy(s);
 }
 
+/* ---- checksums: damage named, repaired ---------------------------------- */
+
+/* Flip the bits of @p mask in byte @p offset of a stored value (bypassing
+ * the store, so no checksum is updated: that is damage).  Returns the
+ * value's size. */
+static size_t raw_flip(const char *dir, const char *db, const void *key,
+                       size_t klen, size_t offset, uint8_t mask)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, 0, 0666), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
+    MDB_val k = {klen, (void *)key}, v;
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    size_t n = v.mv_size;
+    uint8_t *copy = malloc(n);
+    memcpy(copy, v.mv_data, n);
+    assert_true(offset < n);
+    copy[offset] ^= mask;
+    MDB_val nv = {n, copy};
+    assert_int_equal(mdb_put(txn, dbi, &k, &nv, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    free(copy);
+    mdb_env_close(env);
+    return n;
+}
+
+typedef struct damage_seen {
+    uint64_t id[32];
+    char what[32][16];
+    char path[32][64];
+    size_t n;
+} damage_seen;
+
+static int on_damage(void *arg, const maso_store_damage *d)
+{
+    damage_seen *seen = arg;
+    assert_true(seen->n < 32);
+    seen->id[seen->n] = d->id;
+    snprintf(seen->what[seen->n], 16, "%s", d->what);
+    snprintf(seen->path[seen->n], 64, "%s", d->path ? d->path : "");
+    seen->n++;
+    return 0;
+}
+
+/* 20 OK records (ids 1..20, "/img/<id-1>.jpg", full codes) and a failed
+ * one (id 21). */
+static void fill_twenty(maso_store *s)
+{
+    uint8_t c[STORE_TEST_CODE];
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    for (int i = 0; i < 20; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "/img/%d.jpg", i);
+        make_code((uint64_t)i, c);
+        put_ok(b, p, (uint64_t)i, c);
+    }
+    put_failed(b, "/img/bad.jpg", "truncated");
+    assert_int_equal(maso_store_batch_commit(b), 0);
+}
+
+/* One flipped bit in a record, a sketch, a full code and a counter: each
+ * is named by check_damage (with its path, even when the record itself is
+ * damaged), refused by the reads that return it, and removed by repair;
+ * indexing the files again makes the store whole. */
+static void test_damage_named_and_repaired(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id;
+    small_identity(&id, 1);
+    maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
+    assert_int_equal(maso_store_checksums(s), 1);
+    fill_twenty(s);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+
+    uint8_t key[8];
+    be64(3, key);
+    raw_flip(f->dir, "records", key, 8, 32 + 5, 0x04); /* a path byte */
+    be64(0, key); /* block 0: the sketch of id 5 */
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    maso_store_record r;
+    assert_int_equal(maso_store_get_by_id(s, 5, MASO_STORE_WANT_SKETCH, &r), 0);
+    size_t stride = r.sketch ? maso_sketch_bytes(maso_store_sketch(s)) : 0;
+    maso_store_record_free(&r);
+    maso_store_destroy(s);
+    /* offsets from the documented layout: 112 + 8B slot sums + B summaries
+     * of 64 bytes, then the sketches (B = 64) */
+    raw_flip(f->dir, "blocks", key, 8, 112 + 8 * 64 + 64 * 64 + 5 * stride + 3,
+             0x10);
+    be64(7, key);
+    raw_flip(f->dir, "codes", key, 8, 48 + 100, 0x01);
+
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    damage_seen seen = {0};
+    uint64_t n = 0;
+    assert_int_equal(maso_store_check_damage(s, on_damage, &seen, &n),
+                     MASO_EDATA);
+    assert_int_equal(n, 3);
+    assert_int_equal(seen.n, 3);
+    assert_int_equal(seen.id[0], 3);
+    assert_string_equal(seen.what[0], "record");
+    assert_string_equal(seen.path[0], "/img/2.jpg"); /* from the path index */
+    assert_int_equal(seen.id[1], 5);
+    assert_string_equal(seen.what[1], "sketch");
+    assert_string_equal(seen.path[1], "/img/4.jpg");
+    assert_int_equal(seen.id[2], 7);
+    assert_string_equal(seen.what[2], "full code");
+    assert_non_null(strstr(maso_store_errmsg(s), "3 damaged records"));
+    assert_non_null(strstr(maso_store_errmsg(s), "--repair"));
+    /* The reads that would hand out damaged bytes refuse them. */
+    assert_int_equal(maso_store_get_by_id(s, 3, 0, &r), MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "record 3 is damaged"));
+    assert_int_equal(maso_store_get_by_id(s, 5, MASO_STORE_WANT_SKETCH, &r),
+                     MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "sketch of record 5"));
+    assert_int_equal(maso_store_get_by_id(s, 7, MASO_STORE_WANT_CODE, &r),
+                     MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "full code of record 7"));
+    maso_store_view *v;
+    assert_int_equal(maso_store_view_begin(s, 0, &v), 0);
+    assert_int_equal(maso_store_view_record(v, 5, &r),
+                     MASO_EDATA);
+    assert_int_equal(maso_store_view_record(v, 7, &r),
+                     MASO_EDATA);
+    assert_int_equal(maso_store_view_record(v, 8, &r),
+                     0);
+    maso_store_view_end(v);
+    maso_store_destroy(s);
+    /* Damaged counters: named by check, refused by stats. */
+    raw_flip(f->dir, "meta", "count_ok", 8, 0, 0x02);
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_check_damage(s, NULL, NULL, &n), MASO_EDATA);
+    assert_int_equal(n, 3);
+    maso_store_stats st;
+    assert_int_equal(maso_store_stats_get(s, &st), MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "count_ok\" is damaged"));
+    maso_store_destroy(s);
+
+    s = open_store(f->dir, 0, &id);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(maso_store_repair(s, on_damage, &seen, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(seen.path[0], "/img/2.jpg");
+    assert_int_equal(maso_store_check(s), 0);
+    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(st.ok, 17);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(maso_store_get_by_path(s, "/img/2.jpg", 0, &r),
+                     MASO_ENOTFOUND);
+    /* Indexing the three files again: whole, new ids. */
+    uint8_t c[STORE_TEST_CODE];
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    for (int i = 2; i <= 6; i += 2) {
+        char p[64];
+        snprintf(p, sizeof p, "/img/%d.jpg", i);
+        make_code((uint64_t)i, c);
+        put_ok(b, p, (uint64_t)i, c);
+    }
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    check_ok_record(s, "/img/4.jpg", 23, 4, 1);
+    assert_int_equal(maso_store_repair(s, NULL, NULL, &n), 0);
+    assert_int_equal(n, 0);
+    maso_store_destroy(s);
+}
+
+/* A damaged block header (its presence bitmap): every OK record of the
+ * block is named; repair drops the block and those records. */
+static void test_damaged_block(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id;
+    small_identity(&id, 0);
+    maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
+    fill_twenty(s);
+    maso_store_destroy(s);
+    uint8_t key[8];
+    be64(0, key);
+    raw_flip(f->dir, "blocks", key, 8, 48, 0x02); /* id 1's presence bit */
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    damage_seen seen = {0};
+    uint64_t n;
+    assert_int_equal(maso_store_check_damage(s, on_damage, &seen, &n),
+                     MASO_EDATA);
+    assert_int_equal(n, 20);
+    for (size_t i = 0; i < 20; i++) {
+        assert_int_equal(seen.id[i], i + 1);
+        assert_string_equal(seen.what[i], "sketch block");
+    }
+    /* scans and views refuse the block rather than serve it */
+    maso_store_view *v;
+    assert_int_equal(maso_store_view_begin(s, 0, &v), MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s), "damaged"));
+    maso_store_destroy(s);
+    s = open_store(f->dir, 0, &id);
+    assert_int_equal(maso_store_repair(s, NULL, NULL, &n), 0);
+    assert_int_equal(n, 20);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+}
+
+/* A store of the previous schema (no checksums, as the previous version
+ * wrote it): opens, answers the same, takes new records, passes check,
+ * and says it is unverified; damage to it goes unseen (documented). */
+static void test_schema2_store(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id;
+    small_identity(&id, 1);
+    maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
+    fill_twenty(s);
+    size_t sk_bytes = maso_sketch_bytes(maso_store_sketch(s));
+    maso_store_record before[21];
+    for (uint64_t i = 1; i <= 21; i++)
+        assert_int_equal(maso_store_get_by_id(s, i, MASO_STORE_WANT_SKETCH |
+                                              MASO_STORE_WANT_CODE,
+                                              &before[i - 1]), 0);
+    maso_store_destroy(s);
+    assert_int_equal(sums_downgrade_store(f->dir), 0);
+
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_checksums(s), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    for (uint64_t i = 1; i <= 21; i++) {
+        maso_store_record r;
+        assert_int_equal(maso_store_get_by_id(s, i, MASO_STORE_WANT_SKETCH |
+                                              MASO_STORE_WANT_CODE, &r), 0);
+        assert_string_equal(r.path, before[i - 1].path);
+        assert_int_equal(r.status, before[i - 1].status);
+        if (r.status == MASO_RECORD_OK) {
+            assert_memory_equal(r.sketch, before[i - 1].sketch, sk_bytes);
+            assert_memory_equal(r.code, before[i - 1].code, STORE_TEST_CODE);
+        }
+        maso_store_record_free(&r);
+    }
+    maso_store_destroy(s);
+
+    s = open_store(f->dir, 0, &id);
+    uint8_t c[STORE_TEST_CODE];
+    make_code(99, c);
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    put_ok(b, "/img/new.jpg", 99, c);
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    assert_int_equal(maso_store_checksums(s), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    check_ok_record(s, "/img/new.jpg", 22, 99, 1);
+    check_ok_record(s, "/img/4.jpg", 5, 4, 1);
+    maso_store_destroy(s);
+
+    uint8_t key[8];
+    be64(0, key); /* schema 2: sketches after 112 + B summaries */
+    raw_flip(f->dir, "blocks", key, 8, 112 + 64 * 64 + 5 * sk_bytes, 0x01);
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+    for (int i = 0; i < 21; i++)
+        maso_store_record_free(&before[i]);
+}
+
 /* ---- growth ---------------------------------------------------------------- */
 
 static void test_map_grows(void **state)
@@ -1079,6 +1347,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage_named_and_repaired, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema2_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_grows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iterate_and_scan, setup,
                                         teardown),

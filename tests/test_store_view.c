@@ -23,6 +23,7 @@
 #include "maso.h"
 #include "maso_search.h"
 #include "maso_store.h"
+#include "store_sums_testutil.h"
 #include "store_testutil.h"
 
 /* ---- fixtures --------------------------------------------------------- */
@@ -553,21 +554,23 @@ static void raw_edit(const char *dir, const char *db, const void *key,
 
 static void bump_summary_version(uint8_t *v, size_t n)
 {
-    assert_int_equal(n, 16);
+    assert_int_equal(n, 16 + 8);
     v[12]++;
+    sums_seal_meta("blocks", v, n);
 }
 
 static void flip_summary_bit(uint8_t *v, size_t n)
 {
-    (void)n;
-    v[112 + 8 * 64] ^= 1; /* the summary of slot 8 (id 8, an OK record) */
+    /* the summary of slot 8 (id 8, an OK record), after 64 slot sums */
+    v[112 + 8 * 64 + 8 * 64] ^= 1;
+    sums_seal_block(v, n);
 }
 
 static void set_failed_bit(uint8_t *v, size_t n)
 {
-    (void)n;
     v[48] |= 1u << 7; /* id 7 failed */
     v[36]++;          /* keep the count consistent */
+    sums_seal_block(v, n);
 }
 
 static void test_refusals(void **state)
@@ -601,13 +604,15 @@ static void test_refusals(void **state)
     raw_edit(f->dir[1], "blocks", key, 8, flip_summary_bit);
     s = open_store(f->dir[1], MASO_STORE_RDONLY, &id, 0);
     assert_int_equal(maso_store_check(s), MASO_EDATA);
-    assert_non_null(strstr(maso_store_errmsg(s), "summary"));
+    assert_non_null(strstr(maso_store_errmsg(s), "first: 8 ("));
+    assert_non_null(strstr(maso_store_errmsg(s), ", sketch)"));
     maso_store_destroy(s);
     raw_edit(f->dir[1], "blocks", key, 8, flip_summary_bit);
     raw_edit(f->dir[1], "blocks", key, 8, set_failed_bit);
     s = open_store(f->dir[1], MASO_STORE_RDONLY, &id, 0);
     assert_int_equal(maso_store_check(s), MASO_EDATA);
-    assert_non_null(strstr(maso_store_errmsg(s), "failed record 7"));
+    assert_non_null(strstr(maso_store_errmsg(s), "first: 7 ("));
+    assert_non_null(strstr(maso_store_errmsg(s), ", sketch)"));
     maso_store_view *v;
     assert_int_equal(maso_store_view_begin(s, 0, &v), MASO_EDATA);
     maso_store_destroy(s);

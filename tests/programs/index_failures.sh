@@ -47,8 +47,8 @@ assert info["indexed"] == 5 and info["failed"] == 6, info
 reasons = {f["path"]: f["reason"] for f in info["failures"]}
 assert sorted(reasons) == sorted(d + "/" + n for n in ["truncated.jpg", "truncated.png", "random.jpg",
                                                        "camera.dat", "text.png", "scrambled.jpg"]), reasons
-assert "not a PNG or JPEG" in reasons[d + "/text.png"], reasons
-assert "not a PNG or JPEG" in reasons[d + "/random.jpg"], reasons
+assert "not an image format" in reasons[d + "/text.png"], reasons
+assert "not an image format" in reasons[d + "/random.jpg"], reasons
 assert "truncated" in reasons[d + "/truncated.png"], reasons
 for p, r in reasons.items():
     assert r and not r.startswith(p), (p, r)  # a cause, not the path again
@@ -56,19 +56,69 @@ assert info["bytes_per_image"] > 0 and info["model"]["input"] == [3, 227, 227], 
 PY
 "$query" --info "$db" > "$tmp/info.txt"
 grep -q "5 indexed, 6 failed" "$tmp/info.txt" || fail "info text: $(cat "$tmp/info.txt")"
-grep -q "^  $dir/text.png: not a PNG or JPEG" "$tmp/info.txt" || fail "info text lists failures"
+grep -q "^  $dir/text.png: not an image format" "$tmp/info.txt" || fail "info text lists failures"
 
-# A rerun does not retry unchanged failures, but still says they failed.
+# A rerun retries the failures (unchanged: they fail again) and skips the rest.
 run_index 1 "$db" "$dir"
-[ "$(summary indexed)" = 0 ] && [ "$(summary failed)" = 6 ] || fail "rerun: $(cat "$tmp/err")"
+[ "$(summary indexed)" = 0 ] && [ "$(summary failed)" = 6 ] && [ "$(summary skipped)" = 5 ] \
+    || fail "rerun: $(cat "$tmp/err")"
+for f in truncated.jpg truncated.png random.jpg camera.dat text.png scrambled.jpg; do
+    grep -q "^maso-index: $dir/$f: ..*" "$tmp/err" || fail "$f not retried: $(cat "$tmp/err")"
+done
 # Repaired file: indexed, its failure record replaced.
 cp "$shared/images/classify/dog.jpg" "$dir/truncated.jpg"
 run_index 1 "$db" "$dir"
 [ "$(summary indexed)" = 1 ] || fail "repaired file: $(cat "$tmp/err")"
 [ "$(info "$db" indexed)" = 6 ] && [ "$(info "$db" failed)" = 5 ] || fail "after repair"
-# A named file that does not exist is an error of this run (1), not fatal.
-run_index 1 "$tmp/db2" "$dir/img0.png" "$dir/missing.jpg"
-grep -q "missing.jpg: No such file" "$tmp/err" && grep -q "1 paths unreadable" "$tmp/err" \
-    || fail "missing file: $(cat "$tmp/err")"
-[ "$(info "$tmp/db2" indexed)" = 1 ] || fail "the good file next to a missing one"
+# Named files that cannot be opened (missing, a dangling symlink, a symlink
+# loop, a name too long) are failures of this run (1), not fatal, and are
+# recorded with their cause, so that --info lists them.
+ln -s "$tmp/nowhere.jpg" "$tmp/dangling.jpg"
+ln -s "$tmp/loop2.jpg" "$tmp/loop1.jpg"
+ln -s "$tmp/loop1.jpg" "$tmp/loop2.jpg"
+long=$tmp/$(python3 -c 'print("n" * 300)').jpg
+run_index 1 "$tmp/db2" "$dir/img0.png" "$dir/missing.jpg" "$tmp/dangling.jpg" "$tmp/loop1.jpg" "$long"
+grep -q "missing.jpg: cannot open: No such file" "$tmp/err" && [ "$(summary failed)" = 4 ] \
+    || fail "unopenable files: $(cat "$tmp/err")"
+"$query" --info --json "$tmp/db2" > "$tmp/info2.json"
+python3 - "$tmp/info2.json" "$dir" "$tmp" "$long" <<'PY' || fail "info: $(cat "$tmp/info2.json")"
+import json, sys
+info = json.load(open(sys.argv[1]))
+d, t, long = sys.argv[2:5]
+assert info["indexed"] == 1 and info["failed"] == 4, info
+reasons = {f["path"]: f["reason"] for f in info["failures"]}
+assert "No such file" in reasons[d + "/missing.jpg"], reasons
+assert "No such file" in reasons[t + "/dangling.jpg"], reasons
+assert "symbolic links" in reasons[t + "/loop1.jpg"], reasons
+assert "too long" in reasons[long], reasons
+PY
+
+# A FIFO named on the command line is refused at once (no reader waits
+# for a writer) and recorded; the photo next to it is indexed.
+mkfifo "$tmp/pipe.jpg"
+set +e
+timeout 60 "$index" "$tmp/db4" "$tmp/pipe.jpg" "$dir/img0.png" 2> "$tmp/err"
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "FIFO: exit status $status: $(cat "$tmp/err")"
+grep -q "pipe.jpg: not a regular file (a FIFO)" "$tmp/err" || fail "FIFO message: $(cat "$tmp/err")"
+[ "$(info "$tmp/db4" indexed)" = 1 ] && [ "$(info "$tmp/db4" failed)" = 1 ] || fail "FIFO run"
+
+# One JPEG with a bogus marker length, sorted first, among good JPEGs: with
+# one worker every good file follows it on the same decoder (issue 11).
+bad=$tmp/afterbad
+mkdir -p "$bad"
+i=0
+for f in "$shared"/images/classify/*.jpg; do
+    cp "$f" "$bad/g$i.jpg"; i=$((i + 1))
+done
+python3 - "$shared/images/classify/dog.jpg" "$bad/a-bogus.jpg" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+dqt = b.index(b'\xff\xdb')
+b[dqt + 2:dqt + 4] = b'\x00\x01'  # "Bogus marker length"
+open(sys.argv[2], 'wb').write(b)
+PY
+run_index 1 -j 1 "$tmp/db3" "$bad"
+[ "$(summary indexed)" = "$i" ] && [ "$(summary failed)" = 1 ] || fail "good files after a bad one: $(cat "$tmp/err")"
 echo "index_failures.sh: all checks passed"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # maso-index interrupted: kill -9 in the middle of a run, then a rerun that
-# ends with every file indexed exactly once; SIGTERM commits what is done
-# (exit 130); maso-query --info reads the store while it is being written.
+# ends with every file indexed exactly once; SIGINT and SIGTERM commit what
+# is done and exit 130 within a second; maso-query --info reads the store while it is being written.
 # usage: index_interrupt.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
 . "$(dirname "$0")/index_lib.sh"
@@ -58,28 +58,36 @@ assert info["records"] == n and info["indexed"] == n and info["failed"] == 0, in
 assert info["check"] == "ok", info["check"]
 PY
 
-# SIGTERM: stop feeding, commit what is done, exit 130; nothing is lost.
-db=$tmp/db_term
-"$index" -j 2 --batch 1000 --batch-seconds 1000 "$db" "$tmp/photos" 2> "$tmp/err" &
-pid=$!
-# With these batch settings nothing is committed before the end, so wait
-# for the store to exist and some work to be done.
-while [ ! -f "$db/data.mdb" ]; do
-    kill -0 $pid 2> /dev/null || fail "maso-index ended early: $(cat "$tmp/err")"
-    sleep 0.02
-done
-sleep 0.3
-kill -0 $pid 2> /dev/null || fail "maso-index ended before SIGTERM"
-kill -TERM $pid
-set +e
-wait $pid
-status=$?
-set -e
-[ "$status" -eq 130 ] || fail "SIGTERM: exit status $status: $(cat "$tmp/err")"
+# SIGTERM and SIGINT: stop feeding, commit what is done, exit 130 within a
+# second; nothing is lost.  The signal is sent once the run has indexed
+# a few files (its -v lines), not after a guessed sleep.
+# stop_after SIG DB: start maso-index on the photos, send SIG after 3
+# files, set $status and $stop_ms (signal to exit).
+stop_after() {
+    "$index" -v -j 2 --batch 1000 --batch-seconds 1000 "$2" "$tmp/photos" 2> "$tmp/err" &
+    pid=$!
+    while [ "$(grep -c '^indexed ' "$tmp/err")" -lt 3 ]; do
+        kill -0 $pid 2> /dev/null || fail "maso-index ended before $1: $(cat "$tmp/err")"
+        sleep 0.01
+    done
+    t0=$(date +%s%N)
+    kill -"$1" $pid
+    set +e
+    wait $pid
+    status=$?
+    set -e
+    stop_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+for sig in INT TERM; do
+db=$tmp/db_$sig
+stop_after $sig "$db"
+[ "$status" -eq 130 ] || fail "SIG$sig: exit status $status: $(cat "$tmp/err")"
+[ "$stop_ms" -lt 1000 ] || fail "SIG$sig: took $stop_ms ms to stop"
 grep -q "interrupted" "$tmp/err" || fail "summary does not say interrupted: $(cat "$tmp/err")"
 done_n=$(summary indexed)
-[ "$done_n" -gt 0 ] && [ "$done_n" -lt $N ] || fail "SIGTERM: $done_n indexed"
+[ "$done_n" -ge 3 ] && [ "$done_n" -lt $N ] || fail "SIG$sig: $done_n indexed"
 [ "$(info "$db" indexed)" = "$done_n" ] || fail "indexed $done_n but committed $(info "$db" indexed)"
 run_index 0 "$db" "$tmp/photos"
-[ "$(summary indexed)" = $((N - done_n)) ] || fail "rerun after SIGTERM: $(cat "$tmp/err")"
+[ "$(summary indexed)" = $((N - done_n)) ] || fail "rerun after SIG$sig: $(cat "$tmp/err")"
+done
 echo "index_interrupt.sh: all checks passed"

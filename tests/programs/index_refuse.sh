@@ -20,7 +20,8 @@ chmod u+w "$tmp/model"/*
 echo >> "$tmp/model/squeezenet_v1.1.param"
 cp "$shared/images/classify/cat.png" "$tmp/photos/new.png"
 run_index 2 --model "$tmp/model" "$db" "$tmp/photos"
-grep -q "model mismatch" "$tmp/err" || fail "mismatch message: $(cat "$tmp/err")"
+grep -q "^maso-index: $db: built with another model: param_sha256 (the .param file) differs" "$tmp/err" || fail "mismatch message: $(cat "$tmp/err")"
+! grep -q "mismatch" "$tmp/err" || fail "mismatch message says it twice: $(cat "$tmp/err")"
 grep -q "param" "$tmp/err" || fail "mismatch message does not name the field: $(cat "$tmp/err")"
 [ "$(info "$db" records)" = 2 ] || fail "the refused run wrote to the store"
 # The altered model itself is fine for a new store.

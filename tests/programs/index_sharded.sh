@@ -32,9 +32,10 @@ for s in 000 001 002; do
     [ "$n" -gt 0 ] || fail "shard $s holds $n records"
 done
 
-# Rerun: nothing to do; the failed file is not retried (exit 1).
+# Rerun: the good files skipped, the failed one retried (and failing again:
+# exit 1), as in one store.
 run_index 1 "$tmp/db" "$tmp/photos"
-[ "$(summary indexed)" = 0 ] && [ "$(summary skipped)" = 31 ] || fail "rerun: $(cat "$tmp/err")"
+[ "$(summary indexed)" = 0 ] && [ "$(summary skipped)" = 30 ] && [ "$(summary failed)" = 1 ] || fail "rerun: $(cat "$tmp/err")"
 # Incremental: new files go to their shards.
 photos "$tmp/more" 5
 run_index 0 "$tmp/db" "$tmp/more"

@@ -4,7 +4,7 @@
 # --exact, several stores searched as one, exit statuses and errors.
 # usage: query_output.sh MASO_INDEX MASO_QUERY MAKE_VARIANTS SHARED_DIR TMPDIR
 set -eu
-index=$1 query=$2 shared=$4 tmp=$5/query_output
+index=$1 query=$2 shared=$4 tmp="$5/query output"  # a space: paths are never split
 rm -rf "$tmp"
 mkdir -p "$tmp/a" "$tmp/b" "$tmp/q"
 . "$(dirname "$0")/index_lib.sh"
@@ -37,7 +37,7 @@ sed -n 2p "$tmp/out" | grep -q "^  rank  distance  path$" || fail "table header:
 [ "$(wc -l < "$tmp/out")" = 5 ] || fail "table: $(cat "$tmp/out")"
 sed -n 3p "$tmp/out" | grep -q "^     1  0.000000  $tmp/a/kodim01_copy.png$" || fail "rank 1: $(cat "$tmp/out")"
 ! sed 1d "$tmp/out" | grep -q "/kodim01.png$" || fail "the query is listed as its own match"
-awk 'NR > 1 { if (length($0) - length($3) != 18) exit 1 }' "$tmp/out" || fail "columns not aligned: $(cat "$tmp/out")"
+awk 'NR > 2 { if (substr($0, 17, 3) != "  /") exit 1 }' "$tmp/out" || fail "columns not aligned: $(cat "$tmp/out")"
 
 # JSON: one object per query; --include-self lists the query too.
 run 0 --json -k 3 "$tmp/dba" "$tmp/a/kodim01.png" "$tmp/a/kodim02.png"
@@ -144,7 +144,7 @@ run 2 --json "$tmp/dba" "$tmp/q/notimage.png" "$tmp/q/missing.png" "$tmp/q/kodim
 json '
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 3, rows
-assert rows[0]["query"].endswith("notimage.png") and "not a PNG or JPEG" in rows[0]["error"], rows[0]
+assert rows[0]["query"].endswith("notimage.png") and "not an image format" in rows[0]["error"], rows[0]
 assert rows[1]["query"].endswith("missing.png") and "missing.png" in rows[1]["error"], rows[1]
 assert len(rows[2]["matches"]) == 7, rows[2]
 ' || fail "errors in JSON: $(cat "$tmp/out")"
