@@ -1,5 +1,6 @@
 /*
- * exif.c -- the orientation tag of a JPEG's EXIF block.
+ * exif.c -- the orientation tag of an EXIF block (JPEG APP1, PNG eXIf,
+ * WebP EXIF).
  *
  * EXIF lives in an APP1 segment starting "Exif\0\0", followed by a TIFF
  * structure: a byte-order mark ("II" little-endian, "MM" big-endian), the
@@ -12,6 +13,7 @@
 #include "image_internal.h"
 
 #include <stdint.h>
+#include <string.h>
 
 typedef struct tiff {
     const unsigned char *p;
@@ -40,12 +42,27 @@ static uint32_t rd32(const tiff *t, size_t off)
 
 int maso_exif_orientation(const unsigned char *data, size_t size)
 {
+    const unsigned char *p;
+    size_t len;
+
+    if (!maso_jpeg_segment_find(data, size, 0xE1, "Exif\0\0", 6, &p, &len))
+        return 1;
+    return maso_exif_tiff_orientation(p, len);
+}
+
+int maso_exif_tiff_orientation(const unsigned char *block, size_t len)
+{
     tiff t;
     size_t ifd, count;
 
-    if (!maso_jpeg_segment_find(data, size, 0xE1, "Exif\0\0", 6, &t.p, &t.len))
-        return 1;
-    if (t.len < 8)
+    t.p = block;
+    t.len = len;
+    /* Some writers keep JPEG's APP1 prefix in PNG and WebP chunks. */
+    if (t.len >= 6 && memcmp(t.p, "Exif\0\0", 6) == 0) {
+        t.p += 6;
+        t.len -= 6;
+    }
+    if (t.p == NULL || t.len < 8)
         return 1;
     if (t.p[0] == 'I' && t.p[1] == 'I')
         t.little = 1;

@@ -1,10 +1,12 @@
 /*
- * image.c -- the decoder handle, image memory, and the entry points that
- * read a file and dispatch on its leading bytes to the PNG or JPEG decoder.
+ * image.c -- the decoder handle, image memory, what the format decoders
+ * share (size checks, alpha compositing), and the entry points that read a
+ * file and dispatch on its leading bytes to one decoder per format.
  */
 #include "image_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,9 +25,6 @@
 /* Do not keep more than this as reusable scratch between calls. */
 #define MASO_KEEP_FILE_BYTES ((size_t)64 << 20)
 
-static const unsigned char png_signature[8] = {0x89, 'P',  'N',  'G',
-                                               0x0D, 0x0A, 0x1A, 0x0A};
-static const unsigned char jpeg_soi[3] = {0xFF, 0xD8, 0xFF};
 
 void maso_image_free(maso_image *image)
 {
@@ -52,6 +51,49 @@ int maso_image_alloc(maso_image *image, int width, int height)
     image->width = width;
     image->height = height;
     return 0;
+}
+
+int maso_image_alloc_rgba(maso_image *image, int width, int height)
+{
+    int rc = maso_image_alloc(image, width, height);
+    unsigned char *grown;
+
+    if (rc != 0)
+        return rc;
+    if ((size_t)width > SIZE_MAX / 4 / (size_t)height)
+        grown = NULL;
+    else
+        grown = realloc(image->pixels, (size_t)width * (size_t)height * 4);
+    if (grown == NULL) {
+        maso_image_free(image);
+        return ENOMEM;
+    }
+    image->pixels = grown;
+    return 0;
+}
+
+void maso_image_rgba_to_rgb(maso_image *image, const unsigned char bg[3],
+                            int premultiplied)
+{
+    size_t npix = (size_t)image->width * (size_t)image->height;
+    unsigned char *shrunk;
+
+    maso_rgba_composite(image->pixels, npix, bg, premultiplied);
+    shrunk = realloc(image->pixels, npix * 3);
+    if (shrunk != NULL) /* keeping the larger block is harmless */
+        image->pixels = shrunk;
+}
+
+int maso_decoder_orient(maso_decoder *decoder, const char *name,
+                        maso_image *image, int orientation)
+{
+    int rc = maso_image_orient(image, orientation);
+
+    if (rc == 0)
+        return 0;
+    maso_image_free(image);
+    return maso_decoder_fail(decoder, rc, name,
+                             "cannot allocate the rotated image");
 }
 
 void maso_decode_params_init(maso_decode_params *params)
@@ -134,12 +176,42 @@ static int fail_errno(maso_decoder *decoder, int err, const char *path,
                              errno_text(err, text, sizeof text));
 }
 
-/* True when all @p size bytes match the start of @p sig: a file cut inside
- * its signature is a truncated image rather than a foreign format. */
-static int is_prefix_of(const unsigned char *data, size_t size,
-                        const unsigned char *sig, size_t sig_len)
+int maso_decoder_check_size(maso_decoder *decoder, const char *name,
+                            const char *format, uint64_t width,
+                            uint64_t height, const maso_decode_params *params)
 {
-    return size > 0 && size < sig_len && memcmp(data, sig, size) == 0;
+    if (width == 0 || height == 0)
+        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+                                 "corrupt %s: size %llux%llu", format,
+                                 (unsigned long long)width,
+                                 (unsigned long long)height);
+    if (width > INT_MAX || height > INT_MAX ||
+        width * height > params->max_pixels ||
+        (width > UINT32_MAX || height > UINT32_MAX))
+        return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+                                 "%s of %llux%llu pixels exceeds the limit "
+                                 "of %llu pixels", format,
+                                 (unsigned long long)width,
+                                 (unsigned long long)height,
+                                 (unsigned long long)params->max_pixels);
+    return 0;
+}
+
+void maso_rgba_composite(unsigned char *buf, size_t npix,
+                         const unsigned char bg[3], int premultiplied)
+{
+    const unsigned char *src = buf;
+    unsigned char *dst = buf;
+
+    for (size_t i = 0; i < npix; i++, src += 4, dst += 3) {
+        unsigned a = src[3];
+        for (int c = 0; c < 3; c++) {
+            unsigned v = premultiplied ? src[c] * 255u : src[c] * a;
+            v += bg[c] * (255u - a);
+            v = (v + 127) / 255;
+            dst[c] = (unsigned char)(v > 255 ? 255 : v);
+        }
+    }
 }
 
 /* Common start of the load functions: leave @p out empty (the contract on
@@ -182,18 +254,37 @@ int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
     if (size == 0)
         return maso_decoder_fail(decoder, MASO_EFORMAT, name,
                                  "empty file (0 bytes), not an image");
-    if (size >= sizeof png_signature &&
-        memcmp(bytes, png_signature, sizeof png_signature) == 0)
+    switch (maso_format_detect(bytes, size)) {
+    case MASO_FORMAT_PNG:
         return maso_png_decode(decoder, bytes, size, name, params, out);
-    if (size >= sizeof jpeg_soi && memcmp(bytes, jpeg_soi, sizeof jpeg_soi) == 0)
+    case MASO_FORMAT_JPEG:
         return maso_jpeg_decode(decoder, bytes, size, name, params, out);
-    if (is_prefix_of(bytes, size, png_signature, sizeof png_signature) ||
-        is_prefix_of(bytes, size, jpeg_soi, sizeof jpeg_soi))
+    case MASO_FORMAT_WEBP:
+        return maso_webp_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_TIFF:
+        return maso_tiff_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_GIF:
+        return maso_gif_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_HEIF:
+    case MASO_FORMAT_AVIF:
+        return maso_heif_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_JXL:
+        return maso_jxl_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_BMP:
+        return maso_bmp_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_PNM:
+        return maso_pnm_decode(decoder, bytes, size, name, params, out);
+    case MASO_FORMAT_UNKNOWN:
+        break;
+    }
+    if (maso_format_truncated_signature(bytes, size))
         return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "truncated inside the file signature "
                                  "(%zu bytes)", size);
     return maso_decoder_fail(decoder, MASO_EFORMAT, name,
-                             "not a PNG or JPEG image");
+                             "not an image format maso reads (PNG, JPEG, "
+                             "WebP, TIFF, GIF, HEIF, AVIF, JPEG XL, BMP, "
+                             "PNM)");
 }
 
 /* Read exactly @p size bytes (fewer only if the file shrank meanwhile). */

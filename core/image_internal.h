@@ -9,6 +9,7 @@
 #include "maso.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Big enough for a long path plus a library message. */
 #define MASO_DECODER_MSG_SIZE 1024
@@ -33,14 +34,55 @@ int maso_decoder_fail(maso_decoder *decoder, int status, const char *name,
  * checking that the size does not overflow.  Returns 0 or ENOMEM. */
 int maso_image_alloc(maso_image *image, int width, int height);
 
+/* Fail with MASO_ETOOBIG (naming @p format) when a stored image of
+ * @p width x @p height exceeds params->max_pixels, or MASO_ECORRUPT when a
+ * dimension is not positive or exceeds INT_MAX; 0 when it fits.  Called by
+ * every decoder before it allocates pixels. */
+int maso_decoder_check_size(maso_decoder *decoder, const char *name,
+                            const char *format, uint64_t width,
+                            uint64_t height, const maso_decode_params *params);
+
+/* Blend @p npix RGBA pixels in @p buf onto @p bg in place, leaving packed
+ * RGB at the start of @p buf.  @p premultiplied: the colour samples are
+ * already multiplied by alpha. */
+void maso_rgba_composite(unsigned char *buf, size_t npix,
+                         const unsigned char bg[3], int premultiplied);
+
+/* Like maso_image_alloc() with 4 bytes per pixel (RGBA, while decoding). */
+int maso_image_alloc_rgba(maso_image *image, int width, int height);
+
+/* Turn an image filled as RGBA into RGB composited onto @p bg (the block
+ * shrinks to 3 bytes per pixel when realloc allows). */
+void maso_image_rgba_to_rgb(maso_image *image, const unsigned char bg[3],
+                            int premultiplied);
+
+/* maso_image_orient() for a decoder: on failure the image is freed and
+ * the failure recorded in @p decoder.  Returns 0 or ENOMEM. */
+int maso_decoder_orient(maso_decoder *decoder, const char *name,
+                        maso_image *image, int orientation);
+
+/* True when @p data (@p size bytes, more than 0) is a strict prefix of a
+ * signature: a file cut inside it is truncated, not a foreign format. */
+int maso_format_truncated_signature(const unsigned char *data, size_t size);
+
 /* Per-format decoders.  @p data holds @p size bytes already recognised as
- * the format by their signature.  Same contract as load_memory. */
-int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
-                    size_t size, const char *name,
-                    const maso_decode_params *params, maso_image *out);
-int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
-                     size_t size, const char *name,
-                     const maso_decode_params *params, maso_image *out);
+ * the format by their signature.  Same contract as load_memory.  None keeps
+ * state across calls except the decoder's reusable handles. */
+#define MASO_DECLARE_DECODER(fmt)                                          \
+    int maso_##fmt##_decode(maso_decoder *decoder,                         \
+                            const unsigned char *data, size_t size,        \
+                            const char *name,                              \
+                            const maso_decode_params *params,              \
+                            maso_image *out)
+MASO_DECLARE_DECODER(png);
+MASO_DECLARE_DECODER(jpeg);
+MASO_DECLARE_DECODER(webp);
+MASO_DECLARE_DECODER(tiff);
+MASO_DECLARE_DECODER(gif);
+MASO_DECLARE_DECODER(heif);
+MASO_DECLARE_DECODER(jxl);
+MASO_DECLARE_DECODER(bmp);
+MASO_DECLARE_DECODER(pnm);
 
 /* Walk the marker segments of the JPEG in @p data (starting after SOI) up
  * to the first SOS, and find the first segment with marker @p marker whose
@@ -94,6 +136,11 @@ int maso_jpeg_decode_dc(maso_decoder *decoder, const unsigned char *data,
 /* The EXIF orientation (1..8) of a JPEG; 1 when there is no EXIF block or
  * it is malformed in any way. */
 int maso_exif_orientation(const unsigned char *data, size_t size);
+
+/* The orientation (1..8) in an EXIF TIFF structure (from its byte-order
+ * mark; a leading "Exif\0\0" is skipped), as PNG eXIf and WebP EXIF chunks
+ * hold it; 1 when absent or malformed. */
+int maso_exif_tiff_orientation(const unsigned char *tiff, size_t len);
 
 /* True when an orientation swaps width and height (5..8). */
 int maso_orientation_swaps(int orientation);

@@ -179,12 +179,9 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
         if (buf != NULL)
             img.pixels = buf;
     }
-    rc = maso_image_orient(&img, orientation);
-    if (rc != 0) {
-        maso_image_free(&img);
-        return maso_decoder_fail(decoder, rc, name,
-                                 "cannot allocate the rotated image");
-    }
+    rc = maso_decoder_orient(decoder, name, &img, orientation);
+    if (rc != 0)
+        return rc;
     *out = img;
     return 0;
 }

@@ -40,7 +40,7 @@ extern "C" {
 #define MASO_SUCCESS 0
 /** An argument is invalid (NULL where a value is needed, out of range). */
 #define MASO_EINVAL_ARG (-30600)
-/** The bytes are not an image format libmaso reads (PNG, JPEG). */
+/** The bytes are not an image format libmaso reads (see maso_format). */
 #define MASO_EFORMAT (-30601)
 /** The image data is corrupt or truncated. */
 #define MASO_ECORRUPT (-30602)
@@ -49,7 +49,9 @@ extern "C" {
 #define MASO_ETOOBIG (-30603)
 /** The model files are malformed (.param syntax, .bin size, weight count). */
 #define MASO_EMODEL (-30604)
-/** The model uses a layer type or parameter libmaso does not implement. */
+/** The model uses a layer type or parameter libmaso does not implement, or
+ *  an image uses an encoding of its format that libmaso does not decode
+ *  (a BMP holding a JPEG, a 16-bit CMYK TIFF...). */
 #define MASO_EUNSUPPORTED (-30605)
 /** A named item (layer, blob, record) does not exist. */
 #define MASO_ENOTFOUND (-30606)
@@ -107,6 +109,33 @@ int maso_image_orient(maso_image *image, int orientation);
  *  image unchanged. */
 int maso_image_trim_border(maso_image *image, int tolerance, int *trimmed);
 
+/** The image formats libmaso decodes, as recognised by their bytes. */
+typedef enum maso_format {
+    MASO_FORMAT_UNKNOWN = 0,
+    MASO_FORMAT_PNG,
+    MASO_FORMAT_JPEG,
+    MASO_FORMAT_WEBP,
+    MASO_FORMAT_TIFF,
+    MASO_FORMAT_GIF,
+    MASO_FORMAT_HEIF, /* HEIF/HEIC (HEVC) */
+    MASO_FORMAT_AVIF,
+    MASO_FORMAT_JXL,  /* JPEG XL, bare codestream or container */
+    MASO_FORMAT_BMP,
+    MASO_FORMAT_PNM   /* PBM, PGM, PPM (plain and raw), PAM */
+} maso_format;
+
+/**
+ * The format of a file whose first @p size bytes are @p data (NULL allowed
+ * with size 0), from its signature; 32 bytes are enough for every format
+ * (HEIF and AVIF are told apart by the brands of their 'ftyp' box, which
+ * the first 32 bytes hold in practice).  MASO_FORMAT_UNKNOWN when none
+ * matches.  Says nothing about whether the rest of the file is valid.
+ */
+maso_format maso_format_detect(const void *data, size_t size);
+
+/** A static name for @p format ("PNG", "JPEG XL", ...; "unknown"). */
+const char *maso_format_name(maso_format format);
+
 /** Parameters of one decode.  Initialise with maso_decode_params_init(). */
 typedef struct maso_decode_params {
     /** Smallest size the caller needs.  A JPEG is decoded with DCT-domain
@@ -120,7 +149,10 @@ typedef struct maso_decode_params {
     uint64_t max_pixels;
     /** Colour that transparent pixels are composited onto (default white). */
     unsigned char background[3];
-    /** Apply the EXIF orientation tag of a JPEG (default 1). */
+    /** Apply the orientation the file records (EXIF orientation of JPEG,
+     *  PNG and WebP files, the TIFF Orientation tag; default 1).  HEIF/AVIF
+     *  transformations and JPEG XL orientation are part of those formats'
+     *  pixels and always applied. */
     int apply_orientation;
 } maso_decode_params;
 
@@ -138,15 +170,40 @@ void maso_decoder_destroy(maso_decoder *decoder);
 
 /**
  * Decode the image file at @p path.  The type is recognised by its bytes
- * (PNG signature, JPEG SOI marker), not by its name.  PNG: every colour type
- * and bit depth, interlaced or not; 16-bit samples are reduced to 8 bits,
- * alpha is composited onto params->background.  JPEG: greyscale, YCbCr,
- * CMYK/YCCK, baseline and progressive; EXIF orientation applied.
+ * (maso_format_detect()), not by its name.  The result is the picture as
+ * it is meant to be shown: upright, alpha composited onto
+ * params->background, samples of more than 8 bits reduced to 8 bits (high
+ * byte), and for a file of several pages or frames the first one.
+ *  - PNG: every colour type and bit depth, interlaced or not; orientation
+ *    from an eXIf chunk.
+ *  - JPEG: greyscale, YCbCr, CMYK/YCCK, baseline and progressive, DCT
+ *    scaling (see min_width); EXIF orientation.
+ *  - WebP (libwebp): lossy, lossless, alpha; animated: the first frame;
+ *    orientation from the EXIF chunk.
+ *  - TIFF (libtiff): 1 to 16 bits per sample, grey, RGB, palette, CMYK,
+ *    YCbCr, CIELab, every compression libtiff reads; the first page; the
+ *    Orientation tag.
+ *  - GIF (giflib): the first frame on the logical screen (transparent
+ *    pixels and uncovered areas show the background).
+ *  - HEIF/HEIC and AVIF (libheif): the primary image, its transformations
+ *    (rotation, mirroring, crop) applied as the format prescribes (an EXIF
+ *    orientation inside is not applied again); grid images.
+ *  - JPEG XL (libjxl): the first frame, its orientation applied.
+ *  - BMP: 1, 4, 8 (also RLE4/RLE8), 16, 24 and 32 bits, bit fields and
+ *    alpha, bottom-up or top-down; OS/2 and Windows headers.
+ *  - PNM: PBM, PGM, PPM in plain (ASCII) and raw form, maxval up to 65535,
+ *    and PAM (grey, RGB, with alpha, black and white).
+ * Size is checked before pixels are allocated: a stored width * height over
+ * params->max_pixels (a decompression bomb: a small file claiming a huge
+ * image) fails with MASO_ETOOBIG.  Decoders keep nothing from one image to
+ * the next.
  *
  * On success fills @p out (owned by the caller, see maso_image_free()).  On
- * failure @p out is left empty, and maso_decoder_errmsg() names @p path and
- * the cause.  Errors: MASO_EFORMAT, MASO_ECORRUPT, MASO_ETOOBIG, ENOMEM, or
- * the errno of open()/read().
+ * failure @p out is left empty, and maso_decoder_errmsg() names @p path,
+ * the format and the cause.  Errors: MASO_EFORMAT (not an image format
+ * libmaso reads), MASO_ECORRUPT (corrupt or truncated), MASO_EUNSUPPORTED
+ * (an encoding of the format that is not decoded), MASO_ETOOBIG, ENOMEM,
+ * or the errno of open()/read().
  */
 int maso_decoder_load_file(maso_decoder *decoder, const char *path,
                            const maso_decode_params *params, maso_image *out);

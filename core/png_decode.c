@@ -12,6 +12,9 @@
  * ours records the message and longjmps back into png_decode_run().  Its
  * default handlers would print to stderr, so both the error and the warning
  * handler are replaced.
+ *
+ * The orientation of an eXIf chunk (PNG 1.5 extension) is applied, as
+ * browsers do.
  */
 #include "image_internal.h"
 
@@ -97,19 +100,25 @@ static int check_ihdr(maso_decoder *decoder, const unsigned char *data,
     return 0;
 }
 
-/* Blend RGBA onto the background in place, leaving packed RGB. */
-static void composite(unsigned char *buf, size_t npix, const unsigned char bg[3])
+/* The orientation in the file's eXIf chunk (1 when none): a walk over the
+ * chunks, before or after the image data, bounded by the file size. */
+static int png_orientation(const unsigned char *data, size_t size)
 {
-    const unsigned char *src = buf;
-    unsigned char *dst = buf;
+    size_t pos = 8;
 
-    for (size_t i = 0; i < npix; i++, src += 4, dst += 3) {
-        unsigned a = src[3];
-        for (int c = 0; c < 3; c++) {
-            unsigned v = src[c] * a + bg[c] * (255u - a);
-            dst[c] = (unsigned char)((v + 127) / 255);
-        }
+    while (size - pos >= 12) {
+        uint32_t len = be32(data + pos);
+        const unsigned char *type = data + pos + 4;
+
+        if (len > size - pos - 12)
+            return 1;
+        if (memcmp(type, "eXIf", 4) == 0)
+            return maso_exif_tiff_orientation(data + pos + 8, len);
+        if (memcmp(type, "IEND", 4) == 0)
+            return 1;
+        pos += 12 + (size_t)len;
     }
+    return 1;
 }
 
 /* The setjmp scope: only job and the libpng structs live across longjmp. */
@@ -208,13 +217,18 @@ int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
         size_t npix = (size_t)img.width * (size_t)img.height;
         unsigned char *shrunk;
 
-        composite(job.rgba, npix, params->background);
+        maso_rgba_composite(job.rgba, npix, params->background, 0);
         shrunk = realloc(job.rgba, npix * 3);
         if (shrunk != NULL) /* keeping the larger block is harmless */
             job.rgba = shrunk;
     }
-    out->width = img.width;
-    out->height = img.height;
-    out->pixels = job.rgba;
+    img.pixels = job.rgba;
+    if (params->apply_orientation) {
+        rc = maso_decoder_orient(decoder, name, &img,
+                                 png_orientation(data, size));
+        if (rc != 0)
+            return rc;
+    }
+    *out = img;
     return 0;
 }

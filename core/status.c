@@ -8,11 +8,11 @@ const char *maso_strerror(int status)
     switch (status) {
     case MASO_SUCCESS: return "success";
     case MASO_EINVAL_ARG: return "invalid argument";
-    case MASO_EFORMAT: return "not a supported image format (PNG or JPEG)";
+    case MASO_EFORMAT: return "not an image format maso reads";
     case MASO_ECORRUPT: return "corrupt or truncated image data";
     case MASO_ETOOBIG: return "image too large";
     case MASO_EMODEL: return "malformed model files";
-    case MASO_EUNSUPPORTED: return "unsupported model layer or parameter";
+    case MASO_EUNSUPPORTED: return "unsupported model layer or image encoding";
     case MASO_ENOTFOUND: return "not found";
     case MASO_EMISMATCH: return "written by another model or schema version";
     case MASO_ECHECKSUM: return "checksum mismatch";

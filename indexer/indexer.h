@@ -79,6 +79,7 @@ void index_progress_clear(index_progress *p);
 /* What a run did, for the summary and the exit status. */
 typedef struct index_counts {
     size_t indexed, failed, skipped, skipped_failed, pruned, walk_errors;
+    size_t walk_skipped[WALK_SKIP_KINDS]; /* left out inside folders */
     double seconds;     /* of the pipeline */
     int interrupted;
 } index_counts;

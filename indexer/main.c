@@ -27,6 +27,14 @@ static void usage(FILE *out)
 "                     (- reads standard input)\n"
 "  -0, --null         the list is NUL-separated (find -print0)\n"
 "  -L, --follow       follow symbolic links inside directories\n"
+"  --exclude PATTERN  leave out files and folders matching PATTERN (shell\n"
+"                     wildcards; without '/' it matches a name at any depth,\n"
+"                     as '*.tmp' or 'Backups'; with '/' a path or the folder\n"
+"                     it lies in); may be repeated\n"
+"  --exclude-from FILE  patterns read from FILE, one a line (# comments)\n"
+"  --hidden           also walk hidden files and folders, thumbnail caches,\n"
+"                     trash and snapshot folders (.thumbnails, @eaDir,\n"
+"                     .Trash-*, $RECYCLE.BIN...), skipped by default\n"
 "  --rescan           index every file again, changed or not\n"
 "  --prune            remove the records of files that no longer exist\n"
 "  -j, --jobs N       worker threads (default: all cores)\n"
@@ -36,7 +44,7 @@ static void usage(FILE *out)
 "  --model DIR        model directory (default: $MASO_MODEL, ../shared, or\n"
 "                     the user cache, downloaded and checked on first use)\n"
 "  -q, --quiet        no progress line or summary (failures still shown)\n"
-"  -v, --verbose      one line per file\n"
+"  -v, --verbose      one line per file, and every file left out and why\n"
 "  -h, --help         this text\n"
 "      --version      the program's version\n"
 "\n"
@@ -49,7 +57,8 @@ typedef struct index_options {
     char **paths;
     int n_paths;
     const char *files_from;
-    int nul, follow, rescan, prune, full_codes;
+    int nul, follow, rescan, prune, full_codes, hidden;
+    walk_patterns exclude;
     const char *model_dir;
     index_pipeline_options pipe;
 } index_options;
@@ -95,11 +104,15 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION };
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_VERSION,
+           OPT_EXCLUDE, OPT_EXCLUDE_FROM, OPT_HIDDEN };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
         { "follow", no_argument, NULL, 'L' },
+        { "exclude", required_argument, NULL, OPT_EXCLUDE },
+        { "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM },
+        { "hidden", no_argument, NULL, OPT_HIDDEN },
         { "rescan", no_argument, NULL, OPT_RESCAN },
         { "prune", no_argument, NULL, OPT_PRUNE },
         { "jobs", required_argument, NULL, 'j' },
@@ -125,6 +138,28 @@ static int parse_args(int argc, char **argv, index_options *o)
         case OPT_FILES_FROM: o->files_from = optarg; break;
         case '0': o->nul = 1; break;
         case 'L': o->follow = 1; break;
+        case OPT_HIDDEN: o->hidden = 1; break;
+        case OPT_EXCLUDE: {
+            int rc = walk_patterns_add(&o->exclude, optarg);
+            if (rc) {
+                fprintf(stderr, "maso-index: --exclude '%s': %s\n", optarg,
+                        rc == EINVAL ? "empty pattern" : strerror(rc));
+                return -1;
+            }
+            break;
+        }
+        case OPT_EXCLUDE_FROM: {
+            FILE *in = fopen(optarg, "r");
+            int rc = in ? walk_patterns_read(&o->exclude, in) : errno;
+            if (in)
+                fclose(in);
+            if (rc) {
+                fprintf(stderr, "maso-index: --exclude-from %s: %s\n", optarg,
+                        strerror(rc));
+                return -1;
+            }
+            break;
+        }
         case OPT_RESCAN: o->rescan = 1; break;
         case OPT_PRUNE: o->prune = 1; break;
         case 'j':
@@ -221,7 +256,8 @@ static void on_walk_error(void *opaque, const char *path, int err)
 /* Collect the files to index; 0, or -1 after a fatal error. */
 static int collect(const index_options *o, walk_list *files, size_t *errors)
 {
-    walk_options wo = { o->follow, on_walk_error, errors };
+    walk_options wo = { o->follow, on_walk_error, errors, o->hidden,
+                        &o->exclude };
     for (int i = 0; i < o->n_paths; i++) {
         int rc = walk_add(files, o->paths[i], &wo);
         if (rc == ENOMEM) {
@@ -252,17 +288,32 @@ static int collect(const index_options *o, walk_list *files, size_t *errors)
     return 0;
 }
 
+/* --verbose: every entry the walk left out, and why. */
+static void list_skipped(const walk_list *files)
+{
+    for (size_t i = 0; i < files->n_skipped; i++) {
+        fprintf(stderr, "maso-index: skipped (%s): ",
+                walk_skip_name(files->skipped[i].why));
+        maso_cli_text_escaped(stderr, files->skipped[i].path);
+        fputc('\n', stderr);
+    }
+}
+
 static int run(const index_options *o, maso_store *store,
                const maso_model *model)
 {
     index_counts counts;
     memset(&counts, 0, sizeof counts);
-    walk_list files = { NULL, 0, 0 };
+    walk_list files = {0};
     index_plan plan;
     memset(&plan, 0, sizeof plan);
     int status = INDEX_EXIT_ERROR;
     if (collect(o, &files, &counts.walk_errors) != 0)
         goto done;
+    if (o->pipe.verbosity >= INDEX_VERBOSE)
+        list_skipped(&files);
+    for (int k = 0; k < WALK_SKIP_KINDS; k++)
+        counts.walk_skipped[k] = walk_skipped_count(&files, (walk_skip)k);
     int rc = index_plan_build(store, &files, o->rescan, o->prune, &plan);
     if (rc) {
         fprintf(stderr, "maso-index: %s: %s\n", o->db,
@@ -317,5 +368,6 @@ int main(int argc, char **argv)
         status = run(&o, store, model);
     maso_store_destroy(store);
     maso_model_destroy(model);
+    walk_patterns_free(&o.exclude);
     return status;
 }

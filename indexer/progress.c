@@ -78,6 +78,24 @@ void index_summary_print(const index_counts *c, maso_store *store)
     if (c->walk_errors)
         fprintf(stderr, ", %zu paths unreadable", c->walk_errors);
     fprintf(stderr, " in %.1f s (%.1f images/s)", c->seconds, rate);
+    /* What the walk left out, so that nothing is skipped silently. */
+    static const char *const left_out[WALK_SKIP_KINDS][2] = {
+        [WALK_SKIP_OTHER] = {"other file", "other files"},
+        [WALK_SKIP_SYMLINK] = {"symbolic link (-L follows it)",
+                               "symbolic links (-L follows them)"},
+        [WALK_SKIP_HIDDEN] = {"hidden or cache entry (--hidden includes it)",
+                              "hidden or cache entries (--hidden includes "
+                              "them)"},
+        [WALK_SKIP_EXCLUDED] = {"excluded", "excluded"},
+    };
+    const char *sep = "; left out: ";
+    for (int k = 0; k < WALK_SKIP_KINDS; k++) {
+        size_t n = c->walk_skipped[k];
+        if (n == 0)
+            continue;
+        fprintf(stderr, "%s%zu %s", sep, n, left_out[k][n != 1]);
+        sep = ", ";
+    }
     maso_store_stats st;
     if (store && maso_store_stats_get(store, &st) == 0)
         fprintf(stderr, "; store: %llu images, %.1f MB, %.0f bytes per image",

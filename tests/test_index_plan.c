@@ -4,7 +4,8 @@
  * or --rescan), left as failed, and which records --prune removes (gone
  * files only: not files that exist but were not named).  Paths longer than
  * the store's short-path limit (hashed keys) included.  Also the walk:
- * recursion, what counts as an image, symbolic links.
+ * recursion, what counts as an image, symbolic links, and what it leaves
+ * out (other files, links, hidden folders and caches, --exclude).
  */
 #define _DEFAULT_SOURCE /* mkdtemp, realpath */
 #include <errno.h>
@@ -153,8 +154,8 @@ static void test_plan_decisions(void **state)
     assert_int_equal(maso_store_batch_commit(b), 0);
 
     /* Named this run: everything but other.png (exists, not named). */
-    walk_list files = { NULL, 0, 0 };
-    walk_options wo = { 0, NULL, NULL };
+    walk_list files = {0};
+    walk_options wo = { .follow_symlinks = 0 };
     const char *named[] = { same, grown, touched, failed, fresh, longp };
     for (size_t i = 0; i < 6; i++)
         assert_int_equal(walk_add(&files, named[i], &wo), 0);
@@ -186,7 +187,7 @@ static void test_plan_decisions(void **state)
     index_plan_free(&plan);
 
     /* Nothing named, --prune alone: only the gone record. */
-    walk_list none = { NULL, 0, 0 };
+    walk_list none = {0};
     assert_int_equal(index_plan_build(f->store, &none, 0, 1, &plan), 0);
     assert_int_equal(plan.n_todo, 0);
     assert_int_equal(plan.n_prune, 1);
@@ -223,8 +224,8 @@ static void test_walk(void **state)
     assert_int_equal(symlink(p, q), 0);
 
     int errors = 0;
-    walk_options wo = { 0, on_error, &errors };
-    walk_list list = { NULL, 0, 0 };
+    walk_options wo = { .on_error = on_error, .opaque = &errors };
+    walk_list list = {0};
     join(p, f, "tree");
     assert_int_equal(walk_add(&list, p, &wo), 0);
     assert_int_equal(walk_add(&list, p, &wo), 0); /* twice: deduplicated */
@@ -263,11 +264,153 @@ static void test_walk(void **state)
     walk_free(&list);
 }
 
+/* The skipped entry for @p path, or -1 when it was not skipped. */
+static int skip_reason(const walk_list *list, const char *path)
+{
+    for (size_t i = 0; i < list->n_skipped; i++)
+        if (strcmp(list->skipped[i].path, path) == 0)
+            return (int)list->skipped[i].why;
+    return -1;
+}
+
+static int listed(const walk_list *list, const char *path)
+{
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->path[i], path) == 0)
+            return 1;
+    return 0;
+}
+
+/* Nothing is left out silently: other files, links, hidden folders and
+ * caches, exclusions each come back with their reason, once even when
+ * folders overlap; --hidden and patterns change what is walked. */
+static void test_walk_skips(void **state)
+{
+    fixture *f = *state;
+    char p[4096], q[4096];
+    static const char *const dirs[] = {
+        "t", "t/.thumbnails", "t/@eaDir", "t/.Trash-1000", "t/Backups",
+        "t/2019", "t/2019/raw", "t/$RECYCLE.BIN",
+    };
+    static const char *const files[] = {
+        "t/a.webp", "t/b.HEIC", "t/c.tif", "t/notes.txt", "t/._d.jpg",
+        "t/.thumbnails/x.png", "t/@eaDir/y.jpg", "t/.Trash-1000/z.png",
+        "t/Backups/old.png", "t/2019/e.bmp", "t/2019/raw/f.pgm",
+        "t/2019/g.tmp", "t/$RECYCLE.BIN/h.gif", "t/2019/nameless",
+    };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        join(p, f, dirs[i]);
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        join(p, f, files[i]);
+        write_file(p, "x", 1);
+    }
+    join(p, f, "t/2019/nameless"); /* a GIF by its bytes only */
+    write_file(p, "GIF89a\1\0\1\0", 10);
+    join(p, f, "t/a.webp");
+    join(q, f, "t/link.webp");
+    assert_int_equal(symlink(p, q), 0);
+
+    walk_list list = {0};
+    walk_options wo = { .follow_symlinks = 0 };
+    join(p, f, "t");
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    join(p, f, "t/2019"); /* overlapping: counted once */
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    walk_finish(&list);
+    static const char *const indexed[] = {
+        "t/a.webp", "t/b.HEIC", "t/c.tif", "t/Backups/old.png",
+        "t/2019/e.bmp", "t/2019/raw/f.pgm", "t/2019/nameless",
+    };
+    assert_int_equal(list.count, sizeof indexed / sizeof indexed[0]);
+    for (size_t i = 0; i < list.count; i++) {
+        join(p, f, indexed[i]);
+        assert_true(listed(&list, p));
+    }
+    static const struct { const char *path; walk_skip why; } skipped[] = {
+        {"t/notes.txt", WALK_SKIP_OTHER}, {"t/2019/g.tmp", WALK_SKIP_OTHER},
+        {"t/link.webp", WALK_SKIP_SYMLINK}, {"t/._d.jpg", WALK_SKIP_HIDDEN},
+        {"t/.thumbnails", WALK_SKIP_HIDDEN}, {"t/@eaDir", WALK_SKIP_HIDDEN},
+        {"t/.Trash-1000", WALK_SKIP_HIDDEN},
+        {"t/$RECYCLE.BIN", WALK_SKIP_HIDDEN},
+    };
+    assert_int_equal(list.n_skipped, sizeof skipped / sizeof skipped[0]);
+    for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++) {
+        join(p, f, skipped[i].path);
+        assert_int_equal(skip_reason(&list, p), (int)skipped[i].why);
+    }
+    assert_int_equal(walk_skipped_count(&list, WALK_SKIP_OTHER), 2);
+    assert_int_equal(walk_skipped_count(&list, WALK_SKIP_SYMLINK), 1);
+    assert_int_equal(walk_skipped_count(&list, WALK_SKIP_HIDDEN), 5);
+    assert_int_equal(walk_skipped_count(&list, WALK_SKIP_EXCLUDED), 0);
+    walk_free(&list);
+
+    /* --hidden walks them all; -L follows the link. */
+    wo.include_hidden = 1;
+    wo.follow_symlinks = 1;
+    join(p, f, "t");
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    walk_finish(&list);
+    assert_int_equal(list.count, 7 + 6);
+    assert_int_equal(list.n_skipped, 2); /* notes.txt, g.tmp */
+    walk_free(&list);
+
+    /* Patterns: a name at any depth, a wildcard, a path (relative to the
+     * current directory) and the folder it names; named paths too. */
+    walk_patterns ex = {0};
+    assert_int_equal(walk_patterns_add(&ex, "Backups"), 0);
+    assert_int_equal(walk_patterns_add(&ex, "*.tmp"), 0);
+    assert_int_equal(walk_patterns_add(&ex, ""), EINVAL);
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->dir), 0);
+    assert_int_equal(walk_patterns_add(&ex, "t/2019/raw/"), 0);
+    assert_int_equal(chdir(cwd), 0);
+    char text[] = "# comment\n\n*.HEIC\n";
+    FILE *in = fmemopen(text, strlen(text), "r");
+    assert_non_null(in);
+    assert_int_equal(walk_patterns_read(&ex, in), 0);
+    fclose(in);
+    assert_int_equal(ex.count, 4);
+    join(p, f, "t/2019/raw/f.pgm");
+    assert_true(walk_patterns_match(&ex, p));
+    join(p, f, "t/2019/rawer/f.pgm");
+    assert_false(walk_patterns_match(&ex, p));
+    join(p, f, "t/Backups/2019/x.png");
+    assert_true(walk_patterns_match(&ex, p));
+    join(p, f, "t/NotBackups/x.png");
+    assert_false(walk_patterns_match(&ex, p));
+
+    wo.include_hidden = 0;
+    wo.follow_symlinks = 0;
+    wo.exclude = &ex;
+    join(p, f, "t");
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    join(p, f, "t/Backups/old.png"); /* named, and excluded */
+    assert_int_equal(walk_add(&list, p, &wo), 0);
+    walk_finish(&list);
+    assert_int_equal(list.count, 4); /* a.webp c.tif e.bmp nameless */
+    assert_int_equal(walk_skipped_count(&list, WALK_SKIP_EXCLUDED), 5);
+    static const char *const excluded[] = {
+        "t/Backups", "t/2019/g.tmp", "t/2019/raw", "t/b.HEIC",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        join(p, f, excluded[i]);
+        assert_int_equal(skip_reason(&list, p), WALK_SKIP_EXCLUDED);
+    }
+    join(p, f, "t/Backups/old.png");
+    assert_int_equal(skip_reason(&list, p), WALK_SKIP_EXCLUDED);
+    walk_free(&list);
+    walk_patterns_free(&ex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_plan_decisions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_walk_skips, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,8 +14,9 @@
  *
  * Only one allocation fails per run (SQLite's "transient" mode): code after
  * the failure may allocate again, which exercises the cleanup paths.
- * Allocations inside shared libraries (libpng, TurboJPEG, LMDB, OpenBLAS,
- * libc's own fopen/pthread_create) are not redirected by --wrap; getline()
+ * Allocations inside shared libraries (libpng, TurboJPEG, libwebp, libtiff,
+ * giflib, libheif, libjxl, LMDB, OpenBLAS, libc's own fopen/pthread_create)
+ * are not redirected by --wrap; getline()
  * is wrapped as a whole: a failure there is what a failed growth of its
  * buffer looks like (-1, errno ENOMEM, not at end of file).
  */
@@ -447,10 +448,11 @@ static void test_forward(void **state)
 
 /* ---- decoder ------------------------------------------------------------ */
 
-static void decode_loop(const char *name, const maso_decode_params *params)
+static void decode_loop_in(const char *dir, const char *name,
+                           const maso_decode_params *params)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", IMAGE_DIR, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     size_t size;
     void *data = read_all(path, &size);
     maso_image ref = {0};
@@ -497,6 +499,32 @@ static void decode_loop(const char *name, const maso_decode_params *params)
     expect_loop(name, failures);
     maso_image_free(&ref);
     free(data);
+}
+
+static void decode_loop(const char *name, const maso_decode_params *params)
+{
+    decode_loop_in(IMAGE_DIR, name, params);
+}
+
+/* One file per decoder beyond PNG and JPEG (written by the formats' tools:
+ * tests/programs/make_format_fixtures.sh), with alpha, animation, pages
+ * and orientation where the decoder has a path for them.  Only our own
+ * allocations fail: libwebp, libtiff, giflib, libheif and libjxl allocate
+ * with their own malloc calls, which --wrap does not redirect. */
+static void test_decode_formats(void **state)
+{
+    static const char *const files[] = {
+        "webp_lossy.webp", "webp_alpha.webp", "webp_anim.webp",
+        "webp_exif6.webp", "tiff_lzw.tif", "tiff_orient6.tif",
+        "tiff_alpha.tif", "tiff_cmyk16.tif", "gif_anim.gif", "heif.heic",
+        "heif_alpha.heic",
+        "avif.avif", "jxl_lossy.jxl", "jxl_alpha.jxl", "bmp_rle8.bmp",
+        "bmp_alpha32.bmp", "ppm_plain.ppm", "pam_alpha.pam",
+        "png_exif6.png",
+    };
+    oom_mode(state);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        decode_loop_in(MASO_TEST_TMPDIR "/formats", files[i], NULL);
 }
 
 static void test_decode_png(void **state)
@@ -1551,6 +1579,8 @@ int main(void)
         cmocka_unit_test_prestate(test_decode_png, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_decode_jpeg, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_decode_jpeg, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_decode_formats, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_decode_formats, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_resize, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_trim, (void *)&oom_transient),

@@ -47,8 +47,8 @@ assert info["indexed"] == 5 and info["failed"] == 6, info
 reasons = {f["path"]: f["reason"] for f in info["failures"]}
 assert sorted(reasons) == sorted(d + "/" + n for n in ["truncated.jpg", "truncated.png", "random.jpg",
                                                        "camera.dat", "text.png", "scrambled.jpg"]), reasons
-assert "not a PNG or JPEG" in reasons[d + "/text.png"], reasons
-assert "not a PNG or JPEG" in reasons[d + "/random.jpg"], reasons
+assert "not an image format" in reasons[d + "/text.png"], reasons
+assert "not an image format" in reasons[d + "/random.jpg"], reasons
 assert "truncated" in reasons[d + "/truncated.png"], reasons
 for p, r in reasons.items():
     assert r and not r.startswith(p), (p, r)  # a cause, not the path again
@@ -56,7 +56,7 @@ assert info["bytes_per_image"] > 0 and info["model"]["input"] == [3, 227, 227], 
 PY
 "$query" --info "$db" > "$tmp/info.txt"
 grep -q "5 indexed, 6 failed" "$tmp/info.txt" || fail "info text: $(cat "$tmp/info.txt")"
-grep -q "^  $dir/text.png: not a PNG or JPEG" "$tmp/info.txt" || fail "info text lists failures"
+grep -q "^  $dir/text.png: not an image format" "$tmp/info.txt" || fail "info text lists failures"
 
 # A rerun does not retry unchanged failures, but still says they failed.
 run_index 1 "$db" "$dir"

@@ -144,7 +144,7 @@ run 2 --json "$tmp/dba" "$tmp/q/notimage.png" "$tmp/q/missing.png" "$tmp/q/kodim
 json '
 rows = [json.loads(l) for l in open(sys.argv[1])]
 assert len(rows) == 3, rows
-assert rows[0]["query"].endswith("notimage.png") and "not a PNG or JPEG" in rows[0]["error"], rows[0]
+assert rows[0]["query"].endswith("notimage.png") and "not an image format" in rows[0]["error"], rows[0]
 assert rows[1]["query"].endswith("missing.png") and "missing.png" in rows[1]["error"], rows[1]
 assert len(rows[2]["matches"]) == 7, rows[2]
 ' || fail "errors in JSON: $(cat "$tmp/out")"
