@@ -9,7 +9,10 @@
  *        [candidates]]]] (candidates 0: the exact scan; default: maso's)
  * (N default 100000, block_records default: the store's, batch 1000).
  * Prints build time, bytes per image, median latency of 50 queries with 1
- * and 2 search threads.  store_dir must not exist.
+ * and 2 search threads, each query as one probe and as 8 probes (what
+ * maso-query's orientation invariance asks: the query's mirrors and
+ * quarter turns, maso_search_query_probes), side by side.  store_dir must
+ * not exist.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,7 +178,9 @@ int main(int argc, char **argv)
     for (size_t q = 0; q < N_QUERIES; q++)
         make_sketch(queries + q * sk, protos + (rng_next(&rng) % 200) * sk,
                     0.05, sl, n_sl, sk, &rng);
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int run = 0; run < 4; run++) {
+        int threads = 1 + run / 2;
+        size_t n_probes = run % 2 ? 8 : 1;
         maso_search_set_threads(engine, threads);
         double lat[N_QUERIES], vb[N_QUERIES];
         size_t segs = 0;
@@ -192,8 +197,11 @@ int main(int argc, char **argv)
             double mid = now();
             maso_search_hit hits[10];
             size_t nh = 0;
-            if (maso_search_query(engine, g, segs, queries + q * sk, NULL,
-                                  &params, hits, &nh)) {
+            const uint8_t *probes[8];
+            for (size_t p = 0; p < n_probes; p++)
+                probes[p] = queries + (q + p) % N_QUERIES * sk;
+            if (maso_search_query_probes(engine, g, segs, probes, n_probes,
+                                         &params, hits, &nh)) {
                 fprintf(stderr, "%s\n", maso_search_errmsg(engine));
                 return 1;
             }
@@ -208,8 +216,9 @@ int main(int argc, char **argv)
         }
         qsort(lat, N_QUERIES, sizeof *lat, dbl_cmp);
         qsort(vb, N_QUERIES, sizeof *vb, dbl_cmp);
-        printf("threads %d: query median %.2f ms (view_begin %.2f ms, %zu "
-               "segments), min %.2f max %.2f (checksum %llu)\n", threads,
+        printf("threads %d, %zu probe%s: query median %.2f ms (view_begin "
+               "%.2f ms, %zu segments), min %.2f max %.2f (checksum %llu)\n",
+               threads, n_probes, n_probes > 1 ? "s" : "",
                lat[N_QUERIES / 2], vb[N_QUERIES / 2], segs, lat[0],
                lat[N_QUERIES - 1], (unsigned long long)sum);
     }

@@ -86,6 +86,29 @@ typedef struct maso_image {
 /** Release the pixels of @p image (NULL allowed) and zero the struct. */
 void maso_image_free(maso_image *image);
 
+/** Replace @p image by the upright image it depicts when stored with EXIF
+ *  orientation @p orientation: 1 unchanged, 2 mirrored left-right, 3 turned
+ *  180 degrees, 4 mirrored top-bottom, 5 transposed, 6 turned 90 degrees
+ *  clockwise, 7 transversed, 8 turned 90 degrees counter-clockwise (5..8
+ *  swap width and height).  The eight are every mirror and quarter turn of
+ *  the image.  Returns 0, or ENOMEM with the image unchanged. */
+int maso_image_orient(maso_image *image, int orientation);
+
+/** Default tolerance of maso_image_trim_border(), per channel (JPEG
+ *  ringing keeps a black bar within a few levels of black). */
+#define MASO_TRIM_TOLERANCE 12
+/** No side is trimmed by more than this share of the image's size. */
+#define MASO_TRIM_MAX_SHARE 0.35
+
+/** Cut uniform borders off @p image: from each side, the rows or columns
+ *  whose every pixel is within @p tolerance (per channel) of that side's
+ *  outermost first pixel, up to MASO_TRIM_MAX_SHARE of the size per side
+ *  (letterbox bars, a window frame, a passe-partout).  *trimmed (when not
+ *  NULL) is set to 1 when something was cut.  Images smaller than 8x8 are
+ *  left alone.  Returns 0, MASO_EINVAL_ARG (no image), or ENOMEM with the
+ *  image unchanged. */
+int maso_image_trim_border(maso_image *image, int tolerance, int *trimmed);
+
 /** The image formats libmaso decodes, as recognised by their bytes. */
 typedef enum maso_format {
     MASO_FORMAT_UNKNOWN = 0,
@@ -379,12 +402,18 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
  * Code the image file at @p path: decode it with @p decoder (default
  * maso_decode_params, at no more than the network's input size needs, so
  * that JPEGs are scaled in the DCT domain), then maso_forward_run_image().
+ * With MASO_CODE_TRIM_BORDER in @p flags, uniform borders are cut first
+ * (maso_image_trim_border() at MASO_TRIM_TOLERANCE), as maso-index and
+ * maso-query code photos: a letterbox or window frame would hide a copy.
  * @p code and @p output as in maso_forward_run().  On failure
  * maso_forward_errmsg() names @p path and the cause; the status is the
  * decoder's (see maso_decoder_load_file()) or the run's.
  */
 int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
-                           const char *path, uint8_t *code, float *output);
+                           const char *path, unsigned flags, uint8_t *code,
+                           float *output);
+/** maso_forward_code_file() flag: trim uniform borders before coding. */
+#define MASO_CODE_TRIM_BORDER 1u
 
 /**
  * After a successful run: the activation blob named @p blob (a blob name of

@@ -334,6 +334,25 @@ void maso_store_scan_end(maso_store_scan *scan);
  */
 #define MASO_STORE_TAG_SHIFT 48
 
+/** The tagged id of local id @p id in the view tagged @p tag (< 65536). */
+static inline uint64_t maso_store_id_tag(unsigned tag, uint64_t id)
+{
+    return (uint64_t)tag << MASO_STORE_TAG_SHIFT |
+           (id & ((UINT64_C(1) << MASO_STORE_TAG_SHIFT) - 1));
+}
+
+/** The tag of a tagged id (the position of its store in a set). */
+static inline unsigned maso_store_id_tag_of(uint64_t tagged)
+{
+    return (unsigned)(tagged >> MASO_STORE_TAG_SHIFT);
+}
+
+/** The store's own id of a tagged id (what maso_store_get_by_id() takes). */
+static inline uint64_t maso_store_id_local(uint64_t tagged)
+{
+    return tagged & ((UINT64_C(1) << MASO_STORE_TAG_SHIFT) - 1);
+}
+
 typedef struct maso_store_view maso_store_view;
 
 /** Begin a view of @p store (a read transaction); @p tag < 65536.  Views

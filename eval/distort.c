@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -373,4 +374,183 @@ int maso_image_distort(const maso_image *src, maso_distortion kind,
     }
     *dst = out;
     return MASO_SUCCESS;
+}
+
+/* ---- copy-detection edits -------------------------------------------- */
+
+static const char *const edit_names[MASO_EDIT_COUNT] = {
+    "jpeg20", "half", "crop10", "crop25", "bright25", "blur3", "grey",
+    "mirror", "rot90", "rot5", "border10", "left70",
+};
+
+const char *maso_copy_edit_name(maso_copy_edit edit)
+{
+    return (unsigned)edit < MASO_EDIT_COUNT ? edit_names[edit] : NULL;
+}
+
+/* dst = the w x h window of src at (x0, y0), or src placed at (x0, y0)
+ * into a black w x h image when x0, y0 are negative. */
+static int window(const maso_image *src, int x0, int y0, int w, int h,
+                  maso_image *dst)
+{
+    dst->width = w;
+    dst->height = h;
+    dst->pixels = calloc((size_t)w * (size_t)h, 3);
+    if (!dst->pixels)
+        return ENOMEM;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int sx = x + x0, sy = y + y0;
+            if (sx >= 0 && sy >= 0 && sx < src->width && sy < src->height)
+                memcpy(dst->pixels + ((size_t)y * (size_t)w + (size_t)x) * 3,
+                       src->pixels + ((size_t)sy * (size_t)src->width +
+                                      (size_t)sx) * 3, 3);
+        }
+    return 0;
+}
+
+static int quarter_turn(const maso_image *src, int clockwise, maso_image *dst)
+{
+    int W = src->width, H = src->height;
+    dst->width = H;
+    dst->height = W;
+    dst->pixels = malloc((size_t)W * (size_t)H * 3);
+    if (!dst->pixels)
+        return ENOMEM;
+    for (int y = 0; y < W; y++)
+        for (int x = 0; x < H; x++) {
+            int sx = clockwise ? y : W - 1 - y;
+            int sy = clockwise ? H - 1 - x : x;
+            memcpy(dst->pixels + ((size_t)y * (size_t)H + (size_t)x) * 3,
+                   src->pixels + ((size_t)sy * (size_t)W + (size_t)sx) * 3, 3);
+        }
+    return 0;
+}
+
+/* Same-size edits into an allocated dst. */
+static int same_size_edit(const maso_image *src, maso_copy_edit edit, rng *r,
+                          maso_image *dst)
+{
+    size_t n = (size_t)src->width * (size_t)src->height;
+    dst->width = src->width;
+    dst->height = src->height;
+    dst->pixels = malloc(n * 3);
+    if (!dst->pixels)
+        return ENOMEM;
+    double gain[3] = {1.25, 1.25, 1.25}, zero[3] = {0, 0, 0};
+    switch (edit) {
+    case MASO_EDIT_JPEG20:
+        return jpeg_round_trip(src, dst, 20);
+    case MASO_EDIT_BRIGHT25:
+        affine_colour(src, dst, gain, zero);
+        return 0;
+    case MASO_EDIT_BLUR3:
+        return blur(src, dst, 3.0);
+    case MASO_EDIT_GREY:
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *p = src->pixels + 3 * i;
+            unsigned char y = clamp_u8(0.299 * p[0] + 0.587 * p[1] +
+                                       0.114 * p[2]);
+            memset(dst->pixels + 3 * i, y, 3);
+        }
+        return 0;
+    case MASO_EDIT_MIRROR:
+        for (int y = 0; y < src->height; y++)
+            for (int x = 0; x < src->width; x++)
+                memcpy(dst->pixels + ((size_t)y * (size_t)src->width +
+                                      (size_t)x) * 3,
+                       src->pixels + ((size_t)y * (size_t)src->width +
+                                      (size_t)(src->width - 1 - x)) * 3, 3);
+        return 0;
+    case MASO_EDIT_ROT5:
+        rotate(src, dst, 5.0, r);
+        return 0;
+    default:
+        return MASO_EINVAL_ARG;
+    }
+}
+
+int maso_image_copy_edit(const maso_image *src, maso_copy_edit edit,
+                         uint64_t seed, maso_image *dst)
+{
+    if (dst == NULL)
+        return MASO_EINVAL_ARG;
+    memset(dst, 0, sizeof *dst);
+    if (!maso_plane_image_ok(src) || (unsigned)edit >= MASO_EDIT_COUNT)
+        return MASO_EINVAL_ARG;
+    rng r = { seed ^ (0x9E3779B97F4A7C15u * (uint64_t)(edit + 101)) };
+    rng_next(&r);
+    int W = src->width, H = src->height, rc;
+    switch (edit) {
+    case MASO_EDIT_HALF:
+        rc = maso_image_resize(src, W / 2 > 0 ? W / 2 : 1,
+                               H / 2 > 0 ? H / 2 : 1, dst);
+        break;
+    case MASO_EDIT_CROP10:
+    case MASO_EDIT_CROP25: {
+        double keep = edit == MASO_EDIT_CROP10 ? 0.90 : 0.75;
+        int w = (int)lround(keep * W), h = (int)lround(keep * H);
+        rc = window(src, (W - w) / 2, (H - h) / 2, w ? w : 1, h ? h : 1, dst);
+        break;
+    }
+    case MASO_EDIT_BORDER10: {
+        int bx = (int)lround(0.1 * W), by = (int)lround(0.1 * H);
+        rc = window(src, -bx, -by, W + 2 * bx, H + 2 * by, dst);
+        break;
+    }
+    case MASO_EDIT_LEFT70: {
+        int w = (int)lround(0.7 * W);
+        rc = window(src, 0, 0, w ? w : 1, H, dst);
+        break;
+    }
+    case MASO_EDIT_ROT90:
+        rc = quarter_turn(src, rng_uniform(&r) < 0.5, dst);
+        break;
+    default:
+        rc = same_size_edit(src, edit, &r, dst);
+        break;
+    }
+    if (rc != 0)
+        maso_image_free(dst);
+    return rc;
+}
+
+int maso_image_write_jpeg(const maso_image *image, const char *path,
+                          int quality)
+{
+    if (!maso_plane_image_ok(image) || !path || quality < 1 || quality > 100)
+        return MASO_EINVAL_ARG;
+    tjhandle enc = tjInitCompress();
+    unsigned char *jpeg = NULL;
+    unsigned long size = 0;
+    if (!enc)
+        return ENOMEM;
+    int rc = tjCompress2(enc, image->pixels, image->width, 0, image->height,
+                         TJPF_RGB, &jpeg, &size, TJSAMP_444, quality, 0)
+                 ? MASO_ECORRUPT : 0;
+    tjDestroy(enc);
+    size_t len = strlen(path);
+    char *tmp = rc ? NULL : malloc(len + 5);
+    if (!rc && !tmp)
+        rc = ENOMEM;
+    if (!rc) {
+        memcpy(tmp, path, len);
+        memcpy(tmp + len, ".tmp", 5);
+        FILE *f = fopen(tmp, "wb");
+        if (!f) {
+            rc = errno;
+        } else {
+            if (fwrite(jpeg, 1, size, f) != size)
+                rc = errno ? errno : EIO;
+            if (fclose(f) != 0 && !rc)
+                rc = errno;
+            if (!rc && rename(tmp, path) != 0)
+                rc = errno;
+            if (rc)
+                remove(tmp);
+        }
+    }
+    free(tmp);
+    tjFree(jpeg);
+    return rc;
 }

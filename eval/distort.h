@@ -77,6 +77,61 @@ double maso_distortion_parameter(maso_distortion kind, int level);
 int maso_image_distort(const maso_image *src, maso_distortion kind,
                        int level, uint64_t seed, maso_image *dst);
 
+/**
+ * The edits of copy detection (maso-eval copydetect, in the style of
+ * ISC2021/DISC21): what people do to a photo they copy.  Unlike the graded
+ * families above the output may change size.
+ *
+ *   edit       what                                   random choice
+ *   jpeg20     TurboJPEG quality 20, 4:2:0             -
+ *   half       half width and height (area mean)      -
+ *   crop10     the central 90 % of each side           -
+ *   crop25     the central 75 % of each side           -
+ *   bright25   values x1.25, clipped                   -
+ *   blur3      Gaussian, sigma 3 px                    -
+ *   grey       luma (BT.601) in all three channels     -
+ *   mirror     left-right                              -
+ *   rot90      a quarter turn                          clockwise or not
+ *   rot5       5 degrees about the centre, bilinear,   clockwise or not
+ *              edges extended
+ *   border10   a black border of 10 % of each side     -
+ *              on every side
+ *   left70     the left 70 % of the width              -
+ */
+typedef enum maso_copy_edit {
+    MASO_EDIT_JPEG20 = 0,
+    MASO_EDIT_HALF,
+    MASO_EDIT_CROP10,
+    MASO_EDIT_CROP25,
+    MASO_EDIT_BRIGHT25,
+    MASO_EDIT_BLUR3,
+    MASO_EDIT_GREY,
+    MASO_EDIT_MIRROR,
+    MASO_EDIT_ROT90,
+    MASO_EDIT_ROT5,
+    MASO_EDIT_BORDER10,
+    MASO_EDIT_LEFT70,
+    MASO_EDIT_COUNT /**< number of edits */
+} maso_copy_edit;
+
+/** The edit's name in the table above, or NULL when out of range. */
+const char *maso_copy_edit_name(maso_copy_edit edit);
+
+/**
+ * Apply @p edit to @p src into @p dst (dst->pixels malloc'ed, owned by
+ * the caller).  Deterministic from (image, edit, seed).  On failure @p dst
+ * is left empty.  Errors: MASO_EINVAL_ARG, ENOMEM, MASO_ECORRUPT
+ * (TurboJPEG).  Thread-safe.
+ */
+int maso_image_copy_edit(const maso_image *src, maso_copy_edit edit,
+                         uint64_t seed, maso_image *dst);
+
+/** Write @p image to @p path as a JPEG of @p quality (TurboJPEG, 4:4:4),
+ *  through a temporary file renamed into place.  Errors: MASO_EINVAL_ARG,
+ *  ENOMEM, MASO_ECORRUPT (TurboJPEG), the errno of writing. */
+int maso_image_write_jpeg(const maso_image *image, const char *path,
+                          int quality);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,9 @@ typedef struct eval_options {
     int logistic;            /* mos: 4 or 5 parameters */
     int dmos;                /* mos/fit: --scores dmos (higher = worse) */
     int limit;               /* distort: --limit N images (0: all) */
+    int no_orient;           /* copydetect: --no-orient */
+    int no_trim;             /* copydetect: --no-trim */
+    const char *copies;      /* copydetect: --copies DIR, or NULL */
 } eval_options;
 
 /* ---- the model and its metrics (model_metric.c) ---------------------- */
@@ -56,6 +59,8 @@ typedef struct eval_model {
     int batch_ran;
     uint8_t *code;
     char fitted_on[EVAL_PATH_MAX]; /* from --weights, "" if none */
+    int trim;                /* cut uniform borders before coding
+                              * (maso_image_trim_border), as maso-index */
 } eval_model;
 
 /* Load the model (--model), its layer blobs and weights (--layers,
@@ -229,6 +234,7 @@ int eval_cmd_jnd(const eval_options *opt);
 int eval_cmd_mos(const eval_options *opt);
 int eval_cmd_distort(const eval_options *opt);
 int eval_cmd_fit(const eval_options *opt);
+int eval_cmd_copydetect(const eval_options *opt);
 
 /* Print "maso-eval: <msg>" to stderr; return EVAL_EXIT_ERROR. */
 int eval_fail(const char *fmt, ...)

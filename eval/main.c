@@ -17,6 +17,7 @@ static void usage(FILE *out)
 "       maso-eval jnd DIR      [options]   BAPPS JND: DIR/{p0,p1,same}\n"
 "       maso-eval mos LIST.csv [options]   reference,distorted,score\n"
 "       maso-eval distort DIR  [options]   synthetic distortions of photos\n"
+"       maso-eval copydetect DIR [options] copy detection (ISC2021 style)\n"
 "       maso-eval fit DIR|LIST.csv --out FILE [options]\n"
 "\n"
 "  DIR may also be a folder above BAPPS subsets (2afc/val, 2afc).\n"
@@ -36,10 +37,18 @@ static void usage(FILE *out)
 "  --markdown FILE  the result tables as markdown\n"
 "  --scores KIND    mos: `mos` (higher = better, default) or `dmos`\n"
 "  --logistic N     mos: 4- or 5-parameter logistic before PLCC (default 5)\n"
-"  --seed N         distort: distortion seed (default 1)\n"
-"  --size N         distort: compare images resized to N x N (default 256)\n"
-"  --limit N        distort: use the first N images only\n"
-"  --out FILE       fit: where to write the weights\n"
+"  --seed N         distort, copydetect: edit seed (default 1)\n"
+"  --size N         distort, copydetect: compare images resized to N x N\n"
+"                   (default 256)\n"
+"  --limit N        distort, copydetect: use the first N images only\n"
+"  --no-orient      copydetect: vq compares the query only as it is (default:\n"
+"                   also its mirrors and quarter turns, as maso-query)\n"
+"  --copies DIR     copydetect: also write the originals and copies there\n"
+"                   (JPEG): a planted collection for maso-query --duplicates\n"
+"  --no-trim        copydetect: vq codes images with their uniform borders\n"
+"                   (default: cut them, as maso-index and maso-query)\n"
+"  --out FILE       fit: where to write the weights; copydetect: fit the vq\n"
+"                   layer weights for copy detection on DIR into FILE\n"
 "  -h, --help       this text\n"
 "  --version        the program's version\n"
 "\n"
@@ -61,7 +70,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_METRIC = 256, OPT_LAYERS, OPT_WEIGHTS, OPT_MODEL, OPT_CSV,
            OPT_HTML, OPT_MARKDOWN, OPT_SCORES, OPT_LOGISTIC, OPT_SEED,
-           OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_VERSION };
+           OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_NO_ORIENT, OPT_NO_TRIM,
+           OPT_COPIES, OPT_VERSION };
     static const struct option longopts[] = {
         { "metric", required_argument, NULL, OPT_METRIC },
         { "layers", required_argument, NULL, OPT_LAYERS },
@@ -76,6 +86,9 @@ int main(int argc, char **argv)
         { "size", required_argument, NULL, OPT_SIZE },
         { "limit", required_argument, NULL, OPT_LIMIT },
         { "out", required_argument, NULL, OPT_OUT },
+        { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
+        { "no-trim", no_argument, NULL, OPT_NO_TRIM },
+        { "copies", required_argument, NULL, OPT_COPIES },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, OPT_VERSION },
         { NULL, 0, NULL, 0 },
@@ -98,6 +111,9 @@ int main(int argc, char **argv)
         case OPT_HTML: opt.html = optarg; break;
         case OPT_MARKDOWN: opt.markdown = optarg; break;
         case OPT_OUT: opt.out = optarg; break;
+        case OPT_NO_ORIENT: opt.no_orient = 1; break;
+        case OPT_NO_TRIM: opt.no_trim = 1; break;
+        case OPT_COPIES: opt.copies = optarg; break;
         case OPT_SCORES:
             if (strcmp(optarg, "mos") && strcmp(optarg, "dmos"))
                 return eval_fail("--scores: expected mos or dmos");
@@ -147,7 +163,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "2afc", eval_cmd_2afc }, { "jnd", eval_cmd_jnd },
         { "mos", eval_cmd_mos }, { "distort", eval_cmd_distort },
-        { "fit", eval_cmd_fit },
+        { "fit", eval_cmd_fit }, { "copydetect", eval_cmd_copydetect },
     };
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(opt.command, commands[i].name) == 0)

@@ -66,7 +66,19 @@ void eval_model_close(eval_model *em)
 
 int eval_model_code(eval_model *em, const maso_image *image, uint8_t *code)
 {
-    return maso_forward_run_image(em->forward, image, code, NULL);
+    if (!em->trim)
+        return maso_forward_run_image(em->forward, image, code, NULL);
+    /* as maso-index and maso-query do: uniform borders cut first */
+    size_t bytes = (size_t)image->width * (size_t)image->height * 3;
+    maso_image t = { image->width, image->height, malloc(bytes) };
+    if (!t.pixels)
+        return ENOMEM;
+    memcpy(t.pixels, image->pixels, bytes);
+    int rc = maso_image_trim_border(&t, MASO_TRIM_TOLERANCE, NULL);
+    if (!rc)
+        rc = maso_forward_run_image(em->forward, &t, code, NULL);
+    maso_image_free(&t);
+    return rc;
 }
 
 static uint8_t *code_alloc(const eval_model *em)

@@ -111,7 +111,8 @@ static void *worker_main(void *arg)
     size_t item;
     while (!rc && next_file(p, &item)) {
         const char *path = p->plan->todo[item].path;
-        int failed = maso_forward_code_file(fw, dec, path, code, NULL) != 0;
+        int failed = maso_forward_code_file(fw, dec, path,
+                                            MASO_CODE_TRIM_BORDER, code, NULL) != 0;
         slot *s = take_slot(p);
         if (!s)
             break;

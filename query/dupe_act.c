@@ -77,10 +77,11 @@ static int act_one(session *s, dupe_group *g, dupe_member *m,
     m->outcome = DUPE_OUTCOME_DONE;
     if (o->action != DUPE_ACTION_HARDLINK)
         return dupe_updates_remove(u, m->path) ? -1 : 0;
-    const maso_sketch *sk = dbset_sketch(s->set);
-    const uint8_t *code = dbset_full_codes(s->set)
-                              ? dbset_code_of(s->set, k->id) : NULL;
-    return dupe_updates_link(u, m->path, dbset_sketch_of(s->set, k->id),
+    const maso_sketch *sk = maso_engine_sketch(s->engine);
+    const uint8_t *code = maso_engine_full_codes(s->engine)
+                              ? maso_engine_code_of(s->engine, k->id) : NULL;
+    return dupe_updates_link(u, m->path,
+                             maso_engine_sketch_of(s->engine, k->id),
                              maso_sketch_bytes(sk), code,
                              maso_sketch_code_bytes(sk), k->size, k->mtime_ns)
                ? -1 : 0;

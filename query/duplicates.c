@@ -2,14 +2,13 @@
  * the whole store(s), what each member is, which one is kept, and the
  * action on the others.
  *
- * maso_search_duplicates finds candidate pairs from the summaries (banded:
- * equal chunks), never all pairs, and verifies each with the exact sketch
- * distance; groups are connected components.  Output is sorted (paths
- * within a group, groups by their first path) so that it does not depend
- * on the order in which files were indexed.  A path held by two stores
- * (a store named twice, or overlapping stores) is one member.  Actions
- * run group by group, each group's output after its actions (so JSON
- * shows what was done); the stores are updated when all is done. */
+ * maso_engine_duplicates (db/maso_engine.h) gives the connected components
+ * of all pairs within the threshold.  Output is sorted (paths within a
+ * group, groups by their first path) so that it does not depend on the
+ * order in which files were indexed.  A path held by two stores (a store
+ * named twice, or overlapping stores) is one member.  Actions run group by
+ * group, each group's output after its actions (so JSON shows what was
+ * done); the stores are updated when all is done. */
 #include "dupes.h"
 #include "session.h"
 #include "query.h"
@@ -46,7 +45,7 @@ static int collect(session *s, const maso_search_groups *g, dupe_group *out,
         for (size_t j = 0; j < grp->n; j++) {
             maso_store_record r;
             uint64_t id = g->ids[g->offsets[i] + j];
-            if (dbset_record(s->set, id, &r, NULL))
+            if (maso_engine_record(s->engine, id, &r, NULL))
                 return MASO_ENOTFOUND;
             grp->members[j].path = r.path;
             grp->members[j].id = id;
@@ -74,11 +73,13 @@ static void distances(session *s, dupe_group *g)
 {
     if (g->keep >= g->n)
         return;
-    const uint8_t *k = dbset_sketch_of(s->set, g->members[g->keep].id);
+    maso_search *se = maso_engine_search_handle(s->engine);
+    const uint8_t *k = maso_engine_sketch_of(s->engine,
+                                             g->members[g->keep].id);
     for (size_t i = 0; i < g->n; i++) {
-        const uint8_t *m = dbset_sketch_of(s->set, g->members[i].id);
+        const uint8_t *m = maso_engine_sketch_of(s->engine, g->members[i].id);
         g->members[i].distance = i == g->keep || !k || !m
-                                     ? 0 : maso_search_distance(s->engine, k, m);
+                                     ? 0 : maso_search_distance(se, k, m);
     }
 }
 
@@ -125,14 +126,16 @@ int query_duplicates(const search_options *o)
     if (session_open(&s, o, 1) != 0)
         return QUERY_EXIT_ERROR;
     double thr = o->threshold < 0 ? QUERY_DUPLICATES_THRESHOLD : o->threshold;
-    const maso_search_segment *segs;
-    size_t n_segs = dbset_segments(s.set, &segs);
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.exact = o->exact;
+    ep.candidates = o->candidates;
     maso_search_groups g = { 0, NULL, NULL, NULL };
-    int rc = maso_search_duplicates(s.engine, segs, n_segs, thr, 0, &g);
+    int rc = maso_engine_duplicates(s.engine, thr, &ep, &g);
     if (rc) {
         char msg[MASO_CLI_ERRLEN];
         snprintf(msg, sizeof msg, "--duplicates: %s",
-                 maso_search_errmsg(s.engine));
+                 maso_engine_errmsg(s.engine));
         maso_cli_print_error("maso-query", msg);
         return session_close(&s, QUERY_EXIT_ERROR);
     }

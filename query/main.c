@@ -28,14 +28,22 @@ static void usage(FILE *out)
 "  -0, --null       with --files-from: NUL-separated (find -print0)\n"
 "                   an IMAGE '-' is an image read from standard input\n"
 "  --layers SPEC    layers and weights, e.g. fire6/squeeze1x1..conv10 or\n"
-"                   conv1:0.5,fire9/expand3x3:2 (default: all, equal)\n"
+"                   conv1:0.5,fire9/expand3x3:2 (default: all, equal;\n"
+"                   --duplicates: fire6/squeeze1x1..conv10)\n"
 "  --weights FILE   per-layer weights file (maso-eval fit)\n"
 "  --explain        add the per-layer distances\n"
 "  --exact          exact distance everywhere (full-code scan when the\n"
-"                   store keeps full codes, else exact sketch scan)\n"
+"                   store keeps full codes, else exact sketch scan);\n"
+"                   --duplicates: compare every pair\n"
 "  --candidates N   summary-scan candidates reranked exactly (0: exact\n"
-"                   scan; default: exact up to 16000 images, else 4000)\n"
+"                   scan; default: exact up to 16000 images, else 4000);\n"
+"                   --duplicates: each image's N nearest by summary are\n"
+"                   compared (0: every pair; default: every pair up to\n"
+"                   5000 images, else 64)\n"
 "  --threads N      search threads (default: all cores)\n"
+"  --no-orient      match the query image only as it is (default: also its\n"
+"                   mirror and its 90, 180 and 270 degree turns, mirrored\n"
+"                   or not; a match's distance is that of the nearest)\n"
 "  --db DB          a store to search (repeat: searched as one)\n"
 "  --db-list FILE   stores to search, one path a line\n"
 "Output:\n"
@@ -77,7 +85,7 @@ enum {
     OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
     OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
     OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION,
-    OPT_FILES_FROM, OPT_NULL, OPT_HTML_APPEND
+    OPT_FILES_FROM, OPT_NULL, OPT_HTML_APPEND, OPT_NO_ORIENT
 };
 
 static const struct option longopts[] = {
@@ -100,6 +108,7 @@ static const struct option longopts[] = {
     { "tsv", no_argument, NULL, OPT_TSV },
     { "html", required_argument, NULL, OPT_HTML },
     { "duplicates", no_argument, NULL, OPT_DUPLICATES },
+    { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
     { "keep", required_argument, NULL, OPT_KEEP },
     { "reference", required_argument, NULL, OPT_REFERENCE },
     { "move-to", required_argument, NULL, OPT_MOVE_TO },
@@ -190,6 +199,7 @@ static int search_option(int c, search_options *so)
     case OPT_WEIGHTS: so->weights_file = optarg; return 0;
     case OPT_EXPLAIN: so->explain = 1; return 0;
     case OPT_EXACT: so->exact = 1; return 0;
+    case OPT_NO_ORIENT: so->no_orient = 1; return 0;
     case OPT_CANDIDATES:
         if (args_size("--candidates", optarg, 0, &v))
             return -1;

@@ -1,6 +1,7 @@
 /* output_json.c -- --json: one object per line, per query or per group
  * (the field list is in README.md, "maso-query"). */
 #include "output.h"
+#include "maso_store.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -46,8 +47,7 @@ void output_json_matches(const query_report *r, const char *query,
         number(r->out, m[i].distance);
         fputs(", ", r->out);
         output_json_path(r->out, "db", m[i].db);
-        fprintf(r->out, ", \"id\": %" PRIu64,
-                m[i].id & ((UINT64_C(1) << 48) - 1));
+        fprintf(r->out, ", \"id\": %" PRIu64, maso_store_id_local(m[i].id));
         if (r->explain && m[i].layers)
             explain(r, m[i].layers);
         fputc('}', r->out);

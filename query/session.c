@@ -14,10 +14,26 @@ void search_options_init(search_options *o)
     o->candidates = -1;
 }
 
-/* --layers or --weights into s->weights (NULL for neither). */
-static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
+/* --layers or --weights into s->weights; for --duplicates without either
+ * the calibrated QUERY_DUPLICATES_LAYERS when the model has those layers;
+ * else NULL (equal weights). */
+static int weights_load(session *s, int duplicates, char err[MASO_CLI_ERRLEN])
 {
     const search_options *o = s->o;
+    if (!o->layers && !o->weights_file && duplicates) {
+        s->weights = calloc(s->n_layers, sizeof *s->weights);
+        if (!s->weights) {
+            snprintf(err, MASO_CLI_ERRLEN, "out of memory");
+            return ENOMEM;
+        }
+        char msg[MASO_CLI_ERRLEN];
+        if (maso_cli_layer_spec_parse(QUERY_DUPLICATES_LAYERS, s->layers,
+                                      s->n_layers, s->weights, msg) != 0) {
+            free(s->weights); /* another model: equal weights */
+            s->weights = NULL;
+        }
+        return 0;
+    }
     if (!o->layers && !o->weights_file)
         return 0;
     if (o->layers && o->weights_file) {
@@ -43,19 +59,40 @@ static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
                                  NULL, 0, err);
 }
 
+/* Open the stores as one engine: with the model's identity when a model
+ * codes the queries, else (stored sketches only) each store must have the
+ * identity of the first. */
+static int engine_open(session *s, char err[MASO_CLI_ERRLEN])
+{
+    maso_store_identity id;
+    char pre[MASO_CLI_PREPROCESS_LEN];
+    if (s->model)
+        maso_cli_store_identity(s->model, &id, pre);
+    int rc = maso_engine_create(&s->engine);
+    if (rc) {
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_strerror(rc));
+        return rc;
+    }
+    rc = maso_engine_open(s->engine, (const char *const *)s->o->dbs,
+                          s->o->n_dbs, s->model ? &id : NULL);
+    if (rc)
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_engine_errmsg(s->engine));
+    return rc;
+}
+
+/* Threads and weights. */
 static int engine_setup(session *s, char err[MASO_CLI_ERRLEN])
 {
-    s->engine = dbset_engine(s->set);
     int threads = s->o->threads;
     if (threads <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
     }
-    int rc = maso_search_set_threads(s->engine, threads);
+    int rc = maso_engine_set_threads(s->engine, threads);
     if (!rc && s->weights)
-        rc = maso_search_set_weights(s->engine, s->weights);
+        rc = maso_engine_set_weights(s->engine, s->weights);
     if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_search_errmsg(s->engine));
+        snprintf(err, MASO_CLI_ERRLEN, "%s", maso_engine_errmsg(s->engine));
     return rc;
 }
 
@@ -70,15 +107,15 @@ int session_open(session *s, const search_options *o, int duplicates)
     if (!duplicates && !o->indexed &&
         maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
         goto fail;
-    if (dbset_open((const char *const *)o->dbs, o->n_dbs, s->model, &s->set,
-                   err) != 0)
+    if (engine_open(s, err) != 0)
         goto fail;
-    const maso_store_identity *id = dbset_identity(s->set);
+    const maso_store_identity *id =
+        maso_store_identity_get(maso_engine_store(s->engine, 0));
     s->layers = id->layers;
     s->n_layers = id->n_layers;
     s->param_sha256 = id->param_sha256;
     s->bin_sha256 = id->bin_sha256;
-    if (weights_load(s, err) != 0)
+    if (weights_load(s, duplicates, err) != 0)
         goto fail;
     if (engine_setup(s, err) != 0)
         goto fail;
@@ -88,7 +125,7 @@ int session_open(session *s, const search_options *o, int duplicates)
     s->rep.n_layers = s->n_layers;
     s->rep.weights = s->weights;
     s->rep.explain = o->explain;
-    s->rep.measure = dbset_full_codes(s->set) && !duplicates ? "code"
+    s->rep.measure = maso_engine_full_codes(s->engine) && !duplicates ? "code"
                                                               : "sketch";
     if (o->html && html_open(&s->rep.html, o->html,
                              duplicates ? "maso-query: near-duplicates"
@@ -111,7 +148,7 @@ int session_close(session *s, int status)
         status = QUERY_EXIT_ERROR;
     }
     s->rep.html = NULL;
-    dbset_close(s->set);
+    maso_engine_destroy(s->engine);
     maso_model_destroy(s->model);
     free(s->weights);
     memset(s, 0, sizeof *s);

@@ -3,15 +3,14 @@
 #ifndef MASO_QUERY_SESSION_H
 #define MASO_QUERY_SESSION_H
 
-#include "dbset.h"
+#include "maso_engine.h"
 #include "output.h"
 #include "search.h"
 
 typedef struct session {
     const search_options *o;
-    maso_model *model;                 /* NULL for --duplicates */
-    dbset *set;
-    maso_search *engine;               /* owned by set */
+    maso_model *model;                 /* NULL for --duplicates, --indexed */
+    maso_engine *engine;               /* the stores, searched as one */
     const maso_code_layer *layers;     /* the stores' code layout */
     size_t n_layers;
     const char *param_sha256;          /* the stores' model identity */

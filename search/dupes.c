@@ -43,7 +43,7 @@ static uint64_t chunk_of(const dupes *d, uint32_t r, size_t band)
     return v;
 }
 
-static uint32_t find_root(uint32_t *parent, uint32_t x)
+uint32_t search_find_root(uint32_t *parent, uint32_t x)
 {
     while (parent[x] != x) {
         parent[x] = parent[parent[x]]; /* path halving */
@@ -77,7 +77,8 @@ static void radix_sort(keyed *a, keyed *tmp, size_t n, size_t bytes)
 /* Candidate pair (a, b) met in `band`: verify and join. */
 static void consider(dupes *d, uint32_t a, uint32_t b, size_t band)
 {
-    uint32_t ra = find_root(d->parent, a), rb = find_root(d->parent, b);
+    uint32_t ra = search_find_root(d->parent, a);
+    uint32_t rb = search_find_root(d->parent, b);
     if (ra == rb)
         return;
     /* Only pairs whose summaries differ in fewer than `bands` bits are
@@ -109,8 +110,9 @@ static size_t auto_bands(size_t bits, double max_distance)
     return b;
 }
 
-/* Collect components of size >= 2 in *g, with exact max pairwise distance. */
-static int collect(dupes *d, size_t n, maso_search_groups *g)
+int search_groups_collect(maso_search *s, const search_span *sp,
+                          const uint8_t *const *rec, uint32_t *parent,
+                          size_t n, maso_search_groups *g)
 {
     uint32_t *size = calloc(n ? n : 1, sizeof *size);
     size_t *slot = malloc((n ? n : 1) * sizeof *slot);
@@ -118,7 +120,7 @@ static int collect(dupes *d, size_t n, maso_search_groups *g)
         goto nomem;
     size_t members = 0, groups = 0;
     for (size_t r = 0; r < n; r++)
-        size[find_root(d->parent, (uint32_t)r)]++;
+        size[search_find_root(parent, (uint32_t)r)]++;
     for (size_t r = 0; r < n; r++)
         if (size[r] >= 2) {
             members += size[r];
@@ -133,7 +135,7 @@ static int collect(dupes *d, size_t n, maso_search_groups *g)
      * ordered by first member; slot[root] = next free place of the group */
     size_t at = 0, k = 0;
     for (size_t r = 0; r < n; r++)
-        if (d->parent[r] == r && size[r] >= 2) {
+        if (parent[r] == r && size[r] >= 2) {
             g->offsets[k++] = at;
             slot[r] = at;
             at += size[r];
@@ -145,19 +147,23 @@ static int collect(dupes *d, size_t n, maso_search_groups *g)
     if (!idx)
         goto nomem;
     for (size_t r = 0; r < n; r++) {
-        uint32_t root = find_root(d->parent, (uint32_t)r);
+        uint32_t root = search_find_root(parent, (uint32_t)r);
         if (size[root] < 2)
             continue;
         size_t p = pos[root]++;
         idx[p] = r;
-        size_t seg = search_span_find(d->sp, r);
-        g->ids[p] = search_span_id(d->sp, seg, r - d->sp->start[seg]);
+        size_t seg = search_span_find(sp, r);
+        g->ids[p] = search_span_id(sp, seg, r - sp->start[seg]);
     }
     for (size_t q = 0; q < groups; q++) {
         double mx = 0;
-        for (size_t a = g->offsets[q]; a < g->offsets[q + 1]; a++)
-            for (size_t b = a + 1; b < g->offsets[q + 1]; b++) {
-                double x = d->s->score(d->s, d->rec[idx[a]], d->rec[idx[b]]);
+        /* all pairs of small groups; of a large one (quadratic) the pairs
+         * with its first member only */
+        size_t first = g->offsets[q], last = g->offsets[q + 1];
+        int all = last - first <= MASO_SEARCH_GROUP_DIAMETER_MAX;
+        for (size_t a = first; a < (all ? last : first + 1); a++)
+            for (size_t b = a + 1; b < last; b++) {
+                double x = s->score(s, rec[idx[a]], rec[idx[b]]);
                 mx = x > mx ? x : mx;
             }
         g->max_distance[q] = mx;
@@ -170,7 +176,7 @@ nomem:
     free(size);
     free(slot);
     maso_search_groups_free(g);
-    return search_fail(d->s, ENOMEM, "no memory for the groups of %zu records",
+    return search_fail(s, ENOMEM, "no memory for the groups of %zu records",
                        n);
 }
 
@@ -206,15 +212,10 @@ int maso_search_duplicates(maso_search *search,
                            "%zu bands: must cut %zu summary bits into chunks "
                            "of 8, 16, ... 64 bits", bands, bits);
     search_span sp;
-    int rc = search_span_init(search, &sp, segments, n_segments, 1);
+    int rc = search_span_init_grouping(search, &sp, segments, n_segments, 1);
     if (rc)
         return rc;
     size_t n = sp.total;
-    if (n >= UINT32_MAX) {
-        search_span_free(&sp);
-        return search_fail(search, MASO_EINVAL_ARG,
-                           "%zu records: at most 2^32-2", n);
-    }
     dupes d = { .s = search, .sp = &sp, .chunk_bytes = bits / bands / 8,
                 .limit = max_distance, .bands = bands };
     d.parent = malloc((n ? n : 1) * sizeof *d.parent);
@@ -246,7 +247,7 @@ int maso_search_duplicates(maso_search *search,
                     consider(&d, a[x].rec, a[y].rec, band);
         }
     }
-    rc = collect(&d, n, groups);
+    rc = search_groups_collect(search, &sp, d.rec, d.parent, n, groups);
 out:
     free(d.parent);
     free(d.rec);

@@ -234,6 +234,22 @@ int maso_search_query(maso_search *search,
                       size_t *n_hits);
 
 /**
+ * maso_search_query() for a query given as @p n_probes sketches (1 to 16,
+ * e.g. the orientations of one image): a record's distance is its
+ * smallest distance to any probe.  The records are read once for all
+ * probes (the exact scan and the summary scan cost about one probe's
+ * memory traffic); summaries of the probes are computed here.  Errors as
+ * maso_search_query(), MASO_EINVAL_ARG for a NULL probe or a count out of
+ * range.
+ */
+int maso_search_query_probes(maso_search *search,
+                             const maso_search_segment *segments,
+                             size_t n_segments, const uint8_t *const *probes,
+                             size_t n_probes,
+                             const maso_search_params *params,
+                             maso_search_hit *hits, size_t *n_hits);
+
+/**
  * Near-duplicate groups: the connected components of the graph whose edges
  * join records at distance <= max_distance, components of one record left
  * out.
@@ -241,8 +257,13 @@ int maso_search_query(maso_search *search,
  * Members are listed in ids[offsets[g] .. offsets[g+1]-1], in increasing
  * order of their position in the segments; max_distance[g] is the largest
  * distance between two members of group g (exact, all pairs of the group
- * are compared).  Groups are ordered by their first member.
+ * are compared) for groups of up to MASO_SEARCH_GROUP_DIAMETER_MAX
+ * members; of a larger group (all pairs would cost more than finding it)
+ * the largest distance of a member to its first member, at least half the
+ * diameter.  Groups are ordered by their first member.
  */
+#define MASO_SEARCH_GROUP_DIAMETER_MAX 256
+
 typedef struct maso_search_groups {
     size_t n_groups;
     size_t *offsets;      /**< n_groups + 1 entries */
@@ -283,6 +304,31 @@ int maso_search_duplicates(maso_search *search,
                            const maso_search_segment *segments,
                            size_t n_segments, double max_distance,
                            size_t bands, maso_search_groups *groups);
+
+/**
+ * Near-duplicate groups equal to the connected components of all pairs at
+ * distance <= @p max_distance (in [0, 1]) under the current weights,
+ * components of one record left out (same layout and order as
+ * maso_search_duplicates()).
+ *
+ * @p candidates 0: every pair is compared with the exact distance (no
+ * summaries needed): the groups are those of an all-pairs computation, at
+ * any threshold.  Cost n^2/2 distances at most, on the handle's threads,
+ * less inside clusters (a pair already joined is not compared).
+ * @p candidates > 0: each record's @p candidates nearest others by the
+ * summary distance weighted like the exact one (summaries required) are
+ * compared exactly; a pair within max_distance is missed only when neither
+ * record is among the other's candidates (its recall is measured by
+ * bench_dupes).  Cost n^2 summary distances plus n * candidates exact ones.
+ *
+ * *verified (when not NULL) receives the number of exact distances
+ * computed to find the groups (not counting max_distance).
+ * Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_search_group(maso_search *search,
+                      const maso_search_segment *segments, size_t n_segments,
+                      double max_distance, size_t candidates,
+                      maso_search_groups *groups, uint64_t *verified);
 
 #ifdef __cplusplus
 }

@@ -11,10 +11,15 @@
 
 #include "search_int.h"
 
+/* Probes of one query searched at once: a record's distance is its
+ * smallest to any of them (at most this many). */
+#define SCAN_PROBES 16
+
 typedef struct scan_job {
     const maso_search *s;
     const search_span *sp;
-    const uint8_t *query;         /* sketch or summary */
+    const uint8_t *const *query;  /* n_query sketches or summaries */
+    size_t n_query;
     size_t from, to;              /* global records [from, to) */
     const size_t *cand;           /* rerank: candidate global indices */
     double threshold;             /* < 0: none */
@@ -40,7 +45,7 @@ static void *exact_worker(void *arg)
     scan_job *j = arg;
     const maso_search *s = j->s;
     const search_span *sp = j->sp;
-    double thr = j->threshold, d[SCAN_BATCH];
+    double thr = j->threshold, d[SCAN_BATCH], d2[SCAN_BATCH];
     if (j->from >= j->to)
         return NULL;
     for (size_t seg = search_span_find(sp, j->from); seg < sp->n_seg &&
@@ -51,8 +56,14 @@ static void *exact_worker(void *arg)
                          ? j->to - sp->start[seg] : g->count;
         while (i < end) {
             size_t n = end - i < SCAN_BATCH ? end - i : SCAN_BATCH;
-            s->score_batch(s, j->query, g->base + i * g->stride, g->stride, n,
-                           d);
+            s->score_batch(s, j->query[0], g->base + i * g->stride,
+                           g->stride, n, d);
+            for (size_t q = 1; q < j->n_query; q++) {
+                s->score_batch(s, j->query[q], g->base + i * g->stride,
+                               g->stride, n, d2);
+                for (size_t b = 0; b < n; b++)
+                    d[b] = d2[b] < d[b] ? d2[b] : d[b];
+            }
             for (size_t b = 0; b < n; b++) {
                 if (thr >= 0 && d[b] > thr)
                     continue;
@@ -76,7 +87,11 @@ static void *coarse_worker(void *arg)
         return NULL;
     FOR_RANGE(j->sp, j->from, j->to, seg, i, end) {
         const uint8_t *sum = j->sp->seg[seg].summaries + i * bytes;
-        double d = s->summary_distance(j->query, sum, s->mask, words);
+        double d = s->summary_distance(j->query[0], sum, s->mask, words);
+        for (size_t q = 1; q < j->n_query; q++) {
+            double e = s->summary_distance(j->query[q], sum, s->mask, words);
+            d = e < d ? e : d;
+        }
         size_t g = j->sp->start[seg] + i;
         if (search_heap_wants(&j->heap, d, g))
             search_heap_push(&j->heap, d, g);
@@ -98,7 +113,12 @@ static void *rerank_worker(void *arg)
             for (size_t o = 0; o < s->record_bytes; o += 512)
                 __builtin_prefetch(next + o);
         }
-        double d = s->score(s, j->query, search_span_record(j->sp, seg, i));
+        const uint8_t *rec = search_span_record(j->sp, seg, i);
+        double d = s->score(s, j->query[0], rec);
+        for (size_t q = 1; q < j->n_query; q++) {
+            double e = s->score(s, j->query[q], rec);
+            d = e < d ? e : d;
+        }
         if (j->threshold >= 0 && d > j->threshold)
             continue;
         search_heap_push(&j->heap, d, search_span_id(j->sp, seg, i));
@@ -157,15 +177,22 @@ static int size_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* @p given: the probes' summaries, or NULL to compute them. */
 static int coarse_query(maso_search *s, const search_span *sp,
-                        const uint8_t *query, const uint8_t *query_summary,
+                        const uint8_t *const *query, size_t n_query,
+                        const uint8_t *const *given,
                         const maso_search_params *p, maso_search_hit *hits,
                         size_t *n_hits)
 {
-    uint8_t own[MASO_SEARCH_SUMMARY_BITS_MAX / 8];
-    if (!query_summary) {
-        maso_search_summarize(s, query, own);
-        query_summary = own;
+    uint8_t own[SCAN_PROBES][MASO_SEARCH_SUMMARY_BITS_MAX / 8];
+    const uint8_t *summary[SCAN_PROBES];
+    for (size_t q = 0; q < n_query; q++) {
+        if (given) {
+            summary[q] = given[q];
+        } else {
+            maso_search_summarize(s, query[q], own[q]);
+            summary[q] = own[q];
+        }
     }
     size_t cap = p->candidates < sp->total ? p->candidates : sp->total;
     maso_search_hit *best = malloc((cap ? cap : 1) * sizeof *best);
@@ -175,8 +202,8 @@ static int coarse_query(maso_search *s, const search_span *sp,
         free(cand);
         return search_fail(s, ENOMEM, "no memory for %zu candidates", cap);
     }
-    scan_job tmpl = { .s = s, .sp = sp, .query = query_summary,
-                      .threshold = -1 };
+    scan_job tmpl = { .s = s, .sp = sp, .query = summary,
+                      .n_query = n_query, .threshold = -1 };
     size_t n_best = 0;
     int rc = run_split(s, coarse_worker, &tmpl, sp->total, cap, best, &n_best);
     if (rc == 0) {
@@ -184,8 +211,8 @@ static int coarse_query(maso_search *s, const search_span *sp,
         for (size_t c = 0; c < n_best; c++)
             cand[c] = (size_t)best[c].id;
         qsort(cand, n_best, sizeof *cand, size_cmp);
-        scan_job rt = { .s = s, .sp = sp, .query = query, .cand = cand,
-                        .threshold = p->threshold };
+        scan_job rt = { .s = s, .sp = sp, .query = query, .n_query = n_query,
+                        .cand = cand, .threshold = p->threshold };
         rc = run_split(s, rerank_worker, &rt, n_best, p->k, hits, n_hits);
     }
     free(best);
@@ -193,19 +220,27 @@ static int coarse_query(maso_search *s, const search_span *sp,
     return rc;
 }
 
-int maso_search_query(maso_search *search,
-                      const maso_search_segment *segments, size_t n_segments,
-                      const uint8_t *query, const uint8_t *query_summary,
-                      const maso_search_params *params, maso_search_hit *hits,
-                      size_t *n_hits)
+static int query_probes(maso_search *search,
+                        const maso_search_segment *segments,
+                        size_t n_segments, const uint8_t *const *probes,
+                        size_t n_probes, const uint8_t *const *summaries,
+                        const maso_search_params *params,
+                        maso_search_hit *hits, size_t *n_hits)
 {
     if (!search)
         return MASO_EINVAL_ARG;
     search->errmsg[0] = 0;
-    if (!query || !params || !hits || !n_hits)
+    if (!probes || !params || !hits || !n_hits)
         return search_fail(search, MASO_EINVAL_ARG,
-                           "query, params, hits and n_hits must not be NULL");
+                           "probes, params, hits and n_hits must not be NULL");
     *n_hits = 0;
+    if (n_probes == 0 || n_probes > SCAN_PROBES)
+        return search_fail(search, MASO_EINVAL_ARG, "%zu probes: 1 to %d",
+                           n_probes, SCAN_PROBES);
+    for (size_t q = 0; q < n_probes; q++)
+        if (!probes[q])
+            return search_fail(search, MASO_EINVAL_ARG, "probe %zu is NULL",
+                               q);
     if (params->k == 0)
         return search_fail(search, MASO_EINVAL_ARG, "k must be >= 1");
     if (params->candidates && params->candidates < params->k)
@@ -224,14 +259,47 @@ int maso_search_query(maso_search *search,
         return 0;
     }
     if (params->candidates) {
-        rc = coarse_query(search, &sp, query, query_summary, params, hits,
-                          n_hits);
+        rc = coarse_query(search, &sp, probes, n_probes, summaries, params,
+                          hits, n_hits);
     } else {
-        scan_job tmpl = { .s = search, .sp = &sp, .query = query,
+        scan_job tmpl = { .s = search, .sp = &sp, .query = probes,
+                          .n_query = n_probes,
                           .threshold = params->threshold };
         rc = run_split(search, exact_worker, &tmpl, sp.total, params->k, hits,
                        n_hits);
     }
     search_span_free(&sp);
     return rc;
+}
+
+int maso_search_query_probes(maso_search *search,
+                             const maso_search_segment *segments,
+                             size_t n_segments, const uint8_t *const *probes,
+                             size_t n_probes,
+                             const maso_search_params *params,
+                             maso_search_hit *hits, size_t *n_hits)
+{
+    return query_probes(search, segments, n_segments, probes, n_probes, NULL,
+                        params, hits, n_hits);
+}
+
+int maso_search_query(maso_search *search,
+                      const maso_search_segment *segments, size_t n_segments,
+                      const uint8_t *query, const uint8_t *query_summary,
+                      const maso_search_params *params, maso_search_hit *hits,
+                      size_t *n_hits)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    if (!query) {
+        search->errmsg[0] = 0;
+        if (n_hits)
+            *n_hits = 0;
+        return search_fail(search, MASO_EINVAL_ARG,
+                           "query, params, hits and n_hits must not be NULL");
+    }
+    const uint8_t *probes[1] = { query }, *summaries[1] = { query_summary };
+    return query_probes(search, segments, n_segments, probes, 1,
+                        query_summary ? summaries : NULL, params, hits,
+                        n_hits);
 }

@@ -126,6 +126,11 @@ int search_span_init(maso_search *s, search_span *sp,
                      const maso_search_segment *segments, size_t n_segments,
                      int need_summaries);
 void search_span_free(search_span *sp);
+/* search_span_init for grouping: records are numbered with uint32_t, so at
+ * most 2^32-2 of them (MASO_EINVAL_ARG beyond). */
+int search_span_init_grouping(maso_search *s, search_span *sp,
+                              const maso_search_segment *segments,
+                              size_t n_segments, int need_summaries);
 /* Segment holding global record g. */
 size_t search_span_find(const search_span *sp, size_t g);
 static inline uint64_t search_span_id(const search_span *sp, size_t seg,
@@ -139,6 +144,17 @@ static inline const uint8_t *search_span_record(const search_span *sp,
 {
     return sp->seg[seg].base + i * sp->seg[seg].stride;
 }
+
+/* Union-find root of @p x, halving paths (dupes.c). */
+uint32_t search_find_root(uint32_t *parent, uint32_t x);
+
+/* The components of size >= 2 of the forest @p parent over the n records
+ * of @p sp (sketches rec[]) into @p g: members in record order, groups
+ * ordered by their first member (the root must be the smallest index),
+ * max_distance over all pairs of each group (dupes.c). */
+int search_groups_collect(maso_search *s, const search_span *sp,
+                          const uint8_t *const *rec, uint32_t *parent,
+                          size_t n, maso_search_groups *g);
 
 /* Run fn(arg_i) for i in [0, n) on n threads (the caller's thread runs the
  * first, and any part whose thread could not be created) (threads.c). */

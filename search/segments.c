@@ -65,3 +65,16 @@ size_t search_span_find(const search_span *sp, size_t g)
     }
     return lo;
 }
+
+int search_span_init_grouping(maso_search *s, search_span *sp,
+                              const maso_search_segment *segments,
+                              size_t n_segments, int need_summaries)
+{
+    int rc = search_span_init(s, sp, segments, n_segments, need_summaries);
+    if (rc == 0 && sp->total >= UINT32_MAX) {
+        search_span_free(sp);
+        return search_fail(s, MASO_EINVAL_ARG, "%zu records: at most 2^32-2",
+                           sp->total);
+    }
+    return rc;
+}

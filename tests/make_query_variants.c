@@ -12,9 +12,13 @@
  *       maso_image_distort family at levels 1..5;
  *   OUT/mixed/  a folder of unrelated photos with planted near-duplicate
  *       groups, and OUT/mixed_groups.txt: one planted group per line
- *       (file names, space-separated, sorted).
+ *       (file names, space-separated, sorted);
+ *   OUT/orient/kodimNN_TURN.png  all 24 photos mirrored left-right
+ *       (mirror), turned 90 degrees clockwise (rot90), 180 (rot180), 270
+ *       (rot270), and mirrored about the diagonal (transpose), with pixel
+ *       loops of their own (not libmaso's maso_image_orient).
  *
- * usage: make_query_variants KODAK_DIR OUT copies|levels|mixed
+ * usage: make_query_variants KODAK_DIR OUT copies|levels|mixed|orient
  */
 #include <errno.h>
 #include <stdio.h>
@@ -201,12 +205,57 @@ static void make_mixed(maso_image *kodak, const char *out, FILE *groups)
           groups);
 }
 
+/* Turn @p src: dst(x, y) = src(sx, sy) by the formula of each kind. */
+static void turn(const maso_image *src, const char *kind, maso_image *dst)
+{
+    int W = src->width, H = src->height;
+    int swap = strcmp(kind, "mirror") && strcmp(kind, "rot180");
+    dst->width = swap ? H : W;
+    dst->height = swap ? W : H;
+    dst->pixels = malloc((size_t)W * (size_t)H * 3);
+    if (!dst->pixels)
+        die("out of memory", kind);
+    for (int y = 0; y < dst->height; y++)
+        for (int x = 0; x < dst->width; x++) {
+            int sx, sy;
+            if (!strcmp(kind, "mirror")) {
+                sx = W - 1 - x; sy = y;
+            } else if (!strcmp(kind, "rot90")) { /* clockwise */
+                sx = y; sy = H - 1 - x;
+            } else if (!strcmp(kind, "rot180")) {
+                sx = W - 1 - x; sy = H - 1 - y;
+            } else if (!strcmp(kind, "rot270")) {
+                sx = W - 1 - y; sy = x;
+            } else { /* transpose */
+                sx = y; sy = x;
+            }
+            memcpy(dst->pixels + ((size_t)y * (size_t)dst->width + (size_t)x) * 3,
+                   src->pixels + ((size_t)sy * (size_t)W + (size_t)sx) * 3, 3);
+        }
+}
+
+static void make_orient(const maso_image *img, const char *out,
+                        const char *name)
+{
+    static const char *const kinds[] = { "mirror", "rot90", "rot180",
+                                         "rot270", "transpose" };
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        char path[4096];
+        maso_image t;
+        turn(img, kinds[k], &t);
+        snprintf(path, sizeof path, "%s/orient/%s_%s.png", out, name,
+                 kinds[k]);
+        write_png(path, &t);
+        maso_image_free(&t);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4 || (strcmp(argv[3], "copies") && strcmp(argv[3], "levels")
-                      && strcmp(argv[3], "mixed"))) {
-        fputs("usage: make_query_variants KODAK_DIR OUT copies|levels|mixed\n",
-              stderr);
+                      && strcmp(argv[3], "mixed") && strcmp(argv[3], "orient"))) {
+        fputs("usage: make_query_variants KODAK_DIR OUT "
+              "copies|levels|mixed|orient\n", stderr);
         return 2;
     }
     const char *what = argv[3];
@@ -226,6 +275,8 @@ int main(int argc, char **argv)
         load(dec, path, &kodak[i]);
         if (!strcmp(what, "copies"))
             make_copies(&kodak[i], out, name);
+        if (!strcmp(what, "orient"))
+            make_orient(&kodak[i], out, name);
         /* Ranking sanity on two photos: one busy, one smooth. */
         if (!strcmp(what, "levels") && (i == 7 || i == 22))
             make_levels(&kodak[i], out, name);

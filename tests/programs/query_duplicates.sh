@@ -83,6 +83,48 @@ status=$?
 set -e
 [ "$status" = 2 ] && grep -q "not a page written by maso-query" "$tmp/err" && [ "$(cat "$tmp/other.html")" = "not a page" ] || fail "--html-append other file: $status $(cat "$tmp/err")"
 
+# Components equal to all pairs: for several thresholds, --duplicates
+# (all pairs, automatic, and summary candidates) against the components of
+# the pairs an exact search of every image finds within the threshold.
+ls "$tmp/v/mixed"/* "$tmp/extra"/* > "$tmp/all.txt"
+for t in 0.1 0.2 0.3 0.45; do
+    xargs "$query" --indexed --exact --include-self -k 100 --threshold "$t" --json \
+        --layers fire6/squeeze1x1..conv10 \
+        --db "$tmp/db" --db "$tmp/db2" < "$tmp/all.txt" > "$tmp/pairs_$t.json" || true
+    for mode in --exact --candidates=0 "" --candidates=40; do
+        set +e
+        "$query" --duplicates $mode --threshold "$t" --json --db "$tmp/db" --db "$tmp/db2" > "$tmp/g_$t.json"
+        status=$?
+        set -e
+        [ "$status" -le 1 ] || fail "--duplicates $mode --threshold $t: status $status"
+        python3 - "$tmp/pairs_$t.json" "$tmp/g_$t.json" "$t" <<'PY' || fail "components at $t ($mode)"
+import json, sys
+parent = {}
+def root(x):
+    while parent.setdefault(x, x) != x:
+        x = parent[x]
+    return x
+n_pairs = 0
+for l in open(sys.argv[1]):
+    q = json.loads(l)
+    if "matches" not in q:
+        continue
+    for m in q["matches"]:
+        a, b = root(q["query"]), root(m["path"])
+        if a != b:
+            parent[a] = b
+            n_pairs += 1
+comp = {}
+for x in list(parent):
+    comp.setdefault(root(x), set()).add(x)
+want = sorted(sorted(c) for c in comp.values() if len(c) > 1)
+got = sorted(sorted(json.loads(l)["group"]) for l in open(sys.argv[2]))
+assert got == want, (sys.argv[3], got, want)
+print(sys.argv[3], len(got), "groups,", sum(map(len, got)), "images", file=sys.stderr)
+PY
+    done
+done
+
 # Usage errors.
 set +e
 "$query" --duplicates "$tmp/db" "$tmp/v/mixed/kodim01.png" 2> "$tmp/err"

@@ -1,0 +1,39 @@
+/* engine_internal.h -- the engine's state, shared by its modules
+ * (engine.c: the set of stores; engine_query.c: ranked matches;
+ * engine_dupes.c: near-duplicate groups).  Not installed. */
+#ifndef MASO_ENGINE_INTERNAL_H
+#define MASO_ENGINE_INTERNAL_H
+
+#include "maso_engine.h"
+
+struct maso_engine {
+    size_t n;                   /* stores */
+    char **paths;               /* copies of the paths */
+    maso_store **stores;
+    maso_store_view **views;    /* view i tagged i */
+    maso_search_segment *segs;  /* all views' segments, store 0 first */
+    size_t n_segs;
+    uint64_t count;
+    maso_search *search;
+    int full_codes;
+    const maso_code_layer *layers;        /* code layout (store 0) */
+    size_t n_layers;
+    const maso_code_layer *sketch_layers; /* sketch layout */
+    double *weights;            /* NULL: equal */
+    maso_search_hit *hits;      /* scratch of a query, cap entries */
+    size_t cap;
+    char errmsg[512];
+};
+
+/* Set the message (printf-like) and return @p rc. */
+int engine_fail(maso_engine *e, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Grow e->hits to at least @p n entries.  0 or ENOMEM. */
+int engine_reserve_hits(maso_engine *e, size_t n);
+
+/* The exact full-code distance of two codes with the engine's weights. */
+double engine_code_distance(const maso_engine *e, const uint8_t *a,
+                            const uint8_t *b, double *per_layer);
+
+#endif

@@ -1,0 +1,295 @@
+/* groups.c -- maso_search_group(): near-duplicate groups equal to the
+ * connected components of all pairs within the threshold.
+ *
+ * Exact mode compares every pair with the exact distance, in tiles of
+ * TILE x TILE records (both tiles stay in L2: every sketch is read from
+ * memory n/TILE times instead of n times).  Candidate mode gives each
+ * record its `candidates` nearest others by the weighted summary distance
+ * and verifies those pairs exactly.
+ *
+ * Every thread keeps its own union-find forest over all records and skips
+ * a pair its forest already joins (an edge inside a component changes no
+ * component: in a cluster of near-identical images most pairs cost one
+ * find, not a distance); the forests are merged at the end, which gives
+ * the components of the union of all edges.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "search_int.h"
+
+#define TILE 48
+/* Summaries compared per chunk in candidate mode, against QUERIES records
+ * at a time: the chunk stays in L1/L2 while every query visits it. */
+#define CHUNK 1024
+#define QUERIES 16
+
+typedef struct group_job {
+    const maso_search *s;
+    const uint8_t *const *rec;
+    const uint8_t *const *sum;
+    size_t n;
+    double limit;
+    int part, parts;
+    size_t candidates;
+    /* weighted summary distance: bit b weighs 1, 2, 4 in masks 0, 1, 2
+     * (SLICES masks of `words` words each) */
+    const uint64_t *masks;
+    size_t words;
+    int avx512;
+    uint32_t *parent;         /* this thread's forest */
+    maso_search_hit *heaps;   /* QUERIES heaps of `candidates` */
+    uint64_t verified;
+    int failed;
+} group_job;
+
+/* Join a and b, the smaller index becoming the root. */
+static void join(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    uint32_t ra = search_find_root(parent, a);
+    uint32_t rb = search_find_root(parent, b);
+    if (ra < rb)
+        parent[rb] = ra;
+    else if (rb < ra)
+        parent[ra] = rb;
+}
+
+static void try_pair(group_job *j, uint32_t a, uint32_t b)
+{
+    if (search_find_root(j->parent, a) == search_find_root(j->parent, b))
+        return;
+    j->verified++;
+    if (j->s->score(j->s, j->rec[a], j->rec[b]) <= j->limit)
+        join(j->parent, a, b);
+}
+
+static void *exact_worker(void *arg)
+{
+    group_job *j = arg;
+    size_t n = j->n;
+    size_t tiles = (n + TILE - 1) / TILE;
+    /* tile rows dealt out in turn: rows get shorter, turns balance them */
+    for (size_t ti = (size_t)j->part; ti < tiles; ti += (size_t)j->parts) {
+        size_t i0 = ti * TILE, i1 = i0 + TILE < n ? i0 + TILE : n;
+        for (size_t tj = ti; tj < tiles; tj++) {
+            size_t j0 = tj * TILE, j1 = j0 + TILE < n ? j0 + TILE : n;
+            for (size_t a = i0; a < i1; a++)
+                for (size_t b = (a + 1 > j0 ? a + 1 : j0); b < j1; b++)
+                    try_pair(j, (uint32_t)a, (uint32_t)b);
+        }
+    }
+    return NULL;
+}
+
+/* Summary bits weigh 0..7, bit-sliced into SLICES masks. */
+#define SLICES 3
+
+/* The weighted summary distance: sum over slices of 2^k times the
+ * differing bits of mask k. */
+static uint32_t summary_score_generic(const group_job *j, const uint8_t *a,
+                                      const uint8_t *b)
+{
+    uint32_t d = 0;
+    for (size_t k = 0; k < SLICES; k++)
+        d += j->s->summary_distance(a, b, j->masks + k * j->words, j->words)
+             << k;
+    return d;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* The same for 512-bit summaries, in one pass of AVX-512 VPOPCNTDQ. */
+__attribute__((target("avx512f,avx512vpopcntdq")))
+static uint32_t summary_score_avx512(const group_job *j, const uint8_t *a,
+                                     const uint8_t *b)
+{
+    __m512i x = _mm512_xor_si512(_mm512_loadu_si512(a),
+                                 _mm512_loadu_si512(b));
+    __m512i c0 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks)));
+    __m512i c1 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks + 8)));
+    __m512i c2 = _mm512_popcnt_epi64(
+        _mm512_and_si512(x, _mm512_loadu_si512(j->masks + 16)));
+    __m512i sum = _mm512_add_epi64(
+        c0, _mm512_add_epi64(_mm512_slli_epi64(c1, 1),
+                             _mm512_slli_epi64(c2, 2)));
+    return (uint32_t)_mm512_reduce_add_epi64(sum);
+}
+#endif
+
+static uint32_t summary_score(const group_job *j, const uint8_t *a,
+                              const uint8_t *b)
+{
+#if defined(__x86_64__)
+    if (j->avx512)
+        return summary_score_avx512(j, a, b);
+#endif
+    return summary_score_generic(j, a, b);
+}
+
+static void *candidate_worker(void *arg)
+{
+    group_job *j = arg;
+    size_t n = j->n, c = j->candidates;
+    size_t blocks = (n + QUERIES - 1) / QUERIES;
+    search_heap heap[QUERIES];
+    for (size_t bi = (size_t)j->part; bi < blocks; bi += (size_t)j->parts) {
+        size_t q0 = bi * QUERIES, q1 = q0 + QUERIES < n ? q0 + QUERIES : n;
+        for (size_t q = q0; q < q1; q++)
+            heap[q - q0] = (search_heap){ j->heaps + (q - q0) * c, 0, c };
+        for (size_t c0 = 0; c0 < n; c0 += CHUNK) {
+            size_t c1 = c0 + CHUNK < n ? c0 + CHUNK : n;
+            for (size_t q = q0; q < q1; q++) {
+                search_heap *h = &heap[q - q0];
+                for (size_t r = c0; r < c1; r++) {
+                    if (r == q)
+                        continue;
+                    double d = summary_score(j, j->sum[q], j->sum[r]);
+                    if (h->size == c && d > h->items[0].distance)
+                        continue;
+                    if (search_heap_wants(h, d, r))
+                        search_heap_push(h, d, r);
+                }
+            }
+        }
+        for (size_t q = q0; q < q1; q++) {
+            search_heap *h = &heap[q - q0];
+            for (size_t k = 0; k < h->size; k++)
+                try_pair(j, (uint32_t)q, (uint32_t)h->items[k].id);
+        }
+    }
+    return NULL;
+}
+
+/* The bit-sliced masks of the weighted summary distance: a summary bit of
+ * layer l stands for w_l / (sum of weights * summary bits of l) of the
+ * distance; that factor, relative to the largest, is rounded to 1..7
+ * (0 for weight 0), so that the summary distance ranks pairs like the
+ * exact distance would (the exact distance then verifies them). */
+static uint64_t *sliced_masks(const maso_search *s)
+{
+    size_t bits = s->summary_bits, words = bits / 64, L = s->n_layers;
+    size_t *count = calloc(L, sizeof *count);
+    uint64_t *m = calloc(SLICES * words, sizeof *m);
+    if (!count || !m) {
+        free(count);
+        free(m);
+        return NULL;
+    }
+    for (size_t b = 0; b < bits; b++)
+        count[s->plan[b].layer]++;
+    double top = 0;
+    for (size_t l = 0; l < L; l++)
+        if (count[l] && s->weights[l] / (double)count[l] > top)
+            top = s->weights[l] / (double)count[l];
+    for (size_t b = 0; b < bits; b++) {
+        size_t l = s->plan[b].layer;
+        if (!(s->weights[l] > 0))
+            continue;
+        long q = lround(7 * s->weights[l] / (double)count[l] / top);
+        q = q < 1 ? 1 : q > 7 ? 7 : q;
+        for (size_t k = 0; k < SLICES; k++)
+            if (q >> k & 1)
+                m[k * words + b / 64] |= 1ull << (b % 64);
+    }
+    free(count);
+    return m;
+}
+
+int maso_search_group(maso_search *search,
+                      const maso_search_segment *segments, size_t n_segments,
+                      double max_distance, size_t candidates,
+                      maso_search_groups *groups, uint64_t *verified)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    search->errmsg[0] = 0;
+    if (!groups)
+        return search_fail(search, MASO_EINVAL_ARG, "groups is NULL");
+    memset(groups, 0, sizeof *groups);
+    if (verified)
+        *verified = 0;
+    if (!(max_distance >= 0 && max_distance <= 1))
+        return search_fail(search, MASO_EINVAL_ARG,
+                           "max_distance %g is not in [0, 1]", max_distance);
+    search_span sp;
+    int rc = search_span_init_grouping(search, &sp, segments, n_segments,
+                                       candidates > 0);
+    if (rc)
+        return rc;
+    size_t n = sp.total;
+    if (candidates >= n)
+        candidates = n > 1 ? n - 1 : 1;
+    int parts = search->threads;
+    if ((size_t)parts > n / TILE + 1)
+        parts = (int)(n / TILE + 1);
+    size_t nn = n ? n : 1;
+    const uint8_t **rec = malloc(nn * sizeof *rec);
+    const uint8_t **sum = malloc(nn * sizeof *sum);
+    uint32_t *forests = malloc((size_t)parts * nn * sizeof *forests);
+    group_job *jobs = calloc((size_t)parts, sizeof *jobs);
+    maso_search_hit *heaps = candidates
+        ? malloc((size_t)parts * QUERIES * candidates * sizeof *heaps) : NULL;
+    uint64_t *masks = candidates ? sliced_masks(search) : NULL;
+    if (!rec || !sum || !forests || !jobs || (candidates && !heaps) ||
+        (candidates && !masks)) {
+        rc = search_fail(search, ENOMEM, "no memory to group %zu records", n);
+        goto out;
+    }
+    for (size_t seg = 0, r = 0; seg < sp.n_seg; seg++)
+        for (size_t i = 0; i < sp.seg[seg].count; i++, r++) {
+            rec[r] = search_span_record(&sp, seg, i);
+            sum[r] = candidates ? sp.seg[seg].summaries +
+                                      i * (search->summary_bits / 8)
+                                : NULL;
+        }
+#if defined(__x86_64__)
+    int avx512 = __builtin_cpu_supports("avx512f") &&
+                 __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    int avx512 = 0;
+#endif
+    for (int k = 0; k < parts; k++) {
+        uint32_t *parent = forests + (size_t)k * nn;
+        for (size_t r = 0; r < n; r++)
+            parent[r] = (uint32_t)r;
+        jobs[k] = (group_job){ .s = search, .rec = rec, .sum = sum, .n = n,
+                               .limit = max_distance, .part = k,
+                               .parts = parts, .candidates = candidates,
+                               .masks = masks,
+                               .words = search->summary_bits / 64,
+                               .avx512 = avx512 &&
+                                         search->summary_bits == 512,
+                               .parent = parent,
+                               .heaps = heaps ? heaps + (size_t)k * QUERIES *
+                                                            candidates
+                                              : NULL };
+    }
+    if (n > 1)
+        search_run_threads(parts, candidates ? candidate_worker
+                                             : exact_worker,
+                           jobs, sizeof *jobs);
+    /* merge the forests into the first */
+    uint64_t pairs = jobs[0].verified;
+    for (int k = 1; k < parts; k++) {
+        pairs += jobs[k].verified;
+        for (size_t r = 0; r < n; r++)
+            join(forests, (uint32_t)r,
+                 search_find_root(jobs[k].parent, (uint32_t)r));
+    }
+    if (verified)
+        *verified = pairs;
+    rc = search_groups_collect(search, &sp, rec, forests, n, groups);
+out:
+    free(rec);
+    free(sum);
+    free(forests);
+    free(jobs);
+    free(heaps);
+    free(masks);
+    search_span_free(&sp);
+    return rc;
+}

@@ -1,0 +1,495 @@
+/*
+ * test_engine.c -- maso_engine over several stores, against references
+ * written here: its matches equal a brute-force ranking by the full-code
+ * distance (stores with full codes) or the sketch distance (without), for
+ * the exact, the automatic and the coarse policy, with thresholds, with
+ * several probes (the minimum over probes) and with the query left out;
+ * tagged ids take apart with the untag API; its duplicate groups equal the
+ * connected components of an all-pairs computation.
+ */
+#define _DEFAULT_SOURCE /* mkdtemp */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "maso.h"
+#include "maso_engine.h"
+#include "maso_store.h"
+#include "store_testutil.h"
+
+typedef struct fixture {
+    char root[512], dir[3][600];
+    const char *paths[3];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->root, sizeof f->root, "%s/engine_XXXXXX", MASO_TEST_TMPDIR);
+    if (!mkdtemp(f->root))
+        return -1;
+    for (int i = 0; i < 3; i++) {
+        snprintf(f->dir[i], sizeof f->dir[i], "%s/index%d", f->root, i);
+        f->paths[i] = f->dir[i];
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_test_rmtree(f->root);
+    free(f);
+    return 0;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Clustered codes: image n is prototype n % 7 with a share of its bytes
+ * redrawn that depends on n, so that distances spread over [0, 0.5]. */
+static void make_code(uint64_t n, uint8_t code[STORE_TEST_CODE])
+{
+    uint64_t p = (n % 7) * 0x9E3779B97F4A7C15ull + 11, r = n * 7919 + 3;
+    unsigned noise = 1 + (unsigned)(n / 7 % 8); /* out of 32 */
+    for (int i = 0; i < STORE_TEST_CODE; i++) {
+        code[i] = (uint8_t)xorshift(&p);
+        if ((xorshift(&r) & 31) < noise)
+            code[i] = (uint8_t)xorshift(&r);
+    }
+    for (int i = 256; i < 512; i++)
+        code[i] = (uint8_t)((code[i] & 15) % 9 | ((code[i] >> 4) % 9) << 4);
+}
+
+static void path_of(size_t store, uint64_t n, char *p, size_t size)
+{
+    snprintf(p, size, "/photos/s%zu/img_%llu.jpg", store,
+             (unsigned long long)n);
+}
+
+/* Store @p s gets images first..first+count-1 (ids 1, 2, ...). */
+static void make_store(const char *dir, size_t s, uint64_t first,
+                       uint64_t count, int full_codes)
+{
+    maso_store_identity id;
+    store_test_identity(&id, store_test_layers, STORE_TEST_LAYERS);
+    id.sketch.relu_samples = 256;
+    id.sketch.maxpool_samples = 64;
+    id.sketch.seed = 5;
+    id.full_codes = full_codes;
+    maso_store *st;
+    assert_int_equal(maso_store_create(&st), 0);
+    assert_int_equal(maso_store_set_block_records(st, 16), 0);
+    assert_int_equal(maso_store_open(st, dir, MASO_STORE_CREATE, &id), 0);
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(st, &b), 0);
+    for (uint64_t n = first; n < first + count; n++) {
+        char p[64];
+        uint8_t code[STORE_TEST_CODE];
+        path_of(s, n, p, sizeof p);
+        make_code(n, code);
+        maso_store_record r = {0, p, n, (int64_t)n, MASO_RECORD_OK, NULL,
+                               NULL, code};
+        if (!full_codes) {
+            static uint8_t sk[1 << 16];
+            maso_sketch *sketch;
+            assert_int_equal(maso_sketch_create(store_test_layers,
+                                                STORE_TEST_LAYERS, &id.sketch,
+                                                &sketch), 0);
+            maso_sketch_apply(sketch, code, sk);
+            maso_sketch_destroy(sketch);
+            r.sketch = sk;
+            r.code = NULL;
+        }
+        assert_int_equal(maso_store_batch_put(b, &r), 0);
+    }
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    maso_store_destroy(st);
+}
+
+/* ---- the reference: every record, by the measure of the engine ---------- */
+
+typedef struct ref {
+    uint64_t id;
+    double d;
+} ref;
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const ref *x = a, *y = b;
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const uint64_t first_of[3] = {0, 1000, 2000};
+static const uint64_t count_of[3] = {150, 90, 60};
+
+/* The brute-force distance of record (s, local id i) to the probes, by
+ * full codes or by sketches: recomputed here from make_code. */
+static double ref_distance(const maso_sketch *sketch, int full, size_t s,
+                           uint64_t i, const uint8_t *const *codes,
+                           size_t n_probes, const double *w)
+{
+    uint8_t code[STORE_TEST_CODE];
+    make_code(first_of[s] + i - 1, code);
+    double best = 2;
+    const maso_code_layer *sl;
+    maso_sketch_layers(sketch, &sl);
+    static uint8_t a[1 << 16], b[1 << 16];
+    for (size_t p = 0; p < n_probes; p++) {
+        double d;
+        if (full) {
+            d = maso_code_distance(store_test_layers, STORE_TEST_LAYERS, w,
+                                   codes[p], code, NULL);
+        } else {
+            maso_sketch_apply(sketch, codes[p], a);
+            maso_sketch_apply(sketch, code, b);
+            d = maso_code_distance(sl, STORE_TEST_LAYERS, w, a, b, NULL);
+        }
+        best = d < best ? d : best;
+    }
+    return best;
+}
+
+static size_t brute_force(const maso_sketch *sketch, int full, size_t n_s,
+                          const uint8_t *const *codes, size_t n_probes,
+                          const double *w, double thr, ref *out)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < n_s; s++)
+        for (uint64_t i = 1; i <= count_of[s]; i++) {
+            double d = ref_distance(sketch, full, s, i, codes, n_probes, w);
+            if (thr < 0 || d <= thr)
+                out[n++] = (ref){maso_store_id_tag((unsigned)s, i), d};
+        }
+    qsort(out, n, sizeof *out, ref_cmp);
+    return n;
+}
+
+static int near(double a, double b) { return a - b < 1e-12 && b - a < 1e-12; }
+
+/* The engine's matches rank like the reference (ties in either order). */
+static void expect_ranking(const maso_engine_match *m, size_t n,
+                           const ref *want, size_t n_want, size_t k)
+{
+    assert_int_equal(n, n_want < k ? n_want : k);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(near(m[i].distance, want[i].d));
+        int found = 0;
+        for (size_t j = 0; j < n_want && !found; j++)
+            found = want[j].id == m[i].id && near(want[j].d, m[i].distance);
+        assert_true(found);
+        for (size_t j = 0; j < i; j++)
+            assert_true(m[j].id != m[i].id);
+    }
+}
+
+static void check_engine(fixture *f, int full)
+{
+    size_t n_s = 3;
+    for (size_t s = 0; s < n_s; s++)
+        make_store(f->dir[s], s, first_of[s], count_of[s], full);
+    maso_engine *e;
+    assert_int_equal(maso_engine_create(&e), 0);
+    int rc = maso_engine_open(e, f->paths, n_s, NULL);
+    if (rc)
+        print_error("%s\n", maso_engine_errmsg(e));
+    assert_int_equal(rc, 0);
+    assert_int_equal(maso_engine_stores(e), 3);
+    assert_int_equal(maso_engine_count(e), 300);
+    assert_int_equal(maso_engine_full_codes(e), full);
+    assert_string_equal(maso_engine_store_path(e, 1), f->dir[1]);
+    const maso_sketch *sketch = maso_engine_sketch(e);
+    uint8_t code[3][STORE_TEST_CODE];
+    static uint8_t sk[3][1 << 16];
+    make_code(1042, code[0]);
+    code[0][9] ^= 0x3c;
+    make_code(5, code[1]);
+    make_code(2003, code[2]);
+    maso_engine_probe probes[3];
+    for (int p = 0; p < 3; p++) {
+        maso_sketch_apply(sketch, code[p], sk[p]);
+        probes[p] = (maso_engine_probe){sk[p], code[p]};
+    }
+    const uint8_t *codes[3] = {code[0], code[1], code[2]};
+    double w[STORE_TEST_LAYERS] = {0.5, 2, 1};
+    ref *want = malloc(400 * sizeof *want);
+    maso_engine_match m[40];
+    for (int weighted = 0; weighted < 2; weighted++) {
+        assert_int_equal(maso_engine_set_weights(e, weighted ? w : NULL), 0);
+        for (int mode = 0; mode < 4; mode++) {
+            maso_engine_params p;
+            maso_engine_params_init(&p);
+            p.k = 25;
+            p.exact = mode == 0;
+            p.candidates = mode == 1 ? -1 : mode == 2 ? 0 : 300;
+            for (size_t np = 1; np <= 3; np += 2) {
+                for (int t = 0; t < 2; t++) {
+                    p.threshold = t ? 0.3 : -1;
+                    size_t nw = brute_force(sketch, full, n_s, codes, np,
+                                            weighted ? w : NULL, p.threshold,
+                                            want);
+                    size_t n = 0;
+                    rc = maso_engine_query(e, probes, np, &p, m, &n);
+                    if (rc)
+                        print_error("%s\n", maso_engine_errmsg(e));
+                    assert_int_equal(rc, 0);
+                    expect_ranking(m, n, want, nw, p.k);
+                }
+            }
+        }
+    }
+    /* The query itself left out, by id and by path. */
+    assert_int_equal(maso_engine_set_weights(e, NULL), 0);
+    maso_engine_params p;
+    maso_engine_params_init(&p);
+    p.k = 5;
+    size_t n = 0;
+    assert_int_equal(maso_engine_query(e, &probes[2], 1, &p, m, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(m[0].id, maso_store_id_tag(2, 4));
+    assert_true(m[0].distance == 0);
+    assert_int_equal(maso_store_id_tag_of(m[0].id), 2);
+    assert_int_equal(maso_store_id_local(m[0].id), 4);
+    uint64_t found;
+    assert_int_equal(maso_engine_find_path(e, "/photos/s2/img_2003.jpg",
+                                           &found), 0);
+    assert_int_equal(found, m[0].id);
+    maso_store_record r;
+    size_t store = 9;
+    assert_int_equal(maso_engine_record(e, found, &r, &store), 0);
+    assert_int_equal(store, 2);
+    assert_string_equal(r.path, "/photos/s2/img_2003.jpg");
+    assert_int_equal(maso_engine_find_path(e, "/photos/none.jpg", &found),
+                     MASO_ENOTFOUND);
+    assert_non_null(strstr(maso_engine_errmsg(e), "none.jpg"));
+    maso_engine_match m2[5];
+    size_t n2 = 0;
+    p.exclude_id = m[0].id;
+    assert_int_equal(maso_engine_query(e, &probes[2], 1, &p, m2, &n2), 0);
+    assert_int_equal(n2, 5);
+    assert_memory_equal(m2, m + 1, 4 * sizeof *m);
+    p.exclude_id = UINT64_MAX;
+    p.exclude_path = "/photos/s2/img_2003.jpg";
+    assert_int_equal(maso_engine_query(e, &probes[2], 1, &p, m2, &n2), 0);
+    assert_memory_equal(m2, m + 1, 4 * sizeof *m);
+    /* Per-layer distances of a match by the measure of the query. */
+    double layers[STORE_TEST_LAYERS];
+    double d = maso_engine_explain(e, &probes[2], m[1].id, layers);
+    assert_true(near(d, m[1].distance));
+    assert_true(near(d, (layers[0] + layers[1] + layers[2]) / 3));
+    free(want);
+    maso_engine_destroy(e);
+    for (size_t s = 0; s < n_s; s++)
+        store_test_rmtree(f->dir[s]);
+}
+
+static void test_query_full_codes(void **state) { check_engine(*state, 1); }
+static void test_query_sketches(void **state) { check_engine(*state, 0); }
+
+/* ---- duplicate groups against all pairs -------------------------------- */
+
+static uint32_t root_of(uint32_t *parent, uint32_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* Group label (smallest member index) of every record of the reference;
+ * records are indexed store by store, in id order (the engine's order). */
+static void reference_groups(const uint8_t *sketches, size_t bytes, size_t n,
+                             const maso_code_layer *sl, const double *w,
+                             double thr, uint32_t *parent)
+{
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++) {
+            double d = maso_code_distance(sl, STORE_TEST_LAYERS, w,
+                                          sketches + a * bytes,
+                                          sketches + b * bytes, NULL);
+            /* a pair on the threshold would make the test depend on
+             * rounding: choose other thresholds */
+            assert_false(d > thr - 1e-9 && d < thr + 1e-9);
+            if (d <= thr) {
+                uint32_t ra = root_of(parent, (uint32_t)a);
+                uint32_t rb = root_of(parent, (uint32_t)b);
+                parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
+            }
+        }
+}
+
+/* Index of tagged id @p id in the engine's order. */
+static size_t index_of(uint64_t id)
+{
+    size_t s = maso_store_id_tag_of(id), at = 0;
+    for (size_t t = 0; t < s; t++)
+        at += count_of[t];
+    return at + maso_store_id_local(id) - 1;
+}
+
+/* The engine's groups are exactly the reference's components of >= 2;
+ * returns the share of the reference's pairs in one engine group. */
+static double compare_groups(const maso_search_groups *g, uint32_t *parent,
+                             size_t n, int must_equal)
+{
+    uint32_t *label = malloc(n * sizeof *label);
+    size_t *size = calloc(n, sizeof *size);
+    for (size_t i = 0; i < n; i++) {
+        label[i] = UINT32_MAX;
+        size[root_of(parent, (uint32_t)i)]++;
+    }
+    size_t members = 0;
+    for (size_t k = 0; k < g->n_groups; k++) {
+        assert_true(g->offsets[k + 1] - g->offsets[k] >= 2);
+        for (size_t m = g->offsets[k]; m < g->offsets[k + 1]; m++) {
+            size_t i = index_of(g->ids[m]);
+            assert_true(i < n);
+            assert_int_equal(label[i], UINT32_MAX); /* in one group only */
+            label[i] = (uint32_t)k;
+            members++;
+        }
+    }
+    uint64_t pairs = 0, kept = 0;
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++) {
+            int same = root_of(parent, (uint32_t)a) ==
+                       root_of(parent, (uint32_t)b);
+            int got = label[a] != UINT32_MAX && label[a] == label[b];
+            if (must_equal)
+                assert_int_equal(same, got);
+            pairs += same;
+            kept += same && got;
+        }
+    if (must_equal) {
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++)
+            want += size[root_of(parent, (uint32_t)i)] >= 2;
+        assert_int_equal(members, want);
+    }
+    free(label);
+    free(size);
+    return pairs ? (double)kept / (double)pairs : 1;
+}
+
+static void check_duplicates(fixture *f, int full)
+{
+    size_t n_s = 3, n = 0;
+    for (size_t s = 0; s < n_s; s++) {
+        make_store(f->dir[s], s, first_of[s], count_of[s], full);
+        n += count_of[s];
+    }
+    maso_engine *e;
+    assert_int_equal(maso_engine_create(&e), 0);
+    assert_int_equal(maso_engine_open(e, f->paths, n_s, NULL), 0);
+    const maso_sketch *sketch = maso_engine_sketch(e);
+    const maso_code_layer *sl;
+    maso_sketch_layers(sketch, &sl);
+    size_t bytes = maso_sketch_bytes(sketch);
+    uint8_t *sk = malloc(n * bytes), code[STORE_TEST_CODE];
+    for (size_t s = 0, i = 0; s < n_s; s++)
+        for (uint64_t k = 0; k < count_of[s]; k++, i++) {
+            make_code(first_of[s] + k, code);
+            maso_sketch_apply(sketch, code, sk + i * bytes);
+        }
+    uint32_t *parent = malloc(n * sizeof *parent);
+    const double thr[] = {0.0173, 0.0811, 0.1517, 0.2333, 0.3071, 0.4129,
+                          0.5003};
+    double w[STORE_TEST_LAYERS] = {0.25, 3, 1};
+    int ran_groups = 0;
+    for (int weighted = 0; weighted < 2; weighted++) {
+        assert_int_equal(maso_engine_set_weights(e, weighted ? w : NULL), 0);
+        for (size_t t = 0; t < sizeof thr / sizeof *thr; t++) {
+            reference_groups(sk, bytes, n, sl, weighted ? w : NULL, thr[t],
+                             parent);
+            /* all pairs: exact, candidates 0, automatic (300 images), and
+             * candidates enough for every other image */
+            for (int mode = 0; mode < 5; mode++) {
+                maso_engine_params p;
+                maso_engine_params_init(&p);
+                p.exact = mode == 0;
+                p.candidates = mode == 1 ? 0 : mode == 2 ? -1
+                             : mode == 3 ? (long)n : 12;
+                maso_search_groups g;
+                int rc = maso_engine_duplicates(e, thr[t], &p, &g);
+                if (rc)
+                    print_error("%s\n", maso_engine_errmsg(e));
+                assert_int_equal(rc, 0);
+                double recall = compare_groups(&g, parent, n, mode < 4);
+                /* 12 candidates of 300 clustered images: most pairs */
+                if (mode == 4)
+                    assert_true(recall >= 0.9);
+                ran_groups += g.n_groups > 1;
+                maso_search_groups_free(&g);
+            }
+        }
+    }
+    assert_true(ran_groups > 10); /* the thresholds make several groups */
+    free(parent);
+    free(sk);
+    maso_engine_destroy(e);
+    for (size_t s = 0; s < n_s; s++)
+        store_test_rmtree(f->dir[s]);
+}
+
+static void test_duplicates_full_codes(void **state)
+{
+    check_duplicates(*state, 1);
+}
+static void test_duplicates_sketches(void **state)
+{
+    check_duplicates(*state, 0);
+}
+
+static void test_open_errors(void **state)
+{
+    fixture *f = *state;
+    maso_engine *e;
+    assert_int_equal(maso_engine_create(&e), 0);
+    assert_int_equal(maso_engine_open(e, f->paths, 0, NULL), MASO_EINVAL_ARG);
+    assert_int_equal(maso_engine_open(e, f->paths, 1, NULL), ENOENT);
+    assert_non_null(strstr(maso_engine_errmsg(e), f->dir[0]));
+    assert_int_equal(maso_engine_stores(e), 0);
+    maso_engine_destroy(e);
+}
+
+static void test_tags(void **state)
+{
+    (void)state;
+    uint64_t t = maso_store_id_tag(65535, (UINT64_C(1) << 48) - 1);
+    assert_int_equal(maso_store_id_tag_of(t), 65535);
+    assert_true(maso_store_id_local(t) == (UINT64_C(1) << 48) - 1);
+    assert_true(maso_store_id_tag(3, 17) == (UINT64_C(3) << 48 | 17));
+    assert_int_equal(maso_store_id_local(maso_store_id_tag(3, 17)), 17);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tags),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_query_full_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_query_sketches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_full_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_sketches, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
