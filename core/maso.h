@@ -402,12 +402,18 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
  * Code the image file at @p path: decode it with @p decoder (default
  * maso_decode_params, at no more than the network's input size needs, so
  * that JPEGs are scaled in the DCT domain), then maso_forward_run_image().
+ * With MASO_CODE_TRIM_BORDER in @p flags, uniform borders are cut first
+ * (maso_image_trim_border() at MASO_TRIM_TOLERANCE), as maso-index and
+ * maso-query code photos: a letterbox or window frame would hide a copy.
  * @p code and @p output as in maso_forward_run().  On failure
  * maso_forward_errmsg() names @p path and the cause; the status is the
  * decoder's (see maso_decoder_load_file()) or the run's.
  */
 int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
-                           const char *path, uint8_t *code, float *output);
+                           const char *path, unsigned flags, uint8_t *code,
+                           float *output);
+/** maso_forward_code_file() flag: trim uniform borders before coding. */
+#define MASO_CODE_TRIM_BORDER 1u
 
 /**
  * After a successful run: the activation blob named @p blob (a blob name of

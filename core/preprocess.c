@@ -78,7 +78,8 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
 }
 
 int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
-                           const char *path, uint8_t *code, float *output)
+                           const char *path, unsigned flags, uint8_t *code,
+                           float *output)
 {
     const maso_model *model = maso_forward_model(forward);
     if (!model)
@@ -97,6 +98,14 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
     if (rc)
         return maso_forward_fail(forward, rc, "%s",
                                  maso_decoder_errmsg(decoder));
+    if (flags & MASO_CODE_TRIM_BORDER) {
+        rc = maso_image_trim_border(&image, MASO_TRIM_TOLERANCE, NULL);
+        if (rc) {
+            maso_image_free(&image);
+            return maso_forward_fail(forward, rc, "%s: %s", path,
+                                     maso_strerror(rc));
+        }
+    }
     rc = maso_forward_run_image(forward, &image, code, output);
     maso_image_free(&image);
     if (rc) {

@@ -102,7 +102,6 @@ typedef struct cluster {
     maso_decoder *decoder;
     maso_forward *forward;
     maso_sketch *sketch;
-    maso_decode_params params;
     uint8_t *code, *payload;
     size_t code_bytes, payload_bytes;
     /* Messages. */
@@ -492,10 +491,6 @@ static void coder_start(cluster *c, const maso_model *model)
     c->payload_bytes = c->set->identity.full_codes
                            ? c->code_bytes : maso_sketch_bytes(c->sketch);
     c->code = must(c, aligned_alloc(64, (c->code_bytes + 63) / 64 * 64));
-    maso_decode_params_init(&c->params);
-    int channels;
-    maso_model_input_size(model, &channels, &c->params.min_height,
-                          &c->params.min_width);
 }
 
 static void coder_end(cluster *c)
@@ -511,8 +506,12 @@ static void code_one(cluster *c, uint64_t f)
 {
     const char *path = c->path[f];
     char reason[INDEX_REASON_MAX];
-    int failed = index_code_file(c->decoder, c->forward, &c->params, path,
-                                 c->code, reason) != 0;
+    /* as the pipeline codes a file (pipeline.c) */
+    int failed = maso_forward_code_file(c->forward, c->decoder, path,
+                                        MASO_CODE_TRIM_BORDER, c->code,
+                                        NULL) != 0;
+    if (failed)
+        snprintf(reason, sizeof reason, "%s", maso_forward_errmsg(c->forward));
     size_t n = failed ? strlen(reason) : c->payload_bytes;
     uint8_t *buf = must(c, malloc(sizeof(result_header) + n));
     result_header h = { f, (uint32_t)failed, (uint32_t)n };

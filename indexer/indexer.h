@@ -97,14 +97,6 @@ typedef struct index_pipeline_options {
 /* Messages of failed files are cut to this many bytes. */
 #define INDEX_REASON_MAX 1024
 
-/* Decode the image file @p path (at least the network's input size, as
- * @p params asks), cut its uniform borders and code it into @p code; on
- * failure write why into @p reason (naming the file).  What every coding
- * thread or rank does with a file. */
-int index_code_file(maso_decoder *dec, maso_forward *fw,
-                    const maso_decode_params *params, const char *path,
-                    uint8_t *code, char reason[INDEX_REASON_MAX]);
-
 /* The reason stored for a failed file: @p message without the "path: "
  * prefix messages start with (the record already holds the path). */
 const char *index_stored_reason(const char *path, const char *message);

@@ -85,30 +85,6 @@ static void publish(pipeline *p, slot *s)
     pthread_mutex_unlock(&p->lock);
 }
 
-int index_code_file(maso_decoder *dec, maso_forward *fw,
-                    const maso_decode_params *params, const char *path,
-                    uint8_t *code, char reason[INDEX_REASON_MAX])
-{
-    maso_image image = { 0, 0, NULL };
-    int rc = maso_decoder_load_file(dec, path, params, &image);
-    if (rc) {
-        snprintf(reason, REASON_MAX, "%s", maso_decoder_errmsg(dec));
-        return rc;
-    }
-    /* uniform borders (letterbox, window frame) would hide a copy */
-    rc = maso_image_trim_border(&image, MASO_TRIM_TOLERANCE, NULL);
-    if (rc) {
-        maso_image_free(&image);
-        snprintf(reason, REASON_MAX, "%s: %s", path, maso_strerror(rc));
-        return rc;
-    }
-    rc = maso_forward_run_image(fw, &image, code, NULL);
-    maso_image_free(&image);
-    if (rc)
-        snprintf(reason, REASON_MAX, "%s: %s", path, maso_forward_errmsg(fw));
-    return rc;
-}
-
 static void worker_done(pipeline *p)
 {
     pthread_mutex_lock(&p->lock);
@@ -132,25 +108,19 @@ static void *worker_main(void *arg)
                  maso_strerror(rc));
         pthread_mutex_unlock(&p->lock);
     }
-    /* Decode no larger than the network's input: JPEGs are then scaled
-     * in the DCT domain, which is most of the decoding time saved. */
-    maso_decode_params params;
-    maso_decode_params_init(&params);
-    int channels;
-    maso_model_input_size(p->model, &channels, &params.min_height,
-                          &params.min_width);
-    char reason[REASON_MAX];
     size_t item;
     while (!rc && next_file(p, &item)) {
         const char *path = p->plan->todo[item].path;
-        int failed = index_code_file(dec, fw, &params, path, code, reason) != 0;
+        int failed = maso_forward_code_file(fw, dec, path,
+                                            MASO_CODE_TRIM_BORDER, code, NULL) != 0;
         slot *s = take_slot(p);
         if (!s)
             break;
         s->item = item;
         s->failed = failed;
         if (failed)
-            memcpy(s->reason, reason, sizeof reason);
+            snprintf(s->reason, sizeof s->reason, "%s",
+                     maso_forward_errmsg(fw));
         else if (p->sketch)
             maso_sketch_apply(p->sketch, code, s->payload);
         else

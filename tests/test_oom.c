@@ -456,7 +456,7 @@ static void code_file_loop(const ref_run *r)
     maso_forward *fw = NULL;
     assert_int_equal(maso_decoder_create(&dec), 0);
     assert_int_equal(maso_forward_create(r->model, &fw), 0);
-    assert_int_equal(maso_forward_code_file(fw, dec, path, want, NULL), 0);
+    assert_int_equal(maso_forward_code_file(fw, dec, path, 0, want, NULL), 0);
     maso_forward_destroy(fw);
     long failures = 0;
     for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
@@ -465,7 +465,7 @@ static void code_file_loop(const ref_run *r)
         oom_arm(n);
         int rc = maso_forward_create(r->model, &fw);
         if (rc == 0)
-            rc = maso_forward_code_file(fw, dec, path, code, NULL);
+            rc = maso_forward_code_file(fw, dec, path, 0, code, NULL);
         int hit = oom_disarm();
         if (hit) {
             failures++;
@@ -473,7 +473,7 @@ static void code_file_loop(const ref_run *r)
                            fw ? maso_forward_errmsg(fw) : NULL);
             if (rc && fw) {
                 assert_non_null(strstr(maso_forward_errmsg(fw), path));
-                rc = maso_forward_code_file(fw, dec, path, code, NULL);
+                rc = maso_forward_code_file(fw, dec, path, 0, code, NULL);
             } else if (rc) {
                 assert_int_equal(rc, ENOMEM);
             }
@@ -1376,101 +1376,6 @@ static void test_store_read(void **state)
     store_test_rmtree(tmp);
 }
 
-/* The engine over a store: open, weights, a two-probe query leaving the
- * query out, a lookup by path, duplicate groups. */
-typedef struct engine_reads {
-    maso_engine_match m[4];
-    size_t n;
-    uint64_t found;
-    size_t n_groups, n_groups_candidates;
-} engine_reads;
-
-static int engine_read(const char *dir, engine_reads *out, char *msg,
-                       size_t msglen)
-{
-    maso_engine *e = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = maso_engine_create(&e);
-    if (rc) {
-        snprintf(msg, msglen, "%s", maso_strerror(rc));
-        return rc;
-    }
-    const char *paths[1] = {dir};
-    rc = maso_engine_open(e, paths, 1, NULL);
-    const maso_code_layer *layers;
-    size_t nl = rc ? 0 : maso_engine_layers(e, &layers);
-    double w[16];
-    for (size_t l = 0; l < nl && l < 16; l++)
-        w[l] = 1.0 + (double)l;
-    if (rc == 0)
-        rc = maso_engine_set_weights(e, w);
-    char p3[700];
-    store_path(2, p3, sizeof p3);
-    if (rc == 0)
-        rc = maso_engine_find_path(e, p3, &out->found);
-    if (rc == 0) {
-        const uint8_t *q = maso_engine_sketch_of(e, out->found);
-        const uint8_t *q2 = maso_engine_sketch_of(e, out->found + 1);
-        maso_engine_probe probes[2] = {{q, NULL}, {q2, NULL}};
-        maso_engine_params p;
-        maso_engine_params_init(&p);
-        p.k = 4;
-        p.exclude_path = p3;
-        rc = maso_engine_query(e, probes, 2, &p, out->m, &out->n);
-    }
-    if (rc == 0) {
-        maso_search_groups g;
-        rc = maso_engine_duplicates(e, 0.3, NULL, &g);
-        out->n_groups = g.n_groups;
-        maso_search_groups_free(&g);
-    }
-    if (rc == 0) { /* the summary-candidate mode */
-        maso_search_groups g;
-        maso_engine_params p;
-        maso_engine_params_init(&p);
-        p.candidates = 3;
-        rc = maso_engine_duplicates(e, 0.3, &p, &g);
-        out->n_groups_candidates = g.n_groups;
-        maso_search_groups_free(&g);
-    }
-    snprintf(msg, msglen, "%s", maso_engine_errmsg(e));
-    maso_engine_destroy(e);
-    return rc;
-}
-
-static void test_engine(void **state)
-{
-    oom_mode(state);
-    char tmp[512], dir[600], msg[1024];
-    maso_store_identity id;
-    store_fixture("oom_engine", tmp, dir, &id);
-    int hit;
-    assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
-    engine_reads ref, got;
-    if (engine_read(dir, &ref, msg, sizeof msg))
-        fail_msg("engine: %s", msg);
-    assert_int_equal(ref.n, 4);
-    assert_true(ref.m[0].id == ref.found + 1);
-    long failures = 0;
-    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
-        oom_arm(n);
-        int rc = engine_read(dir, &got, msg, sizeof msg);
-        hit = oom_disarm();
-        if (!hit)
-            assert_int_equal(rc, 0);
-        else {
-            failures++;
-            expect_failure("maso_engine", n, rc, msg);
-        }
-        if (rc == 0)
-            assert_memory_equal(&got, &ref, sizeof ref);
-        if (!hit)
-            break;
-    }
-    expect_loop("maso_engine", failures);
-    store_test_rmtree(tmp);
-}
-
 /* ---- sharded index manifest and the MPI job ---------------------------- */
 
 static void test_shards(void **state)
@@ -1632,6 +1537,100 @@ static void test_store_repair(void **state)
                      (unsigned long long)left);
     }
     expect_loop("maso_store repair", failures);
+}
+
+/* The engine over a store: open, weights, a two-probe query leaving the
+ * query out, a lookup by path, duplicate groups. */
+typedef struct engine_reads {
+    maso_engine_match m[4];
+    size_t n;
+    uint64_t found;
+    size_t n_groups, n_groups_candidates;
+} engine_reads;
+
+static int engine_read(const char *dir, engine_reads *out, char *msg,
+                       size_t msglen)
+{
+    maso_engine *e = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = maso_engine_create(&e);
+    if (rc) {
+        snprintf(msg, msglen, "%s", maso_strerror(rc));
+        return rc;
+    }
+    const char *paths[1] = {dir};
+    rc = maso_engine_open(e, paths, 1, NULL);
+    const maso_code_layer *layers;
+    size_t nl = rc ? 0 : maso_engine_layers(e, &layers);
+    double w[16];
+    for (size_t l = 0; l < nl && l < 16; l++)
+        w[l] = 1.0 + (double)l;
+    if (rc == 0)
+        rc = maso_engine_set_weights(e, w);
+    char p3[700];
+    store_path(2, p3, sizeof p3);
+    if (rc == 0)
+        rc = maso_engine_find_path(e, p3, &out->found);
+    if (rc == 0) {
+        const uint8_t *q = maso_engine_sketch_of(e, out->found);
+        const uint8_t *q2 = maso_engine_sketch_of(e, out->found + 1);
+        maso_engine_probe probes[2] = {{q, NULL}, {q2, NULL}};
+        maso_engine_params p;
+        maso_engine_params_init(&p);
+        p.k = 4;
+        p.exclude_path = p3;
+        rc = maso_engine_query(e, probes, 2, &p, out->m, &out->n);
+    }
+    if (rc == 0) {
+        maso_search_groups g;
+        rc = maso_engine_duplicates(e, 0.3, NULL, &g);
+        out->n_groups = g.n_groups;
+        maso_search_groups_free(&g);
+    }
+    if (rc == 0) { /* the summary-candidate mode */
+        maso_search_groups g;
+        maso_engine_params p;
+        maso_engine_params_init(&p);
+        p.candidates = 3;
+        rc = maso_engine_duplicates(e, 0.3, &p, &g);
+        out->n_groups_candidates = g.n_groups;
+        maso_search_groups_free(&g);
+    }
+    snprintf(msg, msglen, "%s", maso_engine_errmsg(e));
+    maso_engine_destroy(e);
+    return rc;
+}
+
+static void test_engine(void **state)
+{
+    oom_mode(state);
+    char tmp[512], dir[600], msg[1024];
+    maso_store_identity id;
+    store_fixture("oom_engine", tmp, dir, &id);
+    int hit;
+    assert_int_equal(store_write(dir, &id, &hit, msg, sizeof msg), 0);
+    engine_reads ref, got;
+    if (engine_read(dir, &ref, msg, sizeof msg))
+        fail_msg("engine: %s", msg);
+    assert_int_equal(ref.n, 4);
+    assert_true(ref.m[0].id == ref.found + 1);
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
+        oom_arm(n);
+        int rc = engine_read(dir, &got, msg, sizeof msg);
+        hit = oom_disarm();
+        if (!hit)
+            assert_int_equal(rc, 0);
+        else {
+            failures++;
+            expect_failure("maso_engine", n, rc, msg);
+        }
+        if (rc == 0)
+            assert_memory_equal(&got, &ref, sizeof ref);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_engine", failures);
     store_test_rmtree(tmp);
 }
 
@@ -1813,10 +1812,10 @@ int main(void)
         cmocka_unit_test_prestate(test_store_update, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store_read, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store_read, (void *)&oom_persist),
-        cmocka_unit_test_prestate(test_engine, (void *)&oom_transient),
-        cmocka_unit_test_prestate(test_engine, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store_repair, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store_repair, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_engine, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_engine, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_weights_file, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_shards, (void *)&oom_transient),

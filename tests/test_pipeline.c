@@ -192,7 +192,7 @@ static void test_code_file_equals_steps(void **state)
         maso_image_free(&image);
         assert_int_equal(maso_forward_run(f->forward, tensor, want, want_out), 0);
         memset(got, 0xAB, cb);
-        assert_int_equal(maso_forward_code_file(f->forward, f->decoder, path,
+        assert_int_equal(maso_forward_code_file(f->forward, f->decoder, path, 0,
                                                 got, got_out), 0);
         assert_string_equal(maso_forward_errmsg(f->forward), "");
         if (memcmp(got, want, cb) != 0)
@@ -216,11 +216,11 @@ static void test_code_file_errors(void **state)
     uint8_t *want = malloc(cb), *got = malloc(cb);
     assert_true(want && got);
     const char *good = IMAGES "/dog.jpg";
-    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good,
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good, 0,
                                             want, NULL), 0);
 
     const char *missing = "/nonexistent/maso-test/photo.jpg";
-    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, missing,
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, missing, 0,
                                             got, NULL), ENOENT);
     assert_non_null(strstr(maso_forward_errmsg(f->forward), missing));
 
@@ -229,19 +229,19 @@ static void test_code_file_errors(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, "not an image at all", 19), 19);
     close(fd);
-    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, junk,
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, junk, 0,
                                             got, NULL), MASO_EFORMAT);
     assert_non_null(strstr(maso_forward_errmsg(f->forward), junk));
     unlink(junk);
 
-    assert_int_equal(maso_forward_code_file(NULL, f->decoder, good, got, NULL),
+    assert_int_equal(maso_forward_code_file(NULL, f->decoder, good, 0, got, NULL),
                      MASO_EINVAL_ARG);
-    assert_int_equal(maso_forward_code_file(f->forward, NULL, good, got, NULL),
+    assert_int_equal(maso_forward_code_file(f->forward, NULL, good, 0, got, NULL),
                      MASO_EINVAL_ARG);
-    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, NULL, got,
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, NULL, 0, got,
                                             NULL), MASO_EINVAL_ARG);
 
-    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good,
+    assert_int_equal(maso_forward_code_file(f->forward, f->decoder, good, 0,
                                             got, NULL), 0);
     assert_memory_equal(got, want, cb);
     free(want);
