@@ -85,12 +85,12 @@ static void outcome_line(const query_report *r, const dupe_member *m,
                          const dupe_options *o)
 {
     static const char *const done[] = { "", "moved to ", "trashed: ",
-                                        "replaced by a hard link to the "
-                                        "kept file", "deleted" };
+                                        ("replaced by a hard link to the "
+                                         "kept file"), "deleted" };
     static const char *const would[] = { "", "would move to ",
                                          "would move to the trash",
-                                         "would be replaced by a hard link "
-                                         "to the kept file",
+                                         ("would be replaced by a hard link "
+                                          "to the kept file"),
                                          "would be deleted" };
     switch (m->outcome) {
     case DUPE_OUTCOME_DONE:
