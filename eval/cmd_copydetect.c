@@ -45,11 +45,6 @@
  * photo */
 #define FIT_CONFIDENCE 0.99
 
-typedef struct photo {
-    char path[EVAL_PATH_MAX];
-    maso_image full;
-    void **states;     /* per metric, of the resized original */
-} photo;
 
 /* One prediction of one query. */
 typedef struct prediction {
@@ -60,7 +55,7 @@ typedef struct prediction {
 typedef struct copy_run {
     const eval_options *opt;
     eval_metrics ms;
-    photo *photo;
+    eval_photo *photo;
     size_t n, n_refs;
     size_t n_cols;             /* metrics, then the -norm of model metrics */
     size_t *col_metric;        /* metric of each column */
@@ -121,7 +116,7 @@ static int load_photos(copy_run *r, char err[MASO_CLI_ERRLEN])
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "cannot start: %s", maso_strerror(rc));
     for (size_t i = 0; rc == 0 && i < r->n; i++) {
-        photo *p = &r->photo[i];
+        eval_photo *p = &r->photo[i];
         snprintf(p->path, sizeof p->path, "%s/%s", r->opt->input,
                  names.name[i]);
         if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
@@ -463,14 +458,7 @@ static int summarise(copy_run *r, eval_table *t)
 static void free_run(copy_run *r)
 {
     char err[MASO_CLI_ERRLEN];
-    for (size_t i = 0; r->photo && i < r->n; i++) {
-        if (r->photo[i].states) {
-            eval_metrics_release(&r->ms, r->photo[i].states);
-            free(r->photo[i].states);
-        }
-        maso_image_free(&r->photo[i].full);
-    }
-    free(r->photo);
+    eval_photos_free(&r->ms, r->photo, r->n);
     free(r->pred);
     free(r->hits);
     free(r->col_metric);

@@ -22,16 +22,11 @@
 #define LEVELS MASO_DISTORT_LEVELS
 #define FAMILIES MASO_DISTORT_COUNT
 
-typedef struct photo {
-    char path[EVAL_PATH_MAX];
-    maso_image full;   /* decoded, full size */
-    void **states;     /* per metric, of the resized original */
-} photo;
 
 typedef struct distort_run {
     const eval_options *opt;
     eval_metrics ms;
-    photo *photo;
+    eval_photo *photo;
     size_t n;
     eval_csv *csv;
     /* dissimilarity to the own original: [metric][family][level][photo] */
@@ -81,7 +76,7 @@ static int load_photos(distort_run *r, char err[MASO_CLI_ERRLEN])
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "cannot start: %s", maso_strerror(rc));
     for (size_t i = 0; rc == 0 && i < r->n; i++) {
-        photo *p = &r->photo[i];
+        eval_photo *p = &r->photo[i];
         snprintf(p->path, sizeof p->path, "%s/%s", r->opt->input,
                  names.name[i]);
         if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
@@ -244,14 +239,7 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
 static void free_run(distort_run *r)
 {
     char err[MASO_CLI_ERRLEN];
-    for (size_t i = 0; r->photo && i < r->n; i++) {
-        if (r->photo[i].states) {
-            eval_metrics_release(&r->ms, r->photo[i].states);
-            free(r->photo[i].states);
-        }
-        maso_image_free(&r->photo[i].full);
-    }
-    free(r->photo);
+    eval_photos_free(&r->ms, r->photo, r->n);
     free(r->own);
     free(r->hits);
     eval_csv_close(r->csv, err);

@@ -109,6 +109,18 @@ int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
                          void **states, char err[MASO_CLI_ERRLEN]);
 void eval_metrics_release(const eval_metrics *ms, void **states);
 
+/* A photo of a synthetic-edit run (distort, copydetect): decoded at full
+ * size, with every metric's state of its resized original. */
+typedef struct eval_photo {
+    char path[EVAL_PATH_MAX];
+    maso_image full;
+    void **states;     /* ms->count states, or NULL */
+} eval_photo;
+
+/* Release the states and pixels of @p n photos and the array itself
+ * (NULL is a no-op). */
+void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n);
+
 /* Decode path (eval_image_load) and prepare it for every metric; err
  * names path and the cause. */
 int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
