@@ -88,7 +88,7 @@ static int prepare_resized(copy_run *r, const maso_image *image, int orient,
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "resize: %s", maso_strerror(rc));
     else
-        rc = eval_metrics_prepare(&r->ms, &small, states, err);
+        rc = eval_metrics_prepare(&r->ms, &small, &small, states, err);
     maso_image_free(&small);
     return rc;
 }
@@ -122,7 +122,9 @@ static int load_photos(copy_run *r, char err[MASO_CLI_ERRLEN])
         if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
             rc = ENOMEM;
             snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-        } else if ((rc = eval_image_load(decoder, p->path, &p->full, err))) {
+        } else if ((rc = eval_image_load(decoder, p->path, r->opt->size,
+                                          r->opt->size, &p->full, err))) {
+            /* (no smaller than the working size it is compared at) */
             break;
         } else if ((i % 2 == 0 || r->opt->out) &&
                    (rc = prepare_resized(r, &p->full, 1, p->states, err))) {

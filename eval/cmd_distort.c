@@ -49,7 +49,7 @@ static int prepare_resized(distort_run *r, const maso_image *image,
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "resize: %s", maso_strerror(rc));
     else
-        rc = eval_metrics_prepare(&r->ms, &small, states, err);
+        rc = eval_metrics_prepare(&r->ms, &small, &small, states, err);
     maso_image_free(&small);
     return rc;
 }
@@ -82,7 +82,9 @@ static int load_photos(distort_run *r, char err[MASO_CLI_ERRLEN])
         if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
             rc = ENOMEM;
             snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-        } else if ((rc = eval_image_load(decoder, p->path, &p->full, err))) {
+        } else if ((rc = eval_image_load(decoder, p->path, r->opt->size,
+                                          r->opt->size, &p->full, err))) {
+            /* (no smaller than the working size it is compared at) */
             break;
         } else if ((rc = prepare_resized(r, &p->full, p->states, err))) {
             char why[MASO_CLI_ERRLEN];

@@ -47,7 +47,9 @@ static int load_code(eval_model *em, maso_decoder *decoder, const char *path,
                      uint8_t *code, char err[MASO_CLI_ERRLEN])
 {
     maso_image image = { 0, 0, NULL };
-    int rc = eval_image_load(decoder, path, &image, err);
+    int channels, in_h, in_w; /* decoded as maso-index decodes it */
+    maso_model_input_size(em->model, &channels, &in_h, &in_w);
+    int rc = eval_image_load(decoder, path, in_w, in_h, &image, err);
     if (rc == 0 && (rc = eval_model_code(em, &image, code)) != 0)
         snprintf(err, MASO_CLI_ERRLEN, "%s: network: %s", path,
                  maso_forward_errmsg(em->forward));

@@ -104,9 +104,17 @@ int eval_metrics_open(eval_metrics *ms, const eval_options *opt,
                       char err[MASO_CLI_ERRLEN]);
 void eval_metrics_close(eval_metrics *ms);
 
-/* Prepare the state of image for every metric into states[count]. */
-int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
-                         void **states, char err[MASO_CLI_ERRLEN]);
+/* 1 when metric i runs the network (vq, vq-sketch, deep), 0 when it
+ * compares pixels (l2, psnr, ssim, dhash). */
+int eval_metrics_on_network(const eval_metrics *ms, size_t i);
+
+/* Prepare the state of an image for every metric into states[count]:
+ * the pixel metrics read @p pixels, the network metrics @p coded (the
+ * same image, or one decoded smaller for the network; see
+ * eval_metrics_load). */
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *pixels,
+                         const maso_image *coded, void **states,
+                         char err[MASO_CLI_ERRLEN]);
 void eval_metrics_release(const eval_metrics *ms, void **states);
 
 /* A photo of a synthetic-edit run (distort, copydetect): decoded at full
@@ -121,18 +129,29 @@ typedef struct eval_photo {
  * (NULL is a no-op). */
 void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n);
 
-/* Decode path (eval_image_load) and prepare it for every metric; err
- * names path and the cause. */
+/* Decode path and prepare it for every metric; err names path and the
+ * cause.  The pixel metrics get the image at full resolution, as the
+ * benchmarks define them (a PNG reference and its JPEG copy compare at
+ * their stored sizes); the network metrics get it decoded as maso-index
+ * decodes it (a JPEG DCT-scaled to no less than the model's input size),
+ * so that vq measures the distance maso-query computes.  A file that is
+ * not a JPEG is decoded once for both. */
 int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN]);
 
 /* ---- images and folders (images.c) ----------------------------------- */
 
-/* Decode path for the metrics (JPEG scaled no lower than the network
- * input).  err names the file and the cause. */
-int eval_image_load(maso_decoder *decoder, const char *path,
-                    maso_image *image, char err[MASO_CLI_ERRLEN]);
+/* Decode path, a JPEG at the smallest DCT scale that still gives at least
+ * min_width x min_height (0, 0: full resolution).  err names the file and
+ * the cause. */
+int eval_image_load(maso_decoder *decoder, const char *path, int min_width,
+                    int min_height, maso_image *image,
+                    char err[MASO_CLI_ERRLEN]);
+
+/* 1 when the file at path starts like a JPEG (the only format decoded at
+ * a reduced scale), 0 otherwise or when it cannot be read. */
+int eval_file_is_jpeg(const char *path);
 
 /* The sorted names of the regular files in dir whose name ends in one of
  * the comma-separated suffixes (".png,.jpg"), or of its subfolders when

@@ -7,20 +7,29 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-int eval_image_load(maso_decoder *decoder, const char *path,
-                    maso_image *image, char err[MASO_CLI_ERRLEN])
+int eval_image_load(maso_decoder *decoder, const char *path, int min_width,
+                    int min_height, maso_image *image,
+                    char err[MASO_CLI_ERRLEN])
 {
     maso_decode_params params;
     maso_decode_params_init(&params);
-    /* A JPEG may be decoded at a reduced DCT scale, never below the
-     * network's input (SqueezeNet: 227 x 227); a pair of images of one
-     * size is always decoded at one scale. */
-    params.min_width = 227;
-    params.min_height = 227;
+    params.min_width = min_width;
+    params.min_height = min_height;
     int rc = maso_decoder_load_file(decoder, path, &params, image);
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "%s", maso_decoder_errmsg(decoder));
     return rc;
+}
+
+int eval_file_is_jpeg(const char *path)
+{
+    unsigned char head[32];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return maso_format_detect(head, n) == MASO_FORMAT_JPEG;
 }
 
 int eval_is_dir(const char *path)

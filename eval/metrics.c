@@ -116,19 +116,30 @@ void eval_metrics_close(eval_metrics *ms)
     memset(ms, 0, sizeof *ms);
 }
 
-int eval_metrics_prepare(eval_metrics *ms, const maso_image *image,
-                         void **states, char err[MASO_CLI_ERRLEN])
+int eval_metrics_on_network(const eval_metrics *ms, size_t i)
+{
+    for (size_t k = 0; k < ms->n_owned; k++)
+        if (ms->metric[i] == ms->owned[k])
+            return 1;
+    return 0;
+}
+
+int eval_metrics_prepare(eval_metrics *ms, const maso_image *pixels,
+                         const maso_image *coded, void **states,
+                         char err[MASO_CLI_ERRLEN])
 {
     for (size_t i = 0; i < ms->count; i++)
         states[i] = NULL;
     eval_model *em = ms->has_model ? &ms->model : NULL;
     if (em) { /* one network run for all the model metrics */
-        em->batch = image;
+        em->batch = coded;
         em->batch_ran = 0;
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < ms->count; i++) {
         const maso_metric *m = ms->metric[i];
+        const maso_image *image =
+            eval_metrics_on_network(ms, i) ? coded : pixels;
         if ((rc = m->prepare(m, image, &states[i])) != 0) {
             snprintf(err, MASO_CLI_ERRLEN, "metric %s: %s", m->name,
                      maso_strerror(rc));
@@ -167,14 +178,27 @@ int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
                       const char *path, void **states,
                       char err[MASO_CLI_ERRLEN])
 {
-    maso_image image = { 0, 0, NULL };
-    int rc = eval_image_load(decoder, path, &image, err);
-    if (rc == 0 && (rc = eval_metrics_prepare(ms, &image, states, err))) {
+    maso_image full = { 0, 0, NULL }, coded = { 0, 0, NULL };
+    int want_full = ms->count > ms->n_owned; /* a pixel metric */
+    int in_w = 0, in_h = 0, channels;
+    if (ms->has_model)
+        maso_model_input_size(ms->model.model, &channels, &in_h, &in_w);
+    int rc = want_full ? eval_image_load(decoder, path, 0, 0, &full, err)
+                       : eval_image_load(decoder, path, in_w, in_h, &coded,
+                                         err);
+    /* Only a JPEG decodes smaller for the network than at full size. */
+    if (rc == 0 && want_full && ms->has_model && eval_file_is_jpeg(path))
+        rc = eval_image_load(decoder, path, in_w, in_h, &coded, err);
+    const maso_image *for_net = coded.pixels ? &coded : &full;
+    if (rc == 0 &&
+        (rc = eval_metrics_prepare(ms, want_full ? &full : &coded, for_net,
+                                   states, err))) {
         char why[MASO_CLI_ERRLEN];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path, why);
     }
-    maso_image_free(&image);
+    maso_image_free(&full);
+    maso_image_free(&coded);
     return rc;
 }
 
