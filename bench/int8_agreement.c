@@ -27,20 +27,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "distort.h"
+#include "maso_eval.h"
 #include "kodak_codes.h"
 #include "network.h"
 #include "maso.h"
-#include "stats.h"
 
 #define MODEL MASO_SHARED_DIR "/models/squeezenet_v1.1/squeezenet_v1.1"
 #define CALIB_DIR MASO_SHARED_DIR "/images/classify"
 #define EVAL_DIR MASO_SHARED_DIR "/images/kodak"
 #define LEVEL 3
 
-static const maso_distortion families[] = {
-    MASO_DISTORT_JPEG, MASO_DISTORT_RESAMPLE, MASO_DISTORT_CROP,
-    MASO_DISTORT_BRIGHTNESS, MASO_DISTORT_BLUR};
+static const maso_eval_distortion families[] = {
+    MASO_EVAL_DISTORT_JPEG, MASO_EVAL_DISTORT_RESAMPLE, MASO_EVAL_DISTORT_CROP,
+    MASO_EVAL_DISTORT_BRIGHTNESS, MASO_EVAL_DISTORT_BLUR};
 #define N_FAMILIES (sizeof families / sizeof families[0])
 
 static size_t blob_floats(const maso_model *m, int b)
@@ -195,8 +194,8 @@ int main(int argc, char **argv)
         maso_image copy = {0, 0, NULL};
         const maso_image *img = &orig[photo];
         if (i >= n_orig) {
-            if (maso_image_distort(img, families[(i - n_orig) % N_FAMILIES],
-                                   LEVEL, 1, &copy))
+            if (maso_eval_distort(img, families[(i - n_orig) % N_FAMILIES],
+                                  LEVEL, 1, &copy))
                 return 1;
             img = &copy;
         }
@@ -252,8 +251,8 @@ int main(int argc, char **argv)
             }
         }
     double rho = 0, rho_orig = 0;
-    maso_stats_spearman(d32, d8, pairs, &rho);
-    maso_stats_spearman(o32, o8, p_orig, &rho_orig);
+    maso_eval_stats_spearman(d32, d8, pairs, &rho);
+    maso_eval_stats_spearman(o32, o8, p_orig, &rho_orig);
     printf("Spearman rho of pair distances, fp32 vs int8: %.4f (%zu pairs); "
            "originals only: %.4f (%zu pairs)\n", rho, pairs, rho_orig, p_orig);
 

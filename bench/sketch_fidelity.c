@@ -5,7 +5,7 @@
  *
  * The pairs: the photos of a folder (default the 24 Kodak images) and
  * copies of every 4th photo blurred, JPEG-compressed, noised and cropped
- * at levels 1, 3 and 5 (eval/distort.h), so that distances span near
+ * at levels 1, 3 and 5 (maso_eval_distort), so that distances span near
  * duplicates (~0.05) to unrelated photos (~0.45).  Spearman's rho is
  * reported over all pairs and over the original-original pairs alone
  * (a narrow band of distances, which is the harder case).
@@ -48,9 +48,9 @@ static double max_of(const double *v, int n)
 
 int main(int argc, char **argv)
 {
-    static const maso_distortion families[] = {
-        MASO_DISTORT_BLUR, MASO_DISTORT_JPEG, MASO_DISTORT_NOISE,
-        MASO_DISTORT_CROP};
+    static const maso_eval_distortion families[] = {
+        MASO_EVAL_DISTORT_BLUR, MASO_EVAL_DISTORT_JPEG, MASO_EVAL_DISTORT_NOISE,
+        MASO_EVAL_DISTORT_CROP};
     static const int levels[] = {1, 3, 5};
     static const size_t relu_m[] = {256, 512, 1024, 1536, 2048};
     static const size_t pool_m[] = {128, 384, 640, 1024, 1536};

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "stats.h"
+#include "maso_eval.h"
 
 #define KODAK_THREADS 2
 
@@ -110,12 +110,12 @@ static int code_photo(builder *b, maso_forward *fw, size_t i,
             size_t k = b->out->n_orig + i / d->every * per_photo +
                        f * d->n_levels + l;
             maso_image copy;
-            int st = maso_image_distort(img, d->families[f], d->levels[l], 1,
-                                        &copy);
+            int st = maso_eval_distort(img, d->families[f], d->levels[l], 1,
+                                       &copy);
             if (st) {
                 snprintf(b->err, sizeof b->err, "%s: distort %s %d: %s", path,
-                         maso_distortion_name(d->families[f]), d->levels[l],
-                         maso_strerror(st));
+                         maso_eval_distortion_name(d->families[f]),
+                         d->levels[l], maso_strerror(st));
                 return b->rc = -1;
             }
             st = code_image(fw, &copy, b, k, i, path);
@@ -273,10 +273,10 @@ int kodak_sketch_fidelity(const maso_model *model, const kodak_codes *codes,
         maso_sketch_apply(sk, codes->codes + i * codes->code_bytes,
                           sketches + i * bytes);
     pair_distances(sl, n_layers, sketches, bytes, codes->n, d);
-    rc = maso_stats_spearman(full, d, pairs, rho_all);
+    rc = maso_eval_stats_spearman(full, d, pairs, rho_all);
     if (rc == 0)
-        rc = maso_stats_spearman(full, d, kodak_pairs(codes->n_orig),
-                                 rho_orig);
+        rc = maso_eval_stats_spearman(full, d, kodak_pairs(codes->n_orig),
+                                      rho_orig);
     *sketch_bytes = bytes;
 done:
     free(d);

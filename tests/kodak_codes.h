@@ -5,7 +5,7 @@
  *
  * The set: the n_orig photos of a folder (sorted by name) first, then for
  * every distort_every-th photo a copy per family and level, made with
- * maso_image_distort() (seed 1).  Pairs are ordered by (j, i) with i < j,
+ * maso_eval_distort() (seed 1).  Pairs are ordered by (j, i) with i < j,
  * so the first n_orig*(n_orig-1)/2 pairs are the original-original ones. */
 #ifndef MASO_KODAK_CODES_H
 #define MASO_KODAK_CODES_H
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "distort.h"
+#include "maso_eval.h"
 #include "maso.h"
 
 typedef struct kodak_codes {
@@ -27,7 +27,7 @@ typedef struct kodak_codes {
 /* What to distort: families[n_families] at levels[n_levels] for photos
  * 0, every, 2*every... (every 0: none). */
 typedef struct kodak_distortions {
-    const maso_distortion *families;
+    const maso_eval_distortion *families;
     size_t n_families;
     const int *levels;
     size_t n_levels;

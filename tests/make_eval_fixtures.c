@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 
 
-#include "distort.h"
+#include "maso_eval.h"
 #include "maso.h"
 #include "png_testutil.h"
 
@@ -103,11 +103,11 @@ static void crop(const maso_image *src, int x0, int y0, int size,
                (size_t)size * 3);
 }
 
-static void distort(const maso_image *src, maso_distortion kind, int level,
+static void distort(const maso_image *src, maso_eval_distortion kind, int level,
                     maso_image *dst)
 {
-    if (maso_image_distort(src, kind, level, 7, dst) != 0)
-        die("distortion failed", maso_distortion_name(kind));
+    if (maso_eval_distort(src, kind, level, 7, dst) != 0)
+        die("distortion failed", maso_eval_distortion_name(kind));
 }
 
 static const char *const kodak_names[] = {
@@ -123,7 +123,7 @@ static void patch(maso_image *kodak, int k, maso_image *out)
 }
 
 static void make_2afc(maso_image *kodak, const char *dir, int n,
-                      const maso_distortion *kinds, int n_kinds, int first)
+                      const maso_eval_distortion *kinds, int n_kinds, int first)
 {
     const char *subs[] = { "ref", "p0", "p1", "judge" };
     char path[4096];
@@ -134,7 +134,7 @@ static void make_2afc(maso_image *kodak, const char *dir, int n,
     for (int i = 0; i < n; i++) {
         maso_image ref, mild, strong;
         patch(kodak, first + i, &ref);
-        maso_distortion kind = kinds[i % n_kinds];
+        maso_eval_distortion kind = kinds[i % n_kinds];
         distort(&ref, kind, 1, &mild);
         distort(&ref, kind, 5, &strong);
         /* Which side is mild alternates; the minority that picked the
@@ -163,14 +163,14 @@ static void make_jnd(maso_image *kodak, const char *dir, int n)
         snprintf(path, sizeof path, "%s/%s", dir, subs[s]);
         mkdirs(path);
     }
-    const maso_distortion strong_kinds[] = { MASO_DISTORT_BLUR,
-                                             MASO_DISTORT_JPEG };
+    const maso_eval_distortion strong_kinds[] = { MASO_EVAL_DISTORT_BLUR,
+                                             MASO_EVAL_DISTORT_JPEG };
     for (int i = 0; i < n; i++) {
         maso_image p0, p1;
         patch(kodak, 20 + i, &p0);
         int same = i % 2 == 0;
         if (same)
-            distort(&p0, MASO_DISTORT_NOISE, 1, &p1);
+            distort(&p0, MASO_EVAL_DISTORT_NOISE, 1, &p1);
         else
             distort(&p0, strong_kinds[(i / 2) % 2], 5, &p1);
         snprintf(path, sizeof path, "%s/p0/%06d.png", dir, i);
@@ -196,7 +196,8 @@ static void make_mos(maso_image *kodak, const char *dir)
     if (!csv)
         die(strerror(errno), path);
     fputs("reference,distorted,score\n", csv);
-    const maso_distortion kinds[] = { MASO_DISTORT_BLUR, MASO_DISTORT_NOISE };
+    const maso_eval_distortion kinds[] = { MASO_EVAL_DISTORT_BLUR,
+                                           MASO_EVAL_DISTORT_NOISE };
     for (int r = 0; r < 2; r++) {
         maso_image ref;
         crop(&kodak[r], 100, 100, 96, &ref);
@@ -207,10 +208,11 @@ static void make_mos(maso_image *kodak, const char *dir)
                 maso_image d;
                 distort(&ref, kinds[k], level, &d);
                 snprintf(path, sizeof path, "%s/dist/r%d_%s_%d.png", dir, r,
-                         maso_distortion_name(kinds[k]), level);
+                         maso_eval_distortion_name(kinds[k]), level);
                 write_png(path, &d);
                 fprintf(csv, "ref/r%d.png,dist/r%d_%s_%d.png,%.1f\n", r, r,
-                        maso_distortion_name(kinds[k]), level, 5.5 - level);
+                        maso_eval_distortion_name(kinds[k]), level,
+                        5.5 - level);
                 maso_image_free(&d);
             }
         maso_image_free(&ref);
@@ -231,10 +233,11 @@ int main(int argc, char **argv)
         snprintf(path, sizeof path, "%s/%s", argv[1], kodak_names[i]);
         read_png(path, &kodak[i]);
     }
-    const maso_distortion mix[] = { MASO_DISTORT_JPEG, MASO_DISTORT_NOISE,
-                                    MASO_DISTORT_BLUR };
-    const maso_distortion blur[] = { MASO_DISTORT_BLUR };
-    const maso_distortion noise[] = { MASO_DISTORT_NOISE };
+    const maso_eval_distortion mix[] = { MASO_EVAL_DISTORT_JPEG,
+                                         MASO_EVAL_DISTORT_NOISE,
+                                         MASO_EVAL_DISTORT_BLUR };
+    const maso_eval_distortion blur[] = { MASO_EVAL_DISTORT_BLUR };
+    const maso_eval_distortion noise[] = { MASO_EVAL_DISTORT_NOISE };
     snprintf(path, sizeof path, "%s/2afc/train/mix", argv[2]);
     make_2afc(kodak, path, 6, mix, 3, 0);
     snprintf(path, sizeof path, "%s/2afc/val/blur", argv[2]);

@@ -9,7 +9,7 @@
  *       central 95% of each side), bright10 (+10% brightness: values
  *       x1.1, clipped), blur1 (Gaussian, sigma 1);
  *   OUT/levels/FAMILY_L_kodimNN.png  a few photos under every
- *       maso_image_distort family at levels 1..5;
+ *       maso_eval_distort family at levels 1..5;
  *   OUT/mixed/  a folder of unrelated photos with planted near-duplicate
  *       groups, and OUT/mixed_groups.txt: one planted group per line
  *       (file names, space-separated, sorted);
@@ -28,7 +28,7 @@
 
 #include <turbojpeg.h>
 
-#include "distort.h"
+#include "maso_eval.h"
 #include "maso.h"
 #include "png_testutil.h"
 
@@ -110,11 +110,11 @@ static void brighten(const maso_image *src, double factor, maso_image *dst)
     }
 }
 
-static void distort(const maso_image *src, maso_distortion kind, int level,
+static void distort(const maso_image *src, maso_eval_distortion kind, int level,
                     maso_image *dst)
 {
-    if (maso_image_distort(src, kind, level, 1, dst) != 0)
-        die("maso_image_distort failed", maso_distortion_name(kind));
+    if (maso_eval_distort(src, kind, level, 1, dst) != 0)
+        die("maso_eval_distort failed", maso_eval_distortion_name(kind));
 }
 
 static const char *const copy_families[] = { "jpeg30", "half", "crop5",
@@ -136,7 +136,7 @@ static void make_copies(const maso_image *img, const char *out,
         case 1: half(img, &d); break;
         case 2: crop(img, 0.95, &d); break;
         case 3: brighten(img, 1.1, &d); break;
-        default: distort(img, MASO_DISTORT_BLUR, 2, &d); break;
+        default: distort(img, MASO_EVAL_DISTORT_BLUR, 2, &d); break;
         }
         write_png(path, &d);
         maso_image_free(&d);
@@ -147,12 +147,13 @@ static void make_levels(const maso_image *img, const char *out,
                         const char *name)
 {
     char path[4096];
-    for (int k = 0; k < MASO_DISTORT_COUNT; k++) {
-        for (int level = 1; level <= MASO_DISTORT_LEVELS; level++) {
+    for (int k = 0; k < MASO_EVAL_DISTORT_COUNT; k++) {
+        for (int level = 1; level <= MASO_EVAL_DISTORT_LEVELS; level++) {
             maso_image d = { 0, 0, NULL };
-            distort(img, (maso_distortion)k, level, &d);
+            distort(img, (maso_eval_distortion)k, level, &d);
             snprintf(path, sizeof path, "%s/levels/%s_%d_%s.png", out,
-                     maso_distortion_name((maso_distortion)k), level, name);
+                     maso_eval_distortion_name((maso_eval_distortion)k), level,
+                     name);
             write_png(path, &d);
             maso_image_free(&d);
         }
@@ -183,7 +184,7 @@ static void make_mixed(maso_image *kodak, const char *out, FILE *groups)
      * original is not in the folder). */
     snprintf(path, sizeof path, "%s/mixed/kodim17_q80.jpg", out);
     write_jpeg(path, &kodak[16], 80);
-    distort(&kodak[16], MASO_DISTORT_BLUR, 1, &d);
+    distort(&kodak[16], MASO_EVAL_DISTORT_BLUR, 1, &d);
     snprintf(path, sizeof path, "%s/mixed/kodim17_blur.png", out);
     write_png(path, &d);
     maso_image_free(&d);

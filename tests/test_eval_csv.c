@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "csv.h"
+#include "maso_eval.h"
 #include "eval_testutil.h"
 #include "maso.h"
 
@@ -29,10 +29,10 @@ static void write_csv(char *path, size_t cap, const char *name,
     eval_test_write(path, text, strlen(text));
 }
 
-static void expect_pair(const maso_pairs *p, size_t i, const char *ref,
+static void expect_pair(const maso_eval_pairs *p, size_t i, const char *ref,
                         const char *dis, double score, size_t line)
 {
-    const maso_pair *q = maso_pairs_get(p, i);
+    const maso_eval_pair *q = maso_eval_pairs_get(p, i);
     assert_non_null(q);
     char want[4096];
     if (ref[0] == '/')
@@ -49,8 +49,8 @@ static void expect_pair(const maso_pairs *p, size_t i, const char *ref,
 static void test_quoting_and_line_ends(void **state)
 {
     (void)state;
-    maso_pairs *p;
-    assert_int_equal(maso_pairs_create(&p), 0);
+    maso_eval_pairs *p;
+    assert_int_equal(maso_eval_pairs_create(&p), 0);
     char path[2048];
     write_csv(path, sizeof path, "good.csv",
               "\xEF\xBB\xBF" "reference,distorted,score\r\n"
@@ -60,33 +60,33 @@ static void test_quoting_and_line_ends(void **state)
               "  spaced.png , x.png ,  3e-1  \n"
               "\"two\nlines.png\",y.png,4\n"
               "/abs/ref.png,z.png,5");
-    if (maso_pairs_load_csv(p, path) != 0)
-        fail_msg("%s", maso_pairs_errmsg(p));
-    assert_int_equal(maso_pairs_count(p), 5);
+    if (maso_eval_pairs_load_csv(p, path) != 0)
+        fail_msg("%s", maso_eval_pairs_errmsg(p));
+    assert_int_equal(maso_eval_pairs_count(p), 5);
     expect_pair(p, 0, "a.png", "b.png", 1.5, 2);
     expect_pair(p, 1, "with, comma.png", "say \"hi\".png", -2, 3);
     expect_pair(p, 2, "spaced.png", "x.png", 0.3, 5);
     expect_pair(p, 3, "two\nlines.png", "y.png", 4, 6);
     expect_pair(p, 4, "/abs/ref.png", "z.png", 5, 8);
-    assert_null(maso_pairs_get(p, 5));
-    assert_string_equal(maso_pairs_errmsg(p), "");
+    assert_null(maso_eval_pairs_get(p, 5));
+    assert_string_equal(maso_eval_pairs_errmsg(p), "");
 
     /* columns in another order, an extra column, header case */
     write_csv(path, sizeof path, "order.csv",
               "Score,id,Distorted,Reference\n0.75,7,d.png,r.png\n");
-    assert_int_equal(maso_pairs_load_csv(p, path), 0);
-    assert_int_equal(maso_pairs_count(p), 1);
+    assert_int_equal(maso_eval_pairs_load_csv(p, path), 0);
+    assert_int_equal(maso_eval_pairs_count(p), 1);
     expect_pair(p, 0, "r.png", "d.png", 0.75, 2);
-    maso_pairs_destroy(p);
+    maso_eval_pairs_destroy(p);
 }
 
-static void expect_error(maso_pairs *p, const char *name, const char *text,
+static void expect_error(maso_eval_pairs *p, const char *name, const char *text,
                          const char *where, const char *want)
 {
     char path[2048], prefix[2200];
     write_csv(path, sizeof path, name, text);
-    int rc = maso_pairs_load_csv(p, path);
-    const char *msg = maso_pairs_errmsg(p);
+    int rc = maso_eval_pairs_load_csv(p, path);
+    const char *msg = maso_eval_pairs_errmsg(p);
     snprintf(prefix, sizeof prefix, "%s:%s: ", path, where);
     if (rc != MASO_EDATA || strncmp(msg, prefix, strlen(prefix)) != 0 ||
         strstr(msg, want) == NULL)
@@ -97,13 +97,13 @@ static void expect_error(maso_pairs *p, const char *name, const char *text,
 static void test_errors(void **state)
 {
     (void)state;
-    maso_pairs *p;
-    assert_int_equal(maso_pairs_create(&p), 0);
+    maso_eval_pairs *p;
+    assert_int_equal(maso_eval_pairs_create(&p), 0);
     /* a good load first: a failed load must keep it */
     char path[2048];
     write_csv(path, sizeof path, "keep.csv",
               "reference,distorted,score\na,b,1\n");
-    assert_int_equal(maso_pairs_load_csv(p, path), 0);
+    assert_int_equal(maso_eval_pairs_load_csv(p, path), 0);
 
     expect_error(p, "score.csv",
                  "reference,distorted,score\na,b,1\nc,d,abc\n", "3",
@@ -130,17 +130,17 @@ static void test_errors(void **state)
     expect_error(p, "header-only.csv", "reference,distorted,score\n", "2",
                  "no pairs");
 
-    assert_int_equal(maso_pairs_count(p), 1);
-    assert_string_equal(maso_pairs_get(p, 0)->distorted,
+    assert_int_equal(maso_eval_pairs_count(p), 1);
+    assert_string_equal(maso_eval_pairs_get(p, 0)->distorted,
                         strcat(strcpy(path, dir()), "/b"));
 
     snprintf(path, sizeof path, "%s/missing.csv", dir());
     remove(path);
-    assert_int_equal(maso_pairs_load_csv(p, path), ENOENT);
-    assert_non_null(strstr(maso_pairs_errmsg(p), "missing.csv"));
-    assert_int_equal(maso_pairs_load_csv(p, dir()), EISDIR);
-    assert_int_equal(maso_pairs_load_csv(NULL, path), MASO_EINVAL_ARG);
-    maso_pairs_destroy(p);
+    assert_int_equal(maso_eval_pairs_load_csv(p, path), ENOENT);
+    assert_non_null(strstr(maso_eval_pairs_errmsg(p), "missing.csv"));
+    assert_int_equal(maso_eval_pairs_load_csv(p, dir()), EISDIR);
+    assert_int_equal(maso_eval_pairs_load_csv(NULL, path), MASO_EINVAL_ARG);
+    maso_eval_pairs_destroy(p);
 }
 
 int main(void)

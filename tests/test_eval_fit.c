@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "fit.h"
+#include "maso_eval.h"
 #include "maso.h"
 
 /* Deterministic values in [-1, 1) (xorshift), independent of libc. */
@@ -34,7 +34,7 @@ static void test_least_squares_exact(void **state)
             x[i * K + j] = next(&s);
         y[i] = 0.7 + 2.0 * x[i * K] + 0.5 * x[i * K + 2];
     }
-    assert_int_equal(maso_fit_least_squares(x, y, N, K, w, &b, &loss), 0);
+    assert_int_equal(maso_eval_fit_least_squares(x, y, N, K, w, &b, &loss), 0);
     assert_true(fabs(w[0] - 2.0) < 1e-6 && fabs(w[1]) < 1e-6 &&
                 fabs(w[2] - 0.5) < 1e-6);
     assert_true(fabs(b - 0.7) < 1e-6 && loss < 1e-10);
@@ -62,7 +62,7 @@ static void test_least_squares_clamps_negative(void **state)
         c += (x[i * K] - m0) * (y[i] - my);
         v += (x[i * K] - m0) * (x[i * K] - m0);
     }
-    assert_int_equal(maso_fit_least_squares(x, y, N, K, w, NULL, NULL), 0);
+    assert_int_equal(maso_eval_fit_least_squares(x, y, N, K, w, NULL, NULL), 0);
     assert_true(w[1] == 0.0);
     assert_true(fabs(w[0] - c / v) < 1e-6);
 }
@@ -82,7 +82,7 @@ static void test_logistic_recovers_weights(void **state)
         }
         h[i] = 1.0 / (1.0 + exp(-z));
     }
-    assert_int_equal(maso_fit_logistic(x, h, N, K, w, NULL), 0);
+    assert_int_equal(maso_eval_fit_logistic(x, h, N, K, w, NULL), 0);
     for (int j = 0; j < K; j++)
         if (fabs(w[j] - truth[j]) > 1e-3)
             fail_msg("w[%d] = %g, want %g", j, w[j], truth[j]);
@@ -100,7 +100,7 @@ static void test_logistic_keeps_weights_nonnegative(void **state)
         x[i * K + 1] = next(&s);
         h[i] = 1.0 / (1.0 + exp(-(2.0 * x[i * K] - 2.0 * x[i * K + 1])));
     }
-    assert_int_equal(maso_fit_logistic(x, h, N, K, w, NULL), 0);
+    assert_int_equal(maso_eval_fit_logistic(x, h, N, K, w, NULL), 0);
     assert_true(w[1] == 0.0 && w[0] > 1.0);
 }
 
@@ -108,15 +108,18 @@ static void test_bad_input(void **state)
 {
     (void)state;
     double x[4] = { 1, 2, 3, 4 }, y[2] = { 0.5, 0.5 }, w[2];
-    assert_int_equal(maso_fit_logistic(NULL, y, 2, 2, w, NULL),
+    assert_int_equal(maso_eval_fit_logistic(NULL, y, 2, 2, w, NULL),
                      MASO_EINVAL_ARG);
-    assert_int_equal(maso_fit_logistic(x, y, 1, 2, w, NULL), MASO_EINVAL_ARG);
-    assert_int_equal(maso_fit_logistic(x, y, 2, 0, w, NULL), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_fit_logistic(x, y, 1, 2, w, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_fit_logistic(x, y, 2, 0, w, NULL),
+                     MASO_EINVAL_ARG);
     y[1] = 1.5; /* not a fraction */
-    assert_int_equal(maso_fit_logistic(x, y, 2, 2, w, NULL), MASO_EINVAL_ARG);
-    assert_int_equal(maso_fit_least_squares(x, y, 2, 2, w, NULL, NULL), 0);
+    assert_int_equal(maso_eval_fit_logistic(x, y, 2, 2, w, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_fit_least_squares(x, y, 2, 2, w, NULL, NULL), 0);
     x[3] = NAN;
-    assert_int_equal(maso_fit_least_squares(x, y, 2, 2, w, NULL, NULL),
+    assert_int_equal(maso_eval_fit_least_squares(x, y, 2, 2, w, NULL, NULL),
                      MASO_EINVAL_ARG);
 }
 

@@ -11,12 +11,9 @@
 
 #include <cmocka.h>
 
-#include "dhash.h"
-#include "distort.h"
+#include "maso_eval.h"
 #include "eval_testutil.h"
 #include "maso.h"
-#include "psnr.h"
-#include "ssim.h"
 
 static uint64_t lcg(uint64_t *s)
 {
@@ -62,12 +59,12 @@ static void test_ssim_matches_skimage(void **state)
 
     /* 0: a Kodak crop against its noisy version (seeded distortion) */
     c[0].a = crop_copy(&kodak, 100, 50, 160, 120);
-    assert_int_equal(maso_image_distort(&c[0].a, MASO_DISTORT_NOISE, 3, 1,
-                                        &c[0].b), 0);
+    assert_int_equal(maso_eval_distort(&c[0].a, MASO_EVAL_DISTORT_NOISE, 3, 1,
+                                       &c[0].b), 0);
     /* 1: the same crop blurred */
     c[1].a = crop_copy(&kodak, 100, 50, 160, 120);
-    assert_int_equal(maso_image_distort(&c[1].a, MASO_DISTORT_BLUR, 2, 1,
-                                        &c[1].b), 0);
+    assert_int_equal(maso_eval_distort(&c[1].a, MASO_EVAL_DISTORT_BLUR, 2, 1,
+                                       &c[1].b), 0);
     /* 2: odd size, independent random images */
     /* 3: the smallest size, 11 x 11 (a single window) */
     /* 4: 12 x 37, random with strong correlation */
@@ -119,7 +116,7 @@ static void test_ssim_matches_skimage(void **state)
             fail_msg("unexpected reference output: %s", out);
         p = end;
         double got;
-        assert_int_equal(maso_image_ssim(&c[k].a, &c[k].b, &got), 0);
+        assert_int_equal(maso_eval_ssim(&c[k].a, &c[k].b, &got), 0);
         if (!(fabs(got - want) <= 1e-4))
             fail_msg("case %d (%dx%d): SSIM %.10f, scikit-image %.10f", k,
                      c[k].a.width, c[k].a.height, got, want);
@@ -138,11 +135,11 @@ static void test_ssim_errors(void **state)
     unsigned char px[12 * 12 * 3] = {0};
     maso_image a = { 12, 12, px }, b = { 12, 11, px }, s = { 10, 12, px };
     double v;
-    assert_int_equal(maso_image_ssim(&a, &b, &v), MASO_EINVAL_ARG);
-    assert_int_equal(maso_image_ssim(&s, &s, &v), MASO_EINVAL_ARG);
-    assert_int_equal(maso_image_ssim(&a, NULL, &v), MASO_EINVAL_ARG);
-    assert_int_equal(maso_image_ssim(&a, &a, NULL), MASO_EINVAL_ARG);
-    assert_int_equal(maso_image_ssim(&a, &a, &v), 0);
+    assert_int_equal(maso_eval_ssim(&a, &b, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_ssim(&s, &s, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_ssim(&a, NULL, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_ssim(&a, &a, NULL), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_ssim(&a, &a, &v), 0);
     assert_true(v == 1.0); /* flat and equal: (C1 C2) / (C1 C2) */
 }
 
@@ -158,14 +155,14 @@ static void test_psnr_hand(void **state)
     unsigned char pb[6] = {13, 16, 30, 40, 50, 65};
     maso_image a = { 2, 1, pa }, b = { 2, 1, pb }, c = { 1, 2, pb };
     double v;
-    assert_int_equal(maso_image_mse(&a, &b, &v), 0);
+    assert_int_equal(maso_eval_mse(&a, &b, &v), 0);
     assert_true(fabs(v - 50.0 / 6.0) < 1e-15);
-    assert_int_equal(maso_image_psnr(&a, &b, &v), 0);
+    assert_int_equal(maso_eval_psnr(&a, &b, &v), 0);
     assert_true(fabs(v - 38.9226160691553) < 1e-12);
-    assert_int_equal(maso_image_psnr(&a, &a, &v), 0);
+    assert_int_equal(maso_eval_psnr(&a, &a, &v), 0);
     assert_true(isinf(v) && v > 0);
-    assert_int_equal(maso_image_psnr(&a, &c, &v), MASO_EINVAL_ARG);
-    assert_int_equal(maso_image_mse(NULL, &a, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_psnr(&a, &c, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_mse(NULL, &a, &v), MASO_EINVAL_ARG);
 }
 
 /* ---- dhash ----------------------------------------------------------- */
@@ -187,7 +184,7 @@ static void test_dhash_patterns(void **state)
     uint64_t h, diag = 0;
     for (int r = 0; r < 8; r++)
         diag |= (uint64_t)1 << (9 * r);
-    assert_int_equal(maso_image_dhash(&img, &h), 0);
+    assert_int_equal(maso_eval_dhash(&img, &h), 0);
     assert_true(h == ~diag);
 
     /* a 90 x 40 horizontal ramp, brighter to the right: all ones; the
@@ -201,16 +198,16 @@ static void test_dhash_patterns(void **state)
             }
     maso_image r1 = { 90, 40, ramp }, r2 = { 90, 40, back };
     uint64_t h1, h2;
-    assert_int_equal(maso_image_dhash(&r1, &h1), 0);
-    assert_int_equal(maso_image_dhash(&r2, &h2), 0);
+    assert_int_equal(maso_eval_dhash(&r1, &h1), 0);
+    assert_int_equal(maso_eval_dhash(&r2, &h2), 0);
     assert_true(h1 == UINT64_MAX);
     assert_true(h2 == 0);
-    assert_true(maso_dhash_distance(h1, h2) == 1.0);
-    assert_true(maso_dhash_distance(h1, h1) == 0.0);
-    assert_true(maso_dhash_distance(0x5, 0x3) == 2.0 / 64);
+    assert_true(maso_eval_dhash_distance(h1, h2) == 1.0);
+    assert_true(maso_eval_dhash_distance(h1, h1) == 0.0);
+    assert_true(maso_eval_dhash_distance(0x5, 0x3) == 2.0 / 64);
     free(ramp);
     free(back);
-    assert_int_equal(maso_image_dhash(NULL, &h), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_dhash(NULL, &h), MASO_EINVAL_ARG);
 }
 
 /* A Kodak image and its mild distortions keep nearly the same hash; an
@@ -222,18 +219,20 @@ static void test_dhash_robust(void **state)
     eval_test_kodak("kodim01.png", &a);
     eval_test_kodak("kodim23.png", &other);
     uint64_t ha, hd, ho;
-    assert_int_equal(maso_image_dhash(&a, &ha), 0);
-    assert_int_equal(maso_image_dhash(&other, &ho), 0);
-    assert_true(maso_dhash_distance(ha, ho) > 0.2);
-    const maso_distortion mild[] = {MASO_DISTORT_BLUR, MASO_DISTORT_JPEG,
-                                    MASO_DISTORT_RESAMPLE,
-                                    MASO_DISTORT_BRIGHTNESS};
+    assert_int_equal(maso_eval_dhash(&a, &ha), 0);
+    assert_int_equal(maso_eval_dhash(&other, &ho), 0);
+    assert_true(maso_eval_dhash_distance(ha, ho) > 0.2);
+    const maso_eval_distortion mild[] = { MASO_EVAL_DISTORT_BLUR,
+                                          MASO_EVAL_DISTORT_JPEG,
+                                          MASO_EVAL_DISTORT_RESAMPLE,
+                                          MASO_EVAL_DISTORT_BRIGHTNESS };
     for (size_t i = 0; i < sizeof mild / sizeof mild[0]; i++) {
-        assert_int_equal(maso_image_distort(&a, mild[i], 1, 9, &d), 0);
-        assert_int_equal(maso_image_dhash(&d, &hd), 0);
-        if (!(maso_dhash_distance(ha, hd) <= 4.0 / 64))
-            fail_msg("%s: dhash distance %g", maso_distortion_name(mild[i]),
-                     maso_dhash_distance(ha, hd));
+        assert_int_equal(maso_eval_distort(&a, mild[i], 1, 9, &d), 0);
+        assert_int_equal(maso_eval_dhash(&d, &hd), 0);
+        if (!(maso_eval_dhash_distance(ha, hd) <= 4.0 / 64))
+            fail_msg("%s: dhash distance %g",
+                     maso_eval_distortion_name(mild[i]),
+                     maso_eval_dhash_distance(ha, hd));
         free(d.pixels);
     }
     free(a.pixels);

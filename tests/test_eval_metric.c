@@ -10,67 +10,65 @@
 
 #include <cmocka.h>
 
-#include "dhash.h"
-#include "distort.h"
+#include "maso_eval.h"
 #include "eval_testutil.h"
 #include "maso.h"
-#include "metric.h"
-#include "psnr.h"
-#include "ssim.h"
 
 static void test_builtins_match_direct_functions(void **state)
 {
     (void)state;
     maso_image a, b;
     eval_test_kodak("kodim07.png", &a);
-    assert_int_equal(maso_image_distort(&a, MASO_DISTORT_NOISE, 2, 5, &b), 0);
+    assert_int_equal(maso_eval_distort(&a, MASO_EVAL_DISTORT_NOISE, 2, 5, &b),
+                     0);
     double want[4];
     uint64_t ha, hb;
-    assert_int_equal(maso_image_mse(&a, &b, &want[0]), 0);
-    assert_int_equal(maso_image_psnr(&a, &b, &want[1]), 0);
-    assert_int_equal(maso_image_ssim(&a, &b, &want[2]), 0);
-    assert_int_equal(maso_image_dhash(&a, &ha), 0);
-    assert_int_equal(maso_image_dhash(&b, &hb), 0);
-    want[3] = maso_dhash_distance(ha, hb);
+    assert_int_equal(maso_eval_mse(&a, &b, &want[0]), 0);
+    assert_int_equal(maso_eval_psnr(&a, &b, &want[1]), 0);
+    assert_int_equal(maso_eval_ssim(&a, &b, &want[2]), 0);
+    assert_int_equal(maso_eval_dhash(&a, &ha), 0);
+    assert_int_equal(maso_eval_dhash(&b, &hb), 0);
+    want[3] = maso_eval_dhash_distance(ha, hb);
     const char *names[4] = {"l2", "psnr", "ssim", "dhash"};
     const int higher[4] = {0, 1, 1, 0};
     for (int i = 0; i < 4; i++) {
-        const maso_metric *m = maso_metric_find(names[i]);
+        const maso_eval_metric *m = maso_eval_metric_find(names[i]);
         assert_non_null(m);
-        assert_ptr_equal(m, maso_metric_builtin((size_t)i));
+        assert_ptr_equal(m, maso_eval_metric_builtin((size_t)i));
         assert_int_equal(m->higher_is_better, higher[i]);
         double v;
-        assert_int_equal(maso_metric_compare(m, &a, &b, &v), 0);
+        assert_int_equal(maso_eval_metric_compare(m, &a, &b, &v), 0);
         assert_true(v == want[i]);
         /* a more distorted image is less alike for every metric */
         maso_image c;
-        assert_int_equal(maso_image_distort(&a, MASO_DISTORT_NOISE, 5, 5, &c),
-                         0);
+        assert_int_equal(
+            maso_eval_distort(&a, MASO_EVAL_DISTORT_NOISE, 5, 5, &c), 0);
         double w;
-        assert_int_equal(maso_metric_compare(m, &a, &c, &w), 0);
+        assert_int_equal(maso_eval_metric_compare(m, &a, &c, &w), 0);
         if (i != 3) /* dhash may saturate; the others must move */
-            assert_true(maso_metric_dissimilarity(m, w) >
-                        maso_metric_dissimilarity(m, v));
+            assert_true(maso_eval_metric_dissimilarity(m, w) >
+                        maso_eval_metric_dissimilarity(m, v));
         free(c.pixels);
     }
-    assert_null(maso_metric_builtin(4));
-    assert_null(maso_metric_find("lpips"));
-    assert_null(maso_metric_find(NULL));
+    assert_null(maso_eval_metric_builtin(4));
+    assert_null(maso_eval_metric_find("lpips"));
+    assert_null(maso_eval_metric_find(NULL));
 
     /* size mismatch: prepare works, distance refuses */
-    const maso_metric *ssim = maso_metric_find("ssim");
+    const maso_eval_metric *ssim = maso_eval_metric_find("ssim");
     maso_image small = { 20, 20, a.pixels };
     double v;
-    assert_int_equal(maso_metric_compare(ssim, &a, &small, &v),
+    assert_int_equal(maso_eval_metric_compare(ssim, &a, &small, &v),
                      MASO_EINVAL_ARG);
-    assert_int_equal(maso_metric_compare(maso_metric_find("l2"), &a, &small,
-                                         &v), MASO_EINVAL_ARG);
+    assert_int_equal(
+        maso_eval_metric_compare(maso_eval_metric_find("l2"), &a, &small, &v),
+        MASO_EINVAL_ARG);
     free(a.pixels);
     free(b.pixels);
 }
 
 /* A user metric: mean luma difference, with a scale in `user`. */
-static int mean_prepare(const maso_metric *m, const maso_image *img,
+static int mean_prepare(const maso_eval_metric *m, const maso_image *img,
                         void **state)
 {
     (void)m;
@@ -86,15 +84,15 @@ static int mean_prepare(const maso_metric *m, const maso_image *img,
     return 0;
 }
 
-static int mean_distance(const maso_metric *m, const void *a, const void *b,
-                         double *v)
+static int mean_distance(const maso_eval_metric *m, const void *a,
+                         const void *b, double *v)
 {
     *v = *(const double *)m->user *
          fabs(*(const double *)a - *(const double *)b);
     return 0;
 }
 
-static void mean_release(const maso_metric *m, void *state)
+static void mean_release(const maso_eval_metric *m, void *state)
 {
     (void)m;
     free(state);
@@ -104,14 +102,15 @@ static void test_user_metric(void **state)
 {
     (void)state;
     double scale = 2.0;
-    maso_metric mine = { "mean", 0, mean_prepare, mean_distance,
+    maso_eval_metric mine = { "mean", 0, mean_prepare, mean_distance,
                          mean_release, &scale };
     unsigned char p1[3] = {10, 20, 30}, p2[3] = {20, 30, 40};
     maso_image a = { 1, 1, p1 }, b = { 1, 1, p2 };
     double v;
-    assert_int_equal(maso_metric_compare(&mine, &a, &b, &v), 0);
+    assert_int_equal(maso_eval_metric_compare(&mine, &a, &b, &v), 0);
     assert_true(v == 20.0);
-    assert_int_equal(maso_metric_compare(NULL, &a, &b, &v), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_metric_compare(NULL, &a, &b, &v),
+                     MASO_EINVAL_ARG);
 }
 
 int main(void)

@@ -15,7 +15,7 @@
 
 #include "eval_testutil.h"
 #include "maso.h"
-#include "npy.h"
+#include "maso_eval.h"
 
 static void tmp_path(char *out, size_t cap, const char *name)
 {
@@ -76,8 +76,8 @@ static void le_f32(const float *v, size_t n, unsigned char *out)
 static void test_versions_dtypes_shapes(void **state)
 {
     (void)state;
-    maso_npy *npy;
-    assert_int_equal(maso_npy_create(&npy), 0);
+    maso_eval_npy *npy;
+    assert_int_equal(maso_eval_npy_create(&npy), 0);
     char path[1024];
     const double d[3] = {0.25, -1.5, 1e10};
     const float f[3] = {0.5f, 2.0f, -3.25f};
@@ -90,19 +90,19 @@ static void test_versions_dtypes_shapes(void **state)
     tmp_path(path, sizeof path, "v1.npy");
     write_npy(path, 1, "{'descr': '<f8', 'fortran_order': False, "
                        "'shape': (3,), }", body, 24);
-    assert_int_equal(maso_npy_load_file(npy, path), 0);
-    v = maso_npy_values(npy, &n);
+    assert_int_equal(maso_eval_npy_load_file(npy, path), 0);
+    v = maso_eval_npy_values(npy, &n);
     assert_int_equal(n, 3);
     assert_memory_equal(v, d, sizeof d);
-    assert_string_equal(maso_npy_errmsg(npy), "");
+    assert_string_equal(maso_eval_npy_errmsg(npy), "");
 
     /* v2.0, '<f4', (3, 1) */
     le_f32(f, 3, body);
     tmp_path(path, sizeof path, "v2.npy");
     write_npy(path, 2, "{'descr': '<f4', 'fortran_order': False, "
                        "'shape': (3, 1), }", body, 12);
-    assert_int_equal(maso_npy_load_file(npy, path), 0);
-    v = maso_npy_values(npy, &n);
+    assert_int_equal(maso_eval_npy_load_file(npy, path), 0);
+    v = maso_eval_npy_values(npy, &n);
     assert_int_equal(n, 3);
     for (int i = 0; i < 3; i++)
         assert_true(v[i] == (double)f[i]);
@@ -112,8 +112,8 @@ static void test_versions_dtypes_shapes(void **state)
     tmp_path(path, sizeof path, "v3.npy");
     write_npy(path, 3, "{'shape': (1,), 'fortran_order': True, "
                        "'descr': '<f8'}", body, 8);
-    assert_int_equal(maso_npy_load_file(npy, path), 0);
-    v = maso_npy_values(npy, &n);
+    assert_int_equal(maso_eval_npy_load_file(npy, path), 0);
+    v = maso_eval_npy_values(npy, &n);
     assert_int_equal(n, 1);
     assert_true(v[0] == 0.25);
 
@@ -121,18 +121,18 @@ static void test_versions_dtypes_shapes(void **state)
     tmp_path(path, sizeof path, "empty.npy");
     write_npy(path, 1, "{'descr': '<f4', 'fortran_order': False, "
                        "'shape': (0,), }", body, 0);
-    assert_int_equal(maso_npy_load_file(npy, path), 0);
-    maso_npy_values(npy, &n);
+    assert_int_equal(maso_eval_npy_load_file(npy, path), 0);
+    maso_eval_npy_values(npy, &n);
     assert_int_equal(n, 0);
-    maso_npy_destroy(npy);
+    maso_eval_npy_destroy(npy);
 }
 
 /* Load path and expect failure rc with a message containing want. */
-static void expect_error(maso_npy *npy, const char *path, int rc,
+static void expect_error(maso_eval_npy *npy, const char *path, int rc,
                          const char *want)
 {
-    int got = maso_npy_load_file(npy, path);
-    const char *msg = maso_npy_errmsg(npy);
+    int got = maso_eval_npy_load_file(npy, path);
+    const char *msg = maso_eval_npy_errmsg(npy);
     if (got != rc || strstr(msg, want) == NULL || strstr(msg, path) == NULL)
         fail_msg("%s: got %d '%s', want %d and a message with '%s'", path,
                  got, msg, rc, want);
@@ -141,8 +141,8 @@ static void expect_error(maso_npy *npy, const char *path, int rc,
 static void test_malformed(void **state)
 {
     (void)state;
-    maso_npy *npy;
-    assert_int_equal(maso_npy_create(&npy), 0);
+    maso_eval_npy *npy;
+    assert_int_equal(maso_eval_npy_create(&npy), 0);
     char path[1024];
     unsigned char body[64] = {0};
     const double one = 1.0;
@@ -208,11 +208,11 @@ static void test_malformed(void **state)
     remove(path);
     expect_error(npy, path, ENOENT, "cannot read");
 
-    assert_int_equal(maso_npy_load_memory(npy, NULL, 4, "x"),
+    assert_int_equal(maso_eval_npy_load_memory(npy, NULL, 4, "x"),
                      MASO_EINVAL_ARG);
-    assert_int_equal(maso_npy_load_memory(npy, "\x93NUMPY", 6, "short"),
+    assert_int_equal(maso_eval_npy_load_memory(npy, "\x93NUMPY", 6, "short"),
                      MASO_EDATA);
-    maso_npy_destroy(npy);
+    maso_eval_npy_destroy(npy);
 }
 
 /* Files written by NumPy itself, in all three versions. */
@@ -233,23 +233,23 @@ static void test_files_from_numpy(void **state)
              "print('ok')\n",
              MASO_TEST_TMPDIR);
     free(eval_test_python(script));
-    maso_npy *npy;
-    assert_int_equal(maso_npy_create(&npy), 0);
+    maso_eval_npy *npy;
+    assert_int_equal(maso_eval_npy_create(&npy), 0);
     const double want[4] = {0.1, -2.5, 3e-7, 1234.5};
     const char *names[3] = {"np1", "np2", "np3"};
     for (int k = 0; k < 3; k++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/npy_%s.npy", MASO_TEST_TMPDIR,
                  names[k]);
-        if (maso_npy_load_file(npy, path) != 0)
-            fail_msg("%s", maso_npy_errmsg(npy));
+        if (maso_eval_npy_load_file(npy, path) != 0)
+            fail_msg("%s", maso_eval_npy_errmsg(npy));
         size_t n;
-        const double *v = maso_npy_values(npy, &n);
+        const double *v = maso_eval_npy_values(npy, &n);
         assert_int_equal(n, 4);
         for (int i = 0; i < 4; i++)
             assert_true(v[i] == (k == 1 ? (double)(float)want[i] : want[i]));
     }
-    maso_npy_destroy(npy);
+    maso_eval_npy_destroy(npy);
 }
 
 int main(void)

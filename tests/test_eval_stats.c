@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "maso.h"
-#include "stats.h"
+#include "maso_eval.h"
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -37,11 +37,11 @@ static void test_hand_correlations(void **state)
 {
     (void)state;
     double r;
-    assert_int_equal(maso_stats_pearson(hx, hy, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_pearson(hx, hy, 5, &r), 0);
     assert_close(r, 0.774596669241483, 1e-12);
-    assert_int_equal(maso_stats_spearman(hx, hy, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_spearman(hx, hy, 5, &r), 0);
     assert_close(r, 0.737864787372622, 1e-12);
-    assert_int_equal(maso_stats_kendall(hx, hy, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_kendall(hx, hy, 5, &r), 0);
     assert_close(r, 0.670820393249937, 1e-12);
 }
 
@@ -53,12 +53,12 @@ static void test_kendall_joint_ties(void **state)
     (void)state;
     const double x[] = {1, 1, 2, 2, 3}, y[] = {1, 2, 1, 2, 3};
     double tau;
-    assert_int_equal(maso_stats_kendall(x, y, 5, &tau), 0);
+    assert_int_equal(maso_eval_stats_kendall(x, y, 5, &tau), 0);
     assert_close(tau, 0.5, 1e-15);
     /* a pair tied in both x and y: x = 1 1 2, y = 5 5 7: one joint tie,
      * (1,3) and (2,3) concordant: tau-b = 2 / sqrt(2 * 2) = 1 */
     const double x2[] = {1, 1, 2}, y2[] = {5, 5, 7};
-    assert_int_equal(maso_stats_kendall(x2, y2, 3, &tau), 0);
+    assert_int_equal(maso_eval_stats_kendall(x2, y2, 3, &tau), 0);
     assert_close(tau, 1.0, 1e-15);
 }
 
@@ -100,7 +100,7 @@ static void test_kendall_vs_brute_force(void **state)
             y[i] = x[i] * (round % 2 ? -1 : 1) + (double)(lcg(&seed) % 7);
         }
         double tau;
-        assert_int_equal(maso_stats_kendall(x, y, n, &tau), 0);
+        assert_int_equal(maso_eval_stats_kendall(x, y, n, &tau), 0);
         assert_close(tau, kendall_brute(x, y, n), 1e-12);
         free(x);
         free(y);
@@ -128,7 +128,7 @@ static void test_spearman_vs_rank_difference_formula(void **state)
     }
     double want = 1.0 - 6.0 * d2 / ((double)n * ((double)n * n - 1));
     double rho;
-    assert_int_equal(maso_stats_spearman(x, y, n, &rho), 0);
+    assert_int_equal(maso_eval_stats_spearman(x, y, n, &rho), 0);
     assert_close(rho, want, 1e-12);
 }
 
@@ -139,26 +139,26 @@ static void test_correlation_errors(void **state)
     const double bad[] = {1, NAN, 3, 4, 5};
     const double inf[] = {1, INFINITY, 3, 4, 5};
     double r;
-    assert_int_equal(maso_stats_pearson(hx, hy, 1, &r), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_pearson(hx, NULL, 5, &r), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_pearson(hx, hy, 5, NULL), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_pearson(hx, c, 5, &r), EDOM);
-    assert_int_equal(maso_stats_spearman(c, hy, 5, &r), EDOM);
-    assert_int_equal(maso_stats_kendall(hx, c, 5, &r), EDOM);
-    assert_int_equal(maso_stats_pearson(hx, bad, 5, &r), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_spearman(bad, hy, 5, &r), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_kendall(hx, bad, 5, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_pearson(hx, hy, 1, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_pearson(hx, NULL, 5, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_pearson(hx, hy, 5, NULL), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_pearson(hx, c, 5, &r), EDOM);
+    assert_int_equal(maso_eval_stats_spearman(c, hy, 5, &r), EDOM);
+    assert_int_equal(maso_eval_stats_kendall(hx, c, 5, &r), EDOM);
+    assert_int_equal(maso_eval_stats_pearson(hx, bad, 5, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_spearman(bad, hy, 5, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_kendall(hx, bad, 5, &r), MASO_EINVAL_ARG);
     /* infinities: fine for ranks (inf is simply the largest), not Pearson */
-    assert_int_equal(maso_stats_pearson(hx, inf, 5, &r), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_spearman(hx, inf, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_pearson(hx, inf, 5, &r), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_spearman(hx, inf, 5, &r), 0);
     /* ranks of y 1 5 2 3 4: d = 0 -3 1 1 1, sum d^2 = 12,
      * rho = 1 - 6 * 12 / (5 * 24) = 0.4 */
     assert_close(r, 0.4, 1e-12);
     /* perfect agreement and disagreement */
     const double down[] = {9, 8, 7, 6, 5};
-    assert_int_equal(maso_stats_kendall(hx, down, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_kendall(hx, down, 5, &r), 0);
     assert_close(r, -1.0, 1e-15);
-    assert_int_equal(maso_stats_spearman(hx, hx, 5, &r), 0);
+    assert_int_equal(maso_eval_stats_spearman(hx, hx, 5, &r), 0);
     assert_close(r, 1.0, 1e-15);
 }
 
@@ -170,13 +170,13 @@ static void fit_and_check(const double truth[5], int n_params)
     double x[n], y[n], b[5];
     for (int i = 0; i < n; i++) {
         x[i] = i * 100.0 / (n - 1);
-        y[i] = maso_logistic_eval(truth, x[i]);
+        y[i] = maso_eval_logistic(truth, x[i]);
     }
-    assert_int_equal(maso_logistic_fit(x, y, n, n_params, b), 0);
+    assert_int_equal(maso_eval_logistic_fit(x, y, n, n_params, b), 0);
     for (int k = 0; k < 5; k++)
         assert_close(b[k], truth[k], 1e-5 * (fabs(truth[k]) + 1e-3));
     double plcc;
-    assert_int_equal(maso_stats_plcc(x, y, n, n_params, &plcc, NULL), 0);
+    assert_int_equal(maso_eval_stats_plcc(x, y, n, n_params, &plcc, NULL), 0);
     assert_close(plcc, 1.0, 1e-10);
 }
 
@@ -206,11 +206,11 @@ static void test_plcc_noisy(void **state)
     for (int i = 0; i < n; i++) {
         x[i] = (double)lcg(&seed) / 2147483648.0; /* [0, 1) */
         double u = ((double)lcg(&seed) / 2147483648.0 - 0.5) * 0.2;
-        y[i] = maso_logistic_eval(truth, x[i]) + u;
+        y[i] = maso_eval_logistic(truth, x[i]) + u;
     }
     double plcc, r, b[5];
-    assert_int_equal(maso_stats_plcc(x, y, n, 4, &plcc, b), 0);
-    assert_int_equal(maso_stats_pearson(x, y, n, &r), 0);
+    assert_int_equal(maso_eval_stats_plcc(x, y, n, 4, &plcc, b), 0);
+    assert_int_equal(maso_eval_stats_pearson(x, y, n, &r), 0);
     assert_true(plcc > r + 0.01);
     assert_true(plcc > 0.99);
     assert_close(b[2], truth[2], 0.02);
@@ -222,11 +222,12 @@ static void test_logistic_errors(void **state)
     (void)state;
     const double c[] = {3, 3, 3, 3, 3};
     double b[5], p;
-    assert_int_equal(maso_logistic_fit(hx, hy, 5, 3, b), MASO_EINVAL_ARG);
-    assert_int_equal(maso_logistic_fit(hx, hy, 4, 5, b), MASO_EINVAL_ARG);
-    assert_int_equal(maso_logistic_fit(hx, hy, 5, 5, NULL), MASO_EINVAL_ARG);
-    assert_int_equal(maso_logistic_fit(c, hy, 5, 4, b), EDOM);
-    assert_int_equal(maso_stats_plcc(hx, c, 5, 4, &p, b), EDOM);
+    assert_int_equal(maso_eval_logistic_fit(hx, hy, 5, 3, b), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_logistic_fit(hx, hy, 4, 5, b), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_logistic_fit(hx, hy, 5, 5, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_logistic_fit(c, hy, 5, 4, b), EDOM);
+    assert_int_equal(maso_eval_stats_plcc(hx, c, 5, 4, &p, b), EDOM);
 }
 
 /* ---- 2AFC ------------------------------------------------------------ */
@@ -240,11 +241,12 @@ static void test_2afc_hand(void **state)
     const double d0[] = {0.1, 0.5, 0.3, 0.2}, d1[] = {0.2, 0.4, 0.3, 0.9};
     const double judge[] = {0.25, 0.9, 0.6, 1.0};
     double s;
-    assert_int_equal(maso_stats_2afc(d0, d1, judge, 4, &s), 0);
+    assert_int_equal(maso_eval_stats_2afc(d0, d1, judge, 4, &s), 0);
     assert_close(s, 0.5375, 1e-15);
     const double bad[] = {0.25, 1.5, 0.6, 1.0};
-    assert_int_equal(maso_stats_2afc(d0, d1, bad, 4, &s), MASO_EINVAL_ARG);
-    assert_int_equal(maso_stats_2afc(d0, d1, judge, 0, &s), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_2afc(d0, d1, bad, 4, &s), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_2afc(d0, d1, judge, 0, &s),
+                     MASO_EINVAL_ARG);
 }
 
 /* ---- JND mAP --------------------------------------------------------- */
@@ -258,40 +260,41 @@ static void test_jnd_hand(void **state)
      * R 1.  Envelope 1 1 .8333 .625; area .4*1 + .4*1 + .2*(2.5/3) = 29/30.
      * Given in shuffled order. */
     const double d[] = {0.4, 0.1, 0.3, 0.2}, same[] = {0, 1, 0.5, 1};
-    assert_int_equal(maso_stats_jnd_map(d, same, 4, &ap), 0);
+    assert_int_equal(maso_eval_stats_jnd_map(d, same, 4, &ap), 0);
     assert_close(ap, 29.0 / 30.0, 1e-15);
 
     /* same = 1, 0, 1 by distance: P 1, .5, 2/3 at R .5, .5, 1.  The
      * envelope lifts the middle point to 2/3, but recall does not move
      * there: area .5*1 + .5*(2/3) = 5/6. */
     const double d2[] = {0.9, 0.5, 0.7}, same2[] = {1, 1, 0};
-    assert_int_equal(maso_stats_jnd_map(d2, same2, 3, &ap), 0);
+    assert_int_equal(maso_eval_stats_jnd_map(d2, same2, 3, &ap), 0);
     assert_close(ap, 5.0 / 6.0, 1e-15);
 
     /* same = 0, 1, 1 by distance: P 0, .5, 2/3 at R 0, .5, 1.  Here the
      * envelope matters: the rise to R .5 is credited with the later 2/3,
      * not .5: area .5*(2/3) + .5*(2/3) = 2/3 (without it: 7/12). */
     const double d5[] = {3, 1, 2}, same5[] = {1, 0, 1};
-    assert_int_equal(maso_stats_jnd_map(d5, same5, 3, &ap), 0);
+    assert_int_equal(maso_eval_stats_jnd_map(d5, same5, 3, &ap), 0);
     assert_close(ap, 2.0 / 3.0, 1e-15);
 
     /* the only positive comes last: P 0 at R 0, then .5 at R 1: AP .5 */
     const double d3[] = {1, 2}, same3[] = {0, 1};
-    assert_int_equal(maso_stats_jnd_map(d3, same3, 2, &ap), 0);
+    assert_int_equal(maso_eval_stats_jnd_map(d3, same3, 2, &ap), 0);
     assert_close(ap, 0.5, 1e-15);
 
     /* ties keep the input order (stable): with equal distances the
      * positive listed first is ranked first: AP 1 */
     const double d4[] = {1, 1}, same4[] = {1, 0};
-    assert_int_equal(maso_stats_jnd_map(d4, same4, 2, &ap), 0);
+    assert_int_equal(maso_eval_stats_jnd_map(d4, same4, 2, &ap), 0);
     assert_close(ap, 1.0, 1e-15);
 
     const double none[] = {0, 0};
-    assert_int_equal(maso_stats_jnd_map(d3, none, 2, &ap), EDOM);
+    assert_int_equal(maso_eval_stats_jnd_map(d3, none, 2, &ap), EDOM);
     const double bad[] = {0, -0.1};
-    assert_int_equal(maso_stats_jnd_map(d3, bad, 2, &ap), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_jnd_map(d3, bad, 2, &ap), MASO_EINVAL_ARG);
     const double nan[] = {NAN, 1};
-    assert_int_equal(maso_stats_jnd_map(nan, same3, 2, &ap), MASO_EINVAL_ARG);
+    assert_int_equal(maso_eval_stats_jnd_map(nan, same3, 2, &ap),
+                     MASO_EINVAL_ARG);
 }
 
 int main(void)

@@ -56,9 +56,9 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
-    static const maso_distortion families[] = {
-        MASO_DISTORT_BLUR, MASO_DISTORT_JPEG, MASO_DISTORT_NOISE,
-        MASO_DISTORT_CROP};
+    static const maso_eval_distortion families[] = {
+        MASO_EVAL_DISTORT_BLUR, MASO_EVAL_DISTORT_JPEG, MASO_EVAL_DISTORT_NOISE,
+        MASO_EVAL_DISTORT_CROP};
     static const int levels[] = {1, 3, 5};
     kodak_distortions dist = {families, 4, levels, 3, 4};
     char err[4200];

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Ranking sanity: for every maso_image_distort family, the distance of a
+# Ranking sanity: for every maso_eval_distort family, the distance of a
 # distorted photo to its original grows with the distortion's level
 # (equal allowed only when both are 0), on two Kodak photos (kodim08,
 # busy; kodim23, smooth).
