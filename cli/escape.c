@@ -4,7 +4,8 @@
  * They are written as TSV writes them (\t, \n, \r, \\) and \xHH for every
  * other control character and for bytes that are not part of valid UTF-8,
  * so that what is printed is one line of valid UTF-8 and says exactly
- * which bytes the name has. */
+ * which bytes the name has.  HTML text and attributes (the pages of
+ * maso-query --html and maso-eval --html) get entities instead. */
 #include "maso_cli.h"
 
 #include <string.h>
@@ -88,4 +89,22 @@ void maso_cli_print_error(const char *program, const char *message)
     fprintf(stderr, "%s: ", program);
     maso_cli_text_escaped(stderr, message);
     fputc('\n', stderr);
+}
+
+void maso_cli_html_escaped(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", out); break;
+        case '<': fputs("&lt;", out); break;
+        case '>': fputs("&gt;", out); break;
+        case '"': fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out); break;
+        default:
+            if ((unsigned char)*s < 0x20 || *s == 0x7F)
+                fprintf(out, "\\x%02x", (unsigned char)*s);
+            else
+                fputc(*s, out);
+        }
+    }
 }

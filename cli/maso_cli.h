@@ -124,6 +124,11 @@ int maso_cli_utf8_valid(const char *s);
  */
 void maso_cli_text_escaped(FILE *out, const char *s);
 
+/** Write @p s as HTML text or an attribute value (either quote): & < > "
+ *  and ' become entities, and control characters, which HTML does not
+ *  allow, are written as the text \xHH; every other byte passes. */
+void maso_cli_html_escaped(FILE *out, const char *s);
+
 /** "PROGRAM: MESSAGE\n" on stderr, the message escaped as by
  *  maso_cli_text_escaped() (messages name files); stdout is flushed
  *  first so that the two streams interleave in order. */

@@ -21,25 +21,6 @@ struct html_page {
     thumbnailer *thumbs;
 };
 
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            /* Control characters are not allowed in HTML text. */
-            if ((unsigned char)*s < 0x20 || *s == 0x7F)
-                fprintf(f, "\\x%02x", (unsigned char)*s);
-            else
-                fputc(*s, f);
-        }
-    }
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -131,11 +112,11 @@ int html_open(html_page **page, const char *path, const char *title,
     if (rc == ENOENT) {
         fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
               "<title>", p->f);
-        esc(p->f, title);
+        maso_cli_html_escaped(p->f, title);
         fprintf(p->f, "</title>\n<style>%s</style></head>\n<body>\n", style);
     }
     fputs("<h1>", p->f);
-    esc(p->f, title);
+    maso_cli_html_escaped(p->f, title);
     fputs("</h1>\n", p->f);
     *page = p;
     return 0;
@@ -147,11 +128,11 @@ static void thumbnail(html_page *p, const char *path)
     char err[MASO_CLI_ERRLEN], *b64 = NULL;
     if (thumb_file(p->thumbs, path, HTML_THUMB, &b64, err) == 0) {
         fputs("<img alt=\"", p->f);
-        esc(p->f, base_name(path));
+        maso_cli_html_escaped(p->f, base_name(path));
         fprintf(p->f, "\" src=\"data:image/jpeg;base64,%s\">", b64);
     } else {
         fputs("<div class=\"missing\">", p->f);
-        esc(p->f, err);
+        maso_cli_html_escaped(p->f, err);
         fputs("</div>", p->f);
     }
     free(b64);
@@ -162,7 +143,7 @@ static void figure(html_page *p, const char *cls, const char *path,
                    const char *caption, const query_match *m)
 {
     fprintf(p->f, "<figure class=\"%s\" data-path=\"", cls);
-    esc(p->f, path);
+    maso_cli_html_escaped(p->f, path);
     if (m)
         fprintf(p->f, "\" data-rank=\"%zu\" data-distance=\"%.6f", m->rank,
                 m->distance);
@@ -175,9 +156,9 @@ static void figure(html_page *p, const char *cls, const char *path,
     else if (caption)
         fprintf(p->f, "%s<br>", caption);
     fputs("<span title=\"", p->f);
-    esc(p->f, path);
+    maso_cli_html_escaped(p->f, path);
     fputs("\">", p->f);
-    esc(p->f, base_name(path));
+    maso_cli_html_escaped(p->f, base_name(path));
     fputs("</span></figcaption></figure>\n", p->f);
 }
 
@@ -185,9 +166,9 @@ void html_query(html_page *p, const char *query, const query_match *m,
                 size_t n)
 {
     fputs("<section class=\"query\" data-query=\"", p->f);
-    esc(p->f, query);
+    maso_cli_html_escaped(p->f, query);
     fputs("\"><h2>", p->f);
-    esc(p->f, query);
+    maso_cli_html_escaped(p->f, query);
     fprintf(p->f, " &mdash; %zu match%s</h2>\n", n, n == 1 ? "" : "es");
     figure(p, "probe", query, "query", NULL);
     for (size_t i = 0; i < n; i++)
@@ -211,7 +192,7 @@ static void member(html_page *p, const dupe_member *m, const dupe_options *o)
     output_local_time(date, sizeof date, m->mtime_ns);
     fprintf(p->f, "<figure class=\"member %s\" data-path=\"",
             dupe_role_name(m->role));
-    esc(p->f, m->path);
+    maso_cli_html_escaped(p->f, m->path);
     fprintf(p->f, "\" data-role=\"%s\" data-distance=\"%.6f\"",
             dupe_role_name(m->role), m->distance);
     if (m->present)
@@ -233,7 +214,7 @@ static void member(html_page *p, const dupe_member *m, const dupe_options *o)
     if (m->present)
         fprintf(p->f, " &middot; %s<br>%s", size, date);
     fputs("<br><span class=\"path\">", p->f);
-    esc(p->f, m->path);
+    maso_cli_html_escaped(p->f, m->path);
     fputs("</span>", p->f);
     if (m->outcome) {
         fprintf(p->f, "<br><span class=\"outcome %s\">%s%s",
@@ -242,10 +223,10 @@ static void member(html_page *p, const dupe_member *m, const dupe_options *o)
                 dupe_action_name(o->action));
         if (m->outcome == DUPE_OUTCOME_FAILED) {
             fputs(" failed: ", p->f);
-            esc(p->f, m->error ? m->error : "");
+            maso_cli_html_escaped(p->f, m->error ? m->error : "");
         } else if (m->to) {
             fputs(" &rarr; ", p->f);
-            esc(p->f, m->to);
+            maso_cli_html_escaped(p->f, m->to);
         }
         fputs("</span>", p->f);
     }

@@ -180,6 +180,22 @@ static void test_json_string(void **state)
     free(buf);
 }
 
+/* Both quotes become entities, so the text is safe in an attribute of
+ * either kind (the query page and the maso-eval report share this). */
+static void test_html_escaped(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    maso_cli_html_escaped(f, "<a href='x'>\"R&D\"</a>\t\x7f\xc3\xa9");
+    fclose(f);
+    assert_string_equal(buf, "&lt;a href=&#39;x&#39;&gt;&quot;R&amp;D&quot;"
+                             "&lt;/a&gt;\\x09\\x7f\xc3\xa9");
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_store_identity),
         cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_html_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

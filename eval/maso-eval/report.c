@@ -153,19 +153,6 @@ int eval_report_markdown(const char *path, const char *note,
 
 /* ---- HTML ------------------------------------------------------------- */
 
-static void html_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-    }
-}
-
 static const char *const palette[] = {
     "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b",
     "#e377c2", "#7f7f7f",
@@ -177,13 +164,13 @@ static void html_table(FILE *f, const eval_table *t)
     fputs("<table>\n<tr><th></th>", f);
     for (size_t c = 0; c < t->n_cols; c++) {
         fputs("<th>", f);
-        html_text(f, t->col[c]);
+        maso_cli_html_escaped(f, t->col[c]);
         fputs("</th>", f);
     }
     fputs("</tr>\n", f);
     for (size_t r = 0; r < t->n_rows; r++) {
         fputs("<tr><th>", f);
-        html_text(f, t->row[r]);
+        maso_cli_html_escaped(f, t->row[r]);
         fputs("</th>", f);
         for (size_t c = 0; c < t->n_cols; c++) {
             char buf[32];
@@ -210,7 +197,7 @@ static void svg_bars(FILE *f, const eval_table *t)
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
             "height=\"%d\" role=\"img\">\n", left + width + 70, height);
     fprintf(f, "<text x=\"%d\" y=\"12\" font-size=\"11\">", left);
-    html_text(f, t->row[r]);
+    maso_cli_html_escaped(f, t->row[r]);
     fputs("</text>\n", f);
     for (size_t c = 0; c < t->n_cols; c++) {
         double v = cell(t, r, c);
@@ -218,7 +205,7 @@ static void svg_bars(FILE *f, const eval_table *t)
         double len = isnan(v) ? 0.0 : fabs(v) / top * width;
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
                 "text-anchor=\"end\">", left - 6, y + bar - 5);
-        html_text(f, t->col[c]);
+        maso_cli_html_escaped(f, t->col[c]);
         fprintf(f, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\" "
                 "height=\"%d\" fill=\"%s\"/>", left, y, len, bar,
                 v < 0 ? "#555555" : palette[c % PALETTE]);
@@ -238,7 +225,7 @@ static void svg_curves(FILE *f, const eval_curves *cv, size_t g)
             "height=\"%d\" role=\"img\">\n", w, h);
     fprintf(f, "<text x=\"%d\" y=\"14\" font-size=\"13\" "
             "font-weight=\"bold\">", l);
-    html_text(f, cv->group[g]);
+    maso_cli_html_escaped(f, cv->group[g]);
     fputs("</text>\n", f);
     int pw = w - l - 10, ph = h - t - b;
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
@@ -252,7 +239,7 @@ static void svg_curves(FILE *f, const eval_curves *cv, size_t g)
             "<text x=\"%d\" y=\"%d\" font-size=\"10\">1</text>\n",
             l - 12, t + ph, l - 12, t + 8);
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\">", l, h - 4);
-    html_text(f, cv->x_label);
+    maso_cli_html_escaped(f, cv->x_label);
     fputs("</text>\n", f);
     for (size_t s = 0; s < cv->n_series; s++) {
         fprintf(f, "<polyline fill=\"none\" stroke-width=\"2\" "
@@ -276,7 +263,7 @@ static void html_legend(FILE *f, const eval_curves *cv)
     fputs("<p>", f);
     for (size_t s = 0; s < cv->n_series; s++) {
         fprintf(f, "<span style=\"color:%s\">&#9632; ", palette[s % PALETTE]);
-        html_text(f, cv->series[s]);
+        maso_cli_html_escaped(f, cv->series[s]);
         fputs("</span> &nbsp; ", f);
     }
     fputs("</p>\n", f);
@@ -291,26 +278,26 @@ int eval_report_html(const char *path, const char *title, const char *note,
         return errno ? errno : EIO;
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
           "\n<title>", f);
-    html_text(f, title);
+    maso_cli_html_escaped(f, title);
     fputs("</title>\n<style>\nbody{font-family:sans-serif;margin:2em}\n"
           "table{border-collapse:collapse;margin:1em 0}\n"
           "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
           ".note{color:#a33;font-weight:bold}\nsvg{margin:4px}\n</style>\n"
           "</head>\n<body>\n<h1>", f);
-    html_text(f, title);
+    maso_cli_html_escaped(f, title);
     fputs("</h1>\n", f);
     if (note && note[0]) {
         fputs("<p class=\"note\">", f);
-        html_text(f, note);
+        maso_cli_html_escaped(f, note);
         fputs("</p>\n", f);
     }
     for (size_t i = 0; i < n_tables; i++) {
         fputs("<h2>", f);
-        html_text(f, tables[i].title);
+        maso_cli_html_escaped(f, tables[i].title);
         fputs("</h2>\n", f);
         if (tables[i].note[0]) {
             fputs("<p>", f);
-            html_text(f, tables[i].note);
+            maso_cli_html_escaped(f, tables[i].note);
             fputs("</p>\n", f);
         }
         html_table(f, &tables[i]);
@@ -318,7 +305,7 @@ int eval_report_html(const char *path, const char *title, const char *note,
     }
     if (curves) {
         fputs("<h2>", f);
-        html_text(f, curves->y_label);
+        maso_cli_html_escaped(f, curves->y_label);
         fputs("</h2>\n", f);
         html_legend(f, curves);
         fputs("<div>\n", f);
