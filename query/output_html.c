@@ -48,26 +48,9 @@ static const char style[] =
 static int copy_page(const char *path, FILE *out)
 {
     static const char end[] = "</body></html>\n";
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return errno;
     char *text = NULL;
-    size_t cap = 0, n = 0, got;
-    int rc = 0;
-    do {
-        if (n + 65536 > cap) {
-            char *grown = realloc(text, cap = n + 65536 + cap);
-            if (!grown) {
-                rc = ENOMEM;
-                break;
-            }
-            text = grown;
-        }
-        n += got = fread(text + n, 1, cap - n, in);
-    } while (got > 0);
-    if (!rc && ferror(in))
-        rc = EIO;
-    fclose(in);
+    size_t n = 0;
+    int rc = maso_cli_read_file(path, &text, &n);
     size_t len = sizeof end - 1;
     if (!rc && (n < len || memcmp(text + n - len, end, len) != 0 ||
                 n < 15 || memcmp(text, "<!DOCTYPE html>", 15) != 0))

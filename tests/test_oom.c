@@ -1674,6 +1674,38 @@ static void test_labels(void **state)
     maso_cli_labels_free(&ref);
 }
 
+/* ---- whole files in memory (maso_cli_read_file) ------------------------- */
+
+static void test_read_file(void **state)
+{
+    oom_mode(state);
+    char *ref = NULL, *got = NULL;
+    size_t ref_size = 0, size = 0;
+    /* the weights: many times the first buffer, so that it grows */
+    const char *path = MODEL_DIR "/squeezenet_v1.1.bin";
+    assert_int_equal(maso_cli_read_file(path, &ref, &ref_size), 0);
+    assert_true(ref_size > 16 * 65536);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        oom_arm(n);
+        int rc = maso_cli_read_file(path, &got, &size);
+        int hit = oom_disarm();
+        if (!hit) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(size, ref_size);
+            assert_memory_equal(got, ref, size + 1);
+            free(got);
+            break;
+        }
+        failures++;
+        assert_int_equal(rc, ENOMEM);
+        assert_null(got);
+        assert_int_equal(size, 0);
+    }
+    expect_loop("maso_cli_read_file", failures);
+    free(ref);
+}
+
 /* ---- weights files ------------------------------------------------------ */
 
 static void test_weights_file(void **state)
@@ -1824,6 +1856,8 @@ int main(void)
         cmocka_unit_test_prestate(test_act_move, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_labels, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_read_file, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_read_file, (void *)&oom_persist),
     };
     return cmocka_run_group_tests(tests, setup_model, teardown_model);
 }
