@@ -13,6 +13,7 @@
 
 #include "maso.h"
 #include "maso_store.h"
+#include "scan_internal.h"
 #include "layout_testutil.h"
 #include "store_testutil.h"
 
@@ -71,16 +72,16 @@ int main(int argc, char **argv)
     maso_store_stats_get(s, &st);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    maso_store_scan *sc;
-    maso_store_scan_begin(s, &sc);
+    store_scan *sc;
+    store_scan_begin(s, &sc);
     uint64_t sid, sum = 0, count = 0;
     const uint8_t *p;
-    while (maso_store_scan_next(sc, &sid, &p) == 0) {
+    while (store_scan_next(sc, &sid, &p) == 0) {
         sum += p[0] + p[sk - 1];
         count++;
     }
-    uint64_t copies = maso_store_scan_copies(sc);
-    maso_store_scan_end(sc);
+    uint64_t copies = store_scan_copies(sc);
+    store_scan_end(sc);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
     printf("layers %zu relu_m %zu maxpool_m %zu sketch %zu bytes\n", n,

@@ -11,14 +11,13 @@
  * one process writes: readers see the state of the last commit made before
  * their read began (LMDB MVCC) and never block the writer.  Writers are
  * serialised by LMDB's lock.  A maso_store handle is not thread-safe, except
- * that scans (maso_store_scan_*) may run in several threads at once, each
- * with its own scan object, while no batch is being committed on that
- * handle.
+ * that views (maso_store_view_*) may be read in several threads at once
+ * while no batch is being committed on that handle.
  *
  * One handle per store per process: LMDB forbids opening the same
  * environment twice in one process (the second open would reset the reader
  * table and closing it drops the first one's locks, letting a writer reuse
- * pages a reader still uses).  Share the handle, e.g. among scan threads.
+ * pages a reader still uses).  Share the handle, e.g. among search threads.
  *
  * Durability.  Writes go through batches committed in one transaction; a
  * crash or kill -9 loses at most the batch being committed, never what was
@@ -77,10 +76,10 @@
  * page boundary; the 48-byte prefix of codes and the 112 + 8B + B*summary
  * bytes before a block's sketches bring them to a 64-byte boundary.
  * Schema 2 is the same layout without any checksum: no 8 bytes after
- * meta values, zeros in records and codes, no slot checksums in blocks.  Scans and
- * views check the alignment and, should an LMDB build lay pages out
- * differently, copy into aligned memory of their own instead (counted by
- * maso_store_scan_copies()): callers may always assume 64-byte alignment.
+ * meta values, zeros in records and codes, no slot checksums in blocks.  Views
+ * (and the internal scan of scan_internal.h) check the alignment and, should
+ * an LMDB build lay pages out differently, copy into aligned memory of their
+ * own instead: callers may always assume 64-byte alignment.
  */
 #ifndef MASO_STORE_H
 #define MASO_STORE_H
@@ -289,39 +288,6 @@ int maso_store_batch_commit(maso_store_batch *batch);
 void maso_store_batch_abort(maso_store_batch *batch);
 
 /* ------------------------------------------------------------------------ */
-/* Scanning sketches                                                         */
-/* ------------------------------------------------------------------------ */
-
-/**
- * A read transaction and a cursor over the sketches in id order, returning
- * pointers into the memory map (no copies).  Several scans may run at once
- * in different threads.  Batches may be committed by other handles or
- * processes meanwhile; the scan keeps seeing its snapshot.
- */
-typedef struct maso_store_scan maso_store_scan;
-
-int maso_store_scan_begin(maso_store *store, maso_store_scan **scan);
-
-/** Position the scan so that the next maso_store_scan_next() returns the
- *  first sketch with id >= @p id (for splitting a scan among threads). */
-int maso_store_scan_seek(maso_store_scan *scan, uint64_t id);
-
-/**
- * The next (id, sketch) pair.  *sketch points to maso_sketch_bytes() bytes,
- * 64-byte aligned, valid until the next call on the scan or its end.
- * Returns 0, MASO_ENOTFOUND at the end, or MASO_EDATA for a malformed value.
- */
-int maso_store_scan_next(maso_store_scan *scan, uint64_t *id,
-                         const uint8_t **sketch);
-
-/** Sketches the scan had to copy because their map address was not
- *  64-byte aligned (0 with the layout above on 64-bit LMDB 0.9). */
-uint64_t maso_store_scan_copies(const maso_store_scan *scan);
-
-/** End the read transaction and free the scan.  NULL allowed. */
-void maso_store_scan_end(maso_store_scan *scan);
-
-/* ------------------------------------------------------------------------ */
 /* Views: a snapshot of the sketches laid out for maso_search                */
 /* ------------------------------------------------------------------------ */
 
@@ -356,7 +322,7 @@ static inline uint64_t maso_store_id_local(uint64_t tagged)
 typedef struct maso_store_view maso_store_view;
 
 /** Begin a view of @p store (a read transaction); @p tag < 65536.  Views
- *  count as scans: any number may be open at once, in several threads.
+ *  are read transactions: any number may be open at once, in several threads.
  *  Failures of view calls leave their message in maso_store_errmsg(); an
  *  absent id (MASO_ENOTFOUND) leaves no message, so lookups of ids may run
  *  in several threads at once. */

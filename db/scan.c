@@ -6,13 +6,14 @@
  * sketch.  Sketches are 64-byte aligned by construction (see block.c); an
  * unaligned one (another LMDB page layout) is copied rather than trusted.
  */
+#include "scan_internal.h"
 #include "store_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct maso_store_scan {
+struct store_scan {
     maso_store *store;
     MDB_txn *txn;
     MDB_cursor *cur;
@@ -25,14 +26,14 @@ struct maso_store_scan {
     uint64_t copies;
 };
 
-int maso_store_scan_begin(maso_store *store, maso_store_scan **scan)
+int store_scan_begin(maso_store *store, store_scan **scan)
 {
     if (!store || !scan)
         return MASO_EINVAL_ARG;
     *scan = NULL;
     if (!store->env)
         return store_fail(store, MASO_EINVAL_ARG, "store not open");
-    maso_store_scan *sc = calloc(1, sizeof *sc);
+    store_scan *sc = calloc(1, sizeof *sc);
     if (!sc)
         return store_fail(store, ENOMEM, "out of memory");
     sc->store = store;
@@ -55,7 +56,7 @@ int maso_store_scan_begin(maso_store *store, maso_store_scan **scan)
 }
 
 /* Fetch a block with cursor operation @p op (key @p k for MDB_SET_RANGE). */
-static int fetch(maso_store_scan *sc, MDB_val *k, MDB_cursor_op op)
+static int fetch(store_scan *sc, MDB_val *k, MDB_cursor_op op)
 {
     MDB_val v;
     int rc = mdb_cursor_get(sc->cur, k, &v, op);
@@ -79,7 +80,7 @@ static int fetch(maso_store_scan *sc, MDB_val *k, MDB_cursor_op op)
     return 0;
 }
 
-int maso_store_scan_seek(maso_store_scan *scan, uint64_t id)
+int store_scan_seek(store_scan *scan, uint64_t id)
 {
     if (!scan)
         return MASO_EINVAL_ARG;
@@ -96,8 +97,8 @@ int maso_store_scan_seek(maso_store_scan *scan, uint64_t id)
     return MASO_SUCCESS;
 }
 
-int maso_store_scan_next(maso_store_scan *scan, uint64_t *id,
-                         const uint8_t **sketch)
+int store_scan_next(store_scan *scan, uint64_t *id,
+                    const uint8_t **sketch)
 {
     if (!scan || !id || !sketch)
         return MASO_EINVAL_ARG;
@@ -137,12 +138,12 @@ int maso_store_scan_next(maso_store_scan *scan, uint64_t *id,
     return MASO_SUCCESS;
 }
 
-uint64_t maso_store_scan_copies(const maso_store_scan *scan)
+uint64_t store_scan_copies(const store_scan *scan)
 {
     return scan ? scan->copies : 0;
 }
 
-void maso_store_scan_end(maso_store_scan *scan)
+void store_scan_end(store_scan *scan)
 {
     if (!scan)
         return;

@@ -44,6 +44,7 @@
 #include "maso_search.h"
 #include "maso_engine.h"
 #include "maso_store.h"
+#include "scan_internal.h"
 #include "maso_shards.h"
 #include "maso_job.h"
 #include "store_testutil.h"
@@ -1268,7 +1269,7 @@ static int store_read(const char *dir, store_reads *out, char *msg,
 {
     maso_store *st = NULL;
     maso_store_view *v = NULL;
-    maso_store_scan *sc = NULL;
+    store_scan *sc = NULL;
     maso_search *se = NULL;
     memset(out, 0, sizeof *out);
     int rc = maso_store_create(&st);
@@ -1304,11 +1305,11 @@ static int store_read(const char *dir, store_reads *out, char *msg,
             snprintf(out->first_path, sizeof out->first_path, "%s", r.path);
     }
     if (rc == 0)
-        rc = maso_store_scan_begin(st, &sc);
+        rc = store_scan_begin(st, &sc);
     while (rc == 0) {
         uint64_t id;
         const uint8_t *sketch;
-        rc = maso_store_scan_next(sc, &id, &sketch);
+        rc = store_scan_next(sc, &id, &sketch);
         if (rc == 0)
             out->scan_count++;
     }
@@ -1322,7 +1323,7 @@ static int store_read(const char *dir, store_reads *out, char *msg,
     if (rc == 0)
         rc = maso_store_foreach(st, MASO_STORE_WANT_SKETCH, count_record,
                                 &out->foreach_count);
-    maso_store_scan_end(sc);
+    store_scan_end(sc);
     maso_store_view_end(v);
     maso_search_destroy(se);
     snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");

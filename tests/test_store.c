@@ -25,6 +25,7 @@
 
 #include "maso.h"
 #include "maso_store.h"
+#include "scan_internal.h"
 #include "layout_testutil.h"
 #include "store_sums_testutil.h"
 #include "store_testutil.h"
@@ -602,13 +603,13 @@ static void test_corrupt_values(void **state)
     assert_int_equal(maso_store_get_by_id(s, 3, MASO_STORE_WANT_SKETCH, &r),
                      MASO_EDATA);
     assert_int_equal(maso_store_check(s), MASO_EDATA);
-    maso_store_scan *sc;
+    store_scan *sc;
     uint64_t got;
     const uint8_t *p;
-    assert_int_equal(maso_store_scan_begin(s, &sc), 0);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_EDATA);
+    assert_int_equal(store_scan_begin(s, &sc), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), MASO_EDATA);
     assert_non_null(strstr(maso_store_errmsg(s), "malformed sketch block 0"));
-    maso_store_scan_end(sc);
+    store_scan_end(sc);
     maso_store_view *view = (maso_store_view *)1;
     assert_int_equal(maso_store_view_begin(s, 0, &view), MASO_EDATA);
     assert_null(view);
@@ -990,12 +991,12 @@ static void test_iterate_and_scan(void **state)
 
     /* Scan: OK records only, id order, aligned, in place, equal to gets. */
     size_t n = maso_sketch_bytes(maso_store_sketch(s));
-    maso_store_scan *sc;
-    assert_int_equal(maso_store_scan_begin(s, &sc), 0);
+    store_scan *sc;
+    assert_int_equal(store_scan_begin(s, &sc), 0);
     uint64_t got, expect_ids[] = {1, 3, 4, 5, 6, 7, 8, 9, 10};
     const uint8_t *p;
     for (size_t i = 0; i < 9; i++) {
-        assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+        assert_int_equal(store_scan_next(sc, &got, &p), 0);
         assert_int_equal(got, expect_ids[i]);
         assert_int_equal((uintptr_t)p % 64, 0);
         maso_store_record r;
@@ -1005,27 +1006,27 @@ static void test_iterate_and_scan(void **state)
         assert_ptr_not_equal(p, r.sketch);
         maso_store_record_free(&r);
     }
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
-    assert_int_equal(maso_store_scan_copies(sc), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
+    assert_int_equal(store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
+    assert_int_equal(store_scan_copies(sc), 0);
     /* Seek: to an existing id, to a gap, past the end. */
-    assert_int_equal(maso_store_scan_seek(sc, 7), 0);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+    assert_int_equal(store_scan_seek(sc, 7), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 7);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 8);
-    assert_int_equal(maso_store_scan_seek(sc, 2), 0);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+    assert_int_equal(store_scan_seek(sc, 2), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 3);
-    assert_int_equal(maso_store_scan_seek(sc, 11), 0);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
+    assert_int_equal(store_scan_seek(sc, 11), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
     /* Two scans at once on one handle. */
-    maso_store_scan *sc2;
-    assert_int_equal(maso_store_scan_begin(s, &sc2), 0);
-    assert_int_equal(maso_store_scan_next(sc2, &got, &p), 0);
+    store_scan *sc2;
+    assert_int_equal(store_scan_begin(s, &sc2), 0);
+    assert_int_equal(store_scan_next(sc2, &got, &p), 0);
     assert_int_equal(got, 1);
-    maso_store_scan_end(sc2);
-    maso_store_scan_end(sc);
+    store_scan_end(sc2);
+    store_scan_end(sc);
     maso_store_destroy(s);
 }
 
@@ -1140,21 +1141,21 @@ static void test_reader_during_write(void **state)
     maso_store_destroy(w);
 
     maso_store *r = open_store(f->dir, MASO_STORE_RDONLY, &id);
-    maso_store_scan *sc;
-    assert_int_equal(maso_store_scan_begin(r, &sc), 0);
+    store_scan *sc;
+    assert_int_equal(store_scan_begin(r, &sc), 0);
     uint64_t got;
     const uint8_t *p;
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 1);
 
     /* While the child writes, reads see whole batches only.  (The same
      * handle: LMDB forbids opening one environment twice in a process.) */
     assert_int_equal(follow_writer(r, f->dir, 3, 100, 1), 3);
     /* The open scan still sees its snapshot: ids 1 and 3 only. */
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), 0);
+    assert_int_equal(store_scan_next(sc, &got, &p), 0);
     assert_int_equal(got, 3);
-    assert_int_equal(maso_store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
-    maso_store_scan_end(sc);
+    assert_int_equal(store_scan_next(sc, &got, &p), MASO_ENOTFOUND);
+    store_scan_end(sc);
     /* A new read sees everything. */
     assert_int_equal(count_records(r), 303);
     check_ok_record(r, "/img/000399.jpg", 303, 399, 1);
@@ -1281,19 +1282,19 @@ static void test_budget_squeezenet(void **state)
                   (unsigned long long)st.pages_sketches,
                   (unsigned long long)st.page_size);
     assert_true(st.bytes_per_record <= 8192.0);
-    maso_store_scan *sc;
-    assert_int_equal(maso_store_scan_begin(s, &sc), 0);
+    store_scan *sc;
+    assert_int_equal(store_scan_begin(s, &sc), 0);
     uint64_t got;
     const uint8_t *p;
     int k = 0;
-    while (maso_store_scan_next(sc, &got, &p) == 0) {
+    while (store_scan_next(sc, &got, &p) == 0) {
         assert_int_equal((uintptr_t)p % 64, 0);
         assert_int_equal(p[5], (uint8_t)(5 * 31 + k));
         k++;
     }
     assert_int_equal(k, N);
-    assert_int_equal(maso_store_scan_copies(sc), 0);
-    maso_store_scan_end(sc);
+    assert_int_equal(store_scan_copies(sc), 0);
+    store_scan_end(sc);
     free(sketch);
     maso_store_destroy(s);
 }
@@ -1321,7 +1322,7 @@ static void test_invalid_args(void **state)
     maso_store_destroy(s);
     maso_store_destroy(NULL);
     maso_store_batch_abort(NULL);
-    maso_store_scan_end(NULL);
+    store_scan_end(NULL);
     maso_store_record_free(NULL);
     char buf[128];
     maso_preprocess pre = {{104, 117, 123}, {1, 1, 0.5f}, 1};
