@@ -78,66 +78,6 @@ static int is_model_metric(const maso_eval_metric *m)
     return !strcmp(m->name, "vq") || !strcmp(m->name, "vq-sketch");
 }
 
-static int prepare_resized(copy_run *r, const maso_image *image, int orient,
-                           void **states, char err[MASO_CLI_ERRLEN])
-{
-    maso_image small = { 0, 0, NULL };
-    int rc = maso_image_resize(image, r->opt->size, r->opt->size, &small);
-    if (!rc && orient > 1)
-        rc = maso_image_orient(&small, orient);
-    if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "resize: %s", maso_strerror(rc));
-    else
-        rc = eval_metrics_prepare(&r->ms, &small, &small, states, err);
-    maso_image_free(&small);
-    return rc;
-}
-
-static int load_photos(copy_run *r, char err[MASO_CLI_ERRLEN])
-{
-    eval_names names;
-    int rc = eval_names_list(r->opt->input, ".png,.jpg,.jpeg", &names, err);
-    if (rc)
-        return rc;
-    if (names.count < 2) {
-        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", r->opt->input, names.count
-                 ? "one photo only: copy detection needs at least 2"
-                 : "no photos (.png, .jpg)");
-        eval_names_free(&names);
-        return MASO_EDATA;
-    }
-    r->n = names.count;
-    if (r->opt->limit && (size_t)r->opt->limit < r->n)
-        r->n = (size_t)r->opt->limit < 2 ? 2 : (size_t)r->opt->limit;
-    r->n_refs = (r->n + 1) / 2;
-    r->photo = calloc(r->n, sizeof *r->photo);
-    maso_decoder *decoder = NULL;
-    rc = r->photo ? maso_decoder_create(&decoder) : ENOMEM;
-    if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "cannot start: %s", maso_strerror(rc));
-    for (size_t i = 0; rc == 0 && i < r->n; i++) {
-        eval_photo *p = &r->photo[i];
-        snprintf(p->path, sizeof p->path, "%s/%s", r->opt->input,
-                 names.name[i]);
-        if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
-            rc = ENOMEM;
-            snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-        } else if ((rc = eval_image_load(decoder, p->path, r->opt->size,
-                                          r->opt->size, &p->full, err))) {
-            /* (no smaller than the working size it is compared at) */
-            break;
-        } else if ((i % 2 == 0 || r->opt->out) &&
-                   (rc = prepare_resized(r, &p->full, 1, p->states, err))) {
-            char why[MASO_CLI_ERRLEN];
-            snprintf(why, sizeof why, "%s", err);
-            snprintf(err, MASO_CLI_ERRLEN, "%s: %s", p->path, why);
-        }
-    }
-    maso_decoder_destroy(decoder);
-    eval_names_free(&names);
-    return rc;
-}
-
 static int dbl_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -361,7 +301,8 @@ static int run_all(copy_run *r, char err[MASO_CLI_ERRLEN])
             if (rc == 0 && r->opt->copies)
                 rc = write_copy(r, i, edit, &copy, err);
             for (size_t o = 0; rc == 0 && o < n_orient; o++)
-                rc = prepare_resized(r, &copy, (int)o + 1, states[o], err);
+                rc = eval_metrics_prepare_resized(&r->ms, &copy, r->opt->size,
+                                                  (int)o + 1, states[o], err);
             for (size_t m = 0; rc == 0 && m < r->ms.count; m++)
                 rc = distances(r, m, states, n_orient,
                                dist + m * r->n_refs, err);
@@ -490,10 +431,12 @@ int eval_cmd_copydetect(const eval_options *opt)
     }
     /* vq as maso-index and maso-query code images: borders cut */
     r.ms.model.trim = r.ms.has_model && !opt->no_trim;
-    if (load_photos(&r, err) != 0) {
+    /* the references are the 1st, 3rd... photo; --out fits on all */
+    if (eval_photos_load(&r.ms, opt, !opt->out, &r.photo, &r.n, err) != 0) {
         eval_fail("%s", err);
         goto out;
     }
+    r.n_refs = (r.n + 1) / 2;
     size_t nm = r.ms.count;
     r.col_metric = calloc(2 * nm, sizeof *r.col_metric);
     r.col_norm = calloc(2 * nm, sizeof *r.col_norm);

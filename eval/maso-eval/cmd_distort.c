@@ -40,63 +40,6 @@ static double *own_at(distort_run *r, size_t m, size_t f, size_t l, size_t i)
     return &r->own[((m * FAMILIES + f) * LEVELS + l) * r->n + i];
 }
 
-/* Resize image to the working size and prepare it for every metric. */
-static int prepare_resized(distort_run *r, const maso_image *image,
-                           void **states, char err[MASO_CLI_ERRLEN])
-{
-    maso_image small = { 0, 0, NULL };
-    int rc = maso_image_resize(image, r->opt->size, r->opt->size, &small);
-    if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "resize: %s", maso_strerror(rc));
-    else
-        rc = eval_metrics_prepare(&r->ms, &small, &small, states, err);
-    maso_image_free(&small);
-    return rc;
-}
-
-static int load_photos(distort_run *r, char err[MASO_CLI_ERRLEN])
-{
-    eval_names names;
-    int rc = eval_names_list(r->opt->input, ".png,.jpg,.jpeg", &names, err);
-    if (rc)
-        return rc;
-    if (names.count < 2) {
-        snprintf(err, MASO_CLI_ERRLEN, "%s: %s", r->opt->input, names.count
-                 ? "one photo only: copy detection needs at least 2"
-                 : "no photos (.png, .jpg)");
-        eval_names_free(&names);
-        return MASO_EDATA;
-    }
-    r->n = names.count;
-    if (r->opt->limit && (size_t)r->opt->limit < r->n)
-        r->n = (size_t)r->opt->limit < 2 ? 2 : (size_t)r->opt->limit;
-    r->photo = calloc(r->n, sizeof *r->photo);
-    maso_decoder *decoder = NULL;
-    rc = r->photo ? maso_decoder_create(&decoder) : ENOMEM;
-    if (rc)
-        snprintf(err, MASO_CLI_ERRLEN, "cannot start: %s", maso_strerror(rc));
-    for (size_t i = 0; rc == 0 && i < r->n; i++) {
-        eval_photo *p = &r->photo[i];
-        snprintf(p->path, sizeof p->path, "%s/%s", r->opt->input,
-                 names.name[i]);
-        if (!(p->states = calloc(r->ms.count, sizeof *p->states))) {
-            rc = ENOMEM;
-            snprintf(err, MASO_CLI_ERRLEN, "out of memory");
-        } else if ((rc = eval_image_load(decoder, p->path, r->opt->size,
-                                          r->opt->size, &p->full, err))) {
-            /* (no smaller than the working size it is compared at) */
-            break;
-        } else if ((rc = prepare_resized(r, &p->full, p->states, err))) {
-            char why[MASO_CLI_ERRLEN];
-            snprintf(why, sizeof why, "%s", err);
-            snprintf(err, MASO_CLI_ERRLEN, "%s: %s", p->path, why);
-        }
-    }
-    maso_decoder_destroy(decoder);
-    eval_names_free(&names);
-    return rc;
-}
-
 /* One copy: its dissimilarity to every original, for every metric. */
 static int score_copy(distort_run *r, size_t i, size_t f, int level,
                       void **states, char err[MASO_CLI_ERRLEN])
@@ -151,7 +94,8 @@ static int run_all(distort_run *r, char err[MASO_CLI_ERRLEN])
                              r->photo[i].path,
                              maso_eval_distortion_name((maso_eval_distortion)f),
                              maso_strerror(rc));
-                else if ((rc = prepare_resized(r, &copy, states, err)) == 0)
+                else if ((rc = eval_metrics_prepare_resized(
+                              &r->ms, &copy, r->opt->size, 1, states, err)) == 0)
                     rc = score_copy(r, i, f, level, states, err);
                 eval_metrics_release(&r->ms, states);
                 maso_image_free(&copy);
@@ -265,7 +209,7 @@ int eval_cmd_distort(const eval_options *opt)
         goto out;
     }
     if (eval_metrics_open(&r.ms, opt, err) != 0 ||
-        load_photos(&r, err) != 0 ||
+        eval_photos_load(&r.ms, opt, 0, &r.photo, &r.n, err) != 0 ||
         (opt->csv && eval_csv_open(opt->csv, &r.csv, err) != 0)) {
         eval_fail("%s", err);
         goto out;

@@ -213,15 +213,3 @@ int eval_metrics_start(eval_metrics *ms, eval_csv **csv,
         eval_warn_fitted_on(&ms->model, opt->input);
     return opt->csv ? eval_csv_open(opt->csv, csv, err) : 0;
 }
-
-void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n)
-{
-    for (size_t i = 0; photos && i < n; i++) {
-        if (photos[i].states) {
-            eval_metrics_release(ms, photos[i].states);
-            free(photos[i].states);
-        }
-        maso_image_free(&photos[i].full);
-    }
-    free(photos);
-}

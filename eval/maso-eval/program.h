@@ -125,9 +125,25 @@ typedef struct eval_photo {
     void **states;     /* ms->count states, or NULL */
 } eval_photo;
 
+/* The photos of opt->input (its .png, .jpg and .jpeg files, sorted; at
+ * least 2, and no more than opt->limit when given), each decoded no
+ * smaller than opt->size, and prepared for every metric resized to it
+ * (only the 1st, 3rd... when originals_only).  *photos and *n are set
+ * even on failure: release them with eval_photos_free().  err names the
+ * folder or file and the cause. */
+int eval_photos_load(eval_metrics *ms, const eval_options *opt,
+                     int originals_only, eval_photo **photos, size_t *n,
+                     char err[MASO_CLI_ERRLEN]);
+
 /* Release the states and pixels of @p n photos and the array itself
  * (NULL is a no-op). */
 void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n);
+
+/* Resize image to size x size, turn it to EXIF orientation orient (1: as
+ * it is) and prepare it for every metric. */
+int eval_metrics_prepare_resized(eval_metrics *ms, const maso_image *image,
+                                 int size, int orient, void **states,
+                                 char err[MASO_CLI_ERRLEN]);
 
 /* Decode path and prepare it for every metric; err names path and the
  * cause.  The pixel metrics get the image at full resolution, as the
