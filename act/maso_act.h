@@ -10,7 +10,7 @@
  * compared byte for byte with its source (read back from the disk, after
  * fsync) before the source is removed.
  *
- * Conventions of core/maso.h: functions return 0, a negative MASO_* code
+ * Conventions of core/include/maso.h: functions return 0, a negative MASO_* code
  * or a positive errno value; they never print and never exit; the message
  * of a failure, naming the file and the cause, is written into the
  * caller's @p err buffer (MASO_ACT_ERRLEN bytes).  No global state: the

@@ -29,7 +29,7 @@
 
 #include "distort.h"
 #include "kodak_codes.h"
-#include "network.h"
+#include "net/network_internal.h"
 #include "maso.h"
 #include "stats.h"
 

@@ -23,7 +23,7 @@
  * apart.  Tagged ids are stable for one engine only (they depend on the
  * position of the store in the list given to maso_engine_open()).
  *
- * Conventions are those of core/maso.h: opaque handle, int status (0, a
+ * Conventions are those of core/include/maso.h: opaque handle, int status (0, a
  * negative MASO_* code or a positive errno), a message per handle
  * (maso_engine_errmsg), no printing, no global state.
  *

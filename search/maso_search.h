@@ -2,7 +2,7 @@
  * maso_search.h -- nearest neighbours and near-duplicates over sketches.
  *
  * The store keeps one fixed-size record per image: a *sketch*, a sampled
- * spline code laid out by its own maso_code_layer table (core/maso.h: RELU
+ * spline code laid out by its own maso_code_layer table (core/include/maso.h: RELU
  * sections are bits, MAXPOOL sections 4-bit nibbles, sections 64-byte
  * aligned and zero-padded).  libmaso_search compares a query sketch with
  * every stored sketch, in place, without copying, and never touches LMDB or
@@ -38,7 +38,7 @@
  *  Each such block is one maso_search_segment; any number of blocks or
  *  stores are searched together.
  *
- * Conventions are those of core/maso.h: functions return 0, a negative
+ * Conventions are those of core/include/maso.h: functions return 0, a negative
  * MASO_* code or a positive errno; the handle keeps a detailed message for
  * maso_search_errmsg().
  *

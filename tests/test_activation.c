@@ -1,5 +1,5 @@
 /* test_activation.c -- bias, ReLU / leaky ReLU and the code bits of
- * core/activation.c on every vector path this CPU has (plain C always,
+ * core/net/activation.c on every vector path this CPU has (plain C always,
  * AVX2 and AVX-512 where reported) against a one-unit-at-a-time reference
  * written here.  Plane sizes 1..200 put the 64-unit chunks at every bit
  * offset and leave tails of every length; inputs include exact zeros after
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "layers.h"
+#include "net/layers_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "gemm.h"
+#include "kernels/gemm_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -15,7 +15,7 @@
 #include <turbojpeg.h>
 
 #include "image_fixtures.h"
-#include "image_internal.h"
+#include "image/image_internal.h"
 #include "maso.h"
 
 static uint32_t rng_state = 88172645u;

@@ -1,6 +1,6 @@
 /*
  * test_image_progressive.c -- progressive JPEGs decoded at 1/8 from their
- * DC scans (core/jpeg_dc_decode.c, core/jpeg_scans.c).
+ * DC scans (core/image/jpeg_dc_decode.c, core/image/jpeg_scans.c).
  *
  * Reference: TurboJPEG's own decode of the whole file at 1/8 (tjDecompress2,
  * every scan entropy-decoded), which is what maso did before.  Files are
@@ -19,7 +19,7 @@
 #include <turbojpeg.h>
 
 #include "image_fixtures.h"
-#include "image_internal.h"
+#include "image/image_internal.h"
 #include "maso.h"
 
 static uint32_t rng_state = 2463534242u;

@@ -1,5 +1,5 @@
 /* test_pool.c -- 3x3 stride-2 max pooling (the plain C path of
- * core/pool.c, and its AVX2 and AVX-512 paths on CPUs that have them) against a brute-force reference
+ * core/net/pool.c, and its AVX2 and AVX-512 paths on CPUs that have them) against a brute-force reference
  * written here: every width from 3 to 41 (row tails of 1..16 windows),
  * heights with ceil-mode windows cut at the bottom and right, and inputs
  * with many ties and -inf inputs (first maximum in row-major order must
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "layers.h"
+#include "net/layers_internal.h"
 
 #include <float.h>
 #include <math.h>

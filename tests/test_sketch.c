@@ -17,7 +17,7 @@
 
 #include "maso.h"
 #include "layout_testutil.h"
-#include "sketch_internal.h"
+#include "code/sketch_internal.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)

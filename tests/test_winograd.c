@@ -1,5 +1,5 @@
 /* test_winograd.c -- the Winograd F(2x2, 3x3) convolution
- * (core/winograd.c) against a direct float64 3x3 pad-1 convolution
+ * (core/net/winograd.c) against a direct float64 3x3 pad-1 convolution
  * written here, on odd and even sizes (partial 2x2 tiles at the right and
  * bottom), rows of more than 16 tiles (vector tails), several tile blocks,
  * channel counts off the 8-row panels, and every activation; the code bits
@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "gemm.h"
-#include "winograd.h"
+#include "kernels/gemm_internal.h"
+#include "net/winograd_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
