@@ -12,6 +12,7 @@
  */
 #include "maso.h"
 #include "code/sketch_internal.h"
+#include "kernels/cpu_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -61,13 +62,11 @@ static uint64_t uniform_below(uint64_t *state, uint64_t range)
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define SKETCH_X86 1
-#define AVX512DQ __attribute__((target("avx512f,avx512dq")))
+#define AVX512DQ CORE_TARGET_AVX512DQ
 
 int maso_sketch_avx512_usable(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512dq");
+    return core_cpu_supports(CORE_CPU_AVX512F | CORE_CPU_AVX512DQ);
 }
 
 /*

@@ -15,6 +15,7 @@
  * may be a Concat slice) and records the code bits of the tile, so the
  * output is written once and never re-read.  Same float operations as
  * activation.c: (sum + bias) > 0. */
+#include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 
 #include <immintrin.h>
@@ -41,11 +42,10 @@ void maso_gemm_pack(const float *w, int m, int k, float *packed)
 
 int maso_gemm_avx512_usable(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f");
+    return core_cpu_supports(CORE_CPU_AVX512F);
 }
 
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 CORE_TARGET_AVX512
 #define INLINE inline __attribute__((always_inline))
 
 /* One tile: rows m0 .. m0+rows-1 (rows <= MR), columns j0 .. j0+cols-1

@@ -3,11 +3,10 @@
  * this CPU can run.
  *
  * The sets are constant tables; the choice is made on every call from
- * __builtin_cpu_supports(), which only reads CPUID results libgcc cached at
- * start-up (and which already checks that the OS saves the AVX / AVX-512
- * registers), so there is no mutable state of our own and nothing to
- * initialise.
+ * core_cpu_supports() (kernels/cpu.c), so there is no mutable state of our
+ * own and nothing to initialise.
  */
+#include "kernels/cpu_internal.h"
 #include "kernels/popcount_internal.h"
 #include "maso.h"
 
@@ -32,17 +31,13 @@ static const maso_kernels *const kernel_sets[] = {
 
 static int cpu_runs(const maso_kernels *k)
 {
-    __builtin_cpu_init(); /* idempotent; needed if we run before main() */
-    if (k == &kernels_vpopcntdq)
-        /* byte_diff comes from the BW set */
-        return __builtin_cpu_supports("avx512f") &&
-               __builtin_cpu_supports("avx512bw") &&
-               __builtin_cpu_supports("avx512vpopcntdq");
+    if (k == &kernels_vpopcntdq) /* byte_diff comes from the BW set */
+        return core_cpu_supports(CORE_CPU_AVX512F | CORE_CPU_AVX512BW |
+                                 CORE_CPU_AVX512VPOPCNTDQ);
     if (k == &kernels_avx512bw)
-        return __builtin_cpu_supports("avx512f") &&
-               __builtin_cpu_supports("avx512bw");
+        return core_cpu_supports(CORE_CPU_AVX512F | CORE_CPU_AVX512BW);
     if (k == &kernels_avx2)
-        return __builtin_cpu_supports("avx2");
+        return core_cpu_supports(CORE_CPU_AVX2);
     return 1;
 }
 

@@ -1,5 +1,6 @@
 /*
- * popcount_avx2.c -- kernel set for AVX2 (compiled with -mavx2 only here).
+ * popcount_avx2.c -- kernel set for AVX2 (each function enables it with a
+ * target attribute, kernels/cpu_internal.h).
  *
  * AVX2 has no vector popcount, so bits are counted with a 16-entry table
  * looked up by VPSHUFB on each 4-bit half of every byte; per-byte counts are
@@ -8,6 +9,7 @@
  * of 0,1,1,...,1), and equal bytes are counted from VPCMPEQB masks.
  * The last words that do not fill a vector go through the scalar helpers.
  */
+#include "kernels/cpu_internal.h"
 #include "kernels/popcount_internal.h"
 
 #include <immintrin.h>
@@ -15,7 +17,7 @@
 #define WORDS_PER_VEC 4
 
 /* Sum of the four 64-bit lanes. */
-static inline uint64_t hsum64(__m256i v)
+CORE_TARGET_AVX2 static inline uint64_t hsum64(__m256i v)
 {
     __m128i s = _mm_add_epi64(_mm256_castsi256_si128(v),
                               _mm256_extracti128_si256(v, 1));
@@ -26,7 +28,7 @@ static inline uint64_t hsum64(__m256i v)
 /* Sum over the full vectors of table[low nibble] + table[high nibble] of
  * every byte of a^b, plus @p tail over the remaining words.  @p block is how
  * many vectors fit in 8-bit lanes: 255 / (2 * largest table entry). */
-static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
                                   size_t words, __m256i table, size_t block,
                                   uint64_t (*tail)(const uint64_t *,
                                                    const uint64_t *, size_t))
@@ -54,7 +56,7 @@ static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
     return hsum64(acc64) + tail(a + done, b + done, words - done);
 }
 
-uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
                                 size_t words)
 {
     const __m256i bits = _mm256_setr_epi8(
@@ -63,7 +65,7 @@ uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
     return lookup_sum(a, b, words, bits, 255 / 8, maso_scalar_xor_popcount);
 }
 
-uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
                                size_t words)
 {
     const __m256i nonzero = _mm256_setr_epi8(
@@ -72,7 +74,7 @@ uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
     return lookup_sum(a, b, words, nonzero, 255 / 2, maso_scalar_nibble_diff);
 }
 
-uint64_t maso_avx2_byte_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t maso_avx2_byte_diff(const uint64_t *a, const uint64_t *b,
                              size_t words)
 {
     size_t vecs = words / WORDS_PER_VEC;

@@ -1,29 +1,28 @@
 /*
  * popcount_avx512.c -- the two AVX-512 kernel sets.
  *
- * The file is compiled with -mavx512f -mavx512bw (core/CMakeLists.txt);
- * the VPOPCNTDQ functions enable that extension for themselves only, with a
- * target attribute, so that the compiler cannot slip a VPOPCNTQ into the
- * AVX-512BW set, which must run on CPUs without it (Skylake-X, Cascade Lake).
+ * Each function enables its instruction set with a target attribute
+ * (kernels/cpu_internal.h); the VPOPCNTDQ functions alone enable that
+ * extension, so that the compiler cannot slip a VPOPCNTQ into the AVX-512BW
+ * set, which must run on CPUs without it (Skylake-X, Cascade Lake).
  *
  * Words that do not fill a 512-bit vector are read with masked loads, which
  * never touch (or fault on) the masked-off bytes, so no scalar tail loop.
  */
+#include "kernels/cpu_internal.h"
 #include "kernels/popcount_internal.h"
 
 #include <immintrin.h>
 
 #define WORDS_PER_VEC 8
 
-#define VPOPCNTDQ_TARGET __attribute__((target("avx512f,avx512bw,avx512vpopcntdq")))
-
 /* Mask selecting the first @p n (< 8) words of a vector. */
-static inline __mmask8 tail_mask(size_t n)
+CORE_TARGET_AVX512BW static inline __mmask8 tail_mask(size_t n)
 {
     return (__mmask8)((1u << n) - 1u);
 }
 
-static inline __m512i load_xor(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW static inline __m512i load_xor(const uint64_t *a, const uint64_t *b,
                                size_t vec)
 {
     return _mm512_xor_si512(_mm512_loadu_si512(a + WORDS_PER_VEC * vec),
@@ -31,7 +30,7 @@ static inline __m512i load_xor(const uint64_t *a, const uint64_t *b,
 }
 
 /* a^b over the last words % 8 words, zero in the other lanes. */
-static inline __m512i load_xor_tail(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW static inline __m512i load_xor_tail(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {
     size_t done = words / WORDS_PER_VEC * WORDS_PER_VEC;
@@ -43,7 +42,7 @@ static inline __m512i load_xor_tail(const uint64_t *a, const uint64_t *b,
 /* --- AVX-512BW: table lookup with VPSHUFB, as the AVX2 set but twice as
  * wide (see popcount_avx2.c for the scheme). */
 
-static inline __m512i lookup_bytes(__m512i x, __m512i table)
+CORE_TARGET_AVX512BW static inline __m512i lookup_bytes(__m512i x, __m512i table)
 {
     const __m512i low = _mm512_set1_epi8(0x0f);
     __m512i lo = _mm512_shuffle_epi8(table, _mm512_and_si512(x, low));
@@ -52,7 +51,7 @@ static inline __m512i lookup_bytes(__m512i x, __m512i table)
     return _mm512_add_epi8(lo, hi);
 }
 
-static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
                                   size_t words, __m512i table, size_t block)
 {
     size_t vecs = words / WORDS_PER_VEC;
@@ -74,7 +73,7 @@ static inline uint64_t lookup_sum(const uint64_t *a, const uint64_t *b,
     return (uint64_t)_mm512_reduce_add_epi64(acc64);
 }
 
-static inline __m512i nibble_table(int nonzero_only)
+CORE_TARGET_AVX512BW static inline __m512i nibble_table(int nonzero_only)
 {
     /* VPSHUFB looks up within each 128-bit lane, so every lane holds the
      * same 16 entries, indexed by a nibble value. */
@@ -85,19 +84,19 @@ static inline __m512i nibble_table(int nonzero_only)
                                                1, 2, 2, 3, 2, 3, 3, 4));
 }
 
-uint64_t maso_avx512bw_xor_popcount(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t maso_avx512bw_xor_popcount(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {
     return lookup_sum(a, b, words, nibble_table(0), 255 / 8);
 }
 
-uint64_t maso_avx512bw_nibble_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t maso_avx512bw_nibble_diff(const uint64_t *a, const uint64_t *b,
                                    size_t words)
 {
     return lookup_sum(a, b, words, nibble_table(1), 255 / 2);
 }
 
-uint64_t maso_avx512bw_byte_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t maso_avx512bw_byte_diff(const uint64_t *a, const uint64_t *b,
                                  size_t words)
 {
     /* Differing bytes add 1 to their 8-bit lane through the compare mask;
@@ -131,7 +130,7 @@ uint64_t maso_avx512bw_byte_diff(const uint64_t *a, const uint64_t *b,
 
 /* x | x>>1 | x>>2 | x>>3, masked to the low bit of each nibble: the
  * three-input OR is one VPTERNLOG (truth table 0xfe). */
-VPOPCNTDQ_TARGET static inline __m512i nibble_fold512(__m512i x)
+CORE_TARGET_VPOPCNTDQ static inline __m512i nibble_fold512(__m512i x)
 {
     __m512i y = _mm512_ternarylogic_epi64(x, _mm512_srli_epi64(x, 1),
                                           _mm512_srli_epi64(x, 2), 0xfe);
@@ -141,12 +140,12 @@ VPOPCNTDQ_TARGET static inline __m512i nibble_fold512(__m512i x)
 
 /* Sum of VPOPCNTQ over a^b, folded to one bit per nibble when @p nibbles
  * (a constant once inlined). */
-VPOPCNTDQ_TARGET static inline __m512i popcnt_vec(__m512i x, int nibbles)
+CORE_TARGET_VPOPCNTDQ static inline __m512i popcnt_vec(__m512i x, int nibbles)
 {
     return _mm512_popcnt_epi64(nibbles ? nibble_fold512(x) : x);
 }
 
-VPOPCNTDQ_TARGET static inline uint64_t popcnt_sum(const uint64_t *a,
+CORE_TARGET_VPOPCNTDQ static inline uint64_t popcnt_sum(const uint64_t *a,
                                                    const uint64_t *b,
                                                    size_t words, int nibbles)
 {
@@ -167,14 +166,14 @@ VPOPCNTDQ_TARGET static inline uint64_t popcnt_sum(const uint64_t *a,
     return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
 }
 
-VPOPCNTDQ_TARGET
+CORE_TARGET_VPOPCNTDQ
 uint64_t maso_vpopcntdq_xor_popcount(const uint64_t *a, const uint64_t *b,
                                      size_t words)
 {
     return popcnt_sum(a, b, words, 0);
 }
 
-VPOPCNTDQ_TARGET
+CORE_TARGET_VPOPCNTDQ
 uint64_t maso_vpopcntdq_nibble_diff(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {

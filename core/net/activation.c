@@ -8,6 +8,7 @@
  * (maso_simd level), results identical to the scalar path (same float add,
  * same strict > 0 test, +0 for the units cut off).  The scalar loop is
  * the fallback for any CPU and the tail of every plane. */
+#include "kernels/cpu_internal.h"
 #include "net/layers_internal.h"
 
 #include <string.h>
@@ -35,7 +36,7 @@ static uint64_t chunk_scalar(float *d, const float *s, size_t n, float b,
 }
 
 #ifdef ACT_HAVE_X86
-__attribute__((target("avx512f")))
+CORE_TARGET_AVX512
 static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
                            maso_act act, float slope, uint8_t *bits,
                            size_t pos)
@@ -62,7 +63,7 @@ static size_t plane_avx512(float *d, const float *s, size_t plane, float b,
 
 /* The AVX2 twin of plane_avx512(): AND with the compare mask keeps v or
  * gives +0 (what the scalar code stores for a cut unit, NaN included). */
-__attribute__((target("avx2")))
+CORE_TARGET_AVX2
 static size_t plane_avx2(float *d, const float *s, size_t plane, float b,
                          maso_act act, float slope, uint8_t *bits, size_t pos)
 {

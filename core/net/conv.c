@@ -12,6 +12,7 @@
  * the unpadded interior: the border outputs see nothing but zero padding,
  * so they are the bias alone (OpenBLAS or the AVX-512 GEMM).  3x3 stride-1 pad-1 convolutions go through
  * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
+#include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 #include "net/layers_internal.h"
 #include "net/winograd_internal.h"
@@ -59,10 +60,9 @@ size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
 
 int maso_conv_prepare_all(maso_model *model)
 {
-    __builtin_cpu_init(); /* idempotent; the model may load before main() */
     if (model->kernels == MASO_MODEL_KERNELS_BEST && maso_gemm_avx512_usable())
         model->simd = MASO_SIMD_AVX512;
-    else if (__builtin_cpu_supports("avx2"))
+    else if (core_cpu_supports(CORE_CPU_AVX2))
         model->simd = MASO_SIMD_AVX2;
     else
         model->simd = MASO_SIMD_NONE;

@@ -9,6 +9,7 @@
  * from the window's first input).  The common 3x3 stride-2 case runs 16
  * windows at a time with AVX-512, or 8 with AVX2, when the CPU has it;
  * same comparisons, same results. */
+#include "kernels/cpu_internal.h"
 #include "net/layers_internal.h"
 
 #include <float.h>
@@ -103,7 +104,7 @@ static float avg_window(const maso_pool_desc *p, const float *plane,
  * inputs at x = 2j + dx; inputs outside the input are neither loaded nor
  * compared, so the winner is the scalar one (first strict maximum in
  * row-major order, starting from the window origin). */
-__attribute__((target("avx512f")))
+CORE_TARGET_AVX512
 static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
                        float *dst, uint8_t arg[16])
 {
@@ -150,7 +151,7 @@ static void max3s2_x16(const float *r, int w, int avail_x, int rows, int n,
 /* The winners of max3s2_x16 as nibbles, two windows a byte, stored at
  * @p code (a unit of even index): lanes past @p n are zero, so an odd n
  * leaves the last byte's high nibble zero for the next unit to OR into. */
-__attribute__((target("avx512f")))
+CORE_TARGET_AVX512
 static void put_nibbles_x16(const uint8_t arg[16], int n, uint8_t *code)
 {
     __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)arg));
@@ -166,7 +167,7 @@ static void put_nibbles_x16(const uint8_t arg[16], int n, uint8_t *code)
  * 18 floats from @p r (row stride @p w).  Even lanes of two loads, put in
  * order, give the inputs at x = 2j + dx.  Same comparisons as
  * max_window(): the first input starts, strict > replaces. */
-__attribute__((target("avx2")))
+CORE_TARGET_AVX2
 static void max3s2_x8(const float *r, size_t w, float dst[8], int32_t arg[8])
 {
     __m256 best = _mm256_setzero_ps(), a = _mm256_setzero_ps();

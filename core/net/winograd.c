@@ -18,12 +18,13 @@
  * vector: the 4 input columns of each tile are the even and odd lanes of
  * two pairs of row loads; the 2 output columns are interleaved back. */
 #include "net/winograd_internal.h"
+#include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 
 #include <immintrin.h>
 #include <string.h>
 
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 CORE_TARGET_AVX512
 #define TILES_PER_BLOCK 64
 
 int maso_winograd_applies(const maso_conv_desc *c)
