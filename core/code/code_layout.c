@@ -14,17 +14,17 @@
 
 #define SECTION_ALIGN 64
 
-static int coded_kind(const maso_layer *l, maso_layer_kind *kind)
+static int coded_kind(const core_layer *l, maso_layer_kind *kind)
 {
     switch (l->op) {
-    case MASO_OP_CONV:
-    case MASO_OP_INNERPRODUCT:
+    case CORE_OP_CONV:
+    case CORE_OP_INNERPRODUCT:
         *kind = MASO_LAYER_RELU;
-        return l->conv.act != MASO_ACT_NONE;
-    case MASO_OP_RELU:
+        return l->conv.act != CORE_ACT_NONE;
+    case CORE_OP_RELU:
         *kind = MASO_LAYER_RELU;
         return 1;
-    case MASO_OP_POOL:
+    case CORE_OP_POOL:
         *kind = MASO_LAYER_MAXPOOL;
         return l->pool.max;
     default:
@@ -32,7 +32,7 @@ static int coded_kind(const maso_layer *l, maso_layer_kind *kind)
     }
 }
 
-int maso_code_layout_build(maso_model *model)
+int core_code_layout_build(maso_model *model)
 {
     size_t n = 0;
     maso_layer_kind kind;
@@ -40,14 +40,14 @@ int maso_code_layout_build(maso_model *model)
         n += coded_kind(&model->layers[i], &kind);
     model->code_layers = calloc(n ? n : 1, sizeof(maso_code_layer));
     if (!model->code_layers)
-        return maso_model_fail(model, ENOMEM, "out of memory");
+        return core_model_fail(model, ENOMEM, "out of memory");
     size_t offset = 0, k = 0;
     for (int i = 0; i < model->n_layers; i++) {
-        maso_layer *l = &model->layers[i];
+        core_layer *l = &model->layers[i];
         if (!coded_kind(l, &kind))
             continue;
         maso_code_layer *e = &model->code_layers[k];
-        maso_shape s = model->blobs[l->out[0]].shape;
+        core_shape s = model->blobs[l->out[0]].shape;
         e->name = l->name;
         e->blob = model->blobs[l->out[0]].name;
         e->kind = kind;
@@ -59,10 +59,10 @@ int maso_code_layout_build(maso_model *model)
             e->window = 0;
             e->bits_per_unit = 1;
         } else {
-            maso_shape in = model->blobs[l->in[0]].shape;
+            core_shape in = model->blobs[l->in[0]].shape;
             e->window = l->pool.global ? in.h * in.w : l->pool.k * l->pool.k;
             if (e->window > 256)
-                return maso_model_fail(
+                return core_model_fail(
                     model, MASO_EUNSUPPORTED,
                     "%s:%d: layer '%s': max pooling window of %d inputs: "
                     "codes store the winner in at most one byte",

@@ -64,7 +64,7 @@ static uint64_t uniform_below(uint64_t *state, uint64_t range)
 #define SKETCH_X86 1
 #define AVX512DQ CORE_TARGET_AVX512DQ
 
-int maso_sketch_avx512_usable(void)
+int core_sketch_avx512_usable(void)
 {
     return core_cpu_supports(CORE_CPU_AVX512F | CORE_CPU_AVX512DQ);
 }
@@ -126,7 +126,7 @@ AVX512DQ static void select_avx512(uint64_t *state, size_t units, size_t m,
     *state = st;
 }
 #else
-int maso_sketch_avx512_usable(void)
+int core_sketch_avx512_usable(void)
 {
     return 0;
 }
@@ -139,14 +139,14 @@ int maso_sketch_avx512_usable(void)
  * started from a hash of (seed, layer index) so that layers do not share
  * overlapping stretches of one splitmix sequence.
  */
-void maso_sketch_select(uint64_t seed, size_t layer, size_t units, size_t m,
-                        uint32_t *out, maso_sketch_path path)
+void core_sketch_select(uint64_t seed, size_t layer, size_t units, size_t m,
+                        uint32_t *out, core_sketch_path path)
 {
     uint64_t mix = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(layer + 1));
     uint64_t state = splitmix64(&mix);
     size_t chosen = 0, t = 0;
 #ifdef SKETCH_X86
-    if (path != MASO_SKETCH_PATH_SCALAR && maso_sketch_avx512_usable())
+    if (path != CORE_SKETCH_PATH_SCALAR && core_sketch_avx512_usable())
         select_avx512(&state, units, m, out, &t, &chosen);
 #else
     (void)path;
@@ -281,8 +281,8 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
         s->positions[i] = malloc(m * sizeof(uint32_t));
         if (!s->positions[i])
             goto nomem;
-        maso_sketch_select(params->seed, i, src->units, m, s->positions[i],
-                           MASO_SKETCH_PATH_BEST);
+        core_sketch_select(params->seed, i, src->units, m, s->positions[i],
+                           CORE_SKETCH_PATH_BEST);
     }
     s->bytes = offset;
     *sketch = s;

@@ -10,18 +10,18 @@
 #include <stdint.h>
 
 /* The paths of the selection: all give the same positions. */
-typedef enum maso_sketch_path {
-    MASO_SKETCH_PATH_BEST = 0,   /* the fastest this CPU runs */
-    MASO_SKETCH_PATH_SCALAR = 1, /* plain C */
-    MASO_SKETCH_PATH_AVX512 = 2  /* 8 draws at a time (AVX-512F + DQ) */
-} maso_sketch_path;
+typedef enum core_sketch_path {
+    CORE_SKETCH_PATH_BEST = 0,   /* the fastest this CPU runs */
+    CORE_SKETCH_PATH_SCALAR = 1, /* plain C */
+    CORE_SKETCH_PATH_AVX512 = 2  /* 8 draws at a time (AVX-512F + DQ) */
+} core_sketch_path;
 
-/* Nonzero when this CPU runs MASO_SKETCH_PATH_AVX512. */
-int maso_sketch_avx512_usable(void);
+/* Nonzero when this CPU runs CORE_SKETCH_PATH_AVX512. */
+int core_sketch_avx512_usable(void);
 
 /* Write the min(m, units) positions of layer @p layer (of @p units units)
  * for @p seed into @p out, sorted, with @p path (one this CPU runs). */
-void maso_sketch_select(uint64_t seed, size_t layer, size_t units, size_t m,
-                        uint32_t *out, maso_sketch_path path);
+void core_sketch_select(uint64_t seed, size_t layer, size_t units, size_t m,
+                        uint32_t *out, core_sketch_path path);
 
 #endif /* CORE_SKETCH_INTERNAL_H */

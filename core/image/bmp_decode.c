@@ -84,7 +84,7 @@ static unsigned mask_value(const bmp_mask *m, uint32_t px)
 
 static int corrupt(maso_decoder *decoder, const char *name, const char *what)
 {
-    return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+    return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                              "corrupt or truncated BMP: %s", what);
 }
 
@@ -124,18 +124,18 @@ static int read_headers(maso_decoder *decoder, const unsigned char *d,
         clr_used = hsize >= 36 ? le32(d + 46) : 0;
     }
     if (os2 && bi->compression >= BI_BITFIELDS)
-        return maso_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
                                  "unsupported BMP: OS/2 compression %u",
                                  bi->compression);
     if (bi->compression == BI_JPEG || bi->compression == BI_PNG)
-        return maso_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
                                  "unsupported BMP: it wraps a %s image",
                                  bi->compression == BI_JPEG ? "JPEG" : "PNG");
     if (bi->compression > BI_ALPHABITFIELDS)
         return corrupt(decoder, name, "unknown compression");
     if (bi->bpp != 1 && bi->bpp != 4 && bi->bpp != 8 && bi->bpp != 16 &&
         bi->bpp != 24 && bi->bpp != 32)
-        return maso_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
                                  "unsupported BMP: %u bits per pixel",
                                  bi->bpp);
     if ((bi->compression == BI_RLE8 && bi->bpp != 8) ||
@@ -317,7 +317,7 @@ static int decode_rle(maso_decoder *decoder, const unsigned char *d,
     return 0;
 }
 
-int maso_bmp_decode(maso_decoder *decoder, const unsigned char *data,
+int core_bmp_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
@@ -331,10 +331,10 @@ int maso_bmp_decode(maso_decoder *decoder, const unsigned char *data,
     if (rc != 0)
         return rc;
     if (bi.width <= 0 || bi.height == 0)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt BMP: size %lldx%lld",
                                  (long long)bi.width, (long long)bi.height);
-    rc = maso_decoder_check_size(decoder, name, "BMP", (uint64_t)bi.width,
+    rc = core_decoder_check_size(decoder, name, "BMP", (uint64_t)bi.width,
                                  (uint64_t)(bi.height < 0 ? -bi.height
                                                           : bi.height),
                                  params);
@@ -343,9 +343,9 @@ int maso_bmp_decode(maso_decoder *decoder, const unsigned char *data,
     w = (int)bi.width;
     h = (int)(bi.height < 0 ? -bi.height : bi.height);
     rle = bi.compression == BI_RLE8 || bi.compression == BI_RLE4;
-    rc = maso_image_alloc_rgba(&img, w, h);
+    rc = core_image_alloc_rgba(&img, w, h);
     if (rc != 0)
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %dx%d pixels", w, h);
     npix = (size_t)w * (size_t)h;
     rgba = img.pixels;
@@ -368,7 +368,7 @@ int maso_bmp_decode(maso_decoder *decoder, const unsigned char *data,
             for (size_t i = 0; i < npix; i++)
                 rgba[4 * i + 3] = 255;
     }
-    maso_image_rgba_to_rgb(&img, params->background, 0);
+    core_image_rgba_to_rgb(&img, params->background, 0);
     *out = img;
     return 0;
 }

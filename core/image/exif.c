@@ -40,17 +40,17 @@ static uint32_t rd32(const tiff *t, size_t off)
 #define EXIF_TAG_ORIENTATION 0x0112
 #define TIFF_TYPE_SHORT 3
 
-int maso_exif_orientation(const unsigned char *data, size_t size)
+int core_exif_orientation(const unsigned char *data, size_t size)
 {
     const unsigned char *p;
     size_t len;
 
-    if (!maso_jpeg_segment_find(data, size, 0xE1, "Exif\0\0", 6, &p, &len))
+    if (!core_jpeg_segment_find(data, size, 0xE1, "Exif\0\0", 6, &p, &len))
         return 1;
-    return maso_exif_tiff_orientation(p, len);
+    return core_exif_tiff_orientation(p, len);
 }
 
-int maso_exif_tiff_orientation(const unsigned char *block, size_t len)
+int core_exif_tiff_orientation(const unsigned char *block, size_t len)
 {
     tiff t;
     size_t ifd, count;

@@ -131,7 +131,7 @@ const char *maso_format_name(maso_format format)
 }
 
 /* A file cut inside a signature: its bytes are a prefix of one. */
-int maso_format_truncated_signature(const unsigned char *data, size_t size)
+int core_format_truncated_signature(const unsigned char *data, size_t size)
 {
     static const struct { const char *sig; size_t len; } sigs[] = {
         {"\x89PNG\r\n\x1A\n", 8}, {"\xFF\xD8\xFF", 3}, {"GIF89a", 6},

@@ -43,9 +43,9 @@ static int fail_gif(maso_decoder *decoder, const char *name, int err,
     const char *text = GifErrorString(err);
 
     if (err == D_GIF_ERR_NOT_ENOUGH_MEM)
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "out of memory reading the GIF");
-    return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+    return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                              "corrupt or truncated GIF: %s%s%s", what,
                              text != NULL ? ": " : "",
                              text != NULL ? text : "");
@@ -65,7 +65,7 @@ static int find_first_image(maso_decoder *decoder, GifFileType *gif,
         if (type == IMAGE_DESC_RECORD_TYPE)
             return 0;
         if (type == TERMINATE_RECORD_TYPE)
-            return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+            return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                      "corrupt GIF: no image in the file");
         if (type == EXTENSION_RECORD_TYPE) {
             int code;
@@ -123,7 +123,7 @@ static int draw_frame(maso_decoder *decoder, GifFileType *gif,
     return 0;
 }
 
-int maso_gif_decode(maso_decoder *decoder, const unsigned char *data,
+int core_gif_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
@@ -148,22 +148,22 @@ int maso_gif_decode(maso_decoder *decoder, const unsigned char *data,
         cw = gif->Image.Left + gif->Image.Width;
     if (gif->Image.Top + gif->Image.Height > ch)
         ch = gif->Image.Top + gif->Image.Height;
-    rc = maso_decoder_check_size(decoder, name, "GIF", (uint64_t)cw,
+    rc = core_decoder_check_size(decoder, name, "GIF", (uint64_t)cw,
                                  (uint64_t)ch, params);
     if (rc == 0 && (gif->Image.Width <= 0 || gif->Image.Height <= 0))
-        rc = maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        rc = core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                "corrupt GIF: first frame of %dx%d pixels",
                                gif->Image.Width, gif->Image.Height);
     map = gif->Image.ColorMap != NULL ? gif->Image.ColorMap : gif->SColorMap;
     if (rc == 0 && map == NULL)
-        rc = maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        rc = core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                "corrupt GIF: no colour table");
     if (rc != 0)
         goto done;
-    rc = maso_image_alloc(&img, cw, ch);
+    rc = core_image_alloc(&img, cw, ch);
     line = rc == 0 ? malloc((size_t)gif->Image.Width) : NULL;
     if (line == NULL) {
-        rc = maso_decoder_fail(decoder, ENOMEM, name,
+        rc = core_decoder_fail(decoder, ENOMEM, name,
                                "cannot allocate %dx%d pixels", cw, ch);
         goto done;
     }

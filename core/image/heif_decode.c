@@ -33,7 +33,7 @@ static int fail_heif(maso_decoder *decoder, const char *name,
     else if (err.code == heif_error_Unsupported_feature ||
              err.code == heif_error_Unsupported_filetype)
         status = MASO_EUNSUPPORTED;
-    return maso_decoder_fail(decoder, status, name, "%s %s: %s: %s",
+    return core_decoder_fail(decoder, status, name, "%s %s: %s: %s",
                              status == MASO_EUNSUPPORTED ? "unsupported"
                              : status == MASO_ECORRUPT ? "corrupt or truncated"
                                                        : "cannot decode",
@@ -55,11 +55,11 @@ static int copy_pixels(maso_decoder *decoder, const char *name,
     int rc;
 
     if (src == NULL || w <= 0 || h <= 0 || stride < w * channels)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "HEIF: libheif returned no pixels");
-    rc = maso_image_alloc(img, w, h);
+    rc = core_image_alloc(img, w, h);
     if (rc != 0)
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %dx%d pixels", w, h);
     for (int y = 0; y < h; y++) {
         const uint8_t *row = src + (size_t)y * (size_t)stride;
@@ -80,7 +80,7 @@ static int copy_pixels(maso_decoder *decoder, const char *name,
     return 0;
 }
 
-int maso_heif_decode(maso_decoder *decoder, const unsigned char *data,
+int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
@@ -97,7 +97,7 @@ int maso_heif_decode(maso_decoder *decoder, const unsigned char *data,
 
     ctx = heif_context_alloc();
     if (ctx == NULL)
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot allocate the HEIF reader");
     /* The longest side a picture within max_pixels can have. */
     side = params->max_pixels < INT_MAX ? params->max_pixels : INT_MAX;
@@ -113,7 +113,7 @@ int maso_heif_decode(maso_decoder *decoder, const unsigned char *data,
         rc = fail_heif(decoder, name, format, err, "no primary image");
         goto done;
     }
-    rc = maso_decoder_check_size(
+    rc = core_decoder_check_size(
         decoder, name, format, (uint64_t)heif_image_handle_get_width(handle),
         (uint64_t)heif_image_handle_get_height(handle), params);
     if (rc != 0)
@@ -122,7 +122,7 @@ int maso_heif_decode(maso_decoder *decoder, const unsigned char *data,
     channels = alpha ? 4 : 3;
     opt = heif_decoding_options_alloc();
     if (opt == NULL) {
-        rc = maso_decoder_fail(decoder, ENOMEM, name,
+        rc = core_decoder_fail(decoder, ENOMEM, name,
                                "cannot allocate the HEIF options");
         goto done;
     }

@@ -34,7 +34,7 @@ void maso_image_free(maso_image *image)
     image->height = 0;
 }
 
-int maso_image_alloc(maso_image *image, int width, int height)
+int core_image_alloc(maso_image *image, int width, int height)
 {
     image->pixels = NULL;
     image->width = 0;
@@ -51,9 +51,9 @@ int maso_image_alloc(maso_image *image, int width, int height)
     return 0;
 }
 
-int maso_image_alloc_rgba(maso_image *image, int width, int height)
+int core_image_alloc_rgba(maso_image *image, int width, int height)
 {
-    int rc = maso_image_alloc(image, width, height);
+    int rc = core_image_alloc(image, width, height);
     unsigned char *grown;
 
     if (rc != 0)
@@ -70,19 +70,19 @@ int maso_image_alloc_rgba(maso_image *image, int width, int height)
     return 0;
 }
 
-void maso_image_rgba_to_rgb(maso_image *image, const unsigned char bg[3],
+void core_image_rgba_to_rgb(maso_image *image, const unsigned char bg[3],
                             int premultiplied)
 {
     size_t npix = (size_t)image->width * (size_t)image->height;
     unsigned char *shrunk;
 
-    maso_rgba_composite(image->pixels, npix, bg, premultiplied);
+    core_rgba_composite(image->pixels, npix, bg, premultiplied);
     shrunk = realloc(image->pixels, npix * 3);
     if (shrunk != NULL) /* keeping the larger block is harmless */
         image->pixels = shrunk;
 }
 
-int maso_decoder_orient(maso_decoder *decoder, const char *name,
+int core_decoder_orient(maso_decoder *decoder, const char *name,
                         maso_image *image, int orientation)
 {
     int rc = maso_image_orient(image, orientation);
@@ -90,7 +90,7 @@ int maso_decoder_orient(maso_decoder *decoder, const char *name,
     if (rc == 0)
         return 0;
     maso_image_free(image);
-    return maso_decoder_fail(decoder, rc, name,
+    return core_decoder_fail(decoder, rc, name,
                              "cannot allocate the rotated image");
 }
 
@@ -135,7 +135,7 @@ const char *maso_decoder_errmsg(const maso_decoder *decoder)
     return decoder == NULL ? "no decoder" : decoder->msg;
 }
 
-int maso_decoder_fail(maso_decoder *decoder, int status, const char *name,
+int core_decoder_fail(maso_decoder *decoder, int status, const char *name,
                       const char *fmt, ...)
 {
     va_list ap;
@@ -164,23 +164,23 @@ static int fail_errno(maso_decoder *decoder, int err, const char *path,
 {
     char text[128];
 
-    return maso_decoder_fail(decoder, err, path, "%s: %s", what,
+    return core_decoder_fail(decoder, err, path, "%s: %s", what,
                              errno_text(err, text, sizeof text));
 }
 
-int maso_decoder_check_size(maso_decoder *decoder, const char *name,
+int core_decoder_check_size(maso_decoder *decoder, const char *name,
                             const char *format, uint64_t width,
                             uint64_t height, const maso_decode_params *params)
 {
     if (width == 0 || height == 0)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt %s: size %llux%llu", format,
                                  (unsigned long long)width,
                                  (unsigned long long)height);
     if (width > INT_MAX || height > INT_MAX ||
         width * height > params->max_pixels ||
         (width > UINT32_MAX || height > UINT32_MAX))
-        return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+        return core_decoder_fail(decoder, MASO_ETOOBIG, name,
                                  "%s of %llux%llu pixels exceeds the limit "
                                  "of %llu pixels", format,
                                  (unsigned long long)width,
@@ -189,7 +189,7 @@ int maso_decoder_check_size(maso_decoder *decoder, const char *name,
     return 0;
 }
 
-void maso_rgba_composite(unsigned char *buf, size_t npix,
+void core_rgba_composite(unsigned char *buf, size_t npix,
                          const unsigned char bg[3], int premultiplied)
 {
     const unsigned char *src = buf;
@@ -233,47 +233,47 @@ int maso_decoder_load_memory(maso_decoder *decoder, const void *data,
     if (!begin_call(decoder, out))
         return MASO_EINVAL_ARG;
     if (out == NULL || (data == NULL && size > 0))
-        return maso_decoder_fail(decoder, MASO_EINVAL_ARG, name,
+        return core_decoder_fail(decoder, MASO_EINVAL_ARG, name,
                                  "NULL image or data argument");
     if (params == NULL) {
         maso_decode_params_init(&defaults);
         params = &defaults;
     }
     if (params->min_width < 0 || params->min_height < 0)
-        return maso_decoder_fail(decoder, MASO_EINVAL_ARG, name,
+        return core_decoder_fail(decoder, MASO_EINVAL_ARG, name,
                                  "negative minimum size %dx%d",
                                  params->min_width, params->min_height);
     if (size == 0)
-        return maso_decoder_fail(decoder, MASO_EFORMAT, name,
+        return core_decoder_fail(decoder, MASO_EFORMAT, name,
                                  "empty file (0 bytes), not an image");
     switch (maso_format_detect(bytes, size)) {
     case MASO_FORMAT_PNG:
-        return maso_png_decode(decoder, bytes, size, name, params, out);
+        return core_png_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_JPEG:
-        return maso_jpeg_decode(decoder, bytes, size, name, params, out);
+        return core_jpeg_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_WEBP:
-        return maso_webp_decode(decoder, bytes, size, name, params, out);
+        return core_webp_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_TIFF:
-        return maso_tiff_decode(decoder, bytes, size, name, params, out);
+        return core_tiff_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_GIF:
-        return maso_gif_decode(decoder, bytes, size, name, params, out);
+        return core_gif_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_HEIF:
     case MASO_FORMAT_AVIF:
-        return maso_heif_decode(decoder, bytes, size, name, params, out);
+        return core_heif_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_JXL:
-        return maso_jxl_decode(decoder, bytes, size, name, params, out);
+        return core_jxl_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_BMP:
-        return maso_bmp_decode(decoder, bytes, size, name, params, out);
+        return core_bmp_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_PNM:
-        return maso_pnm_decode(decoder, bytes, size, name, params, out);
+        return core_pnm_decode(decoder, bytes, size, name, params, out);
     case MASO_FORMAT_UNKNOWN:
         break;
     }
-    if (maso_format_truncated_signature(bytes, size))
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+    if (core_format_truncated_signature(bytes, size))
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "truncated inside the file signature "
                                  "(%zu bytes)", size);
-    return maso_decoder_fail(decoder, MASO_EFORMAT, name,
+    return core_decoder_fail(decoder, MASO_EFORMAT, name,
                              "not an image format maso reads (PNG, JPEG, "
                              "WebP, TIFF, GIF, HEIF, AVIF, JPEG XL, BMP, "
                              "PNM)");
@@ -323,7 +323,7 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     if (!begin_call(decoder, out))
         return MASO_EINVAL_ARG;
     if (path == NULL || out == NULL)
-        return maso_decoder_fail(decoder, MASO_EINVAL_ARG, path,
+        return core_decoder_fail(decoder, MASO_EINVAL_ARG, path,
                                  "NULL path or image argument");
     /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
      * writer, forever; it is refused below as any non-regular file is.
@@ -342,13 +342,13 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return maso_decoder_fail(decoder, MASO_EFORMAT, path,
+        return core_decoder_fail(decoder, MASO_EFORMAT, path,
                                  "not a regular file (%s)",
                                  file_kind(st.st_mode));
     }
     if ((uint64_t)st.st_size > (uint64_t)MASO_MAX_FILE_BYTES) {
         close(fd);
-        return maso_decoder_fail(decoder, MASO_ETOOBIG, path,
+        return core_decoder_fail(decoder, MASO_ETOOBIG, path,
                                  "file of %lld bytes exceeds the %zu byte "
                                  "limit", (long long)st.st_size,
                                  MASO_MAX_FILE_BYTES);
@@ -358,7 +358,7 @@ int maso_decoder_load_file(maso_decoder *decoder, const char *path,
         unsigned char *p = realloc(decoder->file_buf, size);
         if (p == NULL) {
             close(fd);
-            return maso_decoder_fail(decoder, ENOMEM, path,
+            return core_decoder_fail(decoder, ENOMEM, path,
                                      "cannot allocate %zu bytes to read it",
                                      size);
         }

@@ -130,7 +130,7 @@ static void add_piece(dc_source *s, size_t begin, size_t end)
 }
 
 /* Does libjpeg need scan @p scan to produce its output at the scale set? */
-static int scan_needed(j_decompress_ptr cinfo, const maso_jpeg_scan *scan)
+static int scan_needed(j_decompress_ptr cinfo, const core_jpeg_scan *scan)
 {
     if (scan->ss == 0)
         return 1;
@@ -153,12 +153,12 @@ static int scan_needed(j_decompress_ptr cinfo, const maso_jpeg_scan *scan)
 /* After the header: the remaining pieces, from the end of the first scan
  * (already served with the header) to EOI, skipping unneeded scans. */
 static void plan_pieces(j_decompress_ptr cinfo, dc_source *s,
-                        const maso_jpeg_layout *layout)
+                        const core_jpeg_layout *layout)
 {
     size_t run = layout->scans[0].end;
 
     for (size_t i = 1; i < layout->nscans; i++) {
-        const maso_jpeg_scan *scan = &layout->scans[i];
+        const core_jpeg_scan *scan = &layout->scans[i];
         if (scan_needed(cinfo, scan))
             continue;
         add_piece(s, run, scan->begin);
@@ -170,7 +170,7 @@ static void plan_pieces(j_decompress_ptr cinfo, dc_source *s,
 /* The libjpeg part; longjmp lands here on any error.  Returns 0 or the
  * status recorded in @p err. */
 static int decode(struct jpeg_decompress_struct *cinfo, dc_error *err,
-                  dc_source *src, const maso_jpeg_layout *layout, int cmyk,
+                  dc_source *src, const core_jpeg_layout *layout, int cmyk,
                   unsigned char *pixels, int width, int height)
 {
     size_t stride = (size_t)width * (cmyk ? 4 : 3);
@@ -215,9 +215,9 @@ static int decode(struct jpeg_decompress_struct *cinfo, dc_error *err,
     return 0;
 }
 
-int maso_jpeg_decode_dc(maso_decoder *decoder, const unsigned char *data,
+int core_jpeg_decode_dc(maso_decoder *decoder, const unsigned char *data,
                         const char *name,
-                        const maso_jpeg_layout *layout, int cmyk,
+                        const core_jpeg_layout *layout, int cmyk,
                         unsigned char *pixels, int width, int height)
 {
     struct jpeg_decompress_struct cinfo;
@@ -244,10 +244,10 @@ int maso_jpeg_decode_dc(maso_decoder *decoder, const unsigned char *data,
     if (rc == 0)
         return 0;
     if (rc == ENOMEM)
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "out of memory decoding the JPEG: %s",
                                  err.text);
-    return maso_decoder_fail(decoder, rc, name, "%s JPEG data: %s",
+    return core_decoder_fail(decoder, rc, name, "%s JPEG data: %s",
                              err.warning ? "truncated or corrupt" : "corrupt",
                              err.text);
 }

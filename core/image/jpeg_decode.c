@@ -69,8 +69,8 @@ static int is_progressive(const unsigned char *data, size_t size)
     const unsigned char *p;
     size_t n;
 
-    return maso_jpeg_segment_find(data, size, 0xC2, "", 0, &p, &n) ||
-           maso_jpeg_segment_find(data, size, 0xCA, "", 0, &p, &n);
+    return core_jpeg_segment_find(data, size, 0xC2, "", 0, &p, &n) ||
+           core_jpeg_segment_find(data, size, 0xCA, "", 0, &p, &n);
 }
 
 /* The pixel step: the whole file through TurboJPEG, or, for a progressive
@@ -83,14 +83,14 @@ static int decode_pixels(maso_decoder *decoder, tjhandle tj,
                          maso_image *img)
 {
     if (sf.num * 8 == sf.denom && is_progressive(data, size)) {
-        maso_jpeg_layout layout;
-        int rc = maso_jpeg_layout_read(data, size, &layout);
+        core_jpeg_layout layout;
+        int rc = core_jpeg_layout_read(data, size, &layout);
 
         if (rc != 0)
-            return maso_decoder_fail(decoder, rc, name, "%s", layout.error);
-        rc = maso_jpeg_decode_dc(decoder, data, name, &layout, cmyk,
+            return core_decoder_fail(decoder, rc, name, "%s", layout.error);
+        rc = core_jpeg_decode_dc(decoder, data, name, &layout, cmyk,
                                  img->pixels, img->width, img->height);
-        maso_jpeg_layout_free(&layout);
+        core_jpeg_layout_free(&layout);
         return rc;
     }
     if (tjDecompress2(tj, data, (unsigned long)size, img->pixels, img->width,
@@ -98,7 +98,7 @@ static int decode_pixels(maso_decoder *decoder, tjhandle tj,
                       TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0) {
         int warning = tjGetErrorCode(tj) == TJERR_WARNING;
 
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "%s JPEG data: %s",
                                  warning ? "truncated or corrupt" : "corrupt",
                                  tjGetErrorStr2(tj));
@@ -136,36 +136,36 @@ static int decode_with(maso_decoder *decoder, tjhandle tj,
 
     if (tjDecompressHeader3(tj, data, (unsigned long)size, &w, &h, &subsamp,
                             &cs) != 0)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt or truncated JPEG header: %s",
                                  tjGetErrorStr2(tj));
     if (w <= 0 || h <= 0)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt JPEG: size %dx%d", w, h);
     if ((uint64_t)w * (uint64_t)h > params->max_pixels)
-        return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+        return core_decoder_fail(decoder, MASO_ETOOBIG, name,
                                  "JPEG of %dx%d pixels exceeds the limit of "
                                  "%llu pixels", w, h,
                                  (unsigned long long)params->max_pixels);
     if (params->apply_orientation)
-        orientation = maso_exif_orientation(data, size);
-    if (maso_orientation_swaps(orientation)) { /* the minimum is upright */
+        orientation = core_exif_orientation(data, size);
+    if (core_orientation_swaps(orientation)) { /* the minimum is upright */
         need_w = params->min_height;
         need_h = params->min_width;
     }
     sf = choose_scale(w, h, need_w, need_h);
     cmyk = cs == TJCS_CMYK || cs == TJCS_YCCK;
 
-    rc = maso_image_alloc(&img, TJSCALED(w, sf), TJSCALED(h, sf));
+    rc = core_image_alloc(&img, TJSCALED(w, sf), TJSCALED(h, sf));
     if (rc != 0)
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %dx%d pixels", w, h);
     npix = (size_t)img.width * (size_t)img.height;
     if (cmyk) { /* 4 bytes per pixel while decoding */
         buf = realloc(img.pixels, npix * 4);
         if (buf == NULL) {
             maso_image_free(&img);
-            return maso_decoder_fail(decoder, ENOMEM, name,
+            return core_decoder_fail(decoder, ENOMEM, name,
                                      "cannot allocate %dx%d CMYK pixels",
                                      img.width, img.height);
         }
@@ -179,7 +179,7 @@ static int decode_with(maso_decoder *decoder, tjhandle tj,
     if (cmyk) {
         const unsigned char *adobe;
         size_t adobe_len;
-        int inverted = maso_jpeg_segment_find(data, size, 0xEE, "Adobe", 5,
+        int inverted = core_jpeg_segment_find(data, size, 0xEE, "Adobe", 5,
                                               &adobe, &adobe_len);
 
         cmyk_to_rgb(img.pixels, npix, inverted);
@@ -187,14 +187,14 @@ static int decode_with(maso_decoder *decoder, tjhandle tj,
         if (buf != NULL)
             img.pixels = buf;
     }
-    rc = maso_decoder_orient(decoder, name, &img, orientation);
+    rc = core_decoder_orient(decoder, name, &img, orientation);
     if (rc != 0)
         return rc;
     *out = img;
     return 0;
 }
 
-int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
+int core_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
@@ -202,7 +202,7 @@ int maso_jpeg_decode(maso_decoder *decoder, const unsigned char *data,
     int rc;
 
     if (tj == NULL)
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot create a JPEG decompressor");
     rc = decode_with(decoder, tj, data, size, name, params, out);
     tjDestroy(tj);

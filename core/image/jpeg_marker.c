@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-int maso_jpeg_segment_find(const unsigned char *data, size_t size,
+int core_jpeg_segment_find(const unsigned char *data, size_t size,
                            int marker, const char *id, size_t id_len,
                            const unsigned char **payload, size_t *len)
 {

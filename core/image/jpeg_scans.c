@@ -47,7 +47,7 @@ static size_t entropy_end(const unsigned char *data, size_t size, size_t pos)
 
 /* Decode the SOS header whose body (after the length) is @p b, @p len
  * bytes, into @p scan.  Returns 0 or -1 when malformed. */
-static int parse_sos(const unsigned char *b, size_t len, maso_jpeg_scan *scan)
+static int parse_sos(const unsigned char *b, size_t len, core_jpeg_scan *scan)
 {
     size_t ns;
 
@@ -64,22 +64,22 @@ static int parse_sos(const unsigned char *b, size_t len, maso_jpeg_scan *scan)
     return 0;
 }
 
-void maso_jpeg_layout_free(maso_jpeg_layout *layout)
+void core_jpeg_layout_free(core_jpeg_layout *layout)
 {
     free(layout->scans);
     layout->scans = NULL;
     layout->nscans = 0;
 }
 
-static int layout_fail(maso_jpeg_layout *layout, const char *why)
+static int layout_fail(core_jpeg_layout *layout, const char *why)
 {
-    maso_jpeg_layout_free(layout);
+    core_jpeg_layout_free(layout);
     layout->error = why;
     return strncmp(why, "out of memory", 13) == 0 ? ENOMEM : MASO_ECORRUPT;
 }
 
-int maso_jpeg_layout_read(const unsigned char *data, size_t size,
-                          maso_jpeg_layout *layout)
+int core_jpeg_layout_read(const unsigned char *data, size_t size,
+                          core_jpeg_layout *layout)
 {
     size_t pos = 2, cap = 0; /* after SOI */
 
@@ -130,13 +130,13 @@ int maso_jpeg_layout_read(const unsigned char *data, size_t size,
             return layout_fail(layout, "corrupt JPEG: more than 500 scans");
         if (layout->nscans == cap) {
             size_t ncap = cap ? cap * 2 : 16;
-            maso_jpeg_scan *s = realloc(layout->scans, ncap * sizeof *s);
+            core_jpeg_scan *s = realloc(layout->scans, ncap * sizeof *s);
             if (s == NULL)
                 return layout_fail(layout, "out of memory listing scans");
             layout->scans = s;
             cap = ncap;
         }
-        maso_jpeg_scan *scan = &layout->scans[layout->nscans];
+        core_jpeg_scan *scan = &layout->scans[layout->nscans];
         if (parse_sos(data + body, seglen - 2, scan) != 0)
             return layout_fail(layout, "corrupt JPEG: malformed SOS header");
         scan->begin = pos - 2; /* the FF DA itself (fill bytes excluded) */

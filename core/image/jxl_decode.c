@@ -21,7 +21,7 @@
 static int jxl_fail(maso_decoder *decoder, const char *name, int status,
                     const char *what)
 {
-    return maso_decoder_fail(decoder, status, name, "%s JPEG XL: %s",
+    return core_decoder_fail(decoder, status, name, "%s JPEG XL: %s",
                              status == MASO_EUNSUPPORTED ? "unsupported"
                              : status == ENOMEM ? "out of memory for"
                                                 : "corrupt or truncated",
@@ -66,7 +66,7 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
                                 "unreadable header");
             w = info.xsize;
             h = info.ysize;
-            rc = maso_decoder_check_size(decoder, name, "JPEG XL", w, h,
+            rc = core_decoder_check_size(decoder, name, "JPEG XL", w, h,
                                          params);
             if (rc != 0)
                 return rc;
@@ -77,10 +77,10 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
             *channels = info.alpha_bits > 0 ? 4 : 3;
             *premultiplied = info.alpha_premultiplied != 0;
             fmt.num_channels = (uint32_t)*channels;
-            rc = *channels == 4 ? maso_image_alloc_rgba(img, (int)w, (int)h)
-                                : maso_image_alloc(img, (int)w, (int)h);
+            rc = *channels == 4 ? core_image_alloc_rgba(img, (int)w, (int)h)
+                                : core_image_alloc(img, (int)w, (int)h);
             if (rc != 0)
-                return maso_decoder_fail(decoder, rc, name,
+                return core_decoder_fail(decoder, rc, name,
                                          "cannot allocate %llux%llu pixels",
                                          (unsigned long long)w,
                                          (unsigned long long)h);
@@ -116,7 +116,7 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
     }
 }
 
-int maso_jxl_decode(maso_decoder *decoder, const unsigned char *data,
+int core_jxl_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
@@ -142,7 +142,7 @@ int maso_jxl_decode(maso_decoder *decoder, const unsigned char *data,
         return rc;
     }
     if (channels == 4)
-        maso_image_rgba_to_rgb(&img, params->background, premultiplied);
+        core_image_rgba_to_rgb(&img, params->background, premultiplied);
     *out = img;
     return 0;
 }

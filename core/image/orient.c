@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int maso_orientation_swaps(int orientation)
+int core_orientation_swaps(int orientation)
 {
     return orientation >= 5 && orientation <= 8;
 }
@@ -43,9 +43,9 @@ int maso_image_orient(maso_image *image, int orientation)
 
     if (orientation < 2 || orientation > 8)
         return 0;
-    ow = maso_orientation_swaps(orientation) ? H : W;
-    oh = maso_orientation_swaps(orientation) ? W : H;
-    rc = maso_image_alloc(&up, ow, oh);
+    ow = core_orientation_swaps(orientation) ? H : W;
+    oh = core_orientation_swaps(orientation) ? W : H;
+    rc = core_image_alloc(&up, ow, oh);
     if (rc != 0)
         return rc;
     for (int y = 0; y < oh; y++) {

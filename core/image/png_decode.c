@@ -84,16 +84,16 @@ static int check_ihdr(maso_decoder *decoder, const unsigned char *data,
     uint32_t w, h;
 
     if (size < 8 + 8 + 8)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "truncated PNG: no complete IHDR chunk "
                                  "(%zu bytes)", size);
     if (memcmp(data + 12, "IHDR", 4) != 0)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt PNG: first chunk is not IHDR");
     w = be32(data + 16);
     h = be32(data + 20);
     if ((uint64_t)w * h > params->max_pixels)
-        return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+        return core_decoder_fail(decoder, MASO_ETOOBIG, name,
                                  "PNG of %ux%u pixels exceeds the limit of "
                                  "%llu pixels", (unsigned)w, (unsigned)h,
                                  (unsigned long long)params->max_pixels);
@@ -113,7 +113,7 @@ static int png_orientation(const unsigned char *data, size_t size)
         if (len > size - pos - 12)
             return 1;
         if (memcmp(type, "eXIf", 4) == 0)
-            return maso_exif_tiff_orientation(data + pos + 8, len);
+            return core_exif_tiff_orientation(data + pos + 8, len);
         if (memcmp(type, "IEND", 4) == 0)
             return 1;
         pos += 12 + (size_t)len;
@@ -172,7 +172,7 @@ static int png_decode_run(png_job *job, png_structp png, png_infop info,
     return 0;
 }
 
-int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
+int core_png_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
@@ -194,7 +194,7 @@ int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
         info = png_create_info_struct(png);
     if (png == NULL || info == NULL) {
         png_destroy_read_struct(&png, NULL, NULL);
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot allocate the PNG reader");
     }
     rc = png_decode_run(&job, png, info, params, &img, &has_alpha);
@@ -203,13 +203,13 @@ int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
     if (rc != 0) {
         free(job.rgba);
         if (rc == -2)
-            return maso_decoder_fail(decoder, MASO_ETOOBIG, name,
+            return core_decoder_fail(decoder, MASO_ETOOBIG, name,
                                      "PNG exceeds the limit of %llu pixels",
                                      (unsigned long long)params->max_pixels);
         if (rc == -3)
-            return maso_decoder_fail(decoder, ENOMEM, name,
+            return core_decoder_fail(decoder, ENOMEM, name,
                                      "cannot allocate the PNG pixels");
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name, "%s PNG: %s",
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name, "%s PNG: %s",
                                  job.truncated ? "truncated" : "corrupt",
                                  job.error);
     }
@@ -217,14 +217,14 @@ int maso_png_decode(maso_decoder *decoder, const unsigned char *data,
         size_t npix = (size_t)img.width * (size_t)img.height;
         unsigned char *shrunk;
 
-        maso_rgba_composite(job.rgba, npix, params->background, 0);
+        core_rgba_composite(job.rgba, npix, params->background, 0);
         shrunk = realloc(job.rgba, npix * 3);
         if (shrunk != NULL) /* keeping the larger block is harmless */
             job.rgba = shrunk;
     }
     img.pixels = job.rgba;
     if (params->apply_orientation) {
-        rc = maso_decoder_orient(decoder, name, &img,
+        rc = core_decoder_orient(decoder, name, &img,
                                  png_orientation(data, size));
         if (rc != 0)
             return rc;

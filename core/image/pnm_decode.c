@@ -77,7 +77,7 @@ static int read_number(pnm_reader *r, uint64_t max, uint64_t *out)
 
 static int corrupt(maso_decoder *decoder, const char *name, const char *what)
 {
-    return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+    return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                              "corrupt or truncated PNM: %s", what);
 }
 
@@ -138,7 +138,7 @@ static int read_pam_header(maso_decoder *decoder, pnm_reader *r,
         return corrupt(decoder, name, "PAM header lacks WIDTH, HEIGHT, "
                                       "DEPTH or MAXVAL");
     if (h->depth < 1 || h->depth > 4)
-        return maso_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
                                  "unsupported PAM: depth %u (tuple type "
                                  "'%s')", h->depth, tupltype);
     h->alpha = h->depth == 2 || h->depth == 4;
@@ -264,7 +264,7 @@ static int read_pixels(maso_decoder *decoder, pnm_reader *r, const char *name,
     return 0;
 }
 
-int maso_pnm_decode(maso_decoder *decoder, const unsigned char *data,
+int core_pnm_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
@@ -278,7 +278,7 @@ int maso_pnm_decode(maso_decoder *decoder, const unsigned char *data,
     rc = read_header(decoder, &r, name, &h);
     if (rc != 0)
         return rc;
-    rc = maso_decoder_check_size(decoder, name, "PNM", h.width, h.height,
+    rc = core_decoder_check_size(decoder, name, "PNM", h.width, h.height,
                                  params);
     if (rc != 0)
         return rc;
@@ -289,9 +289,9 @@ int maso_pnm_decode(maso_decoder *decoder, const unsigned char *data,
     if (h.kind <= 3 &&
         (r.size - r.pos) / (h.kind == 1 ? 1 : 2 * (size_t)h.depth) < npix - 1)
         return corrupt(decoder, name, "the pixel data ends early");
-    rc = maso_image_alloc_rgba(&img, (int)h.width, (int)h.height);
+    rc = core_image_alloc_rgba(&img, (int)h.width, (int)h.height);
     if (rc != 0) {
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %llux%llu pixels",
                                  (unsigned long long)h.width,
                                  (unsigned long long)h.height);
@@ -303,7 +303,7 @@ int maso_pnm_decode(maso_decoder *decoder, const unsigned char *data,
         maso_image_free(&img);
         return rc;
     }
-    maso_image_rgba_to_rgb(&img, params->background, 0);
+    core_image_rgba_to_rgb(&img, params->background, 0);
     *out = img;
     return 0;
 }

@@ -57,7 +57,7 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
     if (!model)
         return MASO_EINVAL_ARG;
     forward->errmsg[0] = '\0';
-    const maso_shape input = model->blobs[model->input_blob].shape;
+    const core_shape input = model->blobs[model->input_blob].shape;
     int rc = MASO_EINVAL_ARG;
     if (input.c != 3)
         rc = MASO_EUNSUPPORTED;
@@ -65,15 +65,15 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
         rc = 0;
     const maso_image *src = image;
     if (!rc && (image->width != input.w || image->height != input.h)) {
-        rc = maso_resizer_run(&forward->resizer, image, &forward->resized);
+        rc = core_resizer_run(&forward->resizer, image, &forward->resized);
         src = &forward->resized;
     }
     if (rc)
-        return maso_forward_fail(forward, rc, "preprocessing a %dx%d image: %s",
+        return core_forward_fail(forward, rc, "preprocessing a %dx%d image: %s",
                                  image ? image->width : 0,
                                  image ? image->height : 0, maso_strerror(rc));
     normalise(&model->pre, src, forward->blob[model->input_blob]);
-    maso_forward_run_input(forward, code, output);
+    core_forward_run_input(forward, code, output);
     return 0;
 }
 
@@ -85,7 +85,7 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
     if (!model)
         return MASO_EINVAL_ARG;
     if (!decoder || !path)
-        return maso_forward_fail(forward, MASO_EINVAL_ARG,
+        return core_forward_fail(forward, MASO_EINVAL_ARG,
                                  "no decoder or no path");
     /* Decode no larger than the network's input needs: JPEGs are then
      * scaled in the DCT domain, most of the decoding time saved. */
@@ -96,22 +96,22 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
     maso_image image = { 0, 0, NULL };
     int rc = maso_decoder_load_file(decoder, path, &params, &image);
     if (rc)
-        return maso_forward_fail(forward, rc, "%s",
+        return core_forward_fail(forward, rc, "%s",
                                  maso_decoder_errmsg(decoder));
     if (flags & MASO_CODE_TRIM_BORDER) {
         rc = maso_image_trim_border(&image, MASO_TRIM_TOLERANCE, NULL);
         if (rc) {
             maso_image_free(&image);
-            return maso_forward_fail(forward, rc, "%s: %s", path,
+            return core_forward_fail(forward, rc, "%s: %s", path,
                                      maso_strerror(rc));
         }
     }
     rc = maso_forward_run_image(forward, &image, code, output);
     maso_image_free(&image);
     if (rc) {
-        char cause[MASO_FORWARD_MSG_SIZE];
+        char cause[CORE_FORWARD_MSG_SIZE];
         snprintf(cause, sizeof cause, "%s", forward->errmsg);
-        return maso_forward_fail(forward, rc, "%s: %s", path, cause);
+        return core_forward_fail(forward, rc, "%s: %s", path, cause);
     }
     return 0;
 }

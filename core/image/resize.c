@@ -11,7 +11,7 @@
  * weights renormalised, which at the border is the same as clamping.
  *
  * The weights depend only on the axis sizes, so they are computed once per
- * axis (and kept by a maso_resizer while the sizes repeat); the image is filtered horizontally into a float buffer, then
+ * axis (and kept by a core_resizer while the sizes repeat); the image is filtered horizontally into a float buffer, then
  * vertically, accumulating whole rows at a time (a loop compilers
  * vectorise).
  */
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef maso_resize_axis axis;
+typedef core_resize_axis axis;
 
 static void axis_free(axis *a)
 {
@@ -147,7 +147,7 @@ static void pass_y(const float *tmp, const axis *ay, maso_image *dst,
     }
 }
 
-int maso_resizer_run(maso_resizer *r, const maso_image *src,
+int core_resizer_run(core_resizer *r, const maso_image *src,
                      maso_image *dst)
 {
     if (r == NULL || src == NULL || dst == NULL || src->pixels == NULL ||
@@ -170,7 +170,7 @@ int maso_resizer_run(maso_resizer *r, const maso_image *src,
     return 0;
 }
 
-void maso_resizer_free(maso_resizer *r)
+void core_resizer_free(core_resizer *r)
 {
     if (r == NULL)
         return;
@@ -193,12 +193,12 @@ int maso_image_resize(const maso_image *src, int width, int height,
         src->width <= 0 || src->height <= 0 || width <= 0 || height <= 0)
         return MASO_EINVAL_ARG;
     maso_image img;
-    int rc = maso_image_alloc(&img, width, height);
+    int rc = core_image_alloc(&img, width, height);
     if (rc != 0)
         return rc;
-    maso_resizer r = {0};
-    rc = maso_resizer_run(&r, src, &img);
-    maso_resizer_free(&r);
+    core_resizer r = {0};
+    rc = core_resizer_run(&r, src, &img);
+    core_resizer_free(&r);
     if (rc != 0) {
         maso_image_free(&img);
         return rc;

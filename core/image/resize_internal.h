@@ -13,32 +13,32 @@
 #include <stddef.h>
 
 /* The taps of one axis, for one (src, dst) pair of sizes. */
-typedef struct maso_resize_axis {
+typedef struct core_resize_axis {
     int src, dst;  /* the sizes the taps are for; 0 when none built */
     int *start;    /* first source pixel of output i */
     int *count;    /* number of taps of output i */
     float *w;      /* taps * dst weights, row i at w + i * taps */
     int taps;      /* the most taps any output needs */
-} maso_resize_axis;
+} core_resize_axis;
 
-/* Zero-initialise (`maso_resizer r = {0}`) before the first call. */
-typedef struct maso_resizer {
-    maso_resize_axis x, y;
+/* Zero-initialise (`core_resizer r = {0}`) before the first call. */
+typedef struct core_resizer {
+    core_resize_axis x, y;
     float *rows;        /* the horizontally filtered image */
     size_t rows_floats;
     float *acc;         /* one output row being accumulated */
     size_t acc_floats;
-} maso_resizer;
+} core_resizer;
 
 /* Resize @p src into @p dst, whose width, height and pixels (width *
  * height * 3 bytes, owned by the caller) are set: the same pixels as
  * maso_image_resize().  Weights are rebuilt only when a size changes,
  * buffers only grow.  Errors: MASO_EINVAL_ARG, ENOMEM (the resizer stays
  * usable). */
-int maso_resizer_run(maso_resizer *resizer, const maso_image *src,
+int core_resizer_run(core_resizer *resizer, const maso_image *src,
                      maso_image *dst);
 
 /* Release what @p resizer holds and zero it. */
-void maso_resizer_free(maso_resizer *resizer);
+void core_resizer_free(core_resizer *resizer);
 
 #endif /* CORE_RESIZE_INTERNAL_H */

@@ -131,7 +131,7 @@ static void mem_unmap(thandle_t h, void *base, toff_t size)
 static int fail_tiff(maso_decoder *decoder, const char *name, int status,
                      const tiff_job *job, const char *what)
 {
-    return maso_decoder_fail(decoder, status, name, "%s TIFF: %s%s%s",
+    return core_decoder_fail(decoder, status, name, "%s TIFF: %s%s%s",
                              status == MASO_EUNSUPPORTED ? "unsupported"
                                                          : "corrupt or truncated",
                              what, job->error[0] ? ": " : "", job->error);
@@ -165,11 +165,11 @@ static int read_cmyk16(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                         "scanline shorter than its pixels");
         return 0;
     }
-    *rc = maso_image_alloc(img, (int)w, (int)h);
+    *rc = core_image_alloc(img, (int)w, (int)h);
     row = *rc == 0 ? malloc((size_t)line) : NULL;
     if (row == NULL) {
         maso_image_free(img);
-        *rc = maso_decoder_fail(decoder, ENOMEM, name,
+        *rc = core_decoder_fail(decoder, ENOMEM, name,
                                 "cannot allocate %ux%u pixels", (unsigned)w,
                                 (unsigned)h);
         return 0;
@@ -213,7 +213,7 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
         !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
         return fail_tiff(decoder, name, MASO_ECORRUPT, job,
                          "no image width or length");
-    rc = maso_decoder_check_size(decoder, name, "TIFF", w, h, params);
+    rc = core_decoder_check_size(decoder, name, "TIFF", w, h, params);
     if (rc != 0)
         return rc;
     TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
@@ -231,10 +231,10 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                          "libtiff cannot convert it");
     }
     ri.req_orientation = orient; /* rows in stored order, no flips */
-    rc = maso_image_alloc_rgba(img, (int)w, (int)h);
+    rc = core_image_alloc_rgba(img, (int)w, (int)h);
     if (rc != 0) {
         TIFFRGBAImageEnd(&ri);
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %ux%u RGBA pixels",
                                  (unsigned)w, (unsigned)h);
     }
@@ -256,12 +256,12 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
         bytes[4 * i + 2] = (unsigned char)TIFFGetB(v);
         bytes[4 * i + 3] = (unsigned char)TIFFGetA(v);
     }
-    maso_image_rgba_to_rgb(img, params->background, 1);
+    core_image_rgba_to_rgb(img, params->background, 1);
     *orientation = orient;
     return 0;
 }
 
-int maso_tiff_decode(maso_decoder *decoder, const unsigned char *data,
+int core_tiff_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
@@ -276,7 +276,7 @@ int maso_tiff_decode(maso_decoder *decoder, const unsigned char *data,
     job.size = size;
     opts = TIFFOpenOptionsAlloc();
     if (opts == NULL)
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot allocate the TIFF reader");
     TIFFOpenOptionsSetMaxSingleMemAlloc(opts, TIFF_MAX_SINGLE_ALLOC);
     TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &job);
@@ -300,7 +300,7 @@ int maso_tiff_decode(maso_decoder *decoder, const unsigned char *data,
                          "libtiff reported an error");
     }
     if (params->apply_orientation) {
-        rc = maso_decoder_orient(decoder, name, &img, orientation);
+        rc = core_decoder_orient(decoder, name, &img, orientation);
         if (rc != 0)
             return rc;
     }

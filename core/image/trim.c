@@ -77,7 +77,7 @@ int maso_image_trim_border(maso_image *image, int tolerance, int *trimmed)
         return 0;
     int w = W - left - right, h = H - top - bottom;
     maso_image out;
-    int rc = maso_image_alloc(&out, w, h);
+    int rc = core_image_alloc(&out, w, h);
     if (rc)
         return rc;
     for (int y = 0; y < h; y++)

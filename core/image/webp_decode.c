@@ -24,17 +24,17 @@ static int status_error(maso_decoder *decoder, const char *name,
 {
     switch (st) {
     case VP8_STATUS_OUT_OF_MEMORY:
-        return maso_decoder_fail(decoder, ENOMEM, name,
+        return core_decoder_fail(decoder, ENOMEM, name,
                                  "out of memory decoding the WebP image");
     case VP8_STATUS_NOT_ENOUGH_DATA:
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "truncated WebP: the data ends early");
     case VP8_STATUS_UNSUPPORTED_FEATURE:
-        return maso_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
                                  "WebP uses a feature libwebp does not "
                                  "decode");
     default:
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt WebP: invalid bitstream "
                                  "(libwebp status %d)", (int)st);
     }
@@ -50,7 +50,7 @@ static int webp_orientation(const unsigned char *data, size_t size)
     if (demux == NULL)
         return 1;
     if (WebPDemuxGetChunk(demux, "EXIF", 1, &it)) {
-        orientation = maso_exif_tiff_orientation(it.chunk.bytes,
+        orientation = core_exif_tiff_orientation(it.chunk.bytes,
                                                  it.chunk.size);
         WebPDemuxReleaseChunkIterator(&it);
     }
@@ -72,19 +72,19 @@ static int decode_first_frame(maso_decoder *decoder, const unsigned char *data,
     int timestamp = 0;
 
     if (!WebPAnimDecoderOptionsInit(&opt))
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "libwebp version mismatch");
     opt.color_mode = MODE_RGBA;
     opt.use_threads = 0;
     anim = WebPAnimDecoderNew(&whole, &opt);
     if (anim == NULL)
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt or truncated animated WebP");
     if (!WebPAnimDecoderGetInfo(anim, &info) ||
         (int)info.canvas_width != width || (int)info.canvas_height != height ||
         !WebPAnimDecoderGetNext(anim, &frame, &timestamp)) {
         WebPAnimDecoderDelete(anim);
-        return maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        return core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                  "corrupt or truncated animated WebP: the "
                                  "first frame does not decode");
     }
@@ -93,7 +93,7 @@ static int decode_first_frame(maso_decoder *decoder, const unsigned char *data,
     return 0;
 }
 
-int maso_webp_decode(maso_decoder *decoder, const unsigned char *data,
+int core_webp_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
@@ -107,15 +107,15 @@ int maso_webp_decode(maso_decoder *decoder, const unsigned char *data,
     st = WebPGetFeatures(data, size, &f);
     if (st != VP8_STATUS_OK)
         return status_error(decoder, name, st);
-    rc = maso_decoder_check_size(decoder, name, "WebP", (uint64_t)f.width,
+    rc = core_decoder_check_size(decoder, name, "WebP", (uint64_t)f.width,
                                  (uint64_t)f.height, params);
     if (rc != 0)
         return rc;
     channels = f.has_alpha || f.has_animation ? 4 : 3;
-    rc = channels == 4 ? maso_image_alloc_rgba(&img, f.width, f.height)
-                       : maso_image_alloc(&img, f.width, f.height);
+    rc = channels == 4 ? core_image_alloc_rgba(&img, f.width, f.height)
+                       : core_image_alloc(&img, f.width, f.height);
     if (rc != 0)
-        return maso_decoder_fail(decoder, rc, name,
+        return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %dx%d pixels", f.width,
                                  f.height);
     npix = (size_t)f.width * (size_t)f.height;
@@ -123,7 +123,7 @@ int maso_webp_decode(maso_decoder *decoder, const unsigned char *data,
         rc = decode_first_frame(decoder, data, size, name, img.pixels,
                                 f.width, f.height);
     } else if (!WebPInitDecoderConfig(&config)) {
-        rc = maso_decoder_fail(decoder, MASO_ECORRUPT, name,
+        rc = core_decoder_fail(decoder, MASO_ECORRUPT, name,
                                "libwebp version mismatch");
     } else {
         config.options.use_threads = 0;
@@ -141,9 +141,9 @@ int maso_webp_decode(maso_decoder *decoder, const unsigned char *data,
         return rc;
     }
     if (channels == 4)
-        maso_image_rgba_to_rgb(&img, params->background, 0);
+        core_image_rgba_to_rgb(&img, params->background, 0);
     if (params->apply_orientation) {
-        rc = maso_decoder_orient(decoder, name, &img,
+        rc = core_decoder_orient(decoder, name, &img,
                                  webp_orientation(data, size));
         if (rc != 0)
             return rc;

@@ -22,6 +22,12 @@
  *    global mutable state: two threads may use two handles at the same time.
  *    A handle itself is not thread-safe unless its section says so.
  *  - Every returned pointer states who owns it and how long it lives.
+ *  - The maso_ / MASO_ prefix belongs to the public headers alone (this one
+ *    and those of the other libraries, each in its library's include/
+ *    folder, the only PUBLIC include path).  What the files of a library
+ *    share is declared in headers named *_internal.h and carries the
+ *    library's own prefix: core_ (core/), search_ (search/), store_ and
+ *    engine_ (db/), act_ (act/).  Only maso_* symbols leave libmaso.so.
  */
 #ifndef MASO_H
 #define MASO_H

@@ -1,6 +1,6 @@
 /* gemm_avx512.c -- the AVX-512 convolution GEMM (see gemm_internal.h).
  *
- * Register tile: MASO_GEMM_MR (8) output channels x up to 3 vectors of 16
+ * Register tile: CORE_GEMM_MR (8) output channels x up to 3 vectors of 16
  * columns = 24 accumulators.  Per k step the tile loads 3 vectors of B and
  * broadcasts 8 weights for 24 FMAs, so it is bound by the FMA units, not
  * by loads.  Columns past N are read with masked loads (never touching
@@ -20,16 +20,16 @@
 
 #include <immintrin.h>
 
-#define MR MASO_GEMM_MR
+#define MR CORE_GEMM_MR
 #define NV 3           /* vectors of 16 columns per tile */
 #define NR (16 * NV)
 
-size_t maso_gemm_packed_floats(int m, int k)
+size_t core_gemm_packed_floats(int m, int k)
 {
     return (size_t)((m + MR - 1) / MR) * MR * (size_t)k;
 }
 
-void maso_gemm_pack(const float *w, int m, int k, float *packed)
+void core_gemm_pack(const float *w, int m, int k, float *packed)
 {
     for (int m0 = 0; m0 < m; m0 += MR) {
         float *panel = packed + (size_t)m0 * k;
@@ -40,7 +40,7 @@ void maso_gemm_pack(const float *w, int m, int k, float *packed)
     }
 }
 
-int maso_gemm_avx512_usable(void)
+int core_gemm_avx512_usable(void)
 {
     return core_cpu_supports(CORE_CPU_AVX512F);
 }
@@ -54,7 +54,7 @@ int maso_gemm_avx512_usable(void)
 AVX512 static INLINE void tile(const float *pw, int k, const float *b,
                                size_t ldb, int m0, int rows, int j0,
                                int cols, int n, int nv,
-                               const maso_gemm_out *out)
+                               const core_gemm_out *out)
 {
     __m512 acc[MR][NV];
     __mmask16 mask[NV];
@@ -85,7 +85,7 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
     }
     const __m512 zero = _mm512_setzero_ps();
     const __m512 slope = _mm512_set1_ps(out->slope);
-    const int want_bits = out->bits && out->act != MASO_ACT_NONE;
+    const int want_bits = out->bits && out->act != CORE_ACT_NONE;
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
         if (i >= rows)
@@ -98,15 +98,15 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
         for (int v = 0; v < nv; v++) {
             __m512 x = _mm512_add_ps(acc[i][v], bias);
             __mmask16 pos = _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ);
-            if (out->act == MASO_ACT_RELU)
+            if (out->act == CORE_ACT_RELU)
                 x = _mm512_maskz_mov_ps(pos, x);
-            else if (out->act == MASO_ACT_LEAKY)
+            else if (out->act == CORE_ACT_LEAKY)
                 x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
             _mm512_mask_storeu_ps(c + 16 * v, mask[v], x);
             word |= (uint64_t)(pos & mask[v]) << (16 * v);
         }
         if (want_bits)
-            maso_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,
+            core_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,
                           (size_t)cols);
     }
 }
@@ -115,7 +115,7 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
  * tile size. */
 AVX512 static void tile_any(const float *packed, int k, const float *b,
                             size_t ldb, int m0, int rows, int j0, int cols,
-                            int n, const maso_gemm_out *out)
+                            int n, const core_gemm_out *out)
 {
     const float *pw = packed + (size_t)m0 * k;
     if (cols > 32)
@@ -126,9 +126,9 @@ AVX512 static void tile_any(const float *packed, int k, const float *b,
         tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, out);
 }
 
-AVX512 void maso_gemm_avx512(const float *packed, int m, int n, int k,
+AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
                              const float *b, size_t ldb,
-                             const maso_gemm_out *out)
+                             const core_gemm_out *out)
 {
     /* Weights larger than the columns: stream the weights once. */
     if ((size_t)m * k > (size_t)k * n) {

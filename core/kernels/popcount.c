@@ -13,17 +13,17 @@
 #include <string.h>
 
 static const maso_kernels kernels_vpopcntdq = {
-    "avx512-vpopcntdq", maso_vpopcntdq_xor_popcount,
-    maso_vpopcntdq_nibble_diff, maso_avx512bw_byte_diff};
+    "avx512-vpopcntdq", core_vpopcntdq_xor_popcount,
+    core_vpopcntdq_nibble_diff, core_avx512bw_byte_diff};
 static const maso_kernels kernels_avx512bw = {
-    "avx512bw", maso_avx512bw_xor_popcount, maso_avx512bw_nibble_diff,
-    maso_avx512bw_byte_diff};
+    "avx512bw", core_avx512bw_xor_popcount, core_avx512bw_nibble_diff,
+    core_avx512bw_byte_diff};
 static const maso_kernels kernels_avx2 = {
-    "avx2", maso_avx2_xor_popcount, maso_avx2_nibble_diff,
-    maso_avx2_byte_diff};
+    "avx2", core_avx2_xor_popcount, core_avx2_nibble_diff,
+    core_avx2_byte_diff};
 static const maso_kernels kernels_scalar = {
-    "scalar", maso_scalar_xor_popcount, maso_scalar_nibble_diff,
-    maso_scalar_byte_diff};
+    "scalar", core_scalar_xor_popcount, core_scalar_nibble_diff,
+    core_scalar_byte_diff};
 
 /* Fastest first. */
 static const maso_kernels *const kernel_sets[] = {

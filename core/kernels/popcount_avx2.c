@@ -56,25 +56,25 @@ CORE_TARGET_AVX2 static inline uint64_t lookup_sum(const uint64_t *a, const uint
     return hsum64(acc64) + tail(a + done, b + done, words - done);
 }
 
-CORE_TARGET_AVX2 uint64_t maso_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t core_avx2_xor_popcount(const uint64_t *a, const uint64_t *b,
                                 size_t words)
 {
     const __m256i bits = _mm256_setr_epi8(
         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
         0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    return lookup_sum(a, b, words, bits, 255 / 8, maso_scalar_xor_popcount);
+    return lookup_sum(a, b, words, bits, 255 / 8, core_scalar_xor_popcount);
 }
 
-CORE_TARGET_AVX2 uint64_t maso_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t core_avx2_nibble_diff(const uint64_t *a, const uint64_t *b,
                                size_t words)
 {
     const __m256i nonzero = _mm256_setr_epi8(
         0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
         0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-    return lookup_sum(a, b, words, nonzero, 255 / 2, maso_scalar_nibble_diff);
+    return lookup_sum(a, b, words, nonzero, 255 / 2, core_scalar_nibble_diff);
 }
 
-CORE_TARGET_AVX2 uint64_t maso_avx2_byte_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX2 uint64_t core_avx2_byte_diff(const uint64_t *a, const uint64_t *b,
                              size_t words)
 {
     size_t vecs = words / WORDS_PER_VEC;
@@ -97,5 +97,5 @@ CORE_TARGET_AVX2 uint64_t maso_avx2_byte_diff(const uint64_t *a, const uint64_t 
     }
     uint64_t equal = hsum64(acc64);
     return 8 * done - equal +
-           maso_scalar_byte_diff(a + done, b + done, words - done);
+           core_scalar_byte_diff(a + done, b + done, words - done);
 }

@@ -84,19 +84,19 @@ CORE_TARGET_AVX512BW static inline __m512i nibble_table(int nonzero_only)
                                                1, 2, 2, 3, 2, 3, 3, 4));
 }
 
-CORE_TARGET_AVX512BW uint64_t maso_avx512bw_xor_popcount(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t core_avx512bw_xor_popcount(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {
     return lookup_sum(a, b, words, nibble_table(0), 255 / 8);
 }
 
-CORE_TARGET_AVX512BW uint64_t maso_avx512bw_nibble_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t core_avx512bw_nibble_diff(const uint64_t *a, const uint64_t *b,
                                    size_t words)
 {
     return lookup_sum(a, b, words, nibble_table(1), 255 / 2);
 }
 
-CORE_TARGET_AVX512BW uint64_t maso_avx512bw_byte_diff(const uint64_t *a, const uint64_t *b,
+CORE_TARGET_AVX512BW uint64_t core_avx512bw_byte_diff(const uint64_t *a, const uint64_t *b,
                                  size_t words)
 {
     /* Differing bytes add 1 to their 8-bit lane through the compare mask;
@@ -135,7 +135,7 @@ CORE_TARGET_VPOPCNTDQ static inline __m512i nibble_fold512(__m512i x)
     __m512i y = _mm512_ternarylogic_epi64(x, _mm512_srli_epi64(x, 1),
                                           _mm512_srli_epi64(x, 2), 0xfe);
     y = _mm512_or_si512(y, _mm512_srli_epi64(x, 3));
-    return _mm512_and_si512(y, _mm512_set1_epi64((long long)MASO_NIBBLE_LSB));
+    return _mm512_and_si512(y, _mm512_set1_epi64((long long)CORE_NIBBLE_LSB));
 }
 
 /* Sum of VPOPCNTQ over a^b, folded to one bit per nibble when @p nibbles
@@ -167,14 +167,14 @@ CORE_TARGET_VPOPCNTDQ static inline uint64_t popcnt_sum(const uint64_t *a,
 }
 
 CORE_TARGET_VPOPCNTDQ
-uint64_t maso_vpopcntdq_xor_popcount(const uint64_t *a, const uint64_t *b,
+uint64_t core_vpopcntdq_xor_popcount(const uint64_t *a, const uint64_t *b,
                                      size_t words)
 {
     return popcnt_sum(a, b, words, 0);
 }
 
 CORE_TARGET_VPOPCNTDQ
-uint64_t maso_vpopcntdq_nibble_diff(const uint64_t *a, const uint64_t *b,
+uint64_t core_vpopcntdq_nibble_diff(const uint64_t *a, const uint64_t *b,
                                     size_t words)
 {
     return popcnt_sum(a, b, words, 1);

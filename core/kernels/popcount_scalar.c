@@ -13,29 +13,29 @@ static inline uint64_t count_folded(const uint64_t *a, const uint64_t *b,
 {
     uint64_t n = 0;
     for (size_t i = 0; i < words; i++) {
-        uint64_t x = maso_load64(a, i) ^ maso_load64(b, i);
+        uint64_t x = core_load64(a, i) ^ core_load64(b, i);
         if (field_bits == 4)
-            x = maso_nibble_fold(x);
+            x = core_nibble_fold(x);
         else if (field_bits == 8)
-            x = maso_byte_fold(x);
-        n += maso_popcount64(x);
+            x = core_byte_fold(x);
+        n += core_popcount64(x);
     }
     return n;
 }
 
-uint64_t maso_scalar_xor_popcount(const uint64_t *a, const uint64_t *b,
+uint64_t core_scalar_xor_popcount(const uint64_t *a, const uint64_t *b,
                                   size_t words)
 {
     return count_folded(a, b, words, 1);
 }
 
-uint64_t maso_scalar_nibble_diff(const uint64_t *a, const uint64_t *b,
+uint64_t core_scalar_nibble_diff(const uint64_t *a, const uint64_t *b,
                                  size_t words)
 {
     return count_folded(a, b, words, 4);
 }
 
-uint64_t maso_scalar_byte_diff(const uint64_t *a, const uint64_t *b,
+uint64_t core_scalar_byte_diff(const uint64_t *a, const uint64_t *b,
                                size_t words)
 {
     return count_folded(a, b, words, 8);

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* The column matrix equals the input: no im2col needed. */
-static int is_direct(const maso_conv_desc *c, maso_shape in)
+static int is_direct(const core_conv_desc *c, core_shape in)
 {
     int unpadded = !(c->pad_l | c->pad_r | c->pad_t | c->pad_b);
     int pointwise = c->kw == 1 && c->kh == 1 && c->sw == 1 && c->sh == 1;
@@ -33,7 +33,7 @@ static int is_direct(const maso_conv_desc *c, maso_shape in)
 
 /* 1x1 stride-1 with padding: the output is the input's product framed by
  * a border of bias values. */
-static int is_padded_pointwise(const maso_conv_desc *c)
+static int is_padded_pointwise(const core_conv_desc *c)
 {
     int pointwise = c->kw == 1 && c->kh == 1 && c->sw == 1 && c->sh == 1;
     return pointwise && (c->pad_l | c->pad_r | c->pad_t | c->pad_b) &&
@@ -41,16 +41,16 @@ static int is_padded_pointwise(const maso_conv_desc *c)
 }
 
 /* Winograd only where the weights were transformed for it (AVX-512). */
-static int uses_winograd(const maso_conv_desc *c)
+static int uses_winograd(const core_conv_desc *c)
 {
     return c->packed && c->winograd;
 }
 
-size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
-                           maso_shape out)
+size_t core_conv_workspace(const core_conv_desc *c, core_shape in,
+                           core_shape out)
 {
     if (uses_winograd(c))
-        return maso_winograd_workspace(c->num_output, in);
+        return core_winograd_workspace(c->num_output, in);
     if (is_direct(c, in))
         return 0;
     size_t col = (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
@@ -58,43 +58,43 @@ size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
     return is_padded_pointwise(c) && inner > col ? inner : col;
 }
 
-int maso_conv_prepare_all(maso_model *model)
+int core_conv_prepare_all(maso_model *model)
 {
-    if (model->kernels == MASO_MODEL_KERNELS_BEST && maso_gemm_avx512_usable())
-        model->simd = MASO_SIMD_AVX512;
+    if (model->kernels == MASO_MODEL_KERNELS_BEST && core_gemm_avx512_usable())
+        model->simd = CORE_SIMD_AVX512;
     else if (core_cpu_supports(CORE_CPU_AVX2))
-        model->simd = MASO_SIMD_AVX2;
+        model->simd = CORE_SIMD_AVX2;
     else
-        model->simd = MASO_SIMD_NONE;
+        model->simd = CORE_SIMD_NONE;
     for (int i = 0; i < model->n_layers; i++) {
-        maso_layer *l = &model->layers[i];
+        core_layer *l = &model->layers[i];
         l->pool.simd = model->simd;
         l->conv.simd = model->simd;
-        if (model->simd != MASO_SIMD_AVX512 ||
-            (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT))
+        if (model->simd != CORE_SIMD_AVX512 ||
+            (l->op != CORE_OP_CONV && l->op != CORE_OP_INNERPRODUCT))
             continue;
-        maso_conv_desc *c = &l->conv;
+        core_conv_desc *c = &l->conv;
         const int ch = model->blobs[l->in[0]].shape.c;
         const int k = ch * c->kh * c->kw;
-        c->winograd = l->op == MASO_OP_CONV && maso_winograd_applies(c);
-        size_t n = c->winograd ? maso_winograd_packed_floats(c->num_output, ch)
-                               : maso_gemm_packed_floats(c->num_output, k);
+        c->winograd = l->op == CORE_OP_CONV && core_winograd_applies(c);
+        size_t n = c->winograd ? core_winograd_packed_floats(c->num_output, ch)
+                               : core_gemm_packed_floats(c->num_output, k);
         c->packed = malloc(sizeof(float) * n);
         if (!c->packed)
-            return maso_model_fail(model, ENOMEM,
+            return core_model_fail(model, ENOMEM,
                                    "layer '%s': out of memory packing weights",
                                    l->name);
         if (c->winograd)
-            maso_winograd_pack(c->weight, c->num_output, ch, c->packed);
+            core_winograd_pack(c->weight, c->num_output, ch, c->packed);
         else
-            maso_gemm_pack(c->weight, c->num_output, k, c->packed);
+            core_gemm_pack(c->weight, c->num_output, k, c->packed);
     }
     return 0;
 }
 
 /* col[(ch*kh + ky)*kw + kx][oy*ow + ox] = in[ch][iy][ix], 0 outside. */
-static void im2col(const maso_conv_desc *c, maso_shape in, const float *src,
-                   maso_shape out, float *col)
+static void im2col(const core_conv_desc *c, core_shape in, const float *src,
+                   core_shape out, float *col)
 {
     const size_t n = (size_t)out.h * out.w;
     for (int ch = 0; ch < in.c; ch++) {
@@ -135,15 +135,15 @@ static void im2col(const maso_conv_desc *c, maso_shape in, const float *src,
 
 /* Padded 1x1 convolution: GEMM over the input into @p workspace, framed
  * by zeros into @p dst, then bias + activation + bits over whole planes. */
-static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
-                                  const float *src, maso_shape out,
+static void conv_padded_pointwise(const core_conv_desc *c, core_shape in,
+                                  const float *src, core_shape out,
                                   float *dst, float *workspace, uint8_t *bits)
 {
     const int m = c->num_output, n = in.h * in.w;
     if (c->packed) {
-        maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
+        core_gemm_out raw = {workspace, (size_t)n, NULL, CORE_ACT_NONE, 0.0f,
                              NULL};
-        maso_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
+        core_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
     } else {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, in.c,
                     1.0f, c->weight, in.c, src, n, 0.0f, workspace, n);
@@ -155,17 +155,17 @@ static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
             memcpy(dst + o * plane + (size_t)(y + c->pad_t) * out.w + c->pad_l,
                    workspace + (size_t)o * n + (size_t)y * in.w,
                    sizeof(float) * (size_t)in.w);
-    maso_act_apply(dst, dst, m, plane, c->bias, c->act, c->slope, bits,
+    core_act_apply(dst, dst, m, plane, c->bias, c->act, c->slope, bits,
                    c->simd);
 }
 
-void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
-                   maso_shape out, float *dst, float *workspace,
+void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
+                   core_shape out, float *dst, float *workspace,
                    uint8_t *bits)
 {
     if (uses_winograd(c)) {
-        maso_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
-        maso_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        core_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
+        core_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
         return;
     }
     if (is_padded_pointwise(c) && out.w == in.w + c->pad_l +
@@ -182,8 +182,8 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
         col = workspace;
     }
     if (c->packed && n > 1) {
-        maso_gemm_out o = {dst, (size_t)n, c->bias, c->act, c->slope, bits};
-        maso_gemm_avx512(c->packed, m, n, k, col, (size_t)n, &o);
+        core_gemm_out o = {dst, (size_t)n, c->bias, c->act, c->slope, bits};
+        core_gemm_avx512(c->packed, m, n, k, col, (size_t)n, &o);
         return;
     }
     if (n == 1)
@@ -192,6 +192,6 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
     else
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
                     c->weight, k, col, n, 0.0f, dst, n);
-    maso_act_apply(dst, dst, m, (size_t)n, c->bias, c->act, c->slope, bits,
+    core_act_apply(dst, dst, m, (size_t)n, c->bias, c->act, c->slope, bits,
                    c->simd);
 }

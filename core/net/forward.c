@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t blob_floats(const maso_blob *b)
+static size_t blob_floats(const core_blob *b)
 {
     return (size_t)b->shape.c * b->shape.h * b->shape.w;
 }
 
-int maso_forward_fail(maso_forward *f, int status, const char *fmt, ...)
+int core_forward_fail(maso_forward *f, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -66,17 +66,17 @@ int maso_forward_create(const maso_model *model, maso_forward **forward)
         total += (blob_floats(&model->blobs[i]) + 15) & ~(size_t)15;
     }
     for (int i = 0; i < model->n_layers; i++) {
-        const maso_layer *l = &model->layers[i];
-        if (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT)
+        const core_layer *l = &model->layers[i];
+        if (l->op != CORE_OP_CONV && l->op != CORE_OP_INNERPRODUCT)
             continue;
-        size_t w = maso_conv_workspace(&l->conv, model->blobs[l->in[0]].shape,
+        size_t w = core_conv_workspace(&l->conv, model->blobs[l->in[0]].shape,
                                        model->blobs[l->out[0]].shape);
         ws = w > ws ? w : ws;
     }
     f->arena = alloc_floats(total);
     f->workspace = alloc_floats(ws);
-    const maso_shape input = model->blobs[model->input_blob].shape;
-    int rc = maso_image_alloc(&f->resized, input.w, input.h);
+    const core_shape input = model->blobs[model->input_blob].shape;
+    int rc = core_image_alloc(&f->resized, input.w, input.h);
     if (!start || !f->blob || !f->arena || !f->workspace || rc) {
         free(start);
         maso_forward_destroy(f);
@@ -98,19 +98,19 @@ void maso_forward_destroy(maso_forward *forward)
         return;
     free(forward->arena);
     free(forward->workspace);
-    maso_resizer_free(&forward->resizer);
+    core_resizer_free(&forward->resizer);
     maso_image_free(&forward->resized);
     free(forward->blob);
     free(forward);
 }
 
 /* Copy the Concat inputs that could not be placed in their output slice. */
-static void concat_run(maso_forward *f, const maso_layer *l)
+static void concat_run(maso_forward *f, const core_layer *l)
 {
     const maso_model *m = f->model;
     float *dst = f->blob[l->out[0]];
     for (int k = 0; k < l->n_in; k++) {
-        const maso_blob *b = &m->blobs[l->in[k]];
+        const core_blob *b = &m->blobs[l->in[k]];
         size_t n = blob_floats(b);
         if (f->blob[l->in[k]] != dst)
             memmove(dst, f->blob[l->in[k]], n * sizeof(float));
@@ -118,45 +118,45 @@ static void concat_run(maso_forward *f, const maso_layer *l)
     }
 }
 
-static void layer_run(maso_forward *f, const maso_layer *l, uint8_t *code,
-                      maso_conv_input_fn conv_input, void *ctx)
+static void layer_run(maso_forward *f, const core_layer *l, uint8_t *code,
+                      core_conv_input_fn conv_input, void *ctx)
 {
     const maso_model *m = f->model;
     const maso_code_layer *cl = l->code >= 0 ? &m->code_layers[l->code] : NULL;
     uint8_t *section = code && cl ? code + cl->offset : NULL;
-    maso_shape in = l->n_in ? m->blobs[l->in[0]].shape : (maso_shape){0, 0, 0};
-    maso_shape out = m->blobs[l->out[0]].shape;
+    core_shape in = l->n_in ? m->blobs[l->in[0]].shape : (core_shape){0, 0, 0};
+    core_shape out = m->blobs[l->out[0]].shape;
     const float *src = l->n_in ? f->blob[l->in[0]] : NULL;
     float *dst = f->blob[l->out[0]];
     switch (l->op) {
-    case MASO_OP_CONV:
-    case MASO_OP_INNERPRODUCT:
+    case CORE_OP_CONV:
+    case CORE_OP_INNERPRODUCT:
         if (conv_input)
             src = conv_input(ctx, (int)(l - m->layers), l->in[0], src,
                              (size_t)in.c * in.h * in.w);
-        maso_conv_run(&l->conv, in, src, out, dst, f->workspace, section);
+        core_conv_run(&l->conv, in, src, out, dst, f->workspace, section);
         break;
-    case MASO_OP_RELU:
-        maso_act_apply(dst, src, in.c, (size_t)in.h * in.w, NULL,
-                       l->slope != 0.0f ? MASO_ACT_LEAKY : MASO_ACT_RELU,
+    case CORE_OP_RELU:
+        core_act_apply(dst, src, in.c, (size_t)in.h * in.w, NULL,
+                       l->slope != 0.0f ? CORE_ACT_LEAKY : CORE_ACT_RELU,
                        l->slope, section, m->simd);
         break;
-    case MASO_OP_POOL:
-        maso_pool_run(&l->pool, in, src, out, dst, section,
+    case CORE_OP_POOL:
+        core_pool_run(&l->pool, in, src, out, dst, section,
                       cl ? cl->bits_per_unit : 0);
         break;
-    case MASO_OP_CONCAT:
+    case CORE_OP_CONCAT:
         concat_run(f, l);
         break;
-    case MASO_OP_SOFTMAX:
-        maso_softmax_run(in, src, dst);
+    case CORE_OP_SOFTMAX:
+        core_softmax_run(in, src, dst);
         break;
-    case MASO_OP_SCALE:
-        maso_scale_run((size_t)in.c * in.h * in.w, src, dst, l->scale);
+    case CORE_OP_SCALE:
+        core_scale_run((size_t)in.c * in.h * in.w, src, dst, l->scale);
         break;
-    case MASO_OP_INPUT:
-    case MASO_OP_ALIAS:
-    case MASO_OP_BATCHNORM:
+    case CORE_OP_INPUT:
+    case CORE_OP_ALIAS:
+    case CORE_OP_BATCHNORM:
         break;
     }
 }
@@ -170,20 +170,20 @@ int maso_forward_run(maso_forward *forward, const float *input,
     const maso_model *m = f->model;
     f->errmsg[0] = '\0';
     if (!input)
-        return maso_forward_fail(f, MASO_EINVAL_ARG, "input tensor is NULL");
+        return core_forward_fail(f, MASO_EINVAL_ARG, "input tensor is NULL");
     memcpy(f->blob[m->input_blob], input,
            blob_floats(&m->blobs[m->input_blob]) * sizeof(float));
-    maso_forward_run_input(f, code, output);
+    core_forward_run_input(f, code, output);
     return 0;
 }
 
-void maso_forward_run_input(maso_forward *f, uint8_t *code, float *output)
+void core_forward_run_input(maso_forward *f, uint8_t *code, float *output)
 {
-    maso_forward_run_hooked(f, code, output, NULL, NULL);
+    core_forward_run_hooked(f, code, output, NULL, NULL);
 }
 
-void maso_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
-                             maso_conv_input_fn conv_input, void *ctx)
+void core_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
+                             core_conv_input_fn conv_input, void *ctx)
 {
     const maso_model *m = f->model;
     if (code)

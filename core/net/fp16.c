@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-float maso_fp16_to_fp32(uint16_t h)
+float core_fp16_to_fp32(uint16_t h)
 {
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1fu;

@@ -11,31 +11,31 @@
 
 #define LFAIL(st, ...) layer_fail(model, layer, st, __VA_ARGS__)
 
-static int layer_fail(maso_model *model, const maso_layer *layer, int status,
+static int layer_fail(maso_model *model, const core_layer *layer, int status,
                       const char *what)
 {
-    return maso_model_fail(model, status, "%s:%d: layer '%s': %s",
+    return core_model_fail(model, status, "%s:%d: layer '%s': %s",
                            model->param_path, layer->line, layer->name, what);
 }
 
 /* Refuse parameter ids outside @p known (terminated by -1), and arrays
  * except for @p array_id. */
-static int check_ids(maso_model *model, maso_layer *layer,
-                     const maso_ncnn_line *l, const int *known, int array_id)
+static int check_ids(maso_model *model, core_layer *layer,
+                     const core_ncnn_line *l, const int *known, int array_id)
 {
     for (int i = 0; i < l->n_values; i++) {
-        const maso_ncnn_value *v = &l->values[i];
+        const core_ncnn_value *v = &l->values[i];
         int ok = 0;
         for (const int *k = known; *k >= 0; k++)
             ok |= (*k == v->id);
         if (!ok || (v->is_array && v->id != array_id))
-            return maso_model_fail(
+            return core_model_fail(
                 model, MASO_EUNSUPPORTED,
                 "%s:%d: layer '%s' (%s): %sparameter %d is not supported",
                 model->param_path, layer->line, layer->name, l->type,
                 v->is_array ? "array " : "", v->id);
         if (v->id == array_id && !v->is_array)
-            return maso_model_fail(model, MASO_EMODEL,
+            return core_model_fail(model, MASO_EMODEL,
                                    "%s:%d: layer '%s': parameter %d must be an array",
                                    model->param_path, layer->line, layer->name,
                                    v->id);
@@ -43,23 +43,23 @@ static int check_ids(maso_model *model, maso_layer *layer,
     return 0;
 }
 
-static int get_int(maso_model *model, maso_layer *layer,
-                   const maso_ncnn_line *l, int id, int def, int lo, int hi,
+static int get_int(maso_model *model, core_layer *layer,
+                   const core_ncnn_line *l, int id, int def, int lo, int hi,
                    int *out)
 {
-    int rc = maso_ncnn_int(l, id, def, out);
+    int rc = core_ncnn_int(l, id, def, out);
     if (rc == -2)
-        return maso_model_fail(model, MASO_EUNSUPPORTED,
+        return core_model_fail(model, MASO_EUNSUPPORTED,
                                "%s:%d: layer '%s': parameter %d=%.0f out of "
                                "range (allowed %d..%d)",
                                model->param_path, layer->line, layer->name, id,
-                               maso_ncnn_find(l, id)->v[0], lo, hi);
+                               core_ncnn_find(l, id)->v[0], lo, hi);
     if (rc)
-        return maso_model_fail(model, MASO_EMODEL,
+        return core_model_fail(model, MASO_EMODEL,
                                "%s:%d: layer '%s': parameter %d must be an integer",
                                model->param_path, layer->line, layer->name, id);
     if (*out < lo || *out > hi)
-        return maso_model_fail(model, MASO_EUNSUPPORTED,
+        return core_model_fail(model, MASO_EUNSUPPORTED,
                                "%s:%d: layer '%s': parameter %d=%d not supported "
                                "(allowed %d..%d)",
                                model->param_path, layer->line, layer->name, id,
@@ -67,7 +67,7 @@ static int get_int(maso_model *model, maso_layer *layer,
     return 0;
 }
 
-static int check_io(maso_model *model, maso_layer *layer, int min_in,
+static int check_io(maso_model *model, core_layer *layer, int min_in,
                     int max_in, int min_out, int max_out)
 {
     if (layer->n_in < min_in || layer->n_in > max_in ||
@@ -77,17 +77,17 @@ static int check_io(maso_model *model, maso_layer *layer, int min_in,
 }
 
 /* Activation: 9=type, 10=params array (leaky ReLU: [slope]). */
-static int configure_act(maso_model *model, maso_layer *layer,
-                         const maso_ncnn_line *l)
+static int configure_act(maso_model *model, core_layer *layer,
+                         const core_ncnn_line *l)
 {
     int t;
     int rc = get_int(model, layer, l, 9, 0, 0, 2, &t);
     if (rc)
         return rc;
-    layer->conv.act = (maso_act)t;
+    layer->conv.act = (core_act)t;
     layer->conv.slope = 0.0f;
-    const maso_ncnn_value *p = maso_ncnn_find(l, 10);
-    if (t == MASO_ACT_LEAKY) {
+    const core_ncnn_value *p = core_ncnn_find(l, 10);
+    if (t == CORE_ACT_LEAKY) {
         if (!p || p->count != 1)
             return LFAIL(MASO_EMODEL,
                          "leaky ReLU needs -23310=1,<slope> (activation params)");
@@ -96,12 +96,12 @@ static int configure_act(maso_model *model, maso_layer *layer,
     return 0;
 }
 
-static int configure_conv(maso_model *model, maso_layer *layer,
-                          const maso_ncnn_line *l)
+static int configure_conv(maso_model *model, core_layer *layer,
+                          const core_ncnn_line *l)
 {
     static const int known[] = {0, 1, 11, 2, 12, 3, 13, 4, 14, 15, 16, 18,
                                 5, 6, 8, 9, 10, 19, -1};
-    maso_conv_desc *c = &layer->conv;
+    core_conv_desc *c = &layer->conv;
     int rc, bias, zero;
     const int big = 1 << 20;
     if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
@@ -123,19 +123,19 @@ static int configure_conv(maso_model *model, maso_layer *layer,
         (rc = get_int(model, layer, l, 19, 0, 0, 0, &zero)))
         return rc;
     float pad_value;
-    if (maso_ncnn_float(l, 18, 0.0f, &pad_value) || pad_value != 0.0f)
+    if (core_ncnn_float(l, 18, 0.0f, &pad_value) || pad_value != 0.0f)
         return LFAIL(MASO_EUNSUPPORTED, "pad_value (18) other than 0");
-    if (!maso_ncnn_find(l, 6))
+    if (!core_ncnn_find(l, 6))
         return LFAIL(MASO_EMODEL, "missing weight_data_size (6)");
     c->bias_term = bias;
     return configure_act(model, layer, l);
 }
 
-static int configure_innerproduct(maso_model *model, maso_layer *layer,
-                                  const maso_ncnn_line *l)
+static int configure_innerproduct(maso_model *model, core_layer *layer,
+                                  const core_ncnn_line *l)
 {
     static const int known[] = {0, 1, 2, 8, 9, 10, -1};
-    maso_conv_desc *c = &layer->conv;
+    core_conv_desc *c = &layer->conv;
     int rc, bias, zero;
     if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
         (rc = check_ids(model, layer, l, known, 10)) ||
@@ -144,18 +144,18 @@ static int configure_innerproduct(maso_model *model, maso_layer *layer,
         (rc = get_int(model, layer, l, 2, -1, 1, 1 << 30, &c->weight_count)) ||
         (rc = get_int(model, layer, l, 8, 0, 0, 0, &zero)))
         return rc;
-    if (!maso_ncnn_find(l, 2))
+    if (!core_ncnn_find(l, 2))
         return LFAIL(MASO_EMODEL, "missing weight_data_size (2)");
     c->dw = c->dh = c->sw = c->sh = 1;
     c->bias_term = bias;
     return configure_act(model, layer, l);
 }
 
-static int configure_pool(maso_model *model, maso_layer *layer,
-                          const maso_ncnn_line *l)
+static int configure_pool(maso_model *model, core_layer *layer,
+                          const core_ncnn_line *l)
 {
     static const int known[] = {0, 1, 11, 2, 12, 3, 13, 14, 15, 4, 5, 6, 7, -1};
-    maso_pool_desc *p = &layer->pool;
+    core_pool_desc *p = &layer->pool;
     int rc, type, kh, sh, mode, zero;
     if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
         (rc = check_ids(model, layer, l, known, -1)) ||
@@ -185,8 +185,8 @@ static int configure_pool(maso_model *model, maso_layer *layer,
     return 0;
 }
 
-int maso_layer_configure(maso_model *model, maso_layer *layer,
-                         const maso_ncnn_line *l)
+int core_layer_configure(maso_model *model, core_layer *layer,
+                         const core_ncnn_line *l)
 {
     static const int none[] = {-1};
     static const int input_ids[] = {0, 1, 2, -1};
@@ -197,8 +197,8 @@ int maso_layer_configure(maso_model *model, maso_layer *layer,
     int rc, zero;
     layer->code = -1;
     if (!strcmp(t, "Input")) {
-        layer->op = MASO_OP_INPUT;
-        maso_shape s;
+        layer->op = CORE_OP_INPUT;
+        core_shape s;
         if ((rc = check_io(model, layer, 0, 0, 1, 1)) ||
             (rc = check_ids(model, layer, l, input_ids, -1)) ||
             (rc = get_int(model, layer, l, 0, 0, 1, 1 << 16, &s.w)) ||
@@ -211,35 +211,35 @@ int maso_layer_configure(maso_model *model, maso_layer *layer,
         return 0;
     }
     if (!strcmp(t, "Convolution")) {
-        layer->op = MASO_OP_CONV;
+        layer->op = CORE_OP_CONV;
         return configure_conv(model, layer, l);
     }
     if (!strcmp(t, "InnerProduct")) {
-        layer->op = MASO_OP_INNERPRODUCT;
+        layer->op = CORE_OP_INNERPRODUCT;
         return configure_innerproduct(model, layer, l);
     }
     if (!strcmp(t, "Pooling")) {
-        layer->op = MASO_OP_POOL;
+        layer->op = CORE_OP_POOL;
         return configure_pool(model, layer, l);
     }
     if (!strcmp(t, "ReLU")) {
         static const int relu_ids[] = {0, -1};
-        layer->op = MASO_OP_RELU;
+        layer->op = CORE_OP_RELU;
         if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
             (rc = check_ids(model, layer, l, relu_ids, -1)))
             return rc;
-        if (maso_ncnn_float(l, 0, 0.0f, &layer->slope))
+        if (core_ncnn_float(l, 0, 0.0f, &layer->slope))
             return LFAIL(MASO_EMODEL, "bad slope");
         return 0;
     }
     if (!strcmp(t, "Split")) {
-        layer->op = MASO_OP_ALIAS;
+        layer->op = CORE_OP_ALIAS;
         if ((rc = check_io(model, layer, 1, 1, 1, 1 << 16)))
             return rc;
         return check_ids(model, layer, l, none, -1);
     }
     if (!strcmp(t, "Concat")) {
-        layer->op = MASO_OP_CONCAT;
+        layer->op = CORE_OP_CONCAT;
         if ((rc = check_io(model, layer, 1, 1 << 16, 1, 1)) ||
             (rc = check_ids(model, layer, l, axis_ids, -1)) ||
             (rc = get_int(model, layer, l, 0, 0, 0, 0, &zero)))
@@ -248,7 +248,7 @@ int maso_layer_configure(maso_model *model, maso_layer *layer,
     }
     if (!strcmp(t, "Softmax")) {
         int fix;
-        layer->op = MASO_OP_SOFTMAX;
+        layer->op = CORE_OP_SOFTMAX;
         if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
             (rc = check_ids(model, layer, l, softmax_ids, -1)) ||
             (rc = get_int(model, layer, l, 0, 0, 0, 0, &zero)) ||
@@ -260,23 +260,23 @@ int maso_layer_configure(maso_model *model, maso_layer *layer,
         if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
             (rc = check_ids(model, layer, l, axis_ids, -1)))
             return rc;
-        if (maso_ncnn_float(l, 0, 1.0f, &layer->scale))
+        if (core_ncnn_float(l, 0, 1.0f, &layer->scale))
             return LFAIL(MASO_EMODEL, "bad scale");
         /* At inference Dropout multiplies by its scale; 1 is a no-op. */
-        layer->op = layer->scale == 1.0f ? MASO_OP_ALIAS : MASO_OP_SCALE;
+        layer->op = layer->scale == 1.0f ? CORE_OP_ALIAS : CORE_OP_SCALE;
         return 0;
     }
     if (!strcmp(t, "BatchNorm")) {
-        layer->op = MASO_OP_BATCHNORM;
+        layer->op = CORE_OP_BATCHNORM;
         if ((rc = check_io(model, layer, 1, 1, 1, 1)) ||
             (rc = check_ids(model, layer, l, bn_ids, -1)) ||
             (rc = get_int(model, layer, l, 0, 0, 1, 1 << 20, &layer->bn_channels)))
             return rc;
-        if (maso_ncnn_float(l, 1, 0.0f, &layer->bn_eps))
+        if (core_ncnn_float(l, 1, 0.0f, &layer->bn_eps))
             return LFAIL(MASO_EMODEL, "bad eps");
         return 0;
     }
-    return maso_model_fail(model, MASO_EUNSUPPORTED,
+    return core_model_fail(model, MASO_EUNSUPPORTED,
                            "%s:%d: layer '%s': unsupported layer type '%s'",
                            model->param_path, layer->line, layer->name, t);
 }
@@ -290,12 +290,12 @@ static int pool_out(int in, int k, int s, int pad0, int pad1, int ceil_mode)
     return (ceil_mode ? (span + s - 1) / s : span / s) + 1;
 }
 
-static int infer_conv(maso_model *model, maso_layer *layer, maso_shape in,
-                      maso_shape *out)
+static int infer_conv(maso_model *model, core_layer *layer, core_shape in,
+                      core_shape *out)
 {
-    maso_conv_desc *c = &layer->conv;
+    core_conv_desc *c = &layer->conv;
     long long need;
-    if (layer->op == MASO_OP_INNERPRODUCT) {
+    if (layer->op == CORE_OP_INNERPRODUCT) {
         need = (long long)c->num_output * in.c * in.h * in.w;
         out->c = c->num_output;
         out->h = out->w = 1;
@@ -309,7 +309,7 @@ static int infer_conv(maso_model *model, maso_layer *layer, maso_shape in,
         out->w = pool_out(in.w, ekw, c->sw, c->pad_l, c->pad_r, 0);
     }
     if (need != c->weight_count)
-        return maso_model_fail(model, MASO_EMODEL,
+        return core_model_fail(model, MASO_EMODEL,
                                "%s:%d: layer '%s': weight_data_size %d does not "
                                "match the shape (%lld expected for %d inputs)",
                                model->param_path, layer->line, layer->name,
@@ -317,23 +317,23 @@ static int infer_conv(maso_model *model, maso_layer *layer, maso_shape in,
     return 0;
 }
 
-int maso_layer_infer_shape(maso_model *model, maso_layer *layer)
+int core_layer_infer_shape(maso_model *model, core_layer *layer)
 {
-    maso_blob *b = model->blobs;
-    maso_shape in = layer->n_in ? b[layer->in[0]].shape : (maso_shape){0, 0, 0};
-    maso_shape out = in;
+    core_blob *b = model->blobs;
+    core_shape in = layer->n_in ? b[layer->in[0]].shape : (core_shape){0, 0, 0};
+    core_shape out = in;
     int rc = 0;
     switch (layer->op) {
-    case MASO_OP_INPUT:
-        out = (maso_shape){layer->conv.num_output, layer->conv.kh,
+    case CORE_OP_INPUT:
+        out = (core_shape){layer->conv.num_output, layer->conv.kh,
                            layer->conv.kw};
         break;
-    case MASO_OP_CONV:
-    case MASO_OP_INNERPRODUCT:
+    case CORE_OP_CONV:
+    case CORE_OP_INNERPRODUCT:
         rc = infer_conv(model, layer, in, &out);
         break;
-    case MASO_OP_POOL: {
-        maso_pool_desc *p = &layer->pool;
+    case CORE_OP_POOL: {
+        core_pool_desc *p = &layer->pool;
         if (p->global) {
             out.h = out.w = 1;
         } else {
@@ -342,16 +342,16 @@ int maso_layer_infer_shape(maso_model *model, maso_layer *layer)
         }
         break;
     }
-    case MASO_OP_CONCAT:
+    case CORE_OP_CONCAT:
         out.c = 0;
         for (int i = 0; i < layer->n_in; i++) {
-            maso_shape s = b[layer->in[i]].shape;
+            core_shape s = b[layer->in[i]].shape;
             if (s.h != in.h || s.w != in.w)
                 return LFAIL(MASO_EMODEL, "concatenated blobs differ in height or width");
             out.c += s.c;
         }
         break;
-    case MASO_OP_BATCHNORM:
+    case CORE_OP_BATCHNORM:
         if (layer->bn_channels != in.c)
             return LFAIL(MASO_EMODEL, "channel count does not match its input");
         break;

@@ -11,7 +11,7 @@
 /* Set the low @p count bits of @p word (higher bits zero) at bit @p pos of
  * @p bits by OR; reads and writes the whole 64-bit words they touch, so
  * sections must be padded to 8 bytes (code_layout.c pads to 64). */
-static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
+static inline void core_bits_put(uint8_t *bits, size_t pos, uint64_t word,
                                  size_t count)
 {
     uint8_t *p = bits + (pos >> 6) * 8;
@@ -30,32 +30,32 @@ static inline void maso_bits_put(uint8_t *bits, size_t pos, uint64_t word,
 /* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
  * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
  * @p bits when the pre-activation is > 0.  @p simd: the vector code
- * allowed (MASO_SIMD_NONE forces the scalar path). */
-void maso_act_apply(float *dst, const float *src, int channels, size_t plane,
-                    const float *bias, maso_act act, float slope,
-                    uint8_t *bits, maso_simd simd);
+ * allowed (CORE_SIMD_NONE forces the scalar path). */
+void core_act_apply(float *dst, const float *src, int channels, size_t plane,
+                    const float *bias, core_act act, float slope,
+                    uint8_t *bits, core_simd simd);
 
 /* conv.c: floats of im2col workspace the convolution needs (0 for the
  * direct 1x1 path). */
-size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
-                           maso_shape out);
+size_t core_conv_workspace(const core_conv_desc *c, core_shape in,
+                           core_shape out);
 
 /* conv.c: convolution (or inner product when @p in matches the kernel),
  * bias, activation and code bits in one call. */
-void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
-                   maso_shape out, float *dst, float *workspace,
+void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
+                   core_shape out, float *dst, float *workspace,
                    uint8_t *bits);
 
 /* pool.c: max/average/global pooling; max pooling writes the winner of each
  * window into @p code (NULL: not recorded) with @p bits_per_unit 4 or 8. */
-void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
-                   maso_shape out, float *dst, uint8_t *code,
+void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
+                   core_shape out, float *dst, uint8_t *code,
                    int bits_per_unit);
 
 /* layers_misc.c: softmax across channels at every (y, x). */
-void maso_softmax_run(maso_shape s, const float *src, float *dst);
+void core_softmax_run(core_shape s, const float *src, float *dst);
 
 /* layers_misc.c: dst = src * scale. */
-void maso_scale_run(size_t n, const float *src, float *dst, float scale);
+void core_scale_run(size_t n, const float *src, float *dst, float scale);
 
 #endif

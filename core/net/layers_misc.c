@@ -5,7 +5,7 @@
 
 #include <math.h>
 
-void maso_softmax_run(maso_shape s, const float *src, float *dst)
+void core_softmax_run(core_shape s, const float *src, float *dst)
 {
     const size_t plane = (size_t)s.h * s.w;
     for (size_t i = 0; i < plane; i++) {
@@ -24,7 +24,7 @@ void maso_softmax_run(maso_shape s, const float *src, float *dst)
     }
 }
 
-void maso_scale_run(size_t n, const float *src, float *dst, float scale)
+void core_scale_run(size_t n, const float *src, float *dst, float scale)
 {
     for (size_t i = 0; i < n; i++)
         dst[i] = src[i] * scale;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int maso_model_fail(maso_model *model, int status, const char *fmt, ...)
+int core_model_fail(maso_model *model, int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -46,7 +46,7 @@ int maso_model_create(maso_model **model)
 static void model_clear(maso_model *model)
 {
     for (int i = 0; i < model->n_layers; i++) {
-        maso_layer *l = &model->layers[i];
+        core_layer *l = &model->layers[i];
         free(l->name);
         free(l->in);
         free(l->out);
@@ -89,30 +89,30 @@ static int find_blob(const maso_model *model, const char *name)
 
 /* Connect @p layer to its blobs by name: inputs must exist, outputs must be
  * new (every blob has one producer). */
-static int link_blobs(maso_model *model, maso_layer *layer,
-                      const maso_ncnn_line *l, int index)
+static int link_blobs(maso_model *model, core_layer *layer,
+                      const core_ncnn_line *l, int index)
 {
     layer->in = calloc((size_t)l->n_in + 1, sizeof(int));
     layer->out = calloc((size_t)l->n_out + 1, sizeof(int));
     if (!layer->in || !layer->out)
-        return maso_model_fail(model, ENOMEM, "out of memory");
+        return core_model_fail(model, ENOMEM, "out of memory");
     for (int i = 0; i < l->n_in; i++) {
         int b = find_blob(model, l->in[i]);
         if (b < 0)
-            return maso_model_fail(model, MASO_EMODEL,
+            return core_model_fail(model, MASO_EMODEL,
                                    "%s:%d: layer '%s': unknown input blob '%s'",
                                    model->param_path, l->line, l->name, l->in[i]);
         layer->in[i] = b;
     }
     for (int i = 0; i < l->n_out; i++) {
         if (find_blob(model, l->out[i]) >= 0)
-            return maso_model_fail(model, MASO_EMODEL,
+            return core_model_fail(model, MASO_EMODEL,
                                    "%s:%d: layer '%s': blob '%s' is produced twice",
                                    model->param_path, l->line, l->name,
                                    l->out[i]);
-        maso_blob *b = &model->blobs[model->n_blobs];
+        core_blob *b = &model->blobs[model->n_blobs];
         if (!(b->name = strdup(l->out[i])))
-            return maso_model_fail(model, ENOMEM, "out of memory");
+            return core_model_fail(model, ENOMEM, "out of memory");
         b->producer = index;
         b->parent = -1;
         layer->out[i] = model->n_blobs++;
@@ -120,36 +120,36 @@ static int link_blobs(maso_model *model, maso_layer *layer,
     return 0;
 }
 
-static int build_layers(maso_model *model, const maso_ncnn_param *p)
+static int build_layers(maso_model *model, const core_ncnn_param *p)
 {
     if (p->layer_count < 1)
-        return maso_model_fail(model, MASO_EMODEL, "%s: no layers",
+        return core_model_fail(model, MASO_EMODEL, "%s: no layers",
                                model->param_path);
     size_t max_blobs = 0;
     for (int i = 0; i < p->layer_count; i++)
         max_blobs += (size_t)p->lines[i].n_out;
-    model->layers = calloc((size_t)p->layer_count, sizeof(maso_layer));
-    model->blobs = calloc(max_blobs + 1, sizeof(maso_blob));
+    model->layers = calloc((size_t)p->layer_count, sizeof(core_layer));
+    model->blobs = calloc(max_blobs + 1, sizeof(core_blob));
     if (!model->layers || !model->blobs)
-        return maso_model_fail(model, ENOMEM, "out of memory");
+        return core_model_fail(model, ENOMEM, "out of memory");
     model->input_blob = -1;
     for (int i = 0; i < p->layer_count; i++) {
-        const maso_ncnn_line *l = &p->lines[i];
-        maso_layer *layer = &model->layers[i];
+        const core_ncnn_line *l = &p->lines[i];
+        core_layer *layer = &model->layers[i];
         model->n_layers = i + 1;
         layer->line = l->line;
         layer->n_in = l->n_in;
         layer->n_out = l->n_out;
         if (!(layer->name = strdup(l->name)))
-            return maso_model_fail(model, ENOMEM, "out of memory");
+            return core_model_fail(model, ENOMEM, "out of memory");
         int rc;
-        if ((rc = maso_layer_configure(model, layer, l)) ||
+        if ((rc = core_layer_configure(model, layer, l)) ||
             (rc = link_blobs(model, layer, l, i)) ||
-            (rc = maso_layer_infer_shape(model, layer)))
+            (rc = core_layer_infer_shape(model, layer)))
             return rc;
-        if (layer->op == MASO_OP_INPUT) {
+        if (layer->op == CORE_OP_INPUT) {
             if (model->input_blob >= 0)
-                return maso_model_fail(model, MASO_EUNSUPPORTED,
+                return core_model_fail(model, MASO_EUNSUPPORTED,
                                        "%s:%d: layer '%s': only one Input layer "
                                        "is supported", model->param_path,
                                        l->line, l->name);
@@ -157,16 +157,16 @@ static int build_layers(maso_model *model, const maso_ncnn_param *p)
         }
     }
     if (model->input_blob < 0)
-        return maso_model_fail(model, MASO_EMODEL, "%s: no Input layer",
+        return core_model_fail(model, MASO_EMODEL, "%s: no Input layer",
                                model->param_path);
     if (model->n_blobs != p->blob_count)
-        return maso_model_fail(model, MASO_EMODEL,
+        return core_model_fail(model, MASO_EMODEL,
                                "%s:2: header declares %d blobs, the layers "
                                "produce %d", model->param_path, p->blob_count,
                                model->n_blobs);
-    const maso_layer *last = &model->layers[model->n_layers - 1];
+    const core_layer *last = &model->layers[model->n_layers - 1];
     if (last->n_out < 1)
-        return maso_model_fail(model, MASO_EMODEL, "%s: last layer has no output",
+        return core_model_fail(model, MASO_EMODEL, "%s: last layer has no output",
                                model->param_path);
     model->output_blob = last->out[0];
     return 0;
@@ -181,20 +181,20 @@ static int build_layers(maso_model *model, const maso_ncnn_param *p)
 static void plan_aliases(maso_model *model)
 {
     for (int i = 0; i < model->n_layers; i++) {
-        maso_layer *l = &model->layers[i];
-        if (l->op == MASO_OP_ALIAS) {
+        core_layer *l = &model->layers[i];
+        if (l->op == CORE_OP_ALIAS) {
             for (int o = 0; o < l->n_out; o++)
                 model->blobs[l->out[o]].parent = l->in[0];
-        } else if (l->op == MASO_OP_CONCAT) {
+        } else if (l->op == CORE_OP_CONCAT) {
             size_t off = 0;
             for (int k = 0; k < l->n_in; k++) {
-                maso_blob *b = &model->blobs[l->in[k]];
-                maso_op prod = model->layers[b->producer].op;
+                core_blob *b = &model->blobs[l->in[k]];
+                core_op prod = model->layers[b->producer].op;
                 int dup = 0;
                 for (int j = 0; j < k; j++)
                     dup |= l->in[j] == l->in[k];
-                if (b->parent < 0 && !dup && prod != MASO_OP_INPUT &&
-                    prod != MASO_OP_ALIAS) {
+                if (b->parent < 0 && !dup && prod != CORE_OP_INPUT &&
+                    prod != CORE_OP_ALIAS) {
                     b->parent = l->out[0];
                     b->offset = off;
                 }
@@ -210,37 +210,37 @@ int maso_model_load(maso_model *model, const char *param_path,
     if (!model || !param_path || !bin_path)
         return MASO_EINVAL_ARG;
     if (model->loaded)
-        return maso_model_fail(model, MASO_EINVAL_ARG,
+        return core_model_fail(model, MASO_EINVAL_ARG,
                                "model already loaded; create a new one");
     model->errmsg[0] = '\0';
     model->param_path = strdup(param_path);
     model->bin_path = strdup(bin_path);
     if (!model->param_path || !model->bin_path) {
         model_clear(model);
-        return maso_model_fail(model, ENOMEM, "out of memory");
+        return core_model_fail(model, ENOMEM, "out of memory");
     }
-    maso_ncnn_param p;
+    core_ncnn_param p;
     memset(&p, 0, sizeof p);
-    int rc = maso_ncnn_param_read(param_path, &p, model->errmsg,
+    int rc = core_ncnn_param_read(param_path, &p, model->errmsg,
                                   sizeof model->errmsg);
     if (rc == 0)
         rc = build_layers(model, &p);
-    maso_ncnn_param_free(&p);
+    core_ncnn_param_free(&p);
     if (rc == 0)
-        rc = maso_weights_load(model, bin_path);
+        rc = core_weights_load(model, bin_path);
     if (rc == 0)
-        rc = maso_weights_fold_batchnorm(model);
+        rc = core_weights_fold_batchnorm(model);
     if (rc == 0)
-        rc = maso_conv_prepare_all(model);
+        rc = core_conv_prepare_all(model);
     if (rc == 0) {
         plan_aliases(model);
-        rc = maso_code_layout_build(model);
+        rc = core_code_layout_build(model);
     }
     if (rc == 0 && (rc = maso_sha256_file(param_path, model->param_sha256)))
-        maso_model_fail(model, rc, "%s: cannot hash: %s", param_path,
+        core_model_fail(model, rc, "%s: cannot hash: %s", param_path,
                         strerror(rc));
     if (rc == 0 && (rc = maso_sha256_file(bin_path, model->bin_sha256)))
-        maso_model_fail(model, rc, "%s: cannot hash: %s", bin_path,
+        core_model_fail(model, rc, "%s: cannot hash: %s", bin_path,
                         strerror(rc));
     if (rc) {
         model_clear(model);
@@ -261,7 +261,7 @@ int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels)
                    kernels != MASO_MODEL_KERNELS_PORTABLE))
         return MASO_EINVAL_ARG;
     if (model->loaded)
-        return maso_model_fail(model, MASO_EINVAL_ARG,
+        return core_model_fail(model, MASO_EINVAL_ARG,
                                "kernels must be chosen before the model is loaded");
     model->kernels = kernels;
     return 0;
@@ -273,7 +273,7 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
         return MASO_EINVAL_ARG;
     for (int c = 0; c < 3; c++)
         if (!(pre->scale[c] == pre->scale[c]) || !(pre->mean[c] == pre->mean[c]))
-            return maso_model_fail(model, MASO_EINVAL_ARG, "NaN in preprocess");
+            return core_model_fail(model, MASO_EINVAL_ARG, "NaN in preprocess");
     model->pre = *pre;
     return 0;
 }
@@ -286,7 +286,7 @@ const maso_preprocess *maso_model_preprocess(const maso_model *model)
 void maso_model_input_size(const maso_model *model, int *channels,
                            int *height, int *width)
 {
-    maso_shape s = {0, 0, 0};
+    core_shape s = {0, 0, 0};
     if (model && model->loaded)
         s = model->blobs[model->input_blob].shape;
     if (channels)
@@ -301,7 +301,7 @@ size_t maso_model_output_size(const maso_model *model)
 {
     if (!model || !model->loaded)
         return 0;
-    maso_shape s = model->blobs[model->output_blob].shape;
+    core_shape s = model->blobs[model->output_blob].shape;
     return (size_t)s.c * s.h * s.w;
 }
 

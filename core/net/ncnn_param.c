@@ -135,7 +135,7 @@ static int parse_int(const char *s, long lo, long hi, int *out)
 }
 
 static int parse_value(const char *path, int lineno, const char *name,
-                       char *tok, maso_ncnn_value *val, char *err,
+                       char *tok, core_ncnn_value *val, char *err,
                        size_t errsize)
 {
     char *eq = strchr(tok, '=');
@@ -144,7 +144,7 @@ static int parse_value(const char *path, int lineno, const char *name,
                     "layer '%s': '%s' is not id=value", name, tok);
     *eq = '\0';
     int key;
-    if (parse_int(tok, -23300 - MASO_NCNN_MAX_PARAM_ID, MASO_NCNN_MAX_PARAM_ID,
+    if (parse_int(tok, -23300 - CORE_NCNN_MAX_PARAM_ID, CORE_NCNN_MAX_PARAM_ID,
                   &key) ||
         (key < 0 && key > -23300))
         return fail(err, errsize, path, lineno,
@@ -203,9 +203,9 @@ static int parse_value(const char *path, int lineno, const char *name,
 }
 
 static int parse_layer(const char *path, int lineno, char *text,
-                       maso_ncnn_line *l, char *err, size_t errsize)
+                       core_ncnn_line *l, char *err, size_t errsize)
 {
-    enum { MAX_TOK = 2 * PARAM_MAX_IO + 4 + 2 * (MASO_NCNN_MAX_PARAM_ID + 1) };
+    enum { MAX_TOK = 2 * PARAM_MAX_IO + 4 + 2 * (CORE_NCNN_MAX_PARAM_ID + 1) };
     char **tok = malloc(sizeof(char *) * MAX_TOK);
     int rc = 0;
     if (!tok) {
@@ -257,7 +257,7 @@ static int parse_layer(const char *path, int lineno, char *text,
             goto out;
         }
     int first = 4 + l->n_in + l->n_out;
-    l->values = calloc((size_t)(n - first) + 1, sizeof(maso_ncnn_value));
+    l->values = calloc((size_t)(n - first) + 1, sizeof(core_ncnn_value));
     if (!l->values) {
         rc = ENOMEM;
         goto out;
@@ -284,7 +284,7 @@ out:
     return rc;
 }
 
-int maso_ncnn_param_read(const char *path, maso_ncnn_param *out, char *err,
+int core_ncnn_param_read(const char *path, core_ncnn_param *out, char *err,
                          size_t errsize)
 {
     char *data = NULL;
@@ -347,12 +347,12 @@ int maso_ncnn_param_read(const char *path, maso_ncnn_param *out, char *err,
     return rc;
 }
 
-void maso_ncnn_param_free(maso_ncnn_param *p)
+void core_ncnn_param_free(core_ncnn_param *p)
 {
     if (!p || !p->lines)
         return;
     for (int i = 0; i < p->layer_count; i++) {
-        maso_ncnn_line *l = &p->lines[i];
+        core_ncnn_line *l = &p->lines[i];
         free(l->type);
         free(l->name);
         for (int j = 0; l->in && j < l->n_in; j++)
@@ -369,7 +369,7 @@ void maso_ncnn_param_free(maso_ncnn_param *p)
     p->lines = NULL;
 }
 
-const maso_ncnn_value *maso_ncnn_find(const maso_ncnn_line *l, int id)
+const core_ncnn_value *core_ncnn_find(const core_ncnn_line *l, int id)
 {
     for (int i = 0; i < l->n_values; i++)
         if (l->values[i].id == id)
@@ -377,9 +377,9 @@ const maso_ncnn_value *maso_ncnn_find(const maso_ncnn_line *l, int id)
     return NULL;
 }
 
-int maso_ncnn_int(const maso_ncnn_line *l, int id, int def, int *out)
+int core_ncnn_int(const core_ncnn_line *l, int id, int def, int *out)
 {
-    const maso_ncnn_value *v = maso_ncnn_find(l, id);
+    const core_ncnn_value *v = core_ncnn_find(l, id);
     if (!v) {
         *out = def;
         return 0;
@@ -392,9 +392,9 @@ int maso_ncnn_int(const maso_ncnn_line *l, int id, int def, int *out)
     return 0;
 }
 
-int maso_ncnn_float(const maso_ncnn_line *l, int id, float def, float *out)
+int core_ncnn_float(const core_ncnn_line *l, int id, float def, float *out)
 {
-    const maso_ncnn_value *v = maso_ncnn_find(l, id);
+    const core_ncnn_value *v = core_ncnn_find(l, id);
     if (!v) {
         *out = def;
         return 0;

@@ -29,7 +29,7 @@ static void put_unit(uint8_t *code, int bits_per_unit, size_t i, unsigned v)
         code[i] = (uint8_t)v;
 }
 
-static void pool_global(const maso_pool_desc *p, maso_shape in,
+static void pool_global(const core_pool_desc *p, core_shape in,
                         const float *src, float *dst, uint8_t *code,
                         int bits_per_unit)
 {
@@ -58,7 +58,7 @@ static void pool_global(const maso_pool_desc *p, maso_shape in,
 
 /* One max window clipped to the input: the value and the winner's index
  * relative to the unclipped origin (y0, x0). */
-static float max_window(const float *plane, maso_shape in, int k, int y0,
+static float max_window(const float *plane, core_shape in, int k, int y0,
                         int x0, unsigned *arg)
 {
     const int ya = y0 < 0 ? 0 : y0, yb = y0 + k > in.h ? in.h : y0 + k;
@@ -81,8 +81,8 @@ static float max_window(const float *plane, maso_shape in, int k, int y0,
     return best;
 }
 
-static float avg_window(const maso_pool_desc *p, const float *plane,
-                        maso_shape in, int y0, int x0)
+static float avg_window(const core_pool_desc *p, const float *plane,
+                        core_shape in, int y0, int x0)
 {
     const int k = p->k;
     const int ya = y0 < 0 ? 0 : y0, yb = y0 + k > in.h ? in.h : y0 + k;
@@ -219,8 +219,8 @@ static void max3s2_avx2(const float *r, int w, int avail_x, int rows, int n,
 }
 #endif
 
-void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
-                   maso_shape out, float *dst, uint8_t *code,
+void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
+                   core_shape out, float *dst, uint8_t *code,
                    int bits_per_unit)
 {
     if (p->global) {
@@ -232,8 +232,8 @@ void maso_pool_run(const maso_pool_desc *p, maso_shape in, const float *src,
     int vec = 0;
 #ifdef POOL_HAVE_X86
     if (p->max && k == 3 && s == 2)
-        vec = p->simd == MASO_SIMD_AVX512 ? 16
-              : p->simd == MASO_SIMD_AVX2 ? 8 : 0;
+        vec = p->simd == CORE_SIMD_AVX512 ? 16
+              : p->simd == CORE_SIMD_AVX2 ? 8 : 0;
 #endif
     /* output columns whose window starts inside the input, not in the
      * left padding */

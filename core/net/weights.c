@@ -28,18 +28,18 @@ typedef struct bin_reader {
     const char *path;
 } bin_reader;
 
-static int need(bin_reader *r, const maso_layer *layer, size_t n)
+static int need(bin_reader *r, const core_layer *layer, size_t n)
 {
     if (r->size - r->pos >= n)
         return 0;
-    return maso_model_fail(r->model, MASO_EMODEL,
+    return core_model_fail(r->model, MASO_EMODEL,
                            "%s: truncated: layer '%s' (%s:%d) needs %zu bytes at "
                            "offset %zu, the file has %zu",
                            r->path, layer->name, r->model->param_path,
                            layer->line, n, r->pos, r->size);
 }
 
-static int read_raw(bin_reader *r, const maso_layer *layer, float *dst,
+static int read_raw(bin_reader *r, const core_layer *layer, float *dst,
                     size_t count)
 {
     int rc = need(r, layer, count * 4);
@@ -50,7 +50,7 @@ static int read_raw(bin_reader *r, const maso_layer *layer, float *dst,
     return 0;
 }
 
-static int read_tagged(bin_reader *r, const maso_layer *layer, float *dst,
+static int read_tagged(bin_reader *r, const core_layer *layer, float *dst,
                        size_t count)
 {
     uint32_t tag;
@@ -62,7 +62,7 @@ static int read_tagged(bin_reader *r, const maso_layer *layer, float *dst,
     if (tag == TAG_FP32)
         return read_raw(r, layer, dst, count);
     if (tag != TAG_FP16)
-        return maso_model_fail(r->model, MASO_EUNSUPPORTED,
+        return core_model_fail(r->model, MASO_EUNSUPPORTED,
                                "%s: layer '%s' (%s:%d): weight storage tag "
                                "0x%08x at offset %zu not supported (%s)",
                                r->path, layer->name, r->model->param_path,
@@ -73,7 +73,7 @@ static int read_tagged(bin_reader *r, const maso_layer *layer, float *dst,
         return rc;
     const unsigned char *p = r->data + r->pos;
     for (size_t i = 0; i < count; i++)
-        dst[i] = maso_fp16_to_fp32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
+        dst[i] = core_fp16_to_fp32((uint16_t)(p[2 * i] | p[2 * i + 1] << 8));
     r->pos += bytes;
     return 0;
 }
@@ -81,12 +81,12 @@ static int read_tagged(bin_reader *r, const maso_layer *layer, float *dst,
 /* A network with an Inf or NaN weight has no defined partition (and puts
  * NaN in every output it reaches), so it is refused at load, naming the
  * layer and the first such value. */
-static int check_finite(bin_reader *r, const maso_layer *layer,
+static int check_finite(bin_reader *r, const core_layer *layer,
                         const float *v, size_t count, const char *what)
 {
     for (size_t i = 0; i < count; i++)
         if (!isfinite(v[i]))
-            return maso_model_fail(r->model, MASO_EMODEL,
+            return core_model_fail(r->model, MASO_EMODEL,
                                    "%s: layer '%s' (%s:%d): %s %zu of %zu is "
                                    "%s: a network needs finite weights",
                                    r->path, layer->name, r->model->param_path,
@@ -95,15 +95,15 @@ static int check_finite(bin_reader *r, const maso_layer *layer,
     return 0;
 }
 
-static int load_layer(bin_reader *r, maso_layer *layer)
+static int load_layer(bin_reader *r, core_layer *layer)
 {
     int rc;
-    if (layer->op == MASO_OP_CONV || layer->op == MASO_OP_INNERPRODUCT) {
-        maso_conv_desc *c = &layer->conv;
+    if (layer->op == CORE_OP_CONV || layer->op == CORE_OP_INNERPRODUCT) {
+        core_conv_desc *c = &layer->conv;
         c->weight = malloc(sizeof(float) * (size_t)c->weight_count);
         c->bias = calloc((size_t)c->num_output, sizeof(float));
         if (!c->weight || !c->bias)
-            return maso_model_fail(r->model, ENOMEM, "out of memory");
+            return core_model_fail(r->model, ENOMEM, "out of memory");
         if ((rc = read_tagged(r, layer, c->weight, (size_t)c->weight_count)) ||
             (rc = check_finite(r, layer, c->weight, (size_t)c->weight_count,
                                "weight")))
@@ -115,11 +115,11 @@ static int load_layer(bin_reader *r, maso_layer *layer)
             return rc;
         return 0;
     }
-    if (layer->op == MASO_OP_BATCHNORM) {
+    if (layer->op == CORE_OP_BATCHNORM) {
         size_t n = 4 * (size_t)layer->bn_channels;
         layer->bn = malloc(sizeof(float) * n);
         if (!layer->bn)
-            return maso_model_fail(r->model, ENOMEM, "out of memory");
+            return core_model_fail(r->model, ENOMEM, "out of memory");
         if ((rc = read_raw(r, layer, layer->bn, n)))
             return rc;
         return check_finite(r, layer, layer->bn, n, "BatchNorm value");
@@ -133,7 +133,7 @@ static int read_file(maso_model *model, const char *path, unsigned char **data,
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno ? errno : EIO;
-        return maso_model_fail(model, e, "%s: cannot open: %s", path,
+        return core_model_fail(model, e, "%s: cannot open: %s", path,
                                strerror(e));
     }
     size_t cap = 1 << 20, len = 0;
@@ -157,17 +157,17 @@ static int read_file(maso_model *model, const char *path, unsigned char **data,
     int err = ferror(f);
     fclose(f);
     if (!buf)
-        return maso_model_fail(model, ENOMEM, "%s: out of memory", path);
+        return core_model_fail(model, ENOMEM, "%s: out of memory", path);
     if (err) {
         free(buf);
-        return maso_model_fail(model, EIO, "%s: read error", path);
+        return core_model_fail(model, EIO, "%s: read error", path);
     }
     *data = buf;
     *size = len;
     return 0;
 }
 
-int maso_weights_load(maso_model *model, const char *bin_path)
+int core_weights_load(maso_model *model, const char *bin_path)
 {
     bin_reader r = {model, NULL, 0, 0, bin_path};
     unsigned char *data = NULL;
@@ -178,7 +178,7 @@ int maso_weights_load(maso_model *model, const char *bin_path)
     for (int i = 0; i < model->n_layers && rc == 0; i++)
         rc = load_layer(&r, &model->layers[i]);
     if (rc == 0 && r.pos != r.size)
-        rc = maso_model_fail(model, MASO_EMODEL,
+        rc = core_model_fail(model, MASO_EMODEL,
                              "%s: %zu bytes of %zu left over after the last "
                              "layer's weights (file does not match %s)",
                              bin_path, r.size - r.pos, r.size,
@@ -187,21 +187,21 @@ int maso_weights_load(maso_model *model, const char *bin_path)
     return rc;
 }
 
-int maso_weights_fold_batchnorm(maso_model *model)
+int core_weights_fold_batchnorm(maso_model *model)
 {
     for (int i = 0; i < model->n_layers; i++) {
-        maso_layer *bn = &model->layers[i];
-        if (bn->op != MASO_OP_BATCHNORM)
+        core_layer *bn = &model->layers[i];
+        if (bn->op != CORE_OP_BATCHNORM)
             continue;
         int src = bn->in[0];
-        maso_layer *conv = &model->layers[model->blobs[src].producer];
+        core_layer *conv = &model->layers[model->blobs[src].producer];
         int uses = 0;
         for (int j = 0; j < model->n_layers; j++)
             for (int k = 0; k < model->layers[j].n_in; k++)
                 uses += model->layers[j].in[k] == src;
-        if ((conv->op != MASO_OP_CONV && conv->op != MASO_OP_INNERPRODUCT) ||
-            conv->conv.act != MASO_ACT_NONE || uses != 1)
-            return maso_model_fail(
+        if ((conv->op != CORE_OP_CONV && conv->op != CORE_OP_INNERPRODUCT) ||
+            conv->conv.act != CORE_ACT_NONE || uses != 1)
+            return core_model_fail(
                 model, MASO_EUNSUPPORTED,
                 "%s:%d: layer '%s': BatchNorm is only supported directly after "
                 "a convolution without activation whose output it alone reads",
@@ -222,7 +222,7 @@ int maso_weights_fold_batchnorm(maso_model *model)
                 finite = isfinite((float)(conv->conv.weight[(size_t)o * k + j] *
                                           a));
             if (!finite)
-                return maso_model_fail(
+                return core_model_fail(
                     model, MASO_EMODEL,
                     "%s:%d: layer '%s': channel %d: variance %g with eps %g "
                     "does not fold into finite weights",
@@ -236,7 +236,7 @@ int maso_weights_fold_batchnorm(maso_model *model)
         }
         free(bn->bn);
         bn->bn = NULL;
-        bn->op = MASO_OP_ALIAS;
+        bn->op = CORE_OP_ALIAS;
     }
     return 0;
 }

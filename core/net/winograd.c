@@ -27,24 +27,24 @@
 #define AVX512 CORE_TARGET_AVX512
 #define TILES_PER_BLOCK 64
 
-int maso_winograd_applies(const maso_conv_desc *c)
+int core_winograd_applies(const core_conv_desc *c)
 {
     return c->kw == 3 && c->kh == 3 && c->sw == 1 && c->sh == 1 &&
            c->dw == 1 && c->dh == 1 && c->pad_l == 1 && c->pad_r == 1 &&
            c->pad_t == 1 && c->pad_b == 1;
 }
 
-size_t maso_winograd_packed_floats(int m, int c)
+size_t core_winograd_packed_floats(int m, int c)
 {
-    return 16 * maso_gemm_packed_floats(m, c);
+    return 16 * core_gemm_packed_floats(m, c);
 }
 
-void maso_winograd_pack(const float *w, int m, int c, float *packed)
+void core_winograd_pack(const float *w, int m, int c, float *packed)
 {
     static const float G[4][3] = {
         {1.0f, 0.0f, 0.0f}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f},
         {0.0f, 0.0f, 1.0f}};
-    const size_t plane = maso_gemm_packed_floats(m, c);
+    const size_t plane = core_gemm_packed_floats(m, c);
     memset(packed, 0, sizeof(float) * 16 * plane); /* padding rows */
     for (int o = 0; o < m; o++)
         for (int ch = 0; ch < c; ch++) {
@@ -55,8 +55,8 @@ void maso_winograd_pack(const float *w, int m, int c, float *packed)
                     t[a][k] = G[a][0] * g[k] + G[a][1] * g[3 + k] +
                               G[a][2] * g[6 + k];
             /* gemm_internal.h layout: panels of MR rows, k-major inside a panel */
-            size_t at = (size_t)(o / MASO_GEMM_MR) * MASO_GEMM_MR * c +
-                        (size_t)ch * MASO_GEMM_MR + o % MASO_GEMM_MR;
+            size_t at = (size_t)(o / CORE_GEMM_MR) * CORE_GEMM_MR * c +
+                        (size_t)ch * CORE_GEMM_MR + o % CORE_GEMM_MR;
             for (int a = 0; a < 4; a++)
                 for (int b = 0; b < 4; b++)
                     packed[(size_t)(a * 4 + b) * plane + at] =
@@ -66,7 +66,7 @@ void maso_winograd_pack(const float *w, int m, int c, float *packed)
 }
 
 /* Tile rows per block and tiles per tile row. */
-static void block_shape(maso_shape in, int *tw, int *th, int *rows)
+static void block_shape(core_shape in, int *tw, int *th, int *rows)
 {
     *tw = (in.w + 1) / 2;
     *th = (in.h + 1) / 2;
@@ -75,7 +75,7 @@ static void block_shape(maso_shape in, int *tw, int *th, int *rows)
         *rows = *th;
 }
 
-size_t maso_winograd_workspace(int m, maso_shape in)
+size_t core_winograd_workspace(int m, core_shape in)
 {
     int tw, th, rows;
     block_shape(in, &tw, &th, &rows);
@@ -116,7 +116,7 @@ AVX512 static void load_cols(const float *row, int x0, int w, __m512 d[4])
 
 /* V[xi][ch][t] = (B^T d B)[xi] for the tiles of one block; t counts the
  * block's tiles row by row, @p nt of them. */
-AVX512 static void input_transform(maso_shape in, const float *src, int ty0,
+AVX512 static void input_transform(core_shape in, const float *src, int ty0,
                                    int rows, int tw, float *v, int nt)
 {
     for (int ch = 0; ch < in.c; ch++) {
@@ -162,7 +162,7 @@ AVX512 static void input_transform(maso_shape in, const float *src, int ty0,
 /* Bias, activation, store and bits of @p count (<= 32) outputs of one row
  * starting at unit @p at of the output: lanes of @p lo then @p hi. */
 AVX512 static void store_row(__m512 lo, __m512 hi, int count,
-                             const struct maso_gemm_out *out, __m512 bias,
+                             const struct core_gemm_out *out, __m512 bias,
                              size_t at)
 {
     const __m512 zero = _mm512_setzero_ps();
@@ -173,21 +173,21 @@ AVX512 static void store_row(__m512 lo, __m512 hi, int count,
         __mmask16 keep = first_lanes(count - 16 * h > 0 ? count - 16 * h : 0);
         __mmask16 pos = _mm512_cmp_ps_mask(v[h], zero, _CMP_GT_OQ);
         __m512 x = v[h];
-        if (out->act == MASO_ACT_RELU)
+        if (out->act == CORE_ACT_RELU)
             x = _mm512_maskz_mov_ps(pos, x);
-        else if (out->act == MASO_ACT_LEAKY)
+        else if (out->act == CORE_ACT_LEAKY)
             x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
         _mm512_mask_storeu_ps(out->c + at + 16 * h, keep, x);
         word |= (uint64_t)(pos & keep) << (16 * h);
     }
-    if (out->bits && out->act != MASO_ACT_NONE)
-        maso_bits_put(out->bits, at, word, (size_t)count);
+    if (out->bits && out->act != CORE_ACT_NONE)
+        core_bits_put(out->bits, at, word, (size_t)count);
 }
 
 /* Y = A^T M A for the block's tiles, then store_row for both rows. */
-AVX512 static void output_transform(int m, maso_shape in, const float *mb,
+AVX512 static void output_transform(int m, core_shape in, const float *mb,
                                     int ty0, int rows, int tw, int nt,
-                                    const struct maso_gemm_out *out)
+                                    const struct core_gemm_out *out)
 {
     const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4,
                                              20, 5, 21, 6, 22, 7, 23);
@@ -234,14 +234,14 @@ AVX512 static void output_transform(int m, maso_shape in, const float *mb,
     }
 }
 
-AVX512 void maso_winograd_run(const float *packed, int m, maso_shape in,
+AVX512 void core_winograd_run(const float *packed, int m, core_shape in,
                               const float *src,
-                              const struct maso_gemm_out *out,
+                              const struct core_gemm_out *out,
                               float *workspace)
 {
     int tw, th, rows;
     block_shape(in, &tw, &th, &rows);
-    const size_t wplane = maso_gemm_packed_floats(m, in.c);
+    const size_t wplane = core_gemm_packed_floats(m, in.c);
     float *v = workspace;
     float *mb = workspace + 16 * (size_t)in.c * (size_t)(rows * tw);
     for (int ty0 = 0; ty0 < th; ty0 += rows) {
@@ -249,9 +249,9 @@ AVX512 void maso_winograd_run(const float *packed, int m, maso_shape in,
         const int nt = r * tw;
         input_transform(in, src, ty0, r, tw, v, nt);
         for (int xi = 0; xi < 16; xi++) {
-            maso_gemm_out raw = {mb + (size_t)xi * m * nt, (size_t)nt, NULL,
-                                 MASO_ACT_NONE, 0.0f, NULL};
-            maso_gemm_avx512(packed + xi * wplane, m, nt, in.c,
+            core_gemm_out raw = {mb + (size_t)xi * m * nt, (size_t)nt, NULL,
+                                 CORE_ACT_NONE, 0.0f, NULL};
+            core_gemm_avx512(packed + xi * wplane, m, nt, in.c,
                              v + (size_t)xi * in.c * nt, (size_t)nt, &raw);
         }
         output_transform(m, in, mb, ty0, r, tw, nt, out);

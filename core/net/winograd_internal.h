@@ -16,23 +16,23 @@
 
 /* The convolution this file computes: 3x3, stride 1, dilation 1, padding
  * 1 on every side (output size = input size). */
-int maso_winograd_applies(const maso_conv_desc *c);
+int core_winograd_applies(const core_conv_desc *c);
 
 /* Floats of the transformed, packed weights of M x C x 3 x 3 weights. */
-size_t maso_winograd_packed_floats(int m, int c);
+size_t core_winograd_packed_floats(int m, int c);
 
 /* Transform and pack @p w (M x C x 3 x 3) into @p packed. */
-void maso_winograd_pack(const float *w, int m, int c, float *packed);
+void core_winograd_pack(const float *w, int m, int c, float *packed);
 
-/* Floats of workspace maso_winograd_run needs for this layer. */
-size_t maso_winograd_workspace(int m, maso_shape in);
+/* Floats of workspace core_winograd_run needs for this layer. */
+size_t core_winograd_workspace(int m, core_shape in);
 
 /* The convolution with bias, activation and bits (see gemm_internal.h's
- * maso_gemm_out; out->c has row stride in.w, planes of in.h*in.w).  Only
- * on CPUs where maso_gemm_avx512_usable(). */
-struct maso_gemm_out;
-void maso_winograd_run(const float *packed, int m, maso_shape in,
-                       const float *src, const struct maso_gemm_out *out,
+ * core_gemm_out; out->c has row stride in.w, planes of in.h*in.w).  Only
+ * on CPUs where core_gemm_avx512_usable(). */
+struct core_gemm_out;
+void core_winograd_run(const float *packed, int m, core_shape in,
+                       const float *src, const struct core_gemm_out *out,
                        float *workspace);
 
 #endif
