@@ -1,5 +1,5 @@
 /* cluster.c -- maso-query as an MPI job (mpirun -np N maso-query DB
- * IMAGE...): every rank opens the engine (db/maso_engine.h) over the
+ * IMAGE...): every rank opens the engine (db/include/maso_engine.h) over the
  * shards it owns (maso_job_owners: node-local shards on their host, the
  * others in turn), and answers each query over them; rank 0 merges the
  * answers and writes the output, which is the single process's.

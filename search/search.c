@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 int search_fail(maso_search *s, int status, const char *fmt, ...)
 {

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 /* splitmix64: a fixed, documented sequence (part of the summary version) */
 static uint64_t splitmix64(uint64_t *state)

@@ -327,7 +327,7 @@ void maso_store_scan_end(maso_store_scan *scan);
 
 /*
  * A view is a read snapshot of the store presented as maso_search segments
- * (search/maso_search.h): sketches at a fixed stride, their ids and their
+ * (search/include/maso_search.h): sketches at a fixed stride, their ids and their
  * search summaries, all read in place from the memory map.  Several stores
  * are searched as one by giving each view its own id tag: every id a view
  * reports or accepts is (tag << MASO_STORE_TAG_SHIFT) | id.

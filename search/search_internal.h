@@ -1,6 +1,6 @@
-/* search_int.h -- what the modules of libmaso_search share (not installed). */
-#ifndef MASO_SEARCH_INT_H
-#define MASO_SEARCH_INT_H
+/* search_internal.h -- what the modules of libmaso_search share (not installed). */
+#ifndef SEARCH_INTERNAL_H
+#define SEARCH_INTERNAL_H
 
 #include <stdarg.h>
 
