@@ -16,13 +16,9 @@
 #include "maso_search.h"
 #include "maso_store.h"
 
-/* The summary definition the stored summaries follow (0 when the search
- * header predates versioning); kept in meta and in every block. */
-#ifdef MASO_SEARCH_SUMMARY_VERSION
-#define MASO_SEARCH_SUMMARY_VERSION_STORED MASO_SEARCH_SUMMARY_VERSION
-#else
-#define MASO_SEARCH_SUMMARY_VERSION_STORED 0
-#endif
+/* The summaries a store keeps: libmaso_search's default size, in the
+ * version of its definition (both kept in meta and in every block). */
+#define STORE_SUMMARY_BYTES (MASO_SEARCH_SUMMARY_BITS_DEFAULT / 8)
 
 struct maso_store {
     MDB_env *env;

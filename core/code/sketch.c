@@ -36,15 +36,6 @@ void maso_sketch_params_init(maso_sketch_params *params)
     params->maxpool_samples = MASO_SKETCH_MAXPOOL_SAMPLES;
 }
 
-/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit state, full period. */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* Uniform integer in [0, range), range > 0, without modulo bias: reject
  * the lowest (2^64 mod range) outputs.  That threshold is below range, so
  * its division is done only for the rare r < range: one division per unit
@@ -53,7 +44,7 @@ static uint64_t splitmix64(uint64_t *state)
 static uint64_t uniform_below(uint64_t *state, uint64_t range)
 {
     for (;;) {
-        uint64_t r = splitmix64(state);
+        uint64_t r = maso_splitmix64_next(state);
         if (r >= range || r >= (0 - range) % range)
             return r % range;
     }
@@ -143,7 +134,7 @@ void core_sketch_select(uint64_t seed, size_t layer, size_t units, size_t m,
                         uint32_t *out, core_sketch_path path)
 {
     uint64_t mix = seed ^ (0xD1B54A32D192ED03ull * (uint64_t)(layer + 1));
-    uint64_t state = splitmix64(&mix);
+    uint64_t state = maso_splitmix64_next(&mix);
     size_t chosen = 0, t = 0;
 #ifdef SKETCH_X86
     if (path != CORE_SKETCH_PATH_SCALAR && core_sketch_avx512_usable())

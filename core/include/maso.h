@@ -542,6 +542,21 @@ int maso_sha256_file(const char *path, char hex[65]);
 #define MASO_SKETCH_RELU_SAMPLES 2048
 #define MASO_SKETCH_MAXPOOL_SAMPLES 640
 
+/**
+ * The generator of the stored formats: splitmix64 (Steele, Lea, Flood
+ * 2014), one 64-bit state, full period.  It draws a sketch's positions
+ * (maso_sketch_create) and the units of libmaso_search's summaries, so it
+ * is part of both formats and must never change; inline, since a sketch
+ * draws once per unit of every layer.  Advances @p state, returns the draw.
+ */
+static inline uint64_t maso_splitmix64_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 /** How a sketch samples.  Initialise with maso_sketch_params_init(). */
 typedef struct maso_sketch_params {
     uint64_t seed;          /**< generator seed (default 0) */
