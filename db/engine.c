@@ -11,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int engine_fail(maso_engine *e, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->errmsg, sizeof e->errmsg, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 int maso_engine_create(maso_engine **engine)
 {
     if (!engine)

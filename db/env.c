@@ -94,15 +94,6 @@ const maso_sketch *maso_store_sketch(const maso_store *store)
     return store ? store->sketch : NULL;
 }
 
-int store_fail(maso_store *s, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 int store_mdb(maso_store *s, int rc, const char *what)
 {
     return store_fail(s, rc, "%s: %s: %s", s->path ? s->path : "store", what,

@@ -7,15 +7,6 @@
 
 #include "search_internal.h"
 
-int search_fail(maso_search *s, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
 const char *maso_search_errmsg(const maso_search *search)
 {
     return search ? search->errmsg : "no search handle";

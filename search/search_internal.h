@@ -70,12 +70,12 @@ struct maso_search {
     search_score_fn score;
     search_batch_fn score_batch;
     search_summary_fn summary_distance;
-    char errmsg[256];
+    char errmsg[MASO_ERRMSG_SIZE];
 };
 
 /* Record a failure message on the handle and return `status`. */
-int search_fail(maso_search *s, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define search_fail(s, status, ...) \
+    maso_errmsg_format((s)->errmsg, (status), __VA_ARGS__)
 
 /* Rebuild the groups and runs from the weights (program.c). */
 void search_program_build(maso_search *s);

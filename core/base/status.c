@@ -1,7 +1,27 @@
-/* status.c -- maso_strerror(): the text of every status code. */
+/* status.c -- maso_strerror(): the text of every status code, and
+ * maso_errmsg_format(): how every handle's message is written. */
 #include "maso.h"
 
+#include <stdio.h>
 #include <string.h>
+
+int maso_errmsg_vformat(char msg[MASO_ERRMSG_SIZE], int status,
+                        const char *fmt, va_list ap)
+{
+    if (vsnprintf(msg, MASO_ERRMSG_SIZE, fmt, ap) < 0)
+        msg[0] = '\0';
+    return status;
+}
+
+int maso_errmsg_format(char msg[MASO_ERRMSG_SIZE], int status,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    maso_errmsg_vformat(msg, status, fmt, ap);
+    va_end(ap);
+    return status;
+}
 
 const char *maso_strerror(int status)
 {

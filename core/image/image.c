@@ -138,17 +138,13 @@ const char *maso_decoder_errmsg(const maso_decoder *decoder)
 int core_decoder_fail(maso_decoder *decoder, int status, const char *name,
                       const char *fmt, ...)
 {
+    char cause[MASO_ERRMSG_SIZE];
     va_list ap;
-    int n;
-
-    n = snprintf(decoder->msg, sizeof decoder->msg, "%s: ",
-                 name != NULL ? name : "(image)");
-    if (n < 0 || (size_t)n >= sizeof decoder->msg)
-        return status;
     va_start(ap, fmt);
-    vsnprintf(decoder->msg + n, sizeof decoder->msg - (size_t)n, fmt, ap);
+    maso_errmsg_vformat(cause, status, fmt, ap);
     va_end(ap);
-    return status;
+    return maso_errmsg_format(decoder->msg, status, "%s: %s",
+                              name != NULL ? name : "(image)", cause);
 }
 
 /* Thread-safe errno text (the XSI strerror_r, which fills a buffer). */

@@ -11,13 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Big enough for a long path plus a library message. */
-#define CORE_DECODER_MSG_SIZE 1024
-
 struct maso_decoder {
     unsigned char *file_buf;  /* scratch: bytes of the last loaded file */
     size_t file_cap;
-    char msg[CORE_DECODER_MSG_SIZE];
+    char msg[MASO_ERRMSG_SIZE];
 };
 
 /* Record "name: <formatted cause>" as the decoder's message; returns

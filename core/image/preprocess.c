@@ -109,7 +109,7 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
     rc = maso_forward_run_image(forward, &image, code, output);
     maso_image_free(&image);
     if (rc) {
-        char cause[CORE_FORWARD_MSG_SIZE];
+        char cause[MASO_ERRMSG_SIZE];
         snprintf(cause, sizeof cause, "%s", forward->errmsg);
         return core_forward_fail(forward, rc, "%s: %s", path, cause);
     }

@@ -32,6 +32,7 @@
 #ifndef MASO_H
 #define MASO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,6 +74,24 @@ extern "C" {
  * MASO_* codes above or a positive errno value.  Never NULL.
  */
 const char *maso_strerror(int status);
+
+/** Size of every handle's message (maso_<object>_errmsg()) in libmaso and
+ *  the libraries built on it: room for a long path and a library's cause. */
+#define MASO_ERRMSG_SIZE 1024
+
+/**
+ * Format a failure's message into @p msg (MASO_ERRMSG_SIZE bytes, always
+ * NUL-terminated; a longer message is cut, never overflows) and return
+ * @p status, so that `return maso_errmsg_format(h->errmsg, rc, ...)`
+ * records and reports in one statement.  The one way every maso library
+ * fills its handles' messages; maso_errmsg_vformat() takes a va_list.
+ */
+int maso_errmsg_format(char msg[MASO_ERRMSG_SIZE], int status,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int maso_errmsg_vformat(char msg[MASO_ERRMSG_SIZE], int status,
+                        const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* ------------------------------------------------------------------------ */
 /* Images                                                                    */

@@ -18,15 +18,6 @@ static size_t blob_floats(const core_blob *b)
     return (size_t)b->shape.c * b->shape.h * b->shape.w;
 }
 
-int core_forward_fail(maso_forward *f, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->errmsg, sizeof f->errmsg, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
 static float *alloc_floats(size_t n)
 {
     /* 64-byte alignment for vector loads; size rounded for aligned_alloc. */

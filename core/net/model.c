@@ -15,15 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int core_model_fail(maso_model *model, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(model->errmsg, sizeof model->errmsg, fmt, ap);
-    va_end(ap);
-    return status;
-}
-
 static void set_default_preprocess(maso_model *model)
 {
     /* SqueezeNet (Caffe): BGR, mean 104,117,123, no scaling. */

@@ -24,10 +24,10 @@
 static int fail(char *err, size_t errsize, const char *path, int line,
                 const char *fmt, ...)
 {
-    char msg[256];
+    char msg[MASO_ERRMSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    maso_errmsg_vformat(msg, 0, fmt, ap);
     va_end(ap);
     snprintf(err, errsize, "%s:%d: %s", path, line, msg);
     return MASO_EMODEL;

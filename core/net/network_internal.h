@@ -100,7 +100,7 @@ typedef struct core_blob {
 } core_blob;
 
 struct maso_model {
-    char errmsg[512];
+    char errmsg[MASO_ERRMSG_SIZE];
     char *param_path;     /* for messages */
     char *bin_path;
     int loaded;
@@ -122,7 +122,6 @@ struct maso_model {
 /* An inference context (forward.c).  Blob memory is one arena planned at
  * creation; the input blob is where maso_forward_run() copies its tensor
  * and where preprocess.c writes an image directly. */
-#define CORE_FORWARD_MSG_SIZE 1024 /* a long path plus a decoder's message */
 struct maso_forward {
     const maso_model *model;
     float *arena;
@@ -130,7 +129,7 @@ struct maso_forward {
     float *workspace;     /* im2col, shared by all convolutions */
     core_resizer resizer; /* filter taps and rows kept from image to image */
     maso_image resized;   /* the input-size RGB image, owned */
-    char errmsg[CORE_FORWARD_MSG_SIZE];
+    char errmsg[MASO_ERRMSG_SIZE];
 };
 
 struct core_ncnn_line;
@@ -159,19 +158,12 @@ int core_conv_prepare_all(maso_model *model);
 /* code_layout.c: build model->code_layers from the layers. */
 int core_code_layout_build(maso_model *model);
 
-/* model.c: printf-style message into model->errmsg; returns @p status. */
-int core_model_fail(maso_model *model, int status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-/* forward.c: printf-style message into forward->errmsg; returns @p status. */
-int core_forward_fail(maso_forward *forward, int status, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
+/* Record a failure in the handle's message (maso_errmsg_format) and
+ * return @p status. */
+#define core_model_fail(model, status, ...) \
+    maso_errmsg_format((model)->errmsg, (status), __VA_ARGS__)
+#define core_forward_fail(forward, status, ...) \
+    maso_errmsg_format((forward)->errmsg, (status), __VA_ARGS__)
 
 /* forward.c: maso_forward_run() on the input blob as it is (filled in
  * place by the caller). */
