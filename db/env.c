@@ -84,7 +84,7 @@ const char *maso_store_errmsg(const maso_store *store)
     return store ? store->errmsg : "no store";
 }
 
-const maso_store_identity *maso_store_identity_get(const maso_store *store)
+const maso_store_identity *maso_store_get_identity(const maso_store *store)
 {
     return store && store->env ? &store->identity : NULL;
 }

@@ -856,7 +856,7 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     const maso_code_layer *sl;
     size_t n_sl = maso_sketch_layers(m->sketch, &sl);
     if (!parent || !info || !sketches || !groups || !order || !member_of ||
-        maso_search_create(&h, sl, n_sl) != 0 ||
+        maso_search_create(sl, n_sl, &h) != 0 ||
         maso_search_set_weights(h, m->s.weights) != 0) {
         fprintf(stderr, "maso-query: out of memory\n");
         status = QUERY_EXIT_ERROR;

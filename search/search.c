@@ -33,8 +33,8 @@ static int layer_valid(const maso_code_layer *l)
     return 0;
 }
 
-int maso_search_create(maso_search **search, const maso_code_layer *layers,
-                       size_t n_layers)
+int maso_search_create(const maso_code_layer *layers, size_t n_layers,
+                       maso_search **search)
 {
     if (!search)
         return MASO_EINVAL_ARG;

@@ -45,7 +45,7 @@ int maso_model_preprocess_image(const maso_model *model,
             return rc;
         src = &resized;
     }
-    normalise(maso_model_preprocess(model), src, tensor);
+    normalise(maso_model_get_preprocess(model), src, tensor);
     maso_image_free(&resized);
     return 0;
 }

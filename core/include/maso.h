@@ -22,6 +22,12 @@
  *    global mutable state: two threads may use two handles at the same time.
  *    A handle itself is not thread-safe unless its section says so.
  *  - Every returned pointer states who owns it and how long it lives.
+ *  - Out-pointers come last, constructors' included
+ *    (maso_sketch_create(layers, n, params, &sketch)).  An accessor that
+ *    returns a value is maso_<object>_<value>() (maso_sketch_bytes()); one
+ *    that hands out a struct is maso_<object>_get_<struct>()
+ *    (maso_sketch_get_params(), maso_model_get_preprocess()), since the
+ *    struct's type already has the name maso_<object>_<struct>.
  *  - The maso_ / MASO_ prefix belongs to the public headers alone (this one
  *    and those of the other libraries, each in its library's include/
  *    folder, the only PUBLIC include path).  What the files of a library
@@ -352,7 +358,7 @@ int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
 
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
 /** The model's preprocessing (owned by the model); NULL for NULL. */
-const maso_preprocess *maso_model_preprocess(const maso_model *model);
+const maso_preprocess *maso_model_get_preprocess(const maso_model *model);
 
 /** Input size expected by the network (from its Input layer). */
 void maso_model_input_size(const maso_model *model, int *channels,

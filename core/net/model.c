@@ -269,7 +269,7 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
     return 0;
 }
 
-const maso_preprocess *maso_model_preprocess(const maso_model *model)
+const maso_preprocess *maso_model_get_preprocess(const maso_model *model)
 {
     return model ? &model->pre : NULL;
 }

@@ -118,7 +118,7 @@ struct maso_search;
  * What an index was built with.  Stored when the store is created; opening
  * it again compares the model fields with the caller's.
  * Fill the model fields from maso_model_param_sha256(), _bin_sha256(),
- * _input_size(), maso_store_preprocess_format(maso_model_preprocess()) and
+ * _input_size(), maso_store_preprocess_format(maso_model_get_preprocess()) and
  * maso_model_code_layers().
  */
 typedef struct maso_store_identity {
@@ -132,7 +132,7 @@ typedef struct maso_store_identity {
     size_t n_layers;
     /** Sketch parameters and whether full codes are kept.  Used when the
      *  store is created; when it exists they are read from it (see
-     *  maso_store_identity_get) and the caller's values are ignored. */
+     *  maso_store_get_identity) and the caller's values are ignored. */
     maso_sketch_params sketch;
     int full_codes;
 } maso_store_identity;
@@ -183,7 +183,7 @@ const char *maso_store_errmsg(const maso_store *store);
 
 /** The identity read from the open store (sketch parameters and full_codes
  *  included).  Owned by the store; lives until it is destroyed. */
-const maso_store_identity *maso_store_identity_get(const maso_store *store);
+const maso_store_identity *maso_store_get_identity(const maso_store *store);
 
 /** The sketch of the open store (from its stored layout and parameters).
  *  Owned by the store; lives until it is destroyed.  Thread-shareable. */
@@ -419,7 +419,7 @@ typedef struct maso_store_stats {
     double bytes_per_record;
 } maso_store_stats;
 
-int maso_store_stats_get(maso_store *store, maso_store_stats *stats);
+int maso_store_get_stats(maso_store *store, maso_store_stats *stats);
 
 /**
  * Verify the store in one snapshot: every checksum (schema 3), and the

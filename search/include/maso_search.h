@@ -130,8 +130,8 @@ typedef struct maso_search maso_search;
  * Errors: MASO_EINVAL_ARG (with no handle: @p *search is set to NULL and
  * nothing else can carry the message), ENOMEM.
  */
-int maso_search_create(maso_search **search, const maso_code_layer *layers,
-                       size_t n_layers);
+int maso_search_create(const maso_code_layer *layers, size_t n_layers,
+                       maso_search **search);
 
 /** Release @p search (NULL allowed). */
 void maso_search_destroy(maso_search *search);
