@@ -103,6 +103,63 @@ static int full_scan(maso_engine *e, const maso_engine_probe *probes,
     return 0;
 }
 
+/* Hits the sketch stage keeps: k, the query itself in every store, and
+ * with a full-code rerank at least RERANK_FACTOR * k and RERANK_MIN. */
+static size_t sketch_cap(const maso_engine_params *p, size_t n_stores,
+                         int rerank)
+{
+    int excluding = p->exclude_id != UINT64_MAX || p->exclude_path;
+    size_t cap = p->k + (excluding ? n_stores : 0);
+    if (rerank && !p->exact) {
+        if (cap < MASO_ENGINE_RERANK_FACTOR * p->k)
+            cap = MASO_ENGINE_RERANK_FACTOR * p->k;
+        if (cap < MASO_ENGINE_RERANK_MIN)
+            cap = MASO_ENGINE_RERANK_MIN;
+    }
+    return cap;
+}
+
+size_t maso_engine_summary_candidates(const maso_engine_params *params,
+                                      uint64_t count, size_t n_stores,
+                                      int rerank)
+{
+    size_t c;
+    if (params->exact)
+        return 0;
+    if (params->candidates >= 0)
+        c = (size_t)params->candidates;
+    else
+        c = count <= MASO_ENGINE_EXACT_SCAN_MAX
+                ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    size_t cap = sketch_cap(params, n_stores, rerank);
+    return c && c < cap ? cap : c;
+}
+
+static void probe_sketches(const maso_engine_probe *probes, size_t n,
+                           const uint8_t **sketches)
+{
+    for (size_t p = 0; p < n; p++)
+        sketches[p] = probes[p].sketch;
+}
+
+/* The sketch stage over the caller's candidates. */
+static int rank_chosen(maso_engine *e, const uint8_t *const *sketches,
+                       size_t n_probes, const maso_engine_params *o,
+                       const maso_search_params *sp, size_t *n)
+{
+    uint64_t *pos = malloc((o->n_chosen ? o->n_chosen : 1) * sizeof *pos);
+    if (!pos)
+        return engine_fail(e, ENOMEM, "out of memory for %zu candidates",
+                           o->n_chosen);
+    for (size_t i = 0; i < o->n_chosen; i++)
+        pos[i] = o->chosen[i].position;
+    int rc = maso_search_rank_positions(e->search, e->segs, e->n_segs,
+                                        sketches, n_probes, pos, o->n_chosen,
+                                        sp, e->hits, n);
+    free(pos);
+    return rc ? engine_fail(e, rc, "%s", maso_search_errmsg(e->search)) : 0;
+}
+
 /* The sketch search over all probes at once, then the full-code rerank
  * when there are codes. */
 static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
@@ -115,22 +172,19 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
     sp.threshold = o->threshold;
     if (rerank && o->threshold >= 0)
         sp.threshold = o->threshold + MASO_ENGINE_SKETCH_MARGIN;
-    if (o->exact)
-        sp.candidates = 0;
-    else if (o->candidates >= 0)
-        sp.candidates = (size_t)o->candidates;
-    else
-        sp.candidates = e->count <= MASO_ENGINE_EXACT_SCAN_MAX
-                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
-    if (sp.candidates && sp.candidates < sp.k)
-        sp.candidates = sp.k;
+    sp.candidates = maso_engine_summary_candidates(o, e->count, e->n, rerank);
     const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
-    for (size_t p = 0; p < n_probes; p++)
-        sketches[p] = probes[p].sketch;
-    int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
-                                      sketches, n_probes, &sp, e->hits, n);
-    if (rc)
-        return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
+    probe_sketches(probes, n_probes, sketches);
+    if (o->chosen) {
+        int rc = rank_chosen(e, sketches, n_probes, o, &sp, n);
+        if (rc)
+            return rc;
+    } else {
+        int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
+                                          sketches, n_probes, &sp, e->hits, n);
+        if (rc)
+            return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
+    }
     if (!rerank)
         return 0;
     size_t kept = 0;
@@ -209,18 +263,11 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
         rerank &= probes[p].code != NULL;
     }
     /* The query itself may be in every store once. */
-    int excluding = params->exclude_id != UINT64_MAX || params->exclude_path;
-    size_t cap = params->k + (excluding ? e->n : 0);
-    if (rerank && !params->exact) {
-        if (cap < MASO_ENGINE_RERANK_FACTOR * params->k)
-            cap = MASO_ENGINE_RERANK_FACTOR * params->k;
-        if (cap < MASO_ENGINE_RERANK_MIN)
-            cap = MASO_ENGINE_RERANK_MIN;
-    }
+    size_t cap = sketch_cap(params, e->n, rerank);
     int rc = engine_reserve_hits(e, cap);
     size_t n = 0;
     if (!rc)
-        rc = params->exact && rerank
+        rc = params->exact && rerank && !params->chosen
                  ? full_scan(e, probes, n_probes, params->threshold, cap, &n)
                  : sketch_search(e, probes, n_probes, params, rerank, cap,
                                  &n);
@@ -231,6 +278,48 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
             matches[(*n_matches)++] = (maso_engine_match){
                 e->hits[i].id, e->hits[i].distance,
                 nearest_probe(e, probes, n_probes, rerank, e->hits[i].id) };
+    return 0;
+}
+
+int maso_engine_candidates(maso_engine *engine,
+                           const maso_engine_probe *probes, size_t n_probes,
+                           size_t wanted, maso_engine_candidate *out,
+                           size_t *n_out)
+{
+    if (!engine)
+        return MASO_EINVAL_ARG;
+    maso_engine *e = engine;
+    e->errmsg[0] = 0;
+    if (!probes || !out || !n_out || n_probes == 0 ||
+        n_probes > MASO_ENGINE_PROBES_MAX || wanted == 0 || !e->n)
+        return engine_fail(e, MASO_EINVAL_ARG, "candidates need stores, "
+                           "1 to %d probes and room for >= 1",
+                           MASO_ENGINE_PROBES_MAX);
+    *n_out = 0;
+    const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
+    probe_sketches(probes, n_probes, sketches);
+    maso_search_hit *best = malloc(wanted * sizeof *best);
+    if (!best)
+        return engine_fail(e, ENOMEM, "out of memory for %zu candidates",
+                           wanted);
+    size_t n = 0;
+    int rc = maso_search_summary_best(e->search, e->segs, e->n_segs,
+                                      sketches, n_probes, wanted, best, &n);
+    if (rc) {
+        free(best);
+        return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
+    }
+    /* The store of a position: stores take consecutive positions. */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t at = 0, p = best[i].id;
+        size_t s = 0;
+        while (s + 1 < e->n && p >= at + maso_store_view_count(e->views[s]))
+            at += maso_store_view_count(e->views[s++]);
+        out[i] = (maso_engine_candidate){ (uint32_t)best[i].distance,
+                                          (uint32_t)s, p };
+    }
+    *n_out = n;
+    free(best);
     return 0;
 }
 

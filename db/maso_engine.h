@@ -196,6 +196,14 @@ typedef struct maso_engine_params {
     uint64_t exclude_id;
     /** Records with this path are left out too (NULL: none, default). */
     const char *exclude_path;
+    /** The summary stage's candidates, chosen by the caller: NULL (the
+     *  default) lets the engine run its own; else the sketch stage ranks
+     *  exactly these @p n_chosen candidates of maso_engine_candidates()
+     *  (borrowed for the call; exact and candidates are then ignored), so
+     *  that engines over parts of one collection (MPI ranks) can rank the
+     *  candidates of a cut they agreed on. */
+    const struct maso_engine_candidate *chosen;
+    size_t n_chosen;
 } maso_engine_params;
 
 void maso_engine_params_init(maso_engine_params *params);
@@ -225,6 +233,44 @@ typedef struct maso_engine_match {
 int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
                       size_t n_probes, const maso_engine_params *params,
                       maso_engine_match *matches, size_t *n_matches);
+
+/**
+ * The number of summary-stage candidates maso_engine_query() keeps for
+ * @p params over a collection of @p n_stores stores and @p count sketches
+ * (0: no summary stage, an exact scan), when the full codes are re-ranked
+ * (@p rerank: every store keeps them and the probes have theirs) or not.
+ * An engine over part of a collection passes the whole collection's
+ * figures to keep what one process over all of it keeps.
+ */
+size_t maso_engine_summary_candidates(const maso_engine_params *params,
+                                      uint64_t count, size_t n_stores,
+                                      int rerank);
+
+/** One candidate of the summary stage: its summary distance (differing
+ *  summary bits, the smallest over the probes), the engine's index of its
+ *  store and its position over the engine's segments (the store's records
+ *  are positions maso_store_view_count() long, store 0 first). */
+typedef struct maso_engine_candidate {
+    uint32_t distance;
+    uint32_t store;
+    uint64_t position;
+} maso_engine_candidate;
+
+/**
+ * The summary stage of a query alone: the @p wanted (>= 1) best records
+ * by summary distance, ties by position (the order of the stores, then
+ * their records), into @p out (room for @p wanted, owned by the caller),
+ * sorted; *n_out receives how many (fewer when the stores hold fewer).
+ * maso_engine_query() with params->chosen set to a subset of them ranks
+ * that subset.  Summary distances are whole numbers in [0, bits], bits =
+ * 8 * maso_search_summary_bytes(), which maso_search_summary_cut() turns
+ * into one cut for several engines.
+ * Errors: MASO_EINVAL_ARG, ENOMEM, those of maso_search_summary_best().
+ */
+int maso_engine_candidates(maso_engine *engine,
+                           const maso_engine_probe *probes, size_t n_probes,
+                           size_t wanted, maso_engine_candidate *out,
+                           size_t *n_out);
 
 /**
  * Per-layer distances (n_layers entries into @p per_layer) of the match

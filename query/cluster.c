@@ -13,9 +13,9 @@
  * keeps the k best by (distance, tagged id), the tags being the shards'
  * positions in the whole list, as the single process tags them: the same
  * matches, distances, order and exit status.  The exact-or-coarse choice
- * is made on the count of all shards; in the coarse mode each rank keeps
- * its own candidates, a superset of the single process's (recall equal or
- * better).
+ * is made on the count of all shards; in the coarse mode the ranks agree
+ * on the single process's candidates (cluster_cut.c) and each ranks its
+ * own.
  *
  * --duplicates: each rank sends its sketches and summaries around a ring
  * (N - 1 steps); at each step its engine's search handle groups its own
@@ -91,6 +91,7 @@ typedef struct mpi_search {
     int full_codes;           /* every store of the job keeps full codes */
     uint64_t count;           /* sketches in all stores */
     long candidates;          /* the policy, decided on the whole count */
+    size_t summary_bins;      /* summary bits + 1 (the coarse cut) */
     maso_sketch *sketch;
     size_t sketch_bytes, code_bytes;
     maso_decoder *decoder;
@@ -256,6 +257,11 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     if (!o->exact && o->candidates < 0)
         m->candidates = m->count <= MASO_ENGINE_EXACT_SCAN_MAX
                             ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    uint64_t bits = m->has_engine ? 8 * maso_search_summary_bytes(
+                        maso_engine_search_handle(m->s.engine)) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &bits, 1, MPI_UINT64_T, MPI_MAX,
+                  MPI_COMM_WORLD);
+    m->summary_bins = (size_t)bits + 1;
     m->s.rep.measure = m->full_codes && !duplicates ? "code" : "sketch";
     int rc = make_sketch(m);
     m->code_bytes = rc ? 0 : maso_sketch_code_bytes(m->sketch);
@@ -511,26 +517,47 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
     const char *self = (const char *)p;
     int32_t status = 0;
     size_t hits = 0;
-    if (m->has_engine) {
-        maso_engine_params ep;
-        maso_engine_params_init(&ep);
-        ep.k = o->k;
-        ep.threshold = o->threshold;
-        ep.exact = o->exact;
-        ep.candidates = m->candidates;
-        if (!o->include_self) {
-            ep.exclude_id = self_id;
-            ep.exclude_path = *self ? self : NULL;
-        }
-        if (maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
-                              &hits)) {
-            const char *why = maso_engine_errmsg(m->s.engine);
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.k = o->k;
+    ep.threshold = o->threshold;
+    ep.exact = o->exact;
+    ep.candidates = m->candidates;
+    if (!o->include_self) {
+        ep.exclude_id = self_id;
+        ep.exclude_path = *self ? self : NULL;
+    }
+    /* The coarse stage: the candidates one process over all the shards
+     * keeps, agreed by all ranks. */
+    size_t wanted = maso_engine_summary_candidates(&ep, m->count, o->n_dbs,
+                                                   m->full_codes);
+    maso_engine_candidate *chosen = NULL;
+    if (wanted) {
+        int rc = query_agree_candidates(
+            m->has_engine ? m->s.engine : NULL, m->global_of, o->n_dbs,
+            probe, n_probes, wanted, m->summary_bins, &chosen, &ep.n_chosen);
+        if (rc) {
+            const char *why = m->has_engine && *maso_engine_errmsg(m->s.engine)
+                                  ? maso_engine_errmsg(m->s.engine)
+                                  : "a rank failed in the coarse stage";
             status = 1;
             put(out, &status, sizeof status);
             put(out, why, strlen(why) + 1);
             return;
         }
+        ep.chosen = chosen;
     }
+    if (m->has_engine &&
+        maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
+                          &hits)) {
+        const char *why = maso_engine_errmsg(m->s.engine);
+        status = 1;
+        put(out, &status, sizeof status);
+        put(out, why, strlen(why) + 1);
+        free(chosen);
+        return;
+    }
+    free(chosen);
     uint32_t count = (uint32_t)hits;
     put(out, &status, sizeof status);
     put(out, &count, sizeof count);

@@ -10,6 +10,7 @@
 #include "dupes.h"
 #include "maso.h"
 #include "maso_cli.h"
+#include "maso_engine.h"
 
 /* Output formats. */
 typedef enum query_format {
@@ -71,6 +72,18 @@ struct maso_job;
  * single process's.  Collective; returns the status on every rank. */
 int query_search_mpi(const search_options *o, struct maso_job *job);
 int query_duplicates_mpi(const search_options *o, struct maso_job *job);
+
+/* The summary-stage candidates of one query of an MPI search, agreed
+ * over all ranks (cluster_cut.c): those of the @p wanted best of the whole
+ * collection that lie in @p engine's stores (NULL: this rank has none),
+ * into *chosen (malloc'ed, the caller frees it).  @p global_of maps the
+ * engine's stores to their positions in the list of @p n_stores; @p bins
+ * is the summary bits + 1.  Collective (every rank calls it, failed or
+ * not); 0, or an error on every rank. */
+int query_agree_candidates(maso_engine *engine, const size_t *global_of,
+                           size_t n_stores, const maso_engine_probe *probes,
+                           size_t n_probes, size_t wanted, size_t bins,
+                           maso_engine_candidate **chosen, size_t *n_chosen);
 
 /* Rank 0's @p status on every rank (collective under MPI; the status
  * itself otherwise). */

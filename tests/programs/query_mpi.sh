@@ -52,6 +52,17 @@ same 3 2 --json --indexed "$tmp/db" "$tmp/not-indexed.png"
 same 2 2 --json "$tmp/db" "$q1" "$tmp/broken.png" "$q2"
 same 4 1 --json --threshold 0.001 "$tmp/db" "$q2"
 same 3 0 --duplicates --threshold 0.4 "$tmp/db"
+# The coarse mode (a summary stage, then the exact rank of its candidates:
+# the default above 16,000 images, forced here by --candidates): the ranks
+# agree on one cut of the summary distances, so that they rank exactly the
+# candidates one process keeps, and a few candidates out of 40 give the
+# same (not better) matches.
+for c in 3 5 8 13; do
+    same 3 0 --json -k 2 --include-self --candidates $c "$tmp/db" "$q1" "$q2" "$tmp/photos/img7.png"
+    same 4 0 --json -k 3 --candidates $c "$tmp/db" "$q1" "$q2"
+done
+same 2 0 --indexed --candidates 4 -k 3 "$tmp/db" "$q2" "$tmp/photos/img11.png"
+same 3 0 --json --candidates 6 -k 6 "$tmp/full" "$q1" "$q2"
 same 2 0 --json --layers conv1..fire5/expand3x3 "$tmp/db" "$q2"
 # Full codes: the rerank needs the query's code on every rank.
 same 3 0 --json -k 6 "$tmp/full" "$q1" "$q2"
