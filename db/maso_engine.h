@@ -204,6 +204,12 @@ typedef struct maso_engine_params {
      *  candidates of a cut they agreed on. */
     const struct maso_engine_candidate *chosen;
     size_t n_chosen;
+    /** maso_engine_duplicates(): 0 (default) the policy there; N > 0
+     *  candidate pairs by N band keys of the summaries (pairs with an
+     *  equal key in some band, maso_search_duplicates()); negative: the
+     *  automatic number of bands for the threshold.  Then exact and
+     *  candidates are not read. */
+    long bands;
 } maso_engine_params;
 
 void maso_engine_params_init(maso_engine_params *params);
@@ -292,12 +298,41 @@ double maso_engine_explain(maso_engine *engine, const maso_engine_probe *probe,
  *  - candidates N > 0: each image's N nearest by the summary distance are
  *    compared exactly;
  *  - automatic (default): all pairs up to MASO_ENGINE_DUPES_EXACT_MAX
- *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates.
- * Errors: those of maso_search_group().
+ *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates;
+ *  - bands (params->bands != 0): the pairs that share a band key
+ *    (maso_engine_dupe_keys()) and pass maso_engine_dupe_pair().
+ * Errors: those of maso_search_group() and maso_search_duplicates().
  */
 int maso_engine_duplicates(maso_engine *engine, double max_distance,
                            const maso_engine_params *params,
                            maso_search_groups *groups);
+
+/**
+ * The banded candidates of maso_engine_duplicates() one record at a time,
+ * for a job that exchanges the keys of its parts (MPI ranks: band keys
+ * all-to-all) and must find exactly the groups one process finds.
+ *
+ * maso_engine_dupe_bands(): the number of bands maso_engine_duplicates()
+ * uses for @p params at @p max_distance, 0 when @p params is not banded.
+ * maso_engine_dupe_keys(): the keys of the record whose summary is
+ * @p summary (from the engine's segments, maso_engine_segments(); or a
+ * copy) into keys[0 .. bands-1]; two records are a candidate pair when
+ * their keys are equal in some band.  Errors: MASO_EINVAL_ARG.
+ * maso_engine_dupe_pair(): the distance of a candidate pair given by the
+ * two records' sketches and summaries (copies may be 8-byte aligned; the
+ * engine's weights), or -1 when the pair is dropped before its distance
+ * (summaries too far apart for the bands' promise); the pair joins a
+ * group when the distance is <= max_distance.
+ */
+size_t maso_engine_dupe_bands(const maso_engine *engine, double max_distance,
+                              const maso_engine_params *params);
+int maso_engine_dupe_keys(maso_engine *engine, const uint8_t *summary,
+                          size_t bands, uint64_t *keys);
+double maso_engine_dupe_pair(const maso_engine *engine,
+                             const uint8_t *sketch_a,
+                             const uint8_t *summary_a,
+                             const uint8_t *sketch_b,
+                             const uint8_t *summary_b, size_t bands);
 
 #ifdef __cplusplus
 }

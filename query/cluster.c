@@ -85,6 +85,7 @@ typedef struct mpi_search {
     const search_options *o;  /* the whole job's options */
     search_options local;     /* this rank's stores */
     size_t *global_of;        /* local store -> position in o->dbs */
+    int *owner;               /* rank of each store of o->dbs (-1: none) */
     int has_engine;
     int session_open;         /* s is open (closed by finish) */
     session s;
@@ -194,7 +195,7 @@ static int choose_stores(mpi_search *m)
         status = m->missing ? 0 : QUERY_EXIT_ERROR;
     }
 done:
-    free(owner);
+    m->owner = owner;
     free(missing);
     return agree(status);
 }
@@ -305,6 +306,7 @@ static int finish(mpi_search *m, int status)
     free(m->missing);
     free(m->local.dbs);
     free(m->global_of);
+    free(m->owner);
     /* Every rank leaves with rank 0's status (it saw every answer). */
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return status;
@@ -1016,7 +1018,28 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
         candidates = m.count <= MASO_ENGINE_DUPES_EXACT_MAX
                          ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
     buffer edges = { NULL, 0, 0, 0 };
-    status = ring_edges(&m, thr, candidates, &edges);
+    /* --bands: the band keys all-to-all (cluster_bands.c); the other modes
+     * compare all pairs of blocks around the ring. */
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.bands = o->bands;
+    uint64_t bands = m.has_engine
+                         ? maso_engine_dupe_bands(m.s.engine, thr, &ep) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &bands, 1, MPI_UINT64_T, MPI_MAX,
+                  MPI_COMM_WORLD);
+    if (bands) {
+        uint64_t *band_edges, compared;
+        size_t n_band_edges;
+        query_band_edges(m.has_engine ? m.s.engine : NULL, m.global_of,
+                         m.owner, (size_t)bands, thr, m.sketch_bytes,
+                         (m.summary_bins - 1) / 8, &band_edges,
+                         &n_band_edges, &compared);
+        put(&edges, band_edges, n_band_edges * 2 * sizeof *band_edges);
+        free(band_edges);
+        status = 0;
+    } else {
+        status = ring_edges(&m, thr, candidates, &edges);
+    }
     if (edges.failed)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     if (status) {

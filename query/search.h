@@ -45,6 +45,7 @@ typedef struct search_options {
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    long bands;               /* --bands (0: none, -1: auto) */
     int allow_partial;        /* --allow-partial */
     char **missing;           /* shards left out (--allow-partial) */
     size_t n_missing;
@@ -84,6 +85,20 @@ int query_agree_candidates(maso_engine *engine, const size_t *global_of,
                            size_t n_stores, const maso_engine_probe *probes,
                            size_t n_probes, size_t wanted, size_t bins,
                            maso_engine_candidate **chosen, size_t *n_chosen);
+
+/* The edges of the banded --duplicates of an MPI job (cluster_bands.c):
+ * the candidate pairs one process compares with @p bands bands, found by
+ * exchanging band keys all-to-all, verified on the rank owning the first
+ * record; those within @p max_distance into *edges (pairs of ids tagged
+ * with their stores' places in the list; malloc'ed, the caller frees it),
+ * *compared the pairs whose distance was computed here.  @p engine: this
+ * rank's (NULL: none); @p global_of: its stores' places in the list;
+ * @p owner: the rank of every store of the list.  Collective; a failure
+ * aborts the job.  Returns 0. */
+int query_band_edges(maso_engine *engine, const size_t *global_of,
+                     const int *owner, size_t bands, double max_distance,
+                     size_t sketch_bytes, size_t summary_bytes,
+                     uint64_t **edges, size_t *n_edges, uint64_t *compared);
 
 /* Rank 0's @p status on every rank (collective under MPI; the status
  * itself otherwise). */

@@ -359,6 +359,30 @@ int maso_search_duplicates(maso_search *search,
                            size_t bands, maso_search_groups *groups);
 
 /**
+ * The banding of maso_search_duplicates(), record by record, for callers
+ * that find the colliding pairs themselves (an MPI job exchanging the keys
+ * of its ranks' records all-to-all).  The candidate pairs of
+ * maso_search_duplicates() with @p bands are exactly the pairs of records
+ * with an equal key in some band whose maso_search_band_pair() is 1; its
+ * groups are the components of the candidate pairs within max_distance.
+ *
+ * maso_search_bands(): the automatic number of bands for @p max_distance
+ * (what bands = 0 chooses).
+ * maso_search_band_keys(): the @p bands keys of the record whose summary
+ * is @p summary into keys[0 .. bands-1] (the masked chunk of each band, in
+ * its low bits).  Errors: MASO_EINVAL_ARG (bands does not cut the summary
+ * into chunks of 8..64 bits).
+ * maso_search_band_pair(): 1 when the masked summaries @p a and @p b
+ * differ in fewer than @p bands bits (the pairs the pigeonhole bound is
+ * about; others are dropped without an exact distance), else 0.
+ */
+size_t maso_search_bands(const maso_search *search, double max_distance);
+int maso_search_band_keys(maso_search *search, const uint8_t *summary,
+                          size_t bands, uint64_t *keys);
+int maso_search_band_pair(const maso_search *search, const uint8_t *a,
+                          const uint8_t *b, size_t bands);
+
+/**
  * Near-duplicate groups equal to the connected components of all pairs at
  * distance <= @p max_distance (in [0, 1]) under the current weights,
  * components of one record left out (same layout and order as

@@ -1545,7 +1545,7 @@ typedef struct engine_reads {
     maso_engine_match m[4];
     size_t n;
     uint64_t found;
-    size_t n_groups, n_groups_candidates;
+    size_t n_groups, n_groups_candidates, n_groups_bands;
     maso_engine_match chosen[2];  /* a query over caller-chosen candidates */
     size_t n_chosen;
 } engine_reads;
@@ -1606,6 +1606,15 @@ static int engine_read(const char *dir, engine_reads *out, char *msg,
         p.candidates = 3;
         rc = maso_engine_duplicates(e, 0.3, &p, &g);
         out->n_groups_candidates = g.n_groups;
+        maso_search_groups_free(&g);
+    }
+    if (rc == 0) { /* the banded mode */
+        maso_search_groups g;
+        maso_engine_params p;
+        maso_engine_params_init(&p);
+        p.bands = -1;
+        rc = maso_engine_duplicates(e, 0.3, &p, &g);
+        out->n_groups_bands = g.n_groups;
         maso_search_groups_free(&g);
     }
     snprintf(msg, msglen, "%s", maso_engine_errmsg(e));

@@ -649,6 +649,109 @@ static void test_split_coarse(void **state)
     store_free(&st);
 }
 
+static size_t ref_root(size_t *parent, size_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* The banding record by record (as an MPI job exchanges it): the
+ * components of the pairs with an equal key in some band that pass
+ * maso_search_band_pair() and lie within the threshold, by brute force over
+ * all pairs, are the groups of maso_search_duplicates(). */
+static void test_band_keys(void **state)
+{
+    (void)state;
+    big_layout_init();
+    uint64_t rng = 4711;
+    const size_t n = 700;
+    store st;
+    store_init(&st, n, big_bytes, &rng);
+    uint8_t *protos = malloc(40 * big_bytes);
+    assert_non_null(protos);
+    clustered(&st, 40, &rng, protos);
+    maso_search *s;
+    assert_int_equal(maso_search_create(&s, big_layout, 9), 0);
+    store_summarize(&st, s);
+    size_t sb = maso_search_summary_bytes(s);
+    static const size_t cuts[2] = { 300, 0 };
+    store_cut(&st, cuts, 2, sb);
+    size_t *pos_of = malloc(n * sizeof *pos_of), *parent = malloc(n * sizeof
+                                                                  *parent);
+    uint64_t *keys = malloc(n * 64 * sizeof *keys);
+    assert_non_null(pos_of);
+    assert_non_null(parent);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++)
+        pos_of[(st.ids[i] - 1000) / 7] = i;
+    static const double thr[2] = { 0.12, 0.2 };
+    for (int t = 0; t < 2; t++) {
+        size_t bands_list[2] = { maso_search_bands(s, thr[t]), 16 };
+        assert_true(bands_list[0] >= 8 && bands_list[0] <= 64);
+        for (int bi = 0; bi < 2; bi++) {
+            size_t bands = bands_list[bi];
+            for (size_t i = 0; i < n; i++) {
+                assert_int_equal(maso_search_band_keys(
+                    s, st.summaries + i * sb, bands, keys + i * 64), 0);
+                parent[i] = i;
+            }
+            size_t edges = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++) {
+                    size_t b = 0;
+                    while (b < bands && keys[i * 64 + b] != keys[j * 64 + b])
+                        b++;
+                    if (b == bands ||
+                        !maso_search_band_pair(s, st.summaries + i * sb,
+                                               st.summaries + j * sb, bands) ||
+                        maso_search_distance(s, store_rec(&st, i),
+                                             store_rec(&st, j)) > thr[t])
+                        continue;
+                    edges++;
+                    size_t ri = ref_root(parent, i), rj = ref_root(parent, j);
+                    parent[ri > rj ? ri : rj] = ri < rj ? ri : rj;
+                }
+            assert_true(edges > 0);
+            maso_search_groups g;
+            assert_int_equal(maso_search_duplicates(s, st.seg, st.n_seg,
+                                                    thr[t], bands, &g), 0);
+            size_t members = 0, comps = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t r = ref_root(parent, i), size = 0;
+                for (size_t j = 0; j < n; j++)
+                    size += ref_root(parent, j) == r;
+                members += size >= 2;
+                comps += size >= 2 && r == i;
+            }
+            assert_int_equal(g.n_groups, comps);
+            assert_int_equal(g.offsets[g.n_groups], members);
+            for (size_t k = 0; k < g.n_groups; k++) {
+                size_t root = ref_root(parent,
+                                       pos_of[(g.ids[g.offsets[k]] - 1000) / 7]);
+                size_t size = 0;
+                for (size_t j = 0; j < n; j++)
+                    size += ref_root(parent, j) == root;
+                assert_int_equal(g.offsets[k + 1] - g.offsets[k], size);
+                for (size_t m = g.offsets[k]; m < g.offsets[k + 1]; m++)
+                    assert_int_equal(ref_root(parent,
+                                              pos_of[(g.ids[m] - 1000) / 7]),
+                                     root);
+            }
+            maso_search_groups_free(&g);
+        }
+    }
+    uint64_t k1[8];
+    assert_int_equal(maso_search_band_keys(s, st.summaries, 7, k1),
+                     MASO_EINVAL_ARG);
+    free(keys);
+    free(parent);
+    free(pos_of);
+    free(protos);
+    maso_search_destroy(s);
+    store_free(&st);
+}
+
 static void test_duplicates_planted(void **state)
 {
     (void)state;
@@ -1042,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_ties_by_id),
         cmocka_unit_test(test_coarse_recall),
         cmocka_unit_test(test_split_coarse),
+        cmocka_unit_test(test_band_keys),
         cmocka_unit_test(test_duplicates_planted),
         cmocka_unit_test(test_errors_and_edges),
         cmocka_unit_test(test_summary_sample),
