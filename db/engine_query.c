@@ -394,13 +394,20 @@ int maso_engine_dupe_keys(maso_engine *engine, const uint8_t *summary,
                             maso_search_errmsg(engine->search)) : 0;
 }
 
+int maso_engine_dupe_candidate(const maso_engine *engine,
+                               const uint8_t *summary_a,
+                               const uint8_t *summary_b, size_t bands)
+{
+    return maso_search_band_pair(engine->search, summary_a, summary_b, bands);
+}
+
 double maso_engine_dupe_pair(const maso_engine *engine,
                              const uint8_t *sketch_a,
                              const uint8_t *summary_a,
                              const uint8_t *sketch_b,
                              const uint8_t *summary_b, size_t bands)
 {
-    if (!maso_search_band_pair(engine->search, summary_a, summary_b, bands))
+    if (!maso_engine_dupe_candidate(engine, summary_a, summary_b, bands))
         return -1;
     return maso_search_distance(engine->search, sketch_a, sketch_b);
 }

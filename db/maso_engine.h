@@ -318,6 +318,11 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
  * @p summary (from the engine's segments, maso_engine_segments(); or a
  * copy) into keys[0 .. bands-1]; two records are a candidate pair when
  * their keys are equal in some band.  Errors: MASO_EINVAL_ARG.
+ * maso_engine_dupe_candidate(): 1 when two records with an equal key in
+ * some band are a candidate pair by their summaries (they differ in fewer
+ * bits than the bands promise to find), else 0: the test of
+ * maso_engine_dupe_pair() before the distance, for a rank that holds the
+ * summaries but not the sketches.
  * maso_engine_dupe_pair(): the distance of a candidate pair given by the
  * two records' sketches and summaries (copies may be 8-byte aligned; the
  * engine's weights), or -1 when the pair is dropped before its distance
@@ -328,6 +333,9 @@ size_t maso_engine_dupe_bands(const maso_engine *engine, double max_distance,
                               const maso_engine_params *params);
 int maso_engine_dupe_keys(maso_engine *engine, const uint8_t *summary,
                           size_t bands, uint64_t *keys);
+int maso_engine_dupe_candidate(const maso_engine *engine,
+                               const uint8_t *summary_a,
+                               const uint8_t *summary_b, size_t bands);
 double maso_engine_dupe_pair(const maso_engine *engine,
                              const uint8_t *sketch_a,
                              const uint8_t *summary_a,

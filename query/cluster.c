@@ -947,8 +947,13 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         order[start[g] + size[g]++].path = info[i].path ? info[i].path : "";
     }
     for (size_t g = 0; g < n_groups; g++) {
+        /* as maso_search_groups: all pairs of a group of up to
+         * MASO_SEARCH_GROUP_DIAMETER_MAX, else the pairs with its first
+         * member (the smallest id: the first in the stores' order) */
         double max = 0;
-        for (size_t a = 0; a < size[g]; a++)
+        size_t pairs_of = size[g] <= MASO_SEARCH_GROUP_DIAMETER_MAX
+                              ? size[g] : 1;
+        for (size_t a = 0; a < pairs_of; a++)
             for (size_t b = a + 1; b < size[g]; b++) {
                 size_t stride = round64(m->sketch_bytes);
                 double d = maso_search_distance(

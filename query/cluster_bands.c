@@ -3,18 +3,22 @@
  * by exchanging band keys all-to-all instead of comparing every pair.
  *
  *  1. Keys: each rank computes the band keys of its records
- *     (maso_engine_dupe_keys) and sends (band, key, record) to the rank
- *     that a hash of (band, key) names (MPI_Alltoallv), a few bands per
- *     round so that the buffers stay small.  Equal keys of one band meet on
- *     one rank, which sorts what it received and makes every pair inside a
- *     run of equal keys a candidate pair.
- *  2. Pairs: each candidate pair (a, b), a < b, goes to the rank owning a
- *     (MPI_Alltoallv), which drops the pairs it was sent twice (equal in
- *     several bands).
+ *     (maso_engine_dupe_keys) and sends (band, key, record, summary) to the
+ *     rank that a hash of (band, key) names among the ranks with an engine
+ *     (MPI_Alltoallv), a few bands per round so that the buffers stay
+ *     small.  Equal keys of one band meet on one rank, which sorts what it
+ *     received; a pair inside a run of equal keys is a candidate when the
+ *     summaries pass maso_engine_dupe_candidate() (the test one process
+ *     makes before a distance; most colliding pairs of a short key fail
+ *     it), and is sent on only from the first band where the two keys are
+ *     equal, so that every candidate pair is sent once.
+ *  2. Pairs: each candidate pair (a, b) goes to the rank owning a
+ *     (MPI_Alltoallv).
  *  3. Records: that rank asks the owners of the b's it lacks for their
  *     sketches and summaries (two more MPI_Alltoallv: the ids, then the
- *     bytes), and verifies every pair (maso_engine_dupe_pair): those
- *     within the threshold are the edges.
+ *     bytes), and verifies the pairs (maso_engine_dupe_pair), but not one
+ *     whose records its edges already join: those within the threshold
+ *     are the edges.
  * The candidate pairs are exactly those of one process over all the shards
  * (pairs with an equal key in some band, summaries within the bands'
  * promise), so the components of the edges, which rank 0 computes, are its
@@ -187,6 +191,13 @@ static size_t sort_unique(uint64_t *v, size_t n, int width)
     return k;
 }
 
+static size_t root_of(size_t *parent, size_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
 /* The rank that takes (band, key): a 64-bit mix of both. */
 static int key_rank(uint64_t band, uint64_t key, int ranks)
 {
@@ -232,46 +243,92 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     if (failed)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
 
-    /* 1. band keys to their ranks; runs of equal keys become pairs,
-     * addressed to the owner of their first record */
-    outbox pairs;
-    if (outbox_init(&pairs, ranks))
+    /* 1. band keys, with the summaries, to the ranks that have an engine
+     * (they test the pairs); runs of equal keys become pairs, addressed to
+     * the owner of their first record */
+    int *testers = malloc((size_t)ranks * sizeof *testers), n_testers = 0;
+    int has = engine != NULL;
+    int *have = malloc((size_t)ranks * sizeof *have);
+    if (!testers || !have)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    for (size_t first = 0; first < bands; first += BANDS_PER_ROUND) {
+    MPI_Allgather(&has, 1, MPI_INT, have, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int r = 0; r < ranks; r++)
+        if (have[r])
+            testers[n_testers++] = r;
+    free(have);
+    size_t sum_words = summary_bytes / 8, width = 3 + sum_words;
+    uint64_t *item = malloc(width * sizeof *item);
+    uint64_t *keys_x = malloc((bands + 1) * sizeof *keys_x);
+    outbox pairs;
+    if (outbox_init(&pairs, ranks) || !item || !keys_x)
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    for (size_t first = 0; first < bands && n_testers; first += BANDS_PER_ROUND) {
         size_t last = first + BANDS_PER_ROUND < bands ? first + BANDS_PER_ROUND
                                                       : bands;
         outbox_clear(&box);
         for (size_t i = 0; i < n; i++) {
             if (maso_engine_dupe_keys(engine, mine[i].summary, bands, keys))
                 MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            memcpy(item + 3, mine[i].summary, summary_bytes);
+            item[2] = mine[i].id;
             for (size_t b = first; b < last; b++) {
-                uint64_t t[3] = { b, keys[b], mine[i].id };
-                outbox_put(&box, key_rank(b, keys[b], ranks), t, 3);
+                item[0] = b;
+                item[1] = keys[b];
+                outbox_put(&box, testers[key_rank(b, keys[b], n_testers)],
+                           item, width);
             }
         }
         uint64_t *in;
         size_t n_in;
         exchange(&box, &in, &n_in);
-        size_t items = n_in / 3;
-        qsort(in, items, 24, cmp3);
+        size_t items = n_in / width;
+        qsort(in, items, width * 8, cmp3);
         for (size_t lo = 0, hi; lo < items; lo = hi) {
-            for (hi = lo + 1; hi < items && in[3 * hi] == in[3 * lo] &&
-                 in[3 * hi + 1] == in[3 * lo + 1]; hi++)
+            const uint64_t *x0 = in + lo * width;
+            for (hi = lo + 1; hi < items && in[hi * width] == x0[0] &&
+                 in[hi * width + 1] == x0[1]; hi++)
                 ;
+            size_t band = (size_t)x0[0];
+            /* the run's keys of the earlier bands, once per member */
+            uint64_t *earlier = NULL;
+            if (band && hi - lo > 1) {
+                earlier = malloc((hi - lo) * band * sizeof *earlier);
+                if (!earlier)
+                    MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                for (size_t x = lo; x < hi; x++) {
+                    maso_engine_dupe_keys(engine,
+                                          (const uint8_t *)(in + x * width + 3),
+                                          bands, keys_x);
+                    memcpy(earlier + (x - lo) * band, keys_x,
+                           band * sizeof *keys_x);
+                }
+            }
             for (size_t x = lo; x < hi; x++)
                 for (size_t y = x + 1; y < hi; y++) {
-                    uint64_t p[2] = { in[3 * x + 2], in[3 * y + 2] };
-                    if (p[0] == p[1])
+                    const uint64_t *a = in + x * width, *b = in + y * width;
+                    if (a[2] == b[2] ||
+                        !maso_engine_dupe_candidate(
+                            engine, (const uint8_t *)(a + 3),
+                            (const uint8_t *)(b + 3), bands))
                         continue;
+                    /* a pair equal in an earlier band was sent there */
+                    size_t e = 0;
+                    while (e < band && earlier[(x - lo) * band + e] !=
+                                           earlier[(y - lo) * band + e])
+                        e++;
+                    if (e < band)
+                        continue;
+                    uint64_t p[2] = { a[2], b[2] };
                     outbox_put(&pairs, owner[maso_store_id_tag_of(p[0])], p,
                                2);
                 }
+            free(earlier);
         }
         free(in);
-        /* pairs equal in several bands: sent once */
-        for (int r = 0; r < ranks; r++)
-            pairs.n[r] = 2 * sort_unique(pairs.v[r], pairs.n[r] / 2, 2);
     }
+    free(item);
+    free(keys_x);
+    free(testers);
 
     /* 2. the pairs to the owners of their first records */
     uint64_t *pair;
@@ -343,12 +400,27 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     qsort(remote, n_remote, sizeof *remote, record_cmp);
     outbox_free(&box);
 
-    /* verify */
+    /* verify; a pair whose records this rank has already joined through
+     * other pairs is not verified (it changes no component), so a cluster
+     * of near-identical images costs about one distance per member */
     uint64_t *edge = malloc((2 * n_pair + 1) * sizeof *edge);
-    if (!edge)
+    uint64_t *node = malloc((2 * n_pair + 1) * sizeof *node);
+    size_t *parent = malloc((2 * n_pair + 1) * sizeof *parent);
+    if (!edge || !node || !parent)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    memcpy(node, pair, 2 * n_pair * sizeof *node);
+    size_t n_node = sort_unique(node, 2 * n_pair, 1);
+    for (size_t i = 0; i < n_node; i++)
+        parent[i] = i;
     size_t k = 0;
     for (size_t i = 0; i < n_pair; i++) {
+        size_t ra = root_of(parent, (size_t)((const uint64_t *)bsearch(
+                                &pair[2 * i], node, n_node, 8, cmp1) - node));
+        size_t rb = root_of(parent, (size_t)((const uint64_t *)bsearch(
+                                &pair[2 * i + 1], node, n_node, 8, cmp1) -
+                            node));
+        if (ra == rb)
+            continue;
         local_record ka = { pair[2 * i], NULL, NULL };
         local_record kb = { pair[2 * i + 1], NULL, NULL };
         const local_record *a = bsearch(&ka, mine, n, sizeof *mine,
@@ -366,8 +438,11 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
             edge[2 * k] = a->id;
             edge[2 * k + 1] = b->id;
             k++;
+            parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
         }
     }
+    free(node);
+    free(parent);
     free(remote);
     free(got);
     free(pair);
