@@ -120,6 +120,12 @@ static size_t sketch_cap(const maso_engine_params *p, size_t n_stores,
     return cap;
 }
 
+size_t maso_engine_rerank_candidates(const maso_engine_params *params,
+                                     size_t n_stores)
+{
+    return sketch_cap(params, n_stores, 1);
+}
+
 size_t maso_engine_summary_candidates(const maso_engine_params *params,
                                       uint64_t count, size_t n_stores,
                                       int rerank)
@@ -161,11 +167,10 @@ static int rank_chosen(maso_engine *e, const uint8_t *const *sketches,
     return rc ? engine_fail(e, rc, "%s", maso_search_errmsg(e->search)) : 0;
 }
 
-/* The sketch search over all probes at once, then the full-code rerank
- * when there are codes. */
-static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
-                         size_t n_probes, const maso_engine_params *o,
-                         int rerank, size_t cap, size_t *n)
+/* The sketch stage over all probes at once: the best @p cap into e->hits. */
+static int sketch_stage(maso_engine *e, const maso_engine_probe *probes,
+                        size_t n_probes, const maso_engine_params *o,
+                        int rerank, size_t cap, size_t *n)
 {
     maso_search_params sp;
     maso_search_params_init(&sp);
@@ -186,8 +191,27 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
         if (rc)
             return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
     }
-    if (!rerank)
-        return 0;
+    return 0;
+}
+
+/* The sketch search, then the full-code rerank when there are codes, of
+ * the sketch stage's best or of the caller's (o->rerank). */
+static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
+                         size_t n_probes, const maso_engine_params *o,
+                         int rerank, size_t cap, size_t *n)
+{
+    if (rerank && o->rerank) {
+        int rc = engine_reserve_hits(e, o->n_rerank ? o->n_rerank : 1);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < o->n_rerank; i++)
+            e->hits[i] = (maso_search_hit){ o->rerank[i], 0 };
+        *n = o->n_rerank;
+    } else {
+        int rc = sketch_stage(e, probes, n_probes, o, rerank, cap, n);
+        if (rc || !rerank)
+            return rc;
+    }
     size_t kept = 0;
     for (size_t i = 0; i < *n; i++) {
         const uint8_t *code = maso_engine_code_of(e, e->hits[i].id);
@@ -279,6 +303,39 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
             matches[(*n_matches)++] = (maso_engine_match){
                 e->hits[i].id, e->hits[i].distance,
                 nearest_probe(e, probes, n_probes, rerank, e->hits[i].id) };
+    return 0;
+}
+
+int maso_engine_sketch_hits(maso_engine *engine,
+                            const maso_engine_probe *probes, size_t n_probes,
+                            const maso_engine_params *params, size_t cap,
+                            maso_engine_match *hits, size_t *n_hits)
+{
+    if (!engine)
+        return MASO_EINVAL_ARG;
+    maso_engine *e = engine;
+    e->errmsg[0] = 0;
+    if (!hits || !n_hits || !params || !probes || n_probes == 0 ||
+        n_probes > MASO_ENGINE_PROBES_MAX || cap == 0 || !e->n)
+        return engine_fail(e, MASO_EINVAL_ARG, "sketch hits need stores, 1 "
+                           "to %d probes and room for >= 1",
+                           MASO_ENGINE_PROBES_MAX);
+    *n_hits = 0;
+    for (size_t p = 0; p < n_probes; p++)
+        if (!probes[p].sketch)
+            return engine_fail(e, MASO_EINVAL_ARG, "probe %zu has no sketch",
+                               p);
+    size_t n = 0;
+    int rc = engine_reserve_hits(e, cap);
+    if (!rc)
+        rc = sketch_stage(e, probes, n_probes, params, e->full_codes, cap, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        hits[i] = (maso_engine_match){
+            e->hits[i].id, e->hits[i].distance,
+            nearest_probe(e, probes, n_probes, 0, e->hits[i].id) };
+    *n_hits = n;
     return 0;
 }
 

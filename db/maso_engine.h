@@ -204,6 +204,15 @@ typedef struct maso_engine_params {
      *  candidates of a cut they agreed on. */
     const struct maso_engine_candidate *chosen;
     size_t n_chosen;
+    /** With full codes (and not exact): the records whose full codes are
+     *  re-ranked, chosen by the caller (tagged ids, borrowed for the
+     *  call): NULL (default) lets the engine take its sketch stage's best
+     *  (maso_engine_rerank_candidates() of them); else the sketch stage
+     *  is skipped and exactly these @p n_rerank are re-ranked, so that
+     *  engines over parts of one collection re-rank, between them, the
+     *  sketch hits one process re-ranks (maso_engine_sketch_hits()). */
+    const uint64_t *rerank;
+    size_t n_rerank;
     /** maso_engine_duplicates(): 0 (default) the policy there; N > 0
      *  candidate pairs by N band keys of the summaries (pairs with an
      *  equal key in some band, maso_search_duplicates()); negative: the
@@ -251,6 +260,26 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
 size_t maso_engine_summary_candidates(const maso_engine_params *params,
                                       uint64_t count, size_t n_stores,
                                       int rerank);
+
+/** The number of sketch hits maso_engine_query() re-ranks with full codes
+ *  for @p params over a collection of @p n_stores stores (when the stores
+ *  keep full codes and the probes have theirs, and not exact). */
+size_t maso_engine_rerank_candidates(const maso_engine_params *params,
+                                     size_t n_stores);
+
+/**
+ * The sketch stage of maso_engine_query() alone (the summary stage first
+ * when params asks for one, or params->chosen): the @p cap best records by
+ * sketch distance (the smallest over the probes), ties by id, into
+ * @p hits (room for @p cap, owned by the caller; probe is the nearest
+ * probe by sketch), sorted, *n_hits their number; within params->threshold
+ * plus MASO_ENGINE_SKETCH_MARGIN when the stores keep full codes.
+ * Errors: as maso_engine_query().
+ */
+int maso_engine_sketch_hits(maso_engine *engine,
+                            const maso_engine_probe *probes, size_t n_probes,
+                            const maso_engine_params *params, size_t cap,
+                            maso_engine_match *hits, size_t *n_hits);
 
 /** One candidate of the summary stage: its summary distance (differing
  *  summary bits, the smallest over the probes), the engine's index of its

@@ -493,6 +493,18 @@ static int gathered_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A failed answer: status 1 and the engine's message (or @p otherwise,
+ * on a rank whose engine has none). */
+static void put_failure(const mpi_search *m, buffer *out,
+                        const char *otherwise)
+{
+    const char *why = m->has_engine && *maso_engine_errmsg(m->s.engine)
+                          ? maso_engine_errmsg(m->s.engine) : otherwise;
+    int32_t status = 1;
+    put(out, &status, sizeof status);
+    put(out, why, strlen(why) + 1);
+}
+
 /* This rank's answer to one query, packed: status, message or matches. */
 static void answer(mpi_search *m, const uint8_t *payload, size_t n,
                    uint64_t self_id, buffer *out)
@@ -539,26 +551,46 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
             m->has_engine ? m->s.engine : NULL, m->global_of, o->n_dbs,
             probe, n_probes, wanted, m->summary_bins, &chosen, &ep.n_chosen);
         if (rc) {
-            const char *why = m->has_engine && *maso_engine_errmsg(m->s.engine)
-                                  ? maso_engine_errmsg(m->s.engine)
-                                  : "a rank failed in the coarse stage";
-            status = 1;
-            put(out, &status, sizeof status);
-            put(out, why, strlen(why) + 1);
+            put_failure(m, out, "a rank failed in the coarse stage");
             return;
         }
         ep.chosen = chosen;
     }
+    /* The full-code rerank: the sketch hits one process re-ranks. */
+    uint64_t *rerank = NULL;
+    if (m->full_codes && !o->exact) {
+        size_t want_r = maso_engine_rerank_candidates(&ep, o->n_dbs), ns = 0;
+        maso_engine_match *sk = calloc(want_r, sizeof *sk);
+        rerank = calloc(want_r, sizeof *rerank);
+        int rc = sk && rerank ? 0 : ENOMEM;
+        if (!rc && m->has_engine)
+            rc = maso_engine_sketch_hits(m->s.engine, probe, n_probes, &ep,
+                                         want_r, sk, &ns);
+        int bad = agree(rc != 0);
+        size_t keep = 0;
+        if (!bad)
+            bad = query_agree_rerank(sk, ns, m->global_of, want_r, &keep);
+        for (size_t i = 0; !bad && i < keep; i++)
+            rerank[i] = sk[i].id;
+        free(sk);
+        if (bad) {
+            put_failure(m, out, "a rank failed in the sketch stage");
+            free(rerank);
+            free(chosen);
+            return;
+        }
+        ep.rerank = rerank;
+        ep.n_rerank = keep;
+    }
     if (m->has_engine &&
         maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
                           &hits)) {
-        const char *why = maso_engine_errmsg(m->s.engine);
-        status = 1;
-        put(out, &status, sizeof status);
-        put(out, why, strlen(why) + 1);
+        put_failure(m, out, "the query failed");
+        free(rerank);
         free(chosen);
         return;
     }
+    free(rerank);
     free(chosen);
     uint32_t count = (uint32_t)hits;
     put(out, &status, sizeof status);

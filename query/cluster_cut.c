@@ -13,6 +13,12 @@
  * summed over the ranks (a rank holds whole stores), is walked in the
  * list's order to give each store its quota.  Two small collectives per
  * query, whatever C.
+ *
+ * With full codes, one process re-ranks the best R sketch hits of all the
+ * shards (maso_engine_rerank_candidates): each rank takes its own R best
+ * (maso_engine_sketch_hits), all ranks gather them (MPI_Allgatherv, 16
+ * bytes each) and each re-ranks those of its hits within the R best of
+ * all.
  */
 #include "search.h"
 
@@ -20,6 +26,7 @@
 #include <mpi.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 int query_agree_candidates(maso_engine *engine, const size_t *global_of,
@@ -79,6 +86,79 @@ int query_agree_candidates(maso_engine *engine, const size_t *global_of,
     free(at_cut);
     *chosen = mine;
     *n_chosen = kept;
+    return 0;
+}
+
+/* One sketch hit as the ranks exchange it. */
+typedef struct cut_hit {
+    double distance;
+    uint64_t id;        /* tagged with its store's place in the list */
+} cut_hit;
+
+static int cut_hit_cmp(const void *a, const void *b)
+{
+    const cut_hit *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int query_agree_rerank(const maso_engine_match *hits, size_t n,
+                       const size_t *global_of, size_t wanted, size_t *keep)
+{
+    int ranks;
+    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    *keep = 0;
+    cut_hit *mine = malloc((n ? n : 1) * sizeof *mine);
+    int *counts = calloc((size_t)ranks, sizeof *counts);
+    int *displs = calloc((size_t)ranks, sizeof *displs);
+    int failed = !mine || !counts || !displs || n > wanted ||
+                 wanted * sizeof(cut_hit) > INT_MAX / (size_t)ranks;
+    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (failed) {
+        free(mine);
+        free(counts);
+        free(displs);
+        return ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        mine[i] = (cut_hit){ hits[i].distance, maso_store_id_tag(
+            (unsigned)global_of[maso_store_id_tag_of(hits[i].id)],
+            maso_store_id_local(hits[i].id)) };
+    int bytes = (int)(n * sizeof *mine);
+    MPI_Allgather(&bytes, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    size_t total = 0;
+    for (int r = 0; r < ranks; r++) {
+        displs[r] = (int)total;
+        total += (size_t)counts[r];
+    }
+    cut_hit *all = malloc(total ? total : 1);
+    failed = !all;
+    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (failed) {
+        free(all);
+        free(mine);
+        free(counts);
+        free(displs);
+        return ENOMEM;
+    }
+    MPI_Allgatherv(mine, bytes, MPI_BYTE, all, counts, displs, MPI_BYTE,
+                   MPI_COMM_WORLD);
+    size_t n_all = total / sizeof *all;
+    /* mine is sorted like all (the tags keep the list's order): the kept
+     * ones are a prefix */
+    size_t k = n;
+    if (n_all > wanted) {
+        qsort(all, n_all, sizeof *all, cut_hit_cmp);
+        k = 0;
+        while (k < n && cut_hit_cmp(&mine[k], &all[wanted - 1]) <= 0)
+            k++;
+    }
+    *keep = k;
+    free(all);
+    free(mine);
+    free(counts);
+    free(displs);
     return 0;
 }
 

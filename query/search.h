@@ -86,6 +86,13 @@ int query_agree_candidates(maso_engine *engine, const size_t *global_of,
                            size_t n_probes, size_t wanted, size_t bins,
                            maso_engine_candidate **chosen, size_t *n_chosen);
 
+/* With full codes: how many of this rank's sketch hits @p hits (n, sorted,
+ * ids tagged by @p engine's stores, mapped to the list by @p global_of)
+ * are among the @p wanted best of all ranks: *keep (cluster_cut.c).
+ * Collective; 0, or ENOMEM on every rank. */
+int query_agree_rerank(const maso_engine_match *hits, size_t n,
+                       const size_t *global_of, size_t wanted, size_t *keep);
+
 /* The edges of the banded --duplicates of an MPI job (cluster_bands.c):
  * the candidate pairs one process compares with @p bands bands, found by
  * exchanging band keys all-to-all, verified on the rank owning the first
