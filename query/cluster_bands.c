@@ -181,6 +181,8 @@ static int record_cmp(const void *a, const void *b)
 /* Sort @p v (n items of @p width values) and drop repeats; the new n. */
 static size_t sort_unique(uint64_t *v, size_t n, int width)
 {
+    if (n == 0)
+        return 0; /* v may be NULL: an outbox nothing was put in */
     qsort(v, n, (size_t)width * 8, width == 3 ? cmp3 : width == 2 ? cmp2
                                                                   : cmp1);
     size_t k = 0;
