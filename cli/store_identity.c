@@ -19,7 +19,7 @@ void maso_cli_store_identity(const maso_model *model,
              maso_model_bin_sha256(model));
     maso_model_input_size(model, &id->input_channels, &id->input_height,
                           &id->input_width);
-    maso_store_preprocess_format(maso_model_preprocess(model), pre,
+    maso_store_preprocess_format(maso_model_get_preprocess(model), pre,
                                  MASO_CLI_PREPROCESS_LEN);
     id->preprocess = pre;
     id->n_layers = maso_model_code_layers(model, &id->layers);
