@@ -69,6 +69,6 @@ for v in one-t1 np1-t1 np2-t1; do
     if cmp -s "$work/out.one-t2" "$work/out.$v"; then
         echo "  $v: output identical to one process"
     else
-        echo "  $v: output differs from one process (coarse mode: each rank keeps its own candidates)"
+        echo "  $v: OUTPUT DIFFERS from one process"
     fi
 done

@@ -1,7 +1,8 @@
 /* engine_query.c -- ranked matches of a query over the engine's stores
  * (see maso_engine.h for the policy): exact or coarse sketch scan, the
  * full-code rerank or full-code scan, several probes merged by their
- * smallest distance, the query itself left out. */
+ * smallest distance, the query itself left out; the summary stage alone
+ * (maso_engine_candidates) for engines that agree on one cut. */
 #include "engine_internal.h"
 
 #include <errno.h>
@@ -103,11 +104,73 @@ static int full_scan(maso_engine *e, const maso_engine_probe *probes,
     return 0;
 }
 
-/* The sketch search over all probes at once, then the full-code rerank
- * when there are codes. */
-static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
-                         size_t n_probes, const maso_engine_params *o,
-                         int rerank, size_t cap, size_t *n)
+/* Hits the sketch stage keeps: k, the query itself in every store, and
+ * with a full-code rerank at least RERANK_FACTOR * k and RERANK_MIN. */
+static size_t sketch_cap(const maso_engine_params *p, size_t n_stores,
+                         int rerank)
+{
+    int excluding = p->exclude_id != UINT64_MAX || p->exclude_path;
+    size_t cap = p->k + (excluding ? n_stores : 0);
+    if (rerank && !p->exact) {
+        if (cap < MASO_ENGINE_RERANK_FACTOR * p->k)
+            cap = MASO_ENGINE_RERANK_FACTOR * p->k;
+        if (cap < MASO_ENGINE_RERANK_MIN)
+            cap = MASO_ENGINE_RERANK_MIN;
+    }
+    return cap;
+}
+
+size_t maso_engine_rerank_candidates(const maso_engine_params *params,
+                                     size_t n_stores)
+{
+    return sketch_cap(params, n_stores, 1);
+}
+
+size_t maso_engine_summary_candidates(const maso_engine_params *params,
+                                      uint64_t count, size_t n_stores,
+                                      int rerank)
+{
+    size_t c;
+    if (params->exact)
+        return 0;
+    if (params->candidates >= 0)
+        c = (size_t)params->candidates;
+    else
+        c = count <= MASO_ENGINE_EXACT_SCAN_MAX
+                ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    size_t cap = sketch_cap(params, n_stores, rerank);
+    return c && c < cap ? cap : c;
+}
+
+static void probe_sketches(const maso_engine_probe *probes, size_t n,
+                           const uint8_t **sketches)
+{
+    for (size_t p = 0; p < n; p++)
+        sketches[p] = probes[p].sketch;
+}
+
+/* The sketch stage over the caller's candidates. */
+static int rank_chosen(maso_engine *e, const uint8_t *const *sketches,
+                       size_t n_probes, const maso_engine_params *o,
+                       const maso_search_params *sp, size_t *n)
+{
+    uint64_t *pos = malloc((o->n_chosen ? o->n_chosen : 1) * sizeof *pos);
+    if (!pos)
+        return engine_fail(e, ENOMEM, "out of memory for %zu candidates",
+                           o->n_chosen);
+    for (size_t i = 0; i < o->n_chosen; i++)
+        pos[i] = o->chosen[i].position;
+    int rc = maso_search_rank_positions(e->search, e->segs, e->n_segs,
+                                        sketches, n_probes, pos, o->n_chosen,
+                                        sp, e->hits, n);
+    free(pos);
+    return rc ? engine_fail(e, rc, "%s", maso_search_errmsg(e->search)) : 0;
+}
+
+/* The sketch stage over all probes at once: the best @p cap into e->hits. */
+static int sketch_stage(maso_engine *e, const maso_engine_probe *probes,
+                        size_t n_probes, const maso_engine_params *o,
+                        int rerank, size_t cap, size_t *n)
 {
     maso_search_params sp;
     maso_search_params_init(&sp);
@@ -115,24 +178,40 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
     sp.threshold = o->threshold;
     if (rerank && o->threshold >= 0)
         sp.threshold = o->threshold + MASO_ENGINE_SKETCH_MARGIN;
-    if (o->exact)
-        sp.candidates = 0;
-    else if (o->candidates >= 0)
-        sp.candidates = (size_t)o->candidates;
-    else
-        sp.candidates = e->count <= MASO_ENGINE_EXACT_SCAN_MAX
-                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
-    if (sp.candidates && sp.candidates < sp.k)
-        sp.candidates = sp.k;
+    sp.candidates = maso_engine_summary_candidates(o, e->count, e->n, rerank);
     const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
-    for (size_t p = 0; p < n_probes; p++)
-        sketches[p] = probes[p].sketch;
-    int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
-                                      sketches, n_probes, &sp, e->hits, n);
-    if (rc)
-        return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
-    if (!rerank)
-        return 0;
+    probe_sketches(probes, n_probes, sketches);
+    if (o->chosen) {
+        int rc = rank_chosen(e, sketches, n_probes, o, &sp, n);
+        if (rc)
+            return rc;
+    } else {
+        int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
+                                          sketches, n_probes, &sp, e->hits, n);
+        if (rc)
+            return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
+    }
+    return 0;
+}
+
+/* The sketch search, then the full-code rerank when there are codes, of
+ * the sketch stage's best or of the caller's (o->rerank). */
+static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
+                         size_t n_probes, const maso_engine_params *o,
+                         int rerank, size_t cap, size_t *n)
+{
+    if (rerank && o->rerank) {
+        int rc = engine_reserve_hits(e, o->n_rerank ? o->n_rerank : 1);
+        if (rc)
+            return rc;
+        for (size_t i = 0; i < o->n_rerank; i++)
+            e->hits[i] = (maso_search_hit){ o->rerank[i], 0 };
+        *n = o->n_rerank;
+    } else {
+        int rc = sketch_stage(e, probes, n_probes, o, rerank, cap, n);
+        if (rc || !rerank)
+            return rc;
+    }
     size_t kept = 0;
     for (size_t i = 0; i < *n; i++) {
         const uint8_t *code = maso_engine_code_of(e, e->hits[i].id);
@@ -209,18 +288,11 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
         rerank &= probes[p].code != NULL;
     }
     /* The query itself may be in every store once. */
-    int excluding = params->exclude_id != UINT64_MAX || params->exclude_path;
-    size_t cap = params->k + (excluding ? e->n : 0);
-    if (rerank && !params->exact) {
-        if (cap < MASO_ENGINE_RERANK_FACTOR * params->k)
-            cap = MASO_ENGINE_RERANK_FACTOR * params->k;
-        if (cap < MASO_ENGINE_RERANK_MIN)
-            cap = MASO_ENGINE_RERANK_MIN;
-    }
+    size_t cap = sketch_cap(params, e->n, rerank);
     int rc = engine_reserve_hits(e, cap);
     size_t n = 0;
     if (!rc)
-        rc = params->exact && rerank
+        rc = params->exact && rerank && !params->chosen
                  ? full_scan(e, probes, n_probes, params->threshold, cap, &n)
                  : sketch_search(e, probes, n_probes, params, rerank, cap,
                                  &n);
@@ -231,6 +303,81 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
             matches[(*n_matches)++] = (maso_engine_match){
                 e->hits[i].id, e->hits[i].distance,
                 nearest_probe(e, probes, n_probes, rerank, e->hits[i].id) };
+    return 0;
+}
+
+int maso_engine_sketch_hits(maso_engine *engine,
+                            const maso_engine_probe *probes, size_t n_probes,
+                            const maso_engine_params *params, size_t cap,
+                            maso_engine_match *hits, size_t *n_hits)
+{
+    if (!engine)
+        return MASO_EINVAL_ARG;
+    maso_engine *e = engine;
+    e->errmsg[0] = 0;
+    if (!hits || !n_hits || !params || !probes || n_probes == 0 ||
+        n_probes > MASO_ENGINE_PROBES_MAX || cap == 0 || !e->n)
+        return engine_fail(e, MASO_EINVAL_ARG, "sketch hits need stores, 1 "
+                           "to %d probes and room for >= 1",
+                           MASO_ENGINE_PROBES_MAX);
+    *n_hits = 0;
+    for (size_t p = 0; p < n_probes; p++)
+        if (!probes[p].sketch)
+            return engine_fail(e, MASO_EINVAL_ARG, "probe %zu has no sketch",
+                               p);
+    size_t n = 0;
+    int rc = engine_reserve_hits(e, cap);
+    if (!rc)
+        rc = sketch_stage(e, probes, n_probes, params, e->full_codes, cap, &n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        hits[i] = (maso_engine_match){
+            e->hits[i].id, e->hits[i].distance,
+            nearest_probe(e, probes, n_probes, 0, e->hits[i].id) };
+    *n_hits = n;
+    return 0;
+}
+
+int maso_engine_candidates(maso_engine *engine,
+                           const maso_engine_probe *probes, size_t n_probes,
+                           size_t wanted, maso_engine_candidate *out,
+                           size_t *n_out)
+{
+    if (!engine)
+        return MASO_EINVAL_ARG;
+    maso_engine *e = engine;
+    e->errmsg[0] = 0;
+    if (!probes || !out || !n_out || n_probes == 0 ||
+        n_probes > MASO_ENGINE_PROBES_MAX || wanted == 0 || !e->n)
+        return engine_fail(e, MASO_EINVAL_ARG, "candidates need stores, "
+                           "1 to %d probes and room for >= 1",
+                           MASO_ENGINE_PROBES_MAX);
+    *n_out = 0;
+    const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
+    probe_sketches(probes, n_probes, sketches);
+    maso_search_hit *best = malloc(wanted * sizeof *best);
+    if (!best)
+        return engine_fail(e, ENOMEM, "out of memory for %zu candidates",
+                           wanted);
+    size_t n = 0;
+    int rc = maso_search_summary_best(e->search, e->segs, e->n_segs,
+                                      sketches, n_probes, wanted, best, &n);
+    if (rc) {
+        free(best);
+        return engine_fail(e, rc, "%s", maso_search_errmsg(e->search));
+    }
+    /* The store of a position: stores take consecutive positions. */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t at = 0, p = best[i].id;
+        size_t s = 0;
+        while (s + 1 < e->n && p >= at + maso_store_view_count(e->views[s]))
+            at += maso_store_view_count(e->views[s++]);
+        out[i] = (maso_engine_candidate){ (uint32_t)best[i].distance,
+                                          (uint32_t)s, p };
+    }
+    *n_out = n;
+    free(best);
     return 0;
 }
 
@@ -248,32 +395,4 @@ double maso_engine_explain(maso_engine *engine, const maso_engine_probe *probe,
         return -1;
     return maso_code_distance(e->sketch_layers, e->n_layers, e->weights,
                               probe->sketch, sketch, per_layer);
-}
-
-int maso_engine_duplicates(maso_engine *engine, double max_distance,
-                           const maso_engine_params *params,
-                           maso_search_groups *groups)
-{
-    if (!engine)
-        return MASO_EINVAL_ARG;
-    engine->errmsg[0] = 0;
-    if (!engine->n)
-        return engine_fail(engine, MASO_EINVAL_ARG, "no stores open");
-    maso_engine_params defaults;
-    maso_engine_params_init(&defaults);
-    const maso_engine_params *o = params ? params : &defaults;
-    size_t candidates;
-    if (o->exact)
-        candidates = 0;
-    else if (o->candidates >= 0)
-        candidates = (size_t)o->candidates;
-    else
-        candidates = engine->count <= MASO_ENGINE_DUPES_EXACT_MAX
-                         ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
-    int rc = maso_search_group(engine->search, engine->segs, engine->n_segs,
-                               max_distance, candidates, groups, NULL);
-    if (rc)
-        return engine_fail(engine, rc, "%s",
-                           maso_search_errmsg(engine->search));
-    return 0;
 }

@@ -13,9 +13,9 @@
  * keeps the k best by (distance, tagged id), the tags being the shards'
  * positions in the whole list, as the single process tags them: the same
  * matches, distances, order and exit status.  The exact-or-coarse choice
- * is made on the count of all shards; in the coarse mode each rank keeps
- * its own candidates, a superset of the single process's (recall equal or
- * better).
+ * is made on the count of all shards; in the coarse mode the ranks agree
+ * on the single process's candidates (cluster_cut.c) and each ranks its
+ * own.
  *
  * --duplicates: each rank sends its sketches and summaries around a ring
  * (N - 1 steps); at each step its engine's search handle groups its own
@@ -85,12 +85,14 @@ typedef struct mpi_search {
     const search_options *o;  /* the whole job's options */
     search_options local;     /* this rank's stores */
     size_t *global_of;        /* local store -> position in o->dbs */
+    int *owner;               /* rank of each store of o->dbs (-1: none) */
     int has_engine;
     int session_open;         /* s is open (closed by finish) */
     session s;
     int full_codes;           /* every store of the job keeps full codes */
     uint64_t count;           /* sketches in all stores */
     long candidates;          /* the policy, decided on the whole count */
+    size_t summary_bins;      /* summary bits + 1 (the coarse cut) */
     maso_sketch *sketch;
     size_t sketch_bytes, code_bytes;
     maso_decoder *decoder;
@@ -193,7 +195,7 @@ static int choose_stores(mpi_search *m)
         status = m->missing ? 0 : QUERY_EXIT_ERROR;
     }
 done:
-    free(owner);
+    m->owner = owner;
     free(missing);
     return agree(status);
 }
@@ -256,6 +258,11 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     if (!o->exact && o->candidates < 0)
         m->candidates = m->count <= MASO_ENGINE_EXACT_SCAN_MAX
                             ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    uint64_t bits = m->has_engine ? 8 * maso_search_summary_bytes(
+                        maso_engine_search_handle(m->s.engine)) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &bits, 1, MPI_UINT64_T, MPI_MAX,
+                  MPI_COMM_WORLD);
+    m->summary_bins = (size_t)bits + 1;
     m->s.rep.measure = m->full_codes && !duplicates ? "code" : "sketch";
     int rc = make_sketch(m);
     m->code_bytes = rc ? 0 : maso_sketch_code_bytes(m->sketch);
@@ -299,6 +306,7 @@ static int finish(mpi_search *m, int status)
     free(m->missing);
     free(m->local.dbs);
     free(m->global_of);
+    free(m->owner);
     /* Every rank leaves with rank 0's status (it saw every answer). */
     MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD);
     return status;
@@ -485,6 +493,18 @@ static int gathered_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* A failed answer: status 1 and the engine's message (or @p otherwise,
+ * on a rank whose engine has none). */
+static void put_failure(const mpi_search *m, buffer *out,
+                        const char *otherwise)
+{
+    const char *why = m->has_engine && *maso_engine_errmsg(m->s.engine)
+                          ? maso_engine_errmsg(m->s.engine) : otherwise;
+    int32_t status = 1;
+    put(out, &status, sizeof status);
+    put(out, why, strlen(why) + 1);
+}
+
 /* This rank's answer to one query, packed: status, message or matches. */
 static void answer(mpi_search *m, const uint8_t *payload, size_t n,
                    uint64_t self_id, buffer *out)
@@ -511,26 +531,67 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
     const char *self = (const char *)p;
     int32_t status = 0;
     size_t hits = 0;
-    if (m->has_engine) {
-        maso_engine_params ep;
-        maso_engine_params_init(&ep);
-        ep.k = o->k;
-        ep.threshold = o->threshold;
-        ep.exact = o->exact;
-        ep.candidates = m->candidates;
-        if (!o->include_self) {
-            ep.exclude_id = self_id;
-            ep.exclude_path = *self ? self : NULL;
-        }
-        if (maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
-                              &hits)) {
-            const char *why = maso_engine_errmsg(m->s.engine);
-            status = 1;
-            put(out, &status, sizeof status);
-            put(out, why, strlen(why) + 1);
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.k = o->k;
+    ep.threshold = o->threshold;
+    ep.exact = o->exact;
+    ep.candidates = m->candidates;
+    if (!o->include_self) {
+        ep.exclude_id = self_id;
+        ep.exclude_path = *self ? self : NULL;
+    }
+    /* The coarse stage: the candidates one process over all the shards
+     * keeps, agreed by all ranks. */
+    size_t wanted = maso_engine_summary_candidates(&ep, m->count, o->n_dbs,
+                                                   m->full_codes);
+    maso_engine_candidate *chosen = NULL;
+    if (wanted) {
+        int rc = query_agree_candidates(
+            m->has_engine ? m->s.engine : NULL, m->global_of, o->n_dbs,
+            probe, n_probes, wanted, m->summary_bins, &chosen, &ep.n_chosen);
+        if (rc) {
+            put_failure(m, out, "a rank failed in the coarse stage");
             return;
         }
+        ep.chosen = chosen;
     }
+    /* The full-code rerank: the sketch hits one process re-ranks. */
+    uint64_t *rerank = NULL;
+    if (m->full_codes && !o->exact) {
+        size_t want_r = maso_engine_rerank_candidates(&ep, o->n_dbs), ns = 0;
+        maso_engine_match *sk = calloc(want_r, sizeof *sk);
+        rerank = calloc(want_r, sizeof *rerank);
+        int rc = sk && rerank ? 0 : ENOMEM;
+        if (!rc && m->has_engine)
+            rc = maso_engine_sketch_hits(m->s.engine, probe, n_probes, &ep,
+                                         want_r, sk, &ns);
+        int bad = agree(rc != 0);
+        size_t keep = 0;
+        if (!bad)
+            bad = query_agree_rerank(sk, ns, m->global_of, want_r, &keep);
+        for (size_t i = 0; !bad && i < keep; i++)
+            rerank[i] = sk[i].id;
+        free(sk);
+        if (bad) {
+            put_failure(m, out, "a rank failed in the sketch stage");
+            free(rerank);
+            free(chosen);
+            return;
+        }
+        ep.rerank = rerank;
+        ep.n_rerank = keep;
+    }
+    if (m->has_engine &&
+        maso_engine_query(m->s.engine, probe, n_probes, &ep, m->hits,
+                          &hits)) {
+        put_failure(m, out, "the query failed");
+        free(rerank);
+        free(chosen);
+        return;
+    }
+    free(rerank);
+    free(chosen);
     uint32_t count = (uint32_t)hits;
     put(out, &status, sizeof status);
     put(out, &count, sizeof count);
@@ -918,8 +979,13 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         order[start[g] + size[g]++].path = info[i].path ? info[i].path : "";
     }
     for (size_t g = 0; g < n_groups; g++) {
+        /* as maso_search_groups: all pairs of a group of up to
+         * MASO_SEARCH_GROUP_DIAMETER_MAX, else the pairs with its first
+         * member (the smallest id: the first in the stores' order) */
         double max = 0;
-        for (size_t a = 0; a < size[g]; a++)
+        size_t pairs_of = size[g] <= MASO_SEARCH_GROUP_DIAMETER_MAX
+                              ? size[g] : 1;
+        for (size_t a = 0; a < pairs_of; a++)
             for (size_t b = a + 1; b < size[g]; b++) {
                 size_t stride = round64(m->sketch_bytes);
                 double d = maso_search_distance(
@@ -989,7 +1055,28 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
         candidates = m.count <= MASO_ENGINE_DUPES_EXACT_MAX
                          ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
     buffer edges = { NULL, 0, 0, 0 };
-    status = ring_edges(&m, thr, candidates, &edges);
+    /* --bands: the band keys all-to-all (cluster_bands.c); the other modes
+     * compare all pairs of blocks around the ring. */
+    maso_engine_params ep;
+    maso_engine_params_init(&ep);
+    ep.bands = o->bands;
+    uint64_t bands = m.has_engine
+                         ? maso_engine_dupe_bands(m.s.engine, thr, &ep) : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &bands, 1, MPI_UINT64_T, MPI_MAX,
+                  MPI_COMM_WORLD);
+    if (bands) {
+        uint64_t *band_edges, compared;
+        size_t n_band_edges;
+        query_band_edges(m.has_engine ? m.s.engine : NULL, m.global_of,
+                         m.owner, (size_t)bands, thr, m.sketch_bytes,
+                         (m.summary_bins - 1) / 8, &band_edges,
+                         &n_band_edges, &compared);
+        put(&edges, band_edges, n_band_edges * 2 * sizeof *band_edges);
+        free(band_edges);
+        status = 0;
+    } else {
+        status = ring_edges(&m, thr, candidates, &edges);
+    }
     if (edges.failed)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     if (status) {

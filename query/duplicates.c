@@ -119,6 +119,7 @@ int query_duplicates(const search_options *o)
     maso_engine_params_init(&ep);
     ep.exact = o->exact;
     ep.candidates = o->candidates;
+    ep.bands = o->bands;
     maso_search_groups g = { 0, NULL, NULL, NULL };
     int rc = maso_engine_duplicates(s.engine, thr, &ep, &g);
     if (rc) {

@@ -55,11 +55,15 @@ static const char *verdict(maso_store *s, int check_rc)
     return maso_store_checksums(s) ? "ok" : "unverified";
 }
 
-static void print_damage_json(const damage_list *l)
+/* The damaged records of @p l as JSON objects, each with "shard": @p shard
+ * first unless it is negative (one store); @p first: none written yet. */
+static void print_damage_items(const damage_list *l, long shard, int first)
 {
-    fputs(", \"damaged\": [", stdout);
     for (size_t i = 0; i < l->n; i++) {
-        printf("%s{\"id\": %" PRIu64 ", ", i ? ", " : "", l->item[i].id);
+        fputs(first && i == 0 ? "{" : ", {", stdout);
+        if (shard >= 0)
+            printf("\"shard\": %ld, ", shard);
+        printf("\"id\": %" PRIu64 ", ", l->item[i].id);
         if (l->item[i].path)
             output_json_path(stdout, "path", l->item[i].path);
         else
@@ -68,13 +72,28 @@ static void print_damage_json(const damage_list *l)
         maso_cli_json_string(stdout, l->item[i].what);
         fputc('}', stdout);
     }
+}
+
+static void print_damage_json(const damage_list *l)
+{
+    fputs(", \"damaged\": [", stdout);
+    print_damage_items(l, -1, 1);
     fputc(']', stdout);
 }
 
-static void print_damage_text(const damage_list *l)
+/* The damaged records as lines, under a header naming what to repair
+ * (@p store: NULL for the store itself). */
+static void print_damage_text(const damage_list *l, const char *store)
 {
-    if (l->n)
+    if (l->n && store) {
+        printf("damaged records of ");
+        maso_cli_text_escaped(stdout, store);
+        printf(" (run maso-index --repair ");
+        maso_cli_text_escaped(stdout, store);
+        printf("):\n");
+    } else if (l->n) {
         printf("damaged records (run maso-index --repair):\n");
+    }
     for (size_t i = 0; i < l->n; i++) {
         printf("  %" PRIu64 " ", l->item[i].id);
         maso_cli_text_escaped(stdout, l->item[i].path ? l->item[i].path
@@ -171,7 +190,7 @@ static void print_text(maso_store *s, const char *db,
                "them)\n");
     else if (check_rc != 1)
         printf("check:      %s\n", verdict(s, check_rc));
-    print_damage_text(damaged);
+    print_damage_text(damaged, NULL);
 }
 
 
@@ -180,6 +199,7 @@ typedef struct shard_info {
     maso_store *store;     /* NULL: missing */
     maso_store_stats st;
     int check_rc;          /* 1: not asked for */
+    damage_list damaged;   /* what --check found in it */
     char why[MASO_CLI_ERRLEN];
 } shard_info;
 
@@ -220,8 +240,9 @@ static void print_shards(const query_options *opt, const maso_shards *m,
                        sh[i].st.failed, sh[i].st.file_bytes);
                 if (sh[i].check_rc != 1) {
                     fputs(", \"check\": ", stdout);
-                    maso_cli_json_string(stdout, sh[i].check_rc
-                        ? maso_store_errmsg(sh[i].store) : "ok");
+                    maso_cli_json_string(stdout, verdict(sh[i].store,
+                                                         sh[i].check_rc));
+                    print_damage_json(&sh[i].damaged);
                 }
             }
             fputc('}', stdout);
@@ -241,8 +262,11 @@ static void print_shards(const query_options *opt, const maso_shards *m,
                    (double)sh[i].st.file_bytes / 1e6,
                    sh[i].check_rc == 1 ? "" : ", check ",
                    sh[i].check_rc == 1 ? ""
-                   : sh[i].check_rc ? maso_store_errmsg(sh[i].store) : "ok");
+                   : verdict(sh[i].store, sh[i].check_rc));
     }
+    for (size_t i = 0; i < n; i++)
+        if (sh[i].store)
+            print_damage_text(&sh[i].damaged, maso_shards_location(m, i));
 }
 
 
@@ -290,7 +314,8 @@ static int info_sharded(const query_options *opt, const char *db)
             first = i;
         add_stats(&total, &sh[i].st);
         if (opt->check) {
-            sh[i].check_rc = maso_store_check(sh[i].store);
+            sh[i].check_rc = maso_store_check_damage(
+                sh[i].store, keep_damage, &sh[i].damaged, NULL);
             if (check_rc == 1 || check_rc == 0) {
                 check_rc = sh[i].check_rc;
                 if (check_rc)
@@ -308,8 +333,17 @@ static int info_sharded(const query_options *opt, const char *db)
         if (opt->json) {
             print_json(s0, db, &total, 1, &none);
             if (check) {
+                /* the verdict and the damaged records of all shards, as
+                 * one store gives them, each naming its shard */
                 fputs(", \"check\": ", stdout);
                 maso_cli_json_string(stdout, check);
+                fputs(", \"damaged\": [", stdout);
+                int first_item = 1;
+                for (size_t i = 0; i < n; i++) {
+                    print_damage_items(&sh[i].damaged, (long)i, first_item);
+                    first_item &= sh[i].damaged.n == 0;
+                }
+                fputc(']', stdout);
             }
             print_shards(opt, m, sh, n_missing);
             fputs(", \"failures\": [", stdout);
@@ -332,8 +366,10 @@ static int info_sharded(const query_options *opt, const char *db)
         if (rc || (check_rc != 1 && check_rc != 0))
             status = QUERY_EXIT_ERROR;
     }
-    for (size_t i = 0; sh && i < n; i++)
+    for (size_t i = 0; sh && i < n; i++) {
+        damage_list_free(&sh[i].damaged);
         maso_store_destroy(sh[i].store);
+    }
     free(sh);
     maso_shards_destroy(m);
     return status;

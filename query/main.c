@@ -41,6 +41,9 @@ static void usage(FILE *out)
 "                   --duplicates: each image's N nearest by summary are\n"
 "                   compared (0: every pair; default: every pair up to\n"
 "                   5000 images, else 64)\n"
+"  --bands N|auto   --duplicates: compare the pairs whose summaries agree in\n"
+"                   one of N bands (auto: enough for the threshold) instead\n"
+"                   (under mpirun: band keys exchanged all-to-all)\n"
 "  --threads N      search threads (default: all cores)\n"
 "  --no-orient      match the query image only as it is (default: also its\n"
 "                   mirror and its 90, 180 and 270 degree turns, mirrored\n"
@@ -85,7 +88,7 @@ static void usage(FILE *out)
 enum {
     OPT_CLASSIFY = 256, OPT_MODEL, OPT_JSON, OPT_INFO, OPT_CHECK,
     OPT_THRESHOLD, OPT_INCLUDE_SELF, OPT_INDEXED, OPT_LAYERS, OPT_WEIGHTS,
-    OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_THREADS, OPT_DB, OPT_DB_LIST,
+    OPT_EXPLAIN, OPT_EXACT, OPT_CANDIDATES, OPT_BANDS, OPT_THREADS, OPT_DB, OPT_DB_LIST,
     OPT_TSV, OPT_HTML, OPT_DUPLICATES, OPT_KEEP, OPT_REFERENCE, OPT_MOVE_TO,
     OPT_TRASH, OPT_HARDLINK, OPT_DELETE, OPT_DRY_RUN, OPT_VERSION,
     OPT_FILES_FROM, OPT_NULL, OPT_HTML_APPEND, OPT_NO_ORIENT,
@@ -106,6 +109,7 @@ static const struct option longopts[] = {
     { "explain", no_argument, NULL, OPT_EXPLAIN },
     { "exact", no_argument, NULL, OPT_EXACT },
     { "candidates", required_argument, NULL, OPT_CANDIDATES },
+    { "bands", required_argument, NULL, OPT_BANDS },
     { "threads", required_argument, NULL, OPT_THREADS },
     { "db", required_argument, NULL, OPT_DB },
     { "db-list", required_argument, NULL, OPT_DB_LIST },
@@ -210,6 +214,15 @@ static int search_option(int c, search_options *so)
             return -1;
         so->candidates = v > LONG_MAX ? LONG_MAX : (long)v;
         return 0;
+    case OPT_BANDS:
+        if (!strcmp(optarg, "auto")) {
+            so->bands = -1;
+            return 0;
+        }
+        if (args_size("--bands", optarg, 1, &v))
+            return -1;
+        so->bands = v > 4096 ? 4096 : (long)v;
+        return 0;
     case OPT_THREADS:
         if (args_size("--threads", optarg, 1, &v) || v > 256) {
             fprintf(stderr, "maso-query: --threads: 1 to 256\n");
@@ -288,6 +301,15 @@ static int search_run(search_options *so, const modes *m, char **operands,
     if (so->dupes.dry_run && so->dupes.action == DUPE_ACTION_NONE) {
         fprintf(stderr, "maso-query: --dry-run: name the action to try "
                 "(--move-to DIR, --trash, --hardlink or --delete)\n");
+        return QUERY_EXIT_ERROR;
+    }
+    if (so->bands && !m->duplicates) {
+        fprintf(stderr, "maso-query: --bands goes with --duplicates\n");
+        return QUERY_EXIT_ERROR;
+    }
+    if (so->bands && (so->exact || so->candidates >= 0)) {
+        fprintf(stderr, "maso-query: --bands chooses the pairs to compare: "
+                "not with --exact or --candidates\n");
         return QUERY_EXIT_ERROR;
     }
     if (m->duplicates && so->threshold >= 1) {

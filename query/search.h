@@ -10,6 +10,7 @@
 #include "dupes.h"
 #include "maso.h"
 #include "maso_cli.h"
+#include "maso_engine.h"
 
 /* Output formats. */
 typedef enum query_format {
@@ -44,6 +45,7 @@ typedef struct search_options {
     int exact;                /* --exact */
     int threads;              /* --threads (0: all cores) */
     long candidates;          /* --candidates (-1: automatic) */
+    long bands;               /* --bands (0: none, -1: auto) */
     int allow_partial;        /* --allow-partial */
     char **missing;           /* shards left out (--allow-partial) */
     size_t n_missing;
@@ -71,6 +73,39 @@ struct maso_job;
  * single process's.  Collective; returns the status on every rank. */
 int query_search_mpi(const search_options *o, struct maso_job *job);
 int query_duplicates_mpi(const search_options *o, struct maso_job *job);
+
+/* The summary-stage candidates of one query of an MPI search, agreed
+ * over all ranks (cluster_cut.c): those of the @p wanted best of the whole
+ * collection that lie in @p engine's stores (NULL: this rank has none),
+ * into *chosen (malloc'ed, the caller frees it).  @p global_of maps the
+ * engine's stores to their positions in the list of @p n_stores; @p bins
+ * is the summary bits + 1.  Collective (every rank calls it, failed or
+ * not); 0, or an error on every rank. */
+int query_agree_candidates(maso_engine *engine, const size_t *global_of,
+                           size_t n_stores, const maso_engine_probe *probes,
+                           size_t n_probes, size_t wanted, size_t bins,
+                           maso_engine_candidate **chosen, size_t *n_chosen);
+
+/* With full codes: how many of this rank's sketch hits @p hits (n, sorted,
+ * ids tagged by @p engine's stores, mapped to the list by @p global_of)
+ * are among the @p wanted best of all ranks: *keep (cluster_cut.c).
+ * Collective; 0, or ENOMEM on every rank. */
+int query_agree_rerank(const maso_engine_match *hits, size_t n,
+                       const size_t *global_of, size_t wanted, size_t *keep);
+
+/* The edges of the banded --duplicates of an MPI job (cluster_bands.c):
+ * the candidate pairs one process compares with @p bands bands, found by
+ * exchanging band keys all-to-all, verified on the rank owning the first
+ * record; those within @p max_distance into *edges (pairs of ids tagged
+ * with their stores' places in the list; malloc'ed, the caller frees it),
+ * *compared the pairs whose distance was computed here.  @p engine: this
+ * rank's (NULL: none); @p global_of: its stores' places in the list;
+ * @p owner: the rank of every store of the list.  Collective; a failure
+ * aborts the job.  Returns 0. */
+int query_band_edges(maso_engine *engine, const size_t *global_of,
+                     const int *owner, size_t bands, double max_distance,
+                     size_t sketch_bytes, size_t summary_bytes,
+                     uint64_t **edges, size_t *n_edges, uint64_t *compared);
 
 /* Rank 0's @p status on every rank (collective under MPI; the status
  * itself otherwise). */

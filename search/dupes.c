@@ -85,8 +85,7 @@ static void consider(dupes *d, uint32_t a, uint32_t b, size_t band)
      * promised (pigeonhole); others can be dropped after a 64-byte
      * popcount instead of a whole-sketch distance.  This keeps the cost of
      * big clusters of similar, non-duplicate records low. */
-    if (d->s->summary_distance(d->sum[a], d->sum[b], d->s->mask,
-                               d->s->summary_bits / 64) >= d->bands)
+    if (!maso_search_band_pair(d->s, d->sum[a], d->sum[b], d->bands))
         return;
     for (size_t e = 0; e < band; e++)
         if (chunk_of(d, a, e) == chunk_of(d, b, e))
@@ -108,6 +107,49 @@ static size_t auto_bands(size_t bits, double max_distance)
     while (b < bits / 8 && (double)b < need)
         b *= 2;
     return b;
+}
+
+size_t maso_search_bands(const maso_search *search, double max_distance)
+{
+    return auto_bands(search->summary_bits, max_distance);
+}
+
+/* 0 when @p bands cuts the summary into chunks of 8..64 bits, else the
+ * failure. */
+static int bands_check(maso_search *s, size_t bands)
+{
+    size_t bits = s->summary_bits;
+    if (bands == 0 || bits % bands || (bits / bands) % 8 || bits / bands > 64)
+        return search_fail(s, MASO_EINVAL_ARG,
+                           "%zu bands: must cut %zu summary bits into chunks "
+                           "of 8, 16, ... 64 bits", bands, bits);
+    return 0;
+}
+
+int maso_search_band_keys(maso_search *search, const uint8_t *summary,
+                          size_t bands, uint64_t *keys)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    search->errmsg[0] = 0;
+    int rc = bands_check(search, bands);
+    if (rc)
+        return rc;
+    if (!summary || !keys)
+        return search_fail(search, MASO_EINVAL_ARG,
+                           "summary and keys must not be NULL");
+    dupes d = { .s = search, .chunk_bytes = search->summary_bits / bands / 8,
+                .sum = &summary, .bands = bands };
+    for (size_t b = 0; b < bands; b++)
+        keys[b] = chunk_of(&d, 0, b);
+    return 0;
+}
+
+int maso_search_band_pair(const maso_search *search, const uint8_t *a,
+                          const uint8_t *b, size_t bands)
+{
+    return search->summary_distance(a, b, search->mask,
+                                     search->summary_bits / 64) < bands;
 }
 
 int search_groups_collect(maso_search *s, const search_span *sp,
@@ -207,12 +249,11 @@ int maso_search_duplicates(maso_search *search,
     size_t bits = search->summary_bits;
     if (bands == 0)
         bands = auto_bands(bits, max_distance);
-    if (bits % bands || (bits / bands) % 8 || bits / bands > 64)
-        return search_fail(search, MASO_EINVAL_ARG,
-                           "%zu bands: must cut %zu summary bits into chunks "
-                           "of 8, 16, ... 64 bits", bands, bits);
+    int rc = bands_check(search, bands);
+    if (rc)
+        return rc;
     search_span sp;
-    int rc = search_span_init_grouping(search, &sp, segments, n_segments, 1);
+    rc = search_span_init_grouping(search, &sp, segments, n_segments, 1);
     if (rc)
         return rc;
     size_t n = sp.total;

@@ -177,6 +177,46 @@ static int size_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The summaries of the probes: @p given, or computed into @p own. */
+static void probe_summaries(const maso_search *s, const uint8_t *const *query,
+                            size_t n_query, const uint8_t *const *given,
+                            uint8_t own[][MASO_SEARCH_SUMMARY_BITS_MAX / 8],
+                            const uint8_t **summary)
+{
+    for (size_t q = 0; q < n_query; q++) {
+        if (given) {
+            summary[q] = given[q];
+        } else {
+            maso_search_summarize(s, query[q], own[q]);
+            summary[q] = own[q];
+        }
+    }
+}
+
+/* The summary stage: the best @p cap records by (summary distance,
+ * position) into best[] (id = position). */
+static int summary_stage(maso_search *s, const search_span *sp,
+                         const uint8_t *const *summary, size_t n_query,
+                         size_t cap, maso_search_hit *best, size_t *n_best)
+{
+    scan_job tmpl = { .s = s, .sp = sp, .query = summary,
+                      .n_query = n_query, .threshold = -1 };
+    return run_split(s, coarse_worker, &tmpl, sp->total, cap, best, n_best);
+}
+
+/* The exact stage over the candidates at positions cand[0..n) (sorted in
+ * place: neighbouring candidates share pages). */
+static int rank_stage(maso_search *s, const search_span *sp,
+                      const uint8_t *const *query, size_t n_query,
+                      size_t *cand, size_t n, const maso_search_params *p,
+                      maso_search_hit *hits, size_t *n_hits)
+{
+    qsort(cand, n, sizeof *cand, size_cmp);
+    scan_job rt = { .s = s, .sp = sp, .query = query, .n_query = n_query,
+                    .cand = cand, .threshold = p->threshold };
+    return run_split(s, rerank_worker, &rt, n, p->k, hits, n_hits);
+}
+
 /* @p given: the probes' summaries, or NULL to compute them. */
 static int coarse_query(maso_search *s, const search_span *sp,
                         const uint8_t *const *query, size_t n_query,
@@ -186,14 +226,7 @@ static int coarse_query(maso_search *s, const search_span *sp,
 {
     uint8_t own[SCAN_PROBES][MASO_SEARCH_SUMMARY_BITS_MAX / 8];
     const uint8_t *summary[SCAN_PROBES];
-    for (size_t q = 0; q < n_query; q++) {
-        if (given) {
-            summary[q] = given[q];
-        } else {
-            maso_search_summarize(s, query[q], own[q]);
-            summary[q] = own[q];
-        }
-    }
+    probe_summaries(s, query, n_query, given, own, summary);
     size_t cap = p->candidates < sp->total ? p->candidates : sp->total;
     maso_search_hit *best = malloc((cap ? cap : 1) * sizeof *best);
     size_t *cand = malloc((cap ? cap : 1) * sizeof *cand);
@@ -202,22 +235,130 @@ static int coarse_query(maso_search *s, const search_span *sp,
         free(cand);
         return search_fail(s, ENOMEM, "no memory for %zu candidates", cap);
     }
-    scan_job tmpl = { .s = s, .sp = sp, .query = summary,
-                      .n_query = n_query, .threshold = -1 };
     size_t n_best = 0;
-    int rc = run_split(s, coarse_worker, &tmpl, sp->total, cap, best, &n_best);
+    int rc = summary_stage(s, sp, summary, n_query, cap, best, &n_best);
     if (rc == 0) {
-        /* rerank in storage order: neighbouring candidates share pages */
         for (size_t c = 0; c < n_best; c++)
             cand[c] = (size_t)best[c].id;
-        qsort(cand, n_best, sizeof *cand, size_cmp);
-        scan_job rt = { .s = s, .sp = sp, .query = query, .n_query = n_query,
-                        .cand = cand, .threshold = p->threshold };
-        rc = run_split(s, rerank_worker, &rt, n_best, p->k, hits, n_hits);
+        rc = rank_stage(s, sp, query, n_query, cand, n_best, p, hits, n_hits);
     }
     free(best);
     free(cand);
     return rc;
+}
+
+/* The checks every query entry point makes on its probes. */
+static int probes_valid(maso_search *search, const uint8_t *const *probes,
+                        size_t n_probes)
+{
+    if (n_probes == 0 || n_probes > SCAN_PROBES)
+        return search_fail(search, MASO_EINVAL_ARG, "%zu probes: 1 to %d",
+                           n_probes, SCAN_PROBES);
+    for (size_t q = 0; q < n_probes; q++)
+        if (!probes[q])
+            return search_fail(search, MASO_EINVAL_ARG, "probe %zu is NULL",
+                               q);
+    return 0;
+}
+
+int maso_search_summary_best(maso_search *search,
+                             const maso_search_segment *segments,
+                             size_t n_segments, const uint8_t *const *probes,
+                             size_t n_probes, size_t candidates,
+                             maso_search_hit *best, size_t *n_best)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    search->errmsg[0] = 0;
+    if (!probes || !best || !n_best)
+        return search_fail(search, MASO_EINVAL_ARG,
+                           "probes, best and n_best must not be NULL");
+    *n_best = 0;
+    int rc = probes_valid(search, probes, n_probes);
+    if (rc)
+        return rc;
+    if (candidates == 0)
+        return search_fail(search, MASO_EINVAL_ARG, "0 candidates");
+    search_span sp;
+    rc = search_span_init(search, &sp, segments, n_segments, 1);
+    if (rc)
+        return rc;
+    if (sp.total) {
+        uint8_t own[SCAN_PROBES][MASO_SEARCH_SUMMARY_BITS_MAX / 8];
+        const uint8_t *summary[SCAN_PROBES];
+        probe_summaries(search, probes, n_probes, NULL, own, summary);
+        size_t cap = candidates < sp.total ? candidates : sp.total;
+        rc = summary_stage(search, &sp, summary, n_probes, cap, best, n_best);
+    }
+    search_span_free(&sp);
+    return rc;
+}
+
+int maso_search_rank_positions(maso_search *search,
+                               const maso_search_segment *segments,
+                               size_t n_segments,
+                               const uint8_t *const *probes, size_t n_probes,
+                               const uint64_t *positions, size_t n_positions,
+                               const maso_search_params *params,
+                               maso_search_hit *hits, size_t *n_hits)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    search->errmsg[0] = 0;
+    if (!probes || !params || !hits || !n_hits ||
+        (!positions && n_positions))
+        return search_fail(search, MASO_EINVAL_ARG, "probes, positions, "
+                           "params, hits and n_hits must not be NULL");
+    *n_hits = 0;
+    int rc = probes_valid(search, probes, n_probes);
+    if (rc)
+        return rc;
+    if (params->k == 0)
+        return search_fail(search, MASO_EINVAL_ARG, "k must be >= 1");
+    search_span sp;
+    rc = search_span_init(search, &sp, segments, n_segments, 0);
+    if (rc)
+        return rc;
+    size_t *cand = malloc((n_positions ? n_positions : 1) * sizeof *cand);
+    if (!cand) {
+        search_span_free(&sp);
+        return search_fail(search, ENOMEM, "no memory for %zu candidates",
+                           n_positions);
+    }
+    for (size_t c = 0; c < n_positions && !rc; c++) {
+        if (positions[c] >= sp.total)
+            rc = search_fail(search, MASO_EINVAL_ARG, "position %llu of "
+                             "%zu records", (unsigned long long)positions[c],
+                             sp.total);
+        cand[c] = (size_t)positions[c];
+    }
+    if (!rc && n_positions)
+        rc = rank_stage(search, &sp, probes, n_probes, cand, n_positions,
+                        params, hits, n_hits);
+    free(cand);
+    search_span_free(&sp);
+    return rc;
+}
+
+int maso_search_summary_cut(const uint64_t *histogram, size_t n_bins,
+                            uint64_t candidates, uint32_t *distance,
+                            uint64_t *take)
+{
+    if (!histogram || !distance || !take || candidates == 0)
+        return MASO_EINVAL_ARG;
+    uint64_t below = 0;
+    for (size_t d = 0; d < n_bins; d++) {
+        if (below + histogram[d] >= candidates) {
+            *distance = (uint32_t)d;
+            *take = candidates - below;
+            return 0;
+        }
+        below += histogram[d];
+    }
+    /* fewer records than candidates: every one is a candidate */
+    *distance = n_bins ? (uint32_t)(n_bins - 1) : 0;
+    *take = n_bins ? histogram[n_bins - 1] : 0;
+    return 0;
 }
 
 static int query_probes(maso_search *search,
@@ -234,13 +375,9 @@ static int query_probes(maso_search *search,
         return search_fail(search, MASO_EINVAL_ARG,
                            "probes, params, hits and n_hits must not be NULL");
     *n_hits = 0;
-    if (n_probes == 0 || n_probes > SCAN_PROBES)
-        return search_fail(search, MASO_EINVAL_ARG, "%zu probes: 1 to %d",
-                           n_probes, SCAN_PROBES);
-    for (size_t q = 0; q < n_probes; q++)
-        if (!probes[q])
-            return search_fail(search, MASO_EINVAL_ARG, "probe %zu is NULL",
-                               q);
+    int rc = probes_valid(search, probes, n_probes);
+    if (rc)
+        return rc;
     if (params->k == 0)
         return search_fail(search, MASO_EINVAL_ARG, "k must be >= 1");
     if (params->candidates && params->candidates < params->k)
@@ -250,8 +387,8 @@ static int query_probes(maso_search *search,
     if (params->threshold != params->threshold)
         return search_fail(search, MASO_EINVAL_ARG, "threshold is NaN");
     search_span sp;
-    int rc = search_span_init(search, &sp, segments, n_segments,
-                              params->candidates > 0);
+    rc = search_span_init(search, &sp, segments, n_segments,
+                          params->candidates > 0);
     if (rc)
         return rc;
     if (sp.total == 0) {

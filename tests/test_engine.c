@@ -5,7 +5,9 @@
  * the exact, the automatic and the coarse policy, with thresholds, with
  * several probes (the minimum over probes) and with the query left out;
  * tagged ids take apart with the untag API; its duplicate groups equal the
- * connected components of an all-pairs computation.
+ * connected components of an all-pairs computation; engines over parts of
+ * the stores that agree on the summary cut and the sketch hits to re-rank
+ * (as MPI ranks do) answer as one engine over all.
  */
 #define _DEFAULT_SOURCE /* mkdtemp */
 #include <errno.h>
@@ -298,6 +300,178 @@ static void check_engine(fixture *f, int full)
         store_test_rmtree(f->dir[s]);
 }
 
+/* A match with its id tagged by the store's place in the whole list. */
+static uint64_t global_id(const size_t *gof, uint64_t id)
+{
+    return maso_store_id_tag((unsigned)gof[maso_store_id_tag_of(id)],
+                             maso_store_id_local(id));
+}
+
+static int match_cmp(const void *a, const void *b)
+{
+    const maso_engine_match *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One query over two engines that each hold some of the stores, as MPI
+ * ranks run it (query/cluster_cut.c), written again here without MPI: the
+ * summary stage's cut from the parts' histograms and the stores' ties, the
+ * full-code rerank of the parts' sketch hits within the best of both, the
+ * k best of the parts' answers.  Matches carry global ids. */
+static size_t split_query(maso_engine *part[2], const size_t *gof[2],
+                          const maso_engine_probe *probes, size_t np,
+                          const maso_engine_params *p0, int full,
+                          maso_engine_match *out)
+{
+    maso_engine_params p = *p0;
+    size_t wanted = maso_engine_summary_candidates(&p, 300, 3, full);
+    maso_engine_candidate cand[2][400];
+    size_t nc[2] = { 0, 0 };
+    if (wanted) {
+        size_t bins = 8 * maso_search_summary_bytes(
+                              maso_engine_search_handle(part[0])) + 1;
+        uint64_t hist[4097] = { 0 }, at_cut[3] = { 0, 0, 0 }, take;
+        uint32_t cut;
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(maso_engine_candidates(part[k], probes, np, wanted,
+                                                    cand[k], &nc[k]), 0);
+            for (size_t i = 0; i < nc[k]; i++)
+                hist[cand[k][i].distance]++;
+        }
+        assert_int_equal(maso_search_summary_cut(hist, bins, wanted, &cut,
+                                                 &take), 0);
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < nc[k]; i++)
+                at_cut[gof[k][cand[k][i].store]] += cand[k][i].distance == cut;
+        for (int s = 0; s < 3; s++) {
+            at_cut[s] = at_cut[s] < take ? at_cut[s] : take;
+            take -= at_cut[s];
+        }
+        for (int k = 0; k < 2; k++) {
+            size_t kept = 0;
+            for (size_t i = 0; i < nc[k]; i++) {
+                uint64_t *q = &at_cut[gof[k][cand[k][i].store]];
+                if (cand[k][i].distance < cut ||
+                    (cand[k][i].distance == cut && *q > 0 && (*q)--))
+                    cand[k][kept++] = cand[k][i];
+            }
+            nc[k] = kept;
+        }
+    }
+    uint64_t ids[2][400];
+    size_t keep[2] = { 0, 0 };
+    int rerank = full && !p.exact;
+    if (rerank) {
+        size_t want_r = maso_engine_rerank_candidates(&p, 3), ns[2], n_all = 0;
+        maso_engine_match sk[2][400], all[800];
+        assert_true(want_r <= 400);
+        for (int k = 0; k < 2; k++) {
+            maso_engine_params pk = p;
+            pk.chosen = wanted ? cand[k] : NULL;
+            pk.n_chosen = nc[k];
+            assert_int_equal(maso_engine_sketch_hits(part[k], probes, np, &pk,
+                                                     want_r, sk[k], &ns[k]),
+                             0);
+            for (size_t i = 0; i < ns[k]; i++) {
+                all[n_all] = sk[k][i];
+                all[n_all++].id = global_id(gof[k], sk[k][i].id);
+            }
+        }
+        qsort(all, n_all, sizeof *all, match_cmp);
+        for (int k = 0; k < 2; k++) {
+            while (keep[k] < ns[k]) {
+                maso_engine_match x = sk[k][keep[k]];
+                x.id = global_id(gof[k], x.id);
+                if (n_all > want_r && match_cmp(&x, &all[want_r - 1]) > 0)
+                    break;
+                ids[k][keep[k]] = sk[k][keep[k]].id;
+                keep[k]++;
+            }
+        }
+    }
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        maso_engine_params pk = p;
+        pk.chosen = wanted ? cand[k] : NULL;
+        pk.n_chosen = nc[k];
+        if (rerank) {
+            pk.rerank = ids[k];
+            pk.n_rerank = keep[k];
+        }
+        size_t nk = 0;
+        assert_int_equal(maso_engine_query(part[k], probes, np, &pk, out + n,
+                                           &nk), 0);
+        for (size_t i = 0; i < nk; i++)
+            out[n + i].id = global_id(gof[k], out[n + i].id);
+        n += nk;
+    }
+    qsort(out, n, sizeof *out, match_cmp);
+    return n < p.k ? n : p.k;
+}
+
+/* Engines over parts of the stores (MPI ranks) that agree on the summary
+ * cut and on the sketch hits to re-rank answer as one engine over all. */
+static void check_split(fixture *f, int full)
+{
+    for (size_t s = 0; s < 3; s++)
+        make_store(f->dir[s], s, first_of[s], count_of[s], full);
+    maso_engine *all, *part[2];
+    const char *p0[2] = { f->dir[0], f->dir[2] }, *p1[1] = { f->dir[1] };
+    static const size_t g0[2] = { 0, 2 }, g1[1] = { 1 };
+    const size_t *gof[2] = { g0, g1 };
+    assert_int_equal(maso_engine_create(&all), 0);
+    assert_int_equal(maso_engine_open(all, f->paths, 3, NULL), 0);
+    assert_int_equal(maso_engine_create(&part[0]), 0);
+    assert_int_equal(maso_engine_open(part[0], p0, 2, NULL), 0);
+    assert_int_equal(maso_engine_create(&part[1]), 0);
+    assert_int_equal(maso_engine_open(part[1], p1, 1, NULL), 0);
+    const maso_sketch *sketch = maso_engine_sketch(all);
+    uint8_t code[3][STORE_TEST_CODE];
+    static uint8_t sk[3][1 << 16];
+    make_code(1042, code[0]);
+    code[0][9] ^= 0x3c;
+    make_code(77, code[1]);
+    make_code(2003, code[2]);
+    maso_engine_probe probes[3];
+    for (int p = 0; p < 3; p++) {
+        maso_sketch_apply(sketch, code[p], sk[p]);
+        probes[p] = (maso_engine_probe){sk[p], code[p]};
+    }
+    static const long cands[4] = { -1, 3, 20, 120 };
+    maso_engine_match want[40], got[1000];
+    size_t compared = 0;
+    for (int c = 0; c < 4; c++)
+        for (size_t k = 1; k <= 25; k += 12)
+            for (size_t np = 1; np <= 3; np += 2) {
+                maso_engine_params p;
+                maso_engine_params_init(&p);
+                p.k = k;
+                p.candidates = cands[c];
+                p.exclude_path = c == 2 ? "/photos/s2/img_2003.jpg" : NULL;
+                size_t nw = 0;
+                assert_int_equal(maso_engine_query(all, probes, np, &p, want,
+                                                   &nw), 0);
+                size_t ng = split_query(part, gof, probes, np, &p, full, got);
+                assert_int_equal(ng, nw);
+                for (size_t i = 0; i < nw; i++) {
+                    assert_int_equal(got[i].id, want[i].id);
+                    assert_true(got[i].distance == want[i].distance);
+                }
+                compared += nw;
+            }
+    assert_true(compared > 100);
+    maso_engine_destroy(part[1]);
+    maso_engine_destroy(part[0]);
+    maso_engine_destroy(all);
+    for (size_t s = 0; s < 3; s++)
+        store_test_rmtree(f->dir[s]);
+}
+
+static void test_split_full_codes(void **state) { check_split(*state, 1); }
+static void test_split_sketches(void **state) { check_split(*state, 0); }
+
 static void test_query_full_codes(void **state) { check_engine(*state, 1); }
 static void test_query_sketches(void **state) { check_engine(*state, 0); }
 
@@ -483,6 +657,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tags),
         cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_full_codes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_split_sketches, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_query_full_codes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_query_sketches, setup, teardown),

@@ -1546,7 +1546,9 @@ typedef struct engine_reads {
     maso_engine_match m[4];
     size_t n;
     uint64_t found;
-    size_t n_groups, n_groups_candidates;
+    size_t n_groups, n_groups_candidates, n_groups_bands;
+    maso_engine_match chosen[2];  /* a query over caller-chosen candidates */
+    size_t n_chosen;
 } engine_reads;
 
 static int engine_read(const char *dir, engine_reads *out, char *msg,
@@ -1581,6 +1583,16 @@ static int engine_read(const char *dir, engine_reads *out, char *msg,
         p.k = 4;
         p.exclude_path = p3;
         rc = maso_engine_query(e, probes, 2, &p, out->m, &out->n);
+        maso_engine_candidate c[3];
+        size_t nc = 0;
+        if (rc == 0)
+            rc = maso_engine_candidates(e, probes, 2, 3, c, &nc);
+        p.k = 2;
+        p.chosen = c;
+        p.n_chosen = nc;
+        if (rc == 0)
+            rc = maso_engine_query(e, probes, 2, &p, out->chosen,
+                                   &out->n_chosen);
     }
     if (rc == 0) {
         maso_search_groups g;
@@ -1595,6 +1607,15 @@ static int engine_read(const char *dir, engine_reads *out, char *msg,
         p.candidates = 3;
         rc = maso_engine_duplicates(e, 0.3, &p, &g);
         out->n_groups_candidates = g.n_groups;
+        maso_search_groups_free(&g);
+    }
+    if (rc == 0) { /* the banded mode */
+        maso_search_groups g;
+        maso_engine_params p;
+        maso_engine_params_init(&p);
+        p.bands = -1;
+        rc = maso_engine_duplicates(e, 0.3, &p, &g);
+        out->n_groups_bands = g.n_groups;
         maso_search_groups_free(&g);
     }
     snprintf(msg, msglen, "%s", maso_engine_errmsg(e));
@@ -1615,6 +1636,7 @@ static void test_engine(void **state)
         fail_msg("engine: %s", msg);
     assert_int_equal(ref.n, 4);
     assert_true(ref.m[0].id == ref.found + 1);
+    assert_true(ref.n_chosen >= 1 && ref.chosen[0].id == ref.m[0].id);
     long failures = 0;
     for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
         oom_arm(n);

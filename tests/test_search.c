@@ -497,6 +497,261 @@ static void test_coarse_recall(void **state)
     store_free(&st);
 }
 
+/* Popcount of the XOR of two summaries: the summary distance with equal
+ * weights, computed here without the library. */
+static uint32_t summary_xor(const uint8_t *a, const uint8_t *b, size_t bytes)
+{
+    uint32_t d = 0;
+    for (size_t i = 0; i < bytes; i++)
+        d += (uint32_t)__builtin_popcount((unsigned)(a[i] ^ b[i]));
+    return d;
+}
+
+static int u64_order(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The coarse stage split over two parts of one collection (as MPI ranks
+ * split it): each part's best by summary, one cut of their histogram, and
+ * each part's candidates within it are exactly the whole collection's
+ * best, ties at the cut included; their exact rank is the coarse query's. */
+static void test_split_coarse(void **state)
+{
+    (void)state;
+    big_layout_init();
+    uint64_t rng = 777;
+    store st;
+    store_init(&st, 900, big_bytes, &rng);
+    uint8_t *protos = malloc(20 * big_bytes);
+    assert_non_null(protos);
+    clustered(&st, 20, &rng, protos);
+    for (size_t i = 0; i < 60; i++) /* exact copies: ties at distance 0 */
+        memcpy(store_rec(&st, 300 + i), store_rec(&st, 10 + i % 7),
+               big_bytes);
+    maso_search *s;
+    assert_int_equal(maso_search_create(big_layout, 9, &s), 0);
+    store_summarize(&st, s);
+    size_t sb = maso_search_summary_bytes(s), bins = 8 * sb + 1;
+    static const size_t cuts[3] = { 350, 0, 200 };
+    store_cut(&st, cuts, 3, sb);
+    const size_t split_seg = 2, split_at = 350; /* part B: segments 2.. */
+    maso_search_hit *ref = malloc(st.n * sizeof *ref);
+    maso_search_hit *best = malloc(st.n * sizeof *best);
+    maso_search_hit *part[2] = { malloc(st.n * sizeof(maso_search_hit)),
+                                 malloc(st.n * sizeof(maso_search_hit)) };
+    uint64_t *chosen = malloc(st.n * sizeof *chosen);
+    uint64_t *histogram = calloc(bins, sizeof *histogram);
+    assert_non_null(ref);
+    assert_non_null(best);
+    assert_non_null(part[0]);
+    assert_non_null(part[1]);
+    assert_non_null(chosen);
+    assert_non_null(histogram);
+    static const size_t wanted[4] = { 1, 7, 40, 2000 };
+    for (size_t qi = 0; qi < 8; qi++) {
+        const uint8_t *q = store_rec(&st, qi < 4 ? 12 : 100 * qi);
+        const uint8_t *probes[1] = { q };
+        uint8_t qs[MASO_SEARCH_SUMMARY_BITS_MAX / 8];
+        assert_int_equal(maso_search_summarize(s, q, qs), 0);
+        for (size_t i = 0; i < st.n; i++)
+            ref[i] = (maso_search_hit){ i, summary_xor(
+                qs, st.summaries + i * sb, sb) };
+        qsort(ref, st.n, sizeof *ref, hit_cmp);
+        for (size_t w = 0; w < 4; w++) {
+            size_t c = wanted[w], nb = 0, np[2] = { 0, 0 };
+            size_t want = c < st.n ? c : st.n;
+            /* the whole collection's best: the brute-force order */
+            assert_int_equal(maso_search_summary_best(s, st.seg, st.n_seg,
+                                                      probes, 1, c, best,
+                                                      &nb), 0);
+            assert_int_equal(nb, want);
+            for (size_t i = 0; i < nb; i++) {
+                assert_int_equal(best[i].id, ref[i].id);
+                assert_true(best[i].distance == ref[i].distance);
+            }
+            /* two parts, one cut */
+            memset(histogram, 0, bins * sizeof *histogram);
+            assert_int_equal(maso_search_summary_best(
+                s, st.seg, split_seg, probes, 1, c, part[0], &np[0]), 0);
+            assert_int_equal(maso_search_summary_best(
+                s, st.seg + split_seg, st.n_seg - split_seg, probes, 1, c,
+                part[1], &np[1]), 0);
+            for (int k = 0; k < 2; k++)
+                for (size_t i = 0; i < np[k]; i++)
+                    histogram[(size_t)part[k][i].distance]++;
+            uint32_t cut;
+            uint64_t take;
+            assert_int_equal(maso_search_summary_cut(histogram, bins, c, &cut,
+                                                     &take), 0);
+            size_t n_chosen = 0;
+            for (int k = 0; k < 2; k++) /* part A's ties come first */
+                for (size_t i = 0; i < np[k]; i++) {
+                    uint32_t d = (uint32_t)part[k][i].distance;
+                    if (d < cut || (d == cut && take > 0 && take--))
+                        chosen[n_chosen++] = part[k][i].id +
+                                             (k ? split_at : 0);
+                }
+            assert_int_equal(n_chosen, want);
+            qsort(chosen, n_chosen, sizeof *chosen, u64_order);
+            uint64_t *whole = malloc(want * sizeof *whole);
+            assert_non_null(whole);
+            for (size_t i = 0; i < want; i++)
+                whole[i] = best[i].id;
+            qsort(whole, want, sizeof *whole, u64_order);
+            assert_memory_equal(chosen, whole, want * sizeof *whole);
+            free(whole);
+            /* ranking the chosen positions is the coarse query */
+            maso_search_params p;
+            maso_search_params_init(&p);
+            p.k = 5;
+            p.candidates = c < 5 ? 5 : c;
+            if (c < 5)
+                continue;
+            maso_search_hit a[5], b[5];
+            size_t na = 0, nr = 0;
+            assert_int_equal(maso_search_query(s, st.seg, st.n_seg, q, NULL,
+                                               &p, a, &na), 0);
+            assert_int_equal(maso_search_rank_positions(
+                s, st.seg, st.n_seg, probes, 1, chosen, n_chosen, &p, b,
+                &nr), 0);
+            assert_int_equal(na, nr);
+            for (size_t i = 0; i < na; i++) {
+                assert_int_equal(a[i].id, b[i].id);
+                assert_true(a[i].distance == b[i].distance);
+            }
+        }
+    }
+    /* fewer records than candidates, and bad positions */
+    uint32_t cut;
+    uint64_t take, few[3] = { 1, 0, 2 };
+    assert_int_equal(maso_search_summary_cut(few, 3, 10, &cut, &take), 0);
+    assert_int_equal(cut, 2);
+    assert_int_equal(take, 2);
+    maso_search_params p;
+    maso_search_params_init(&p);
+    uint64_t bad = st.n;
+    maso_search_hit h[10];
+    size_t nh;
+    const uint8_t *probe[1] = { store_rec(&st, 0) };
+    assert_int_equal(maso_search_rank_positions(s, st.seg, st.n_seg, probe, 1,
+                                                &bad, 1, &p, h, &nh),
+                     MASO_EINVAL_ARG);
+    free(ref);
+    free(best);
+    free(part[0]);
+    free(part[1]);
+    free(chosen);
+    free(histogram);
+    free(protos);
+    maso_search_destroy(s);
+    store_free(&st);
+}
+
+static size_t ref_root(size_t *parent, size_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
+/* The banding record by record (as an MPI job exchanges it): the
+ * components of the pairs with an equal key in some band that pass
+ * maso_search_band_pair() and lie within the threshold, by brute force over
+ * all pairs, are the groups of maso_search_duplicates(). */
+static void test_band_keys(void **state)
+{
+    (void)state;
+    big_layout_init();
+    uint64_t rng = 4711;
+    const size_t n = 700;
+    store st;
+    store_init(&st, n, big_bytes, &rng);
+    uint8_t *protos = malloc(40 * big_bytes);
+    assert_non_null(protos);
+    clustered(&st, 40, &rng, protos);
+    maso_search *s;
+    assert_int_equal(maso_search_create(big_layout, 9, &s), 0);
+    store_summarize(&st, s);
+    size_t sb = maso_search_summary_bytes(s);
+    static const size_t cuts[2] = { 300, 0 };
+    store_cut(&st, cuts, 2, sb);
+    size_t *pos_of = malloc(n * sizeof *pos_of), *parent = malloc(n * sizeof
+                                                                  *parent);
+    uint64_t *keys = malloc(n * 64 * sizeof *keys);
+    assert_non_null(pos_of);
+    assert_non_null(parent);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++)
+        pos_of[(st.ids[i] - 1000) / 7] = i;
+    static const double thr[2] = { 0.12, 0.2 };
+    for (int t = 0; t < 2; t++) {
+        size_t bands_list[2] = { maso_search_bands(s, thr[t]), 16 };
+        assert_true(bands_list[0] >= 8 && bands_list[0] <= 64);
+        for (int bi = 0; bi < 2; bi++) {
+            size_t bands = bands_list[bi];
+            for (size_t i = 0; i < n; i++) {
+                assert_int_equal(maso_search_band_keys(
+                    s, st.summaries + i * sb, bands, keys + i * 64), 0);
+                parent[i] = i;
+            }
+            size_t edges = 0;
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++) {
+                    size_t b = 0;
+                    while (b < bands && keys[i * 64 + b] != keys[j * 64 + b])
+                        b++;
+                    if (b == bands ||
+                        !maso_search_band_pair(s, st.summaries + i * sb,
+                                               st.summaries + j * sb, bands) ||
+                        maso_search_distance(s, store_rec(&st, i),
+                                             store_rec(&st, j)) > thr[t])
+                        continue;
+                    edges++;
+                    size_t ri = ref_root(parent, i), rj = ref_root(parent, j);
+                    parent[ri > rj ? ri : rj] = ri < rj ? ri : rj;
+                }
+            assert_true(edges > 0);
+            maso_search_groups g;
+            assert_int_equal(maso_search_duplicates(s, st.seg, st.n_seg,
+                                                    thr[t], bands, &g), 0);
+            size_t members = 0, comps = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t r = ref_root(parent, i), size = 0;
+                for (size_t j = 0; j < n; j++)
+                    size += ref_root(parent, j) == r;
+                members += size >= 2;
+                comps += size >= 2 && r == i;
+            }
+            assert_int_equal(g.n_groups, comps);
+            assert_int_equal(g.offsets[g.n_groups], members);
+            for (size_t k = 0; k < g.n_groups; k++) {
+                size_t root = ref_root(parent,
+                                       pos_of[(g.ids[g.offsets[k]] - 1000) / 7]);
+                size_t size = 0;
+                for (size_t j = 0; j < n; j++)
+                    size += ref_root(parent, j) == root;
+                assert_int_equal(g.offsets[k + 1] - g.offsets[k], size);
+                for (size_t m = g.offsets[k]; m < g.offsets[k + 1]; m++)
+                    assert_int_equal(ref_root(parent,
+                                              pos_of[(g.ids[m] - 1000) / 7]),
+                                     root);
+            }
+            maso_search_groups_free(&g);
+        }
+    }
+    uint64_t k1[8];
+    assert_int_equal(maso_search_band_keys(s, st.summaries, 7, k1),
+                     MASO_EINVAL_ARG);
+    free(keys);
+    free(parent);
+    free(pos_of);
+    free(protos);
+    maso_search_destroy(s);
+    store_free(&st);
+}
+
 static void test_duplicates_planted(void **state)
 {
     (void)state;
@@ -889,6 +1144,8 @@ int main(void)
         cmocka_unit_test(test_exact_matches_bruteforce),
         cmocka_unit_test(test_ties_by_id),
         cmocka_unit_test(test_coarse_recall),
+        cmocka_unit_test(test_split_coarse),
+        cmocka_unit_test(test_band_keys),
         cmocka_unit_test(test_duplicates_planted),
         cmocka_unit_test(test_errors_and_edges),
         cmocka_unit_test(test_summary_sample),

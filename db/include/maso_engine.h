@@ -196,6 +196,29 @@ typedef struct maso_engine_params {
     uint64_t exclude_id;
     /** Records with this path are left out too (NULL: none, default). */
     const char *exclude_path;
+    /** The summary stage's candidates, chosen by the caller: NULL (the
+     *  default) lets the engine run its own; else the sketch stage ranks
+     *  exactly these @p n_chosen candidates of maso_engine_candidates()
+     *  (borrowed for the call; exact and candidates are then ignored), so
+     *  that engines over parts of one collection (MPI ranks) can rank the
+     *  candidates of a cut they agreed on. */
+    const struct maso_engine_candidate *chosen;
+    size_t n_chosen;
+    /** With full codes (and not exact): the records whose full codes are
+     *  re-ranked, chosen by the caller (tagged ids, borrowed for the
+     *  call): NULL (default) lets the engine take its sketch stage's best
+     *  (maso_engine_rerank_candidates() of them); else the sketch stage
+     *  is skipped and exactly these @p n_rerank are re-ranked, so that
+     *  engines over parts of one collection re-rank, between them, the
+     *  sketch hits one process re-ranks (maso_engine_sketch_hits()). */
+    const uint64_t *rerank;
+    size_t n_rerank;
+    /** maso_engine_duplicates(): 0 (default) the policy there; N > 0
+     *  candidate pairs by N band keys of the summaries (pairs with an
+     *  equal key in some band, maso_search_duplicates()); negative: the
+     *  automatic number of bands for the threshold.  Then exact and
+     *  candidates are not read. */
+    long bands;
 } maso_engine_params;
 
 void maso_engine_params_init(maso_engine_params *params);
@@ -227,6 +250,64 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
                       maso_engine_match *matches, size_t *n_matches);
 
 /**
+ * The number of summary-stage candidates maso_engine_query() keeps for
+ * @p params over a collection of @p n_stores stores and @p count sketches
+ * (0: no summary stage, an exact scan), when the full codes are re-ranked
+ * (@p rerank: every store keeps them and the probes have theirs) or not.
+ * An engine over part of a collection passes the whole collection's
+ * figures to keep what one process over all of it keeps.
+ */
+size_t maso_engine_summary_candidates(const maso_engine_params *params,
+                                      uint64_t count, size_t n_stores,
+                                      int rerank);
+
+/** The number of sketch hits maso_engine_query() re-ranks with full codes
+ *  for @p params over a collection of @p n_stores stores (when the stores
+ *  keep full codes and the probes have theirs, and not exact). */
+size_t maso_engine_rerank_candidates(const maso_engine_params *params,
+                                     size_t n_stores);
+
+/**
+ * The sketch stage of maso_engine_query() alone (the summary stage first
+ * when params asks for one, or params->chosen): the @p cap best records by
+ * sketch distance (the smallest over the probes), ties by id, into
+ * @p hits (room for @p cap, owned by the caller; probe is the nearest
+ * probe by sketch), sorted, *n_hits their number; within params->threshold
+ * plus MASO_ENGINE_SKETCH_MARGIN when the stores keep full codes.
+ * Errors: as maso_engine_query().
+ */
+int maso_engine_sketch_hits(maso_engine *engine,
+                            const maso_engine_probe *probes, size_t n_probes,
+                            const maso_engine_params *params, size_t cap,
+                            maso_engine_match *hits, size_t *n_hits);
+
+/** One candidate of the summary stage: its summary distance (differing
+ *  summary bits, the smallest over the probes), the engine's index of its
+ *  store and its position over the engine's segments (the store's records
+ *  are positions maso_store_view_count() long, store 0 first). */
+typedef struct maso_engine_candidate {
+    uint32_t distance;
+    uint32_t store;
+    uint64_t position;
+} maso_engine_candidate;
+
+/**
+ * The summary stage of a query alone: the @p wanted (>= 1) best records
+ * by summary distance, ties by position (the order of the stores, then
+ * their records), into @p out (room for @p wanted, owned by the caller),
+ * sorted; *n_out receives how many (fewer when the stores hold fewer).
+ * maso_engine_query() with params->chosen set to a subset of them ranks
+ * that subset.  Summary distances are whole numbers in [0, bits], bits =
+ * 8 * maso_search_summary_bytes(), which maso_search_summary_cut() turns
+ * into one cut for several engines.
+ * Errors: MASO_EINVAL_ARG, ENOMEM, those of maso_search_summary_best().
+ */
+int maso_engine_candidates(maso_engine *engine,
+                           const maso_engine_probe *probes, size_t n_probes,
+                           size_t wanted, maso_engine_candidate *out,
+                           size_t *n_out);
+
+/**
  * Per-layer distances (n_layers entries into @p per_layer) of the match
  * @p id to the probe, by the measure the query used: full codes when the
  * engine has them and the probe has a code, else sketches.  Returns the
@@ -246,12 +327,49 @@ double maso_engine_explain(maso_engine *engine, const maso_engine_probe *probe,
  *  - candidates N > 0: each image's N nearest by the summary distance are
  *    compared exactly;
  *  - automatic (default): all pairs up to MASO_ENGINE_DUPES_EXACT_MAX
- *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates.
- * Errors: those of maso_search_group().
+ *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates;
+ *  - bands (params->bands != 0): the pairs that share a band key
+ *    (maso_engine_dupe_keys()) and pass maso_engine_dupe_pair().
+ * Errors: those of maso_search_group() and maso_search_duplicates().
  */
 int maso_engine_duplicates(maso_engine *engine, double max_distance,
                            const maso_engine_params *params,
                            maso_search_groups *groups);
+
+/**
+ * The banded candidates of maso_engine_duplicates() one record at a time,
+ * for a job that exchanges the keys of its parts (MPI ranks: band keys
+ * all-to-all) and must find exactly the groups one process finds.
+ *
+ * maso_engine_dupe_bands(): the number of bands maso_engine_duplicates()
+ * uses for @p params at @p max_distance, 0 when @p params is not banded.
+ * maso_engine_dupe_keys(): the keys of the record whose summary is
+ * @p summary (from the engine's segments, maso_engine_segments(); or a
+ * copy) into keys[0 .. bands-1]; two records are a candidate pair when
+ * their keys are equal in some band.  Errors: MASO_EINVAL_ARG.
+ * maso_engine_dupe_candidate(): 1 when two records with an equal key in
+ * some band are a candidate pair by their summaries (they differ in fewer
+ * bits than the bands promise to find), else 0: the test of
+ * maso_engine_dupe_pair() before the distance, for a rank that holds the
+ * summaries but not the sketches.
+ * maso_engine_dupe_pair(): the distance of a candidate pair given by the
+ * two records' sketches and summaries (copies may be 8-byte aligned; the
+ * engine's weights), or -1 when the pair is dropped before its distance
+ * (summaries too far apart for the bands' promise); the pair joins a
+ * group when the distance is <= max_distance.
+ */
+size_t maso_engine_dupe_bands(const maso_engine *engine, double max_distance,
+                              const maso_engine_params *params);
+int maso_engine_dupe_keys(maso_engine *engine, const uint8_t *summary,
+                          size_t bands, uint64_t *keys);
+int maso_engine_dupe_candidate(const maso_engine *engine,
+                               const uint8_t *summary_a,
+                               const uint8_t *summary_b, size_t bands);
+double maso_engine_dupe_pair(const maso_engine *engine,
+                             const uint8_t *sketch_a,
+                             const uint8_t *summary_a,
+                             const uint8_t *sketch_b,
+                             const uint8_t *summary_b, size_t bands);
 
 #ifdef __cplusplus
 }

@@ -250,6 +250,59 @@ int maso_search_query_probes(maso_search *search,
                              maso_search_hit *hits, size_t *n_hits);
 
 /**
+ * The two stages of a coarse query, apart, for a search split over several
+ * processes (MPI ranks, each holding some of the segments) that must pick
+ * the candidates one process would pick over all of them.
+ *
+ * maso_search_summary_best(): the summary stage of
+ * maso_search_query_probes() alone: the @p candidates (>= 1) best records
+ * by summary distance (the smallest over the @p n_probes probes, a whole
+ * number of differing summary bits in [0, summary bits]), ties by
+ * position, into @p best (room for @p candidates, owned by the caller),
+ * sorted; best[i].id is the record's *position*, its index counted over
+ * all segments (segment 0 first), not its id, and best[i].distance its
+ * summary distance.  maso_search_query_probes() with params->candidates
+ * = C reranks exactly these C records.
+ *
+ * maso_search_rank_positions(): the exact stage alone: the records at
+ * @p positions (any subset, e.g. those of maso_search_summary_best() that
+ * fall within an agreed cut) ranked by their exact distance to the probes,
+ * params->k best within params->threshold into @p hits as
+ * maso_search_query() gives them (params->candidates is ignored).
+ *
+ * Errors: MASO_EINVAL_ARG (a position out of range, k == 0, 0 candidates,
+ * missing summaries), ENOMEM, or the error of pthread_create().
+ */
+int maso_search_summary_best(maso_search *search,
+                             const maso_search_segment *segments,
+                             size_t n_segments, const uint8_t *const *probes,
+                             size_t n_probes, size_t candidates,
+                             maso_search_hit *best, size_t *n_best);
+
+int maso_search_rank_positions(maso_search *search,
+                               const maso_search_segment *segments,
+                               size_t n_segments,
+                               const uint8_t *const *probes, size_t n_probes,
+                               const uint64_t *positions, size_t n_positions,
+                               const maso_search_params *params,
+                               maso_search_hit *hits, size_t *n_hits);
+
+/**
+ * The global cut of a split summary stage.  @p histogram[d] (@p n_bins =
+ * summary bits + 1 entries) counts, over all parts, the records at summary
+ * distance d among each part's maso_search_summary_best() (with the same
+ * @p candidates): the best @p candidates of the whole collection are among
+ * them.  *distance receives the summary distance of the last of those and
+ * *take how many records at exactly that distance are candidates (those
+ * first in the whole collection's order): records nearer than *distance
+ * all are.  When the histogram counts fewer than @p candidates records,
+ * every one is a candidate.  Errors: MASO_EINVAL_ARG.
+ */
+int maso_search_summary_cut(const uint64_t *histogram, size_t n_bins,
+                            uint64_t candidates, uint32_t *distance,
+                            uint64_t *take);
+
+/**
  * Near-duplicate groups: the connected components of the graph whose edges
  * join records at distance <= max_distance, components of one record left
  * out.
@@ -304,6 +357,30 @@ int maso_search_duplicates(maso_search *search,
                            const maso_search_segment *segments,
                            size_t n_segments, double max_distance,
                            size_t bands, maso_search_groups *groups);
+
+/**
+ * The banding of maso_search_duplicates(), record by record, for callers
+ * that find the colliding pairs themselves (an MPI job exchanging the keys
+ * of its ranks' records all-to-all).  The candidate pairs of
+ * maso_search_duplicates() with @p bands are exactly the pairs of records
+ * with an equal key in some band whose maso_search_band_pair() is 1; its
+ * groups are the components of the candidate pairs within max_distance.
+ *
+ * maso_search_bands(): the automatic number of bands for @p max_distance
+ * (what bands = 0 chooses).
+ * maso_search_band_keys(): the @p bands keys of the record whose summary
+ * is @p summary into keys[0 .. bands-1] (the masked chunk of each band, in
+ * its low bits).  Errors: MASO_EINVAL_ARG (bands does not cut the summary
+ * into chunks of 8..64 bits).
+ * maso_search_band_pair(): 1 when the masked summaries @p a and @p b
+ * differ in fewer than @p bands bits (the pairs the pigeonhole bound is
+ * about; others are dropped without an exact distance), else 0.
+ */
+size_t maso_search_bands(const maso_search *search, double max_distance);
+int maso_search_band_keys(maso_search *search, const uint8_t *summary,
+                          size_t bands, uint64_t *keys);
+int maso_search_band_pair(const maso_search *search, const uint8_t *a,
+                          const uint8_t *b, size_t bands);
 
 /**
  * Near-duplicate groups equal to the connected components of all pairs at

@@ -101,11 +101,26 @@ same_as_ref "$tmp/k" "kill -9 of the job, rerun"
 
 # kill -9 of one rank: mpirun ends the job, non-zero, naming the rank.
 $mpirun -np 3 "$index" -q --batch 2 --shards 3 "$tmp/k1" "$tmp/big" \
-    < /dev/null 2> "$tmp/k1.err" &
+    < /dev/null > "$tmp/k1.err" 2>&1 &
 pid=$!
+# The rank processes: maso-index processes below mpirun, its children
+# (Open MPI) or deeper (MPICH's Hydra starts a proxy that starts them).
+ranks_of() {
+    ps -e -o pid=,ppid=,comm= | awk -v root="$1" '
+        { parent[$1] = $2; comm[$1] = $3 }
+        END {
+            for (p in parent) {
+                q = p
+                while (q in parent && q != root && q > 1)
+                    q = parent[q]
+                if (q == root && p != root && comm[p] == "maso-index")
+                    print p
+            }
+        }' | sort -n
+}
 victim=""
 for i in $(seq 1 100); do
-    victim=$(ps -o pid= --ppid $pid | sed -n 2p | tr -d ' ')
+    victim=$(ranks_of $pid | sed -n 2p)
     [ -n "$victim" ] && break
     sleep 0.05
 done
@@ -117,7 +132,9 @@ wait $pid
 st=$?
 set -e
 [ $st -ne 0 ] || fail "a rank killed, yet the job exited 0"
-grep -qi "rank" "$tmp/k1.err" || fail "kill -9 of a rank: $(cat "$tmp/k1.err")"
+# The launcher says which process died and how: Open MPI names the rank,
+# MPICH's Hydra the PID and the signal (on standard output).
+grep -Eqi "rank|signal 9" "$tmp/k1.err" || fail "kill -9 of a rank: $(cat "$tmp/k1.err")"
 mpi_index 0 2 -q "$tmp/k1" "$tmp/big"
 same_as_ref "$tmp/k1" "kill -9 of a rank, rerun"
 

@@ -2,7 +2,8 @@
 # A damaged store, as the user meets it: maso-query --info --check names
 # the damaged records (text and JSON, exit status 2); maso-index --repair
 # removes them and indexes their files again; afterwards --check passes
-# and queries answer as they did before the damage.
+# and queries answer as they did before the damage.  The same for one
+# shard of a sharded index.
 # usage: index_repair.sh MASO_INDEX MASO_QUERY SHARED_DIR TMPDIR
 set -eu
 . "$(dirname "$0")/index_lib.sh"
@@ -85,4 +86,58 @@ assert strip(a) == strip(b), (a, b)
 PY
 run_index 0 --repair "$db"
 grep -q "repair: 0 damaged records removed" "$tmp/err" || fail "second repair: $(cat "$tmp/err")"
+
+# A sharded index: --check lists the damaged records of every shard, as
+# --check of that shard alone lists them, each with its shard, and names
+# the shard to repair.  Which shard holds which photo depends on the
+# photos' absolute paths: the first shard that has a sketch block is hurt.
+run_index 0 -j 1 --shards 3 "$tmp/sh" "$tmp/photos"
+hurt=$(python3 - "$tmp/sh" <<'PY'
+import struct, sys
+for n in range(3):
+    p = "%s/shard-%03d/data.mdb" % (sys.argv[1], n)
+    d = bytearray(open(p, 'rb').read())
+    at = d.find(b'MBK1')
+    if at < 0:
+        continue
+    while at >= 0:                           # and older copies of the page
+        stride, sketches = struct.unpack_from('<I', d, at + 16)[0], struct.unpack_from('<I', d, at + 28)[0]
+        bits = d[at + 48:at + 112]           # presence bitmap: the first slot in use
+        slot = next(i for i in range(512) if bits[i // 8] >> (i % 8) & 1)
+        d[at + sketches + slot * stride + 17] ^= 0x20
+        at = d.find(b'MBK1', at + 4)
+    open(p, 'wb').write(d)
+    print(n)
+    break
+PY
+)
+[ -n "$hurt" ] || fail "no shard has a sketch block"
+set +e
+"$query" --info --check --json "$tmp/sh" > "$tmp/sh.json" 2> "$tmp/err"; st=$?
+"$query" --info --check --json "$tmp/sh/shard-00$hurt" > "$tmp/one.json" 2> "$tmp/err"; st1=$?
+"$query" --info --check "$tmp/sh" > "$tmp/sh.txt" 2> "$tmp/err"; st2=$?
+set -e
+[ $st -eq 2 ] && [ $st1 -eq 2 ] && [ $st2 -eq 2 ] || fail "--check of a damaged shard: exit status $st $st1 $st2"
+python3 - "$tmp/sh.json" "$tmp/one.json" "$hurt" "$tmp/sh.txt" "$tmp/sh/shard-00$hurt" <<'PY' || fail "sharded check: $(cat "$tmp/sh.json")"
+import json, sys
+sh, one, hurt = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3])
+assert len(one["damaged"]) == 1 and one["damaged"][0]["what"] == "sketch", one
+assert sh["damaged"] == [dict(shard=hurt, **d) for d in one["damaged"]], sh["damaged"]
+for s in sh["shards"]:
+    want = one["damaged"] if s["shard"] == hurt else []
+    assert s["damaged"] == want and (s["check"] == "ok") == (not want), s
+assert sh["check"] == one["check"], (sh["check"], one["check"])
+text = open(sys.argv[4]).read().splitlines()
+d = one["damaged"][0]
+at = text.index("damaged records of %s (run maso-index --repair %s):" % (sys.argv[5], sys.argv[5]))
+assert text[at + 1] == "  %d %s (sketch)" % (d["id"], d["path"]), text
+PY
+run_index 0 --repair "$tmp/sh/shard-00$hurt"
+"$query" --info --check --json "$tmp/sh" > "$tmp/sh.json"
+python3 - "$tmp/sh.json" <<'PY' || fail "sharded check after repair: $(cat "$tmp/sh.json")"
+import json, sys
+i = json.load(open(sys.argv[1]))
+assert i["check"] == "ok" and i["damaged"] == [] and i["indexed"] == 6, i
+assert all(s["damaged"] == [] for s in i["shards"]), i
+PY
 echo "index_repair.sh: all checks passed"

@@ -2,7 +2,8 @@
 # maso-query as an MPI job (mpirun --oversubscribe -np 1..4) over a
 # sharded index: searches (JSON, text, TSV, --explain, --indexed,
 # --include-self, --threshold), near-duplicate groups across shard
-# boundaries, stores with full codes, and the exit statuses are
+# boundaries (all pairs, and --bands: band keys all-to-all), the coarse
+# mode's candidates, stores with full codes, and the exit statuses are
 # byte-for-byte those of one process over the same shards; a missing shard
 # is an error naming it, --allow-partial answers from the others, and says
 # so.  One process over the shards is itself checked against one store of
@@ -52,11 +53,57 @@ same 3 2 --json --indexed "$tmp/db" "$tmp/not-indexed.png"
 same 2 2 --json "$tmp/db" "$q1" "$tmp/broken.png" "$q2"
 same 4 1 --json --threshold 0.001 "$tmp/db" "$q2"
 same 3 0 --duplicates --threshold 0.4 "$tmp/db"
+# The coarse mode (a summary stage, then the exact rank of its candidates:
+# the default above 16,000 images, forced here by --candidates): the ranks
+# agree on one cut of the summary distances, so that they rank exactly the
+# candidates one process keeps, and a few candidates out of 40 give the
+# same (not better) matches.
+for c in 3 5 8 13; do
+    same 3 0 --json -k 2 --include-self --candidates $c "$tmp/db" "$q1" "$q2" "$tmp/photos/img7.png"
+    same 4 0 --json -k 3 --candidates $c "$tmp/db" "$q1" "$q2"
+done
+same 2 0 --indexed --candidates 4 -k 3 "$tmp/db" "$q2" "$tmp/photos/img11.png"
+same 3 0 --json --candidates 6 -k 6 "$tmp/full" "$q1" "$q2"
 same 2 0 --json --layers conv1..fire5/expand3x3 "$tmp/db" "$q2"
 # Full codes: the rerank needs the query's code on every rank.
 same 3 0 --json -k 6 "$tmp/full" "$q1" "$q2"
 same 2 0 --json --exact -k 6 "$tmp/full" "$q1"
 grep -q '"measure": "code"' "$tmp/mpi.out" || fail "full codes: $(head -c 300 "$tmp/mpi.out")"
+
+# --bands: the candidate pairs come from band keys exchanged all-to-all;
+# the groups are one process's with the same bands, at thresholds where
+# banding finds every pair and where it misses some (0.3: pairs within the
+# threshold whose summaries differ in more bits than the bands promise).
+for bands in auto 8 64; do
+    for np in 2 4; do
+        same $np 0 --duplicates --json --bands $bands "$tmp/db"
+    done
+    same 3 0 --duplicates --json --threshold 0.3 --bands $bands "$tmp/db"
+done
+same 3 0 --duplicates --bands auto --threshold 0.35 "$tmp/db"
+# Against brute force (--exact: every pair): the same groups where banding
+# finds every pair (the copies), and at 0.3 only parts of its groups.
+"$query" --duplicates --json --exact "$tmp/db" > "$tmp/exact.json"
+$mpirun -np 3 "$query" --duplicates --json --bands auto "$tmp/db" > "$tmp/mpi.out" < /dev/null
+cmp "$tmp/exact.json" "$tmp/mpi.out" || fail "--bands differs from every pair's groups"
+"$query" --duplicates --json --exact --threshold 0.3 "$tmp/db" > "$tmp/exact.json"
+$mpirun -np 4 "$query" --duplicates --json --threshold 0.3 --bands auto "$tmp/db" > "$tmp/mpi.out" < /dev/null
+python3 - "$tmp/exact.json" "$tmp/mpi.out" <<'PY' || fail "--bands at 0.3: not parts of the exact groups"
+import json, sys
+exact = [set(json.loads(l)["group"]) for l in open(sys.argv[1])]
+banded = [set(json.loads(l)["group"]) for l in open(sys.argv[2])]
+assert banded and all(any(b <= e for e in exact) for b in banded), (exact, banded)
+PY
+for bad in "--bands 8 --exact" "--bands 8 --candidates 3" "--bands 0" "--bands x"; do
+    set +e
+    "$query" --duplicates $bad "$tmp/db" > /dev/null 2> "$tmp/err"; st=$?
+    set -e
+    [ $st -eq 2 ] || fail "--duplicates $bad: exit status $st"
+done
+set +e
+"$query" --bands 8 "$tmp/db" "$q1" > /dev/null 2> "$tmp/err"; st=$?
+set -e
+[ $st -eq 2 ] && grep -q "goes with --duplicates" "$tmp/err" || fail "--bands without --duplicates: $st $(cat "$tmp/err")"
 
 # The duplicates are the copies, wherever their shards are.
 "$query" --duplicates --json "$tmp/one" > "$tmp/one.json"
