@@ -11,8 +11,13 @@
  * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
  * the unpadded interior: the border outputs see nothing but zero padding,
  * so they are the bias alone (OpenBLAS or the AVX-512 GEMM).  3x3 stride-1 pad-1 convolutions go through
- * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
+ * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs.
+ *
+ * With int8 precision, every convolution whose input is >= 0 (it comes out
+ * of ReLUs, max pools and concatenations of them) runs through
+ * kernels/conv_int8.c instead, on any CPU; the others stay fp32. */
 #include "gemm.h"
+#include "gemm_int8.h"
 #include "layers.h"
 #include "winograd.h"
 
@@ -45,16 +50,70 @@ static int uses_winograd(const maso_conv_desc *c)
     return c->packed && c->winograd;
 }
 
+/* Floats of the padded 1x1 convolution's interior product. */
+static size_t interior_floats(const maso_conv_desc *c, maso_shape in)
+{
+    return (size_t)c->num_output * in.h * in.w;
+}
+
 size_t maso_conv_workspace(const maso_conv_desc *c, maso_shape in,
                            maso_shape out)
 {
+    if (c->qweight) {
+        /* the interior (padded 1x1), then the int8 operands */
+        size_t head = is_padded_pointwise(c) ? interior_floats(c, in) : 0;
+        maso_shape inner = head ? in : out;
+        return ((head + 15) & ~(size_t)15) +
+               (maso_conv8_workspace(c, in, inner) + 3) / 4;
+    }
     if (uses_winograd(c))
         return maso_winograd_workspace(c->num_output, in);
     if (is_direct(c, in))
         return 0;
     size_t col = (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
-    size_t inner = (size_t)c->num_output * in.h * in.w;
+    size_t inner = interior_floats(c, in);
     return is_padded_pointwise(c) && inner > col ? inner : col;
+}
+
+/* Blob @p b holds no negative value whatever the input: it comes out of
+ * a ReLU (or a convolution with a fused ReLU), or out of max pooling,
+ * concatenation or aliasing of such blobs. */
+static int is_nonnegative(const maso_model *model, int b, int depth)
+{
+    const maso_layer *l = &model->layers[model->blobs[b].producer];
+    if (depth > model->n_layers)
+        return 0;
+    switch (l->op) {
+    case MASO_OP_RELU:
+        return l->slope == 0.0f;
+    case MASO_OP_CONV:
+    case MASO_OP_INNERPRODUCT:
+        return l->conv.act == MASO_ACT_RELU;
+    case MASO_OP_POOL:
+    case MASO_OP_ALIAS:
+        return is_nonnegative(model, l->in[0], depth + 1);
+    case MASO_OP_CONCAT:
+        for (int k = 0; k < l->n_in; k++)
+            if (!is_nonnegative(model, l->in[k], depth + 1))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Round @p c's weights to int8 for the kernel set @p isa. */
+static int prepare_int8(maso_model *model, const maso_layer *l,
+                        maso_conv_desc *c, int k, maso_gemm8_isa isa)
+{
+    c->qweight = malloc(maso_gemm8_packed_bytes(c->num_output, k));
+    c->qscale = malloc(sizeof(float) * (size_t)c->num_output);
+    if (!c->qweight || !c->qscale)
+        return maso_model_fail(model, ENOMEM, "layer '%s': out of memory "
+                               "rounding weights to int8", l->name);
+    maso_gemm8_pack(c->weight, c->num_output, k, c->qweight, c->qscale);
+    c->qisa = (int)isa;
+    return 0;
 }
 
 int maso_conv_prepare_all(maso_model *model)
@@ -62,20 +121,33 @@ int maso_conv_prepare_all(maso_model *model)
     __builtin_cpu_init(); /* idempotent; the model may load before main() */
     if (model->kernels == MASO_MODEL_KERNELS_BEST && maso_gemm_avx512_usable())
         model->simd = MASO_SIMD_AVX512;
-    else if (__builtin_cpu_supports("avx2"))
+    else if (model->kernels != MASO_MODEL_KERNELS_SCALAR &&
+             __builtin_cpu_supports("avx2"))
         model->simd = MASO_SIMD_AVX2;
     else
         model->simd = MASO_SIMD_NONE;
+    const maso_gemm8_isa isa8 = maso_gemm8_best(
+        model->kernels == MASO_MODEL_KERNELS_BEST       ? MASO_GEMM8_AVX512VNNI
+        : model->kernels == MASO_MODEL_KERNELS_PORTABLE ? MASO_GEMM8_AVX2
+                                                        : MASO_GEMM8_SCALAR);
     for (int i = 0; i < model->n_layers; i++) {
         maso_layer *l = &model->layers[i];
         l->pool.simd = model->simd;
         l->conv.simd = model->simd;
-        if (model->simd != MASO_SIMD_AVX512 ||
-            (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT))
+        if (l->op != MASO_OP_CONV && l->op != MASO_OP_INNERPRODUCT)
             continue;
         maso_conv_desc *c = &l->conv;
         const int ch = model->blobs[l->in[0]].shape.c;
         const int k = ch * c->kh * c->kw;
+        if (model->precision == MASO_PRECISION_INT8 &&
+            is_nonnegative(model, l->in[0], 0)) {
+            int rc = prepare_int8(model, l, c, k, isa8);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (model->simd != MASO_SIMD_AVX512)
+            continue;
         c->winograd = l->op == MASO_OP_CONV && maso_winograd_applies(c);
         size_t n = c->winograd ? maso_winograd_packed_floats(c->num_output, ch)
                                : maso_gemm_packed_floats(c->num_output, k);
@@ -140,7 +212,16 @@ static void conv_padded_pointwise(const maso_conv_desc *c, maso_shape in,
                                   float *dst, float *workspace, uint8_t *bits)
 {
     const int m = c->num_output, n = in.h * in.w;
-    if (c->packed) {
+    if (c->qweight) {
+        /* the same convolution without its padding, into the interior */
+        maso_conv_desc inner = *c;
+        inner.pad_l = inner.pad_r = inner.pad_t = inner.pad_b = 0;
+        maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
+                             NULL};
+        maso_conv8_run(&inner, in, src, in, &raw,
+                       workspace + ((interior_floats(c, in) + 15) &
+                                    ~(size_t)15));
+    } else if (c->packed) {
         maso_gemm_out raw = {workspace, (size_t)n, NULL, MASO_ACT_NONE, 0.0f,
                              NULL};
         maso_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
@@ -166,6 +247,12 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
     if (uses_winograd(c)) {
         maso_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
         maso_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        return;
+    }
+    if (c->qweight && !is_padded_pointwise(c)) {
+        maso_gemm_out o = {dst, (size_t)out.h * out.w, c->bias, c->act,
+                           c->slope, bits};
+        maso_conv8_run(c, in, src, out, &o, workspace);
         return;
     }
     if (is_padded_pointwise(c) && out.w == in.w + c->pad_l +

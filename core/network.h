@@ -62,6 +62,10 @@ typedef struct maso_conv_desc {
     float *packed;        /* weight packed for gemm.h, or NULL (no AVX-512);
                            * owned by the model */
     int winograd;         /* packed holds winograd.h's transformed weights */
+    int8_t *qweight;      /* int8 weights packed for gemm_int8.h, or NULL
+                           * (fp32 layer); owned by the model */
+    float *qscale;        /* their per-output-channel scales; owned */
+    int qisa;             /* maso_gemm8_isa of the int8 kernel set */
     maso_simd simd;       /* vector paths allowed (maso_model.simd) */
 } maso_conv_desc;
 
@@ -117,6 +121,7 @@ struct maso_model {
     char bin_sha256[65];
     maso_model_kernels kernels; /* as asked with maso_model_set_kernels() */
     maso_simd simd;       /* the best the kernels choice and CPU allow */
+    maso_model_precision precision; /* maso_model_set_precision() */
 };
 
 /* An inference context (forward.c).  Blob memory is one arena planned at
@@ -153,7 +158,8 @@ int maso_weights_fold_batchnorm(maso_model *model);
 float maso_fp16_to_fp32(uint16_t h);
 
 /* conv.c: pack every convolution's weights for the AVX-512 GEMM when the
- * CPU has it (nothing to do otherwise); ENOMEM with a message. */
+ * CPU has it, and for the int8 GEMM when the precision is int8 (the
+ * convolutions whose input is >= 0); ENOMEM with a message. */
 int maso_conv_prepare_all(maso_model *model);
 
 /* code_layout.c: build model->code_layers from the layers. */

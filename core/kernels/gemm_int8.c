@@ -1,0 +1,131 @@
+/* gemm_int8.c -- the int8 GEMM's packing, input rounding, kernel choice and
+ * the scalar kernel set, which is the reference the vector sets are tested
+ * against bit for bit (see gemm_int8.h). */
+#include "gemm_int8.h"
+
+#include "layers.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MR MASO_GEMM8_MR
+
+size_t maso_gemm8_packed_bytes(int m, int k)
+{
+    return (size_t)((m + MR - 1) / MR) * MR * (size_t)maso_gemm8_kpad(k);
+}
+
+void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
+                     float *scales)
+{
+    const int kp = maso_gemm8_kpad(k);
+    memset(packed, 0, maso_gemm8_packed_bytes(m, k));
+    for (int r = 0; r < m; r++) {
+        const float *row = w + (size_t)r * k;
+        float top = 0.0f;
+        for (int p = 0; p < k; p++)
+            top = fabsf(row[p]) > top ? fabsf(row[p]) : top;
+        const float s = top > 0.0f ? top / 127.0f : 1.0f;
+        scales[r] = s;
+        int8_t *panel = packed + (size_t)(r / MR) * MR * kp;
+        for (int p = 0; p < k; p++) {
+            float q = rintf(row[p] / s);
+            q = q > 127.0f ? 127.0f : q < -127.0f ? -127.0f : q;
+            panel[(size_t)(p / 4) * MR * 4 + (size_t)(r % MR) * 4 + p % 4] =
+                (int8_t)q;
+        }
+    }
+}
+
+float maso_gemm8_input_scale(const float *x, size_t n)
+{
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        top = x[i] > top ? x[i] : top;
+    return top > 0.0f ? top / 255.0f : 1.0f;
+}
+
+void maso_gemm8_quantize(const float *x, size_t n, float scale, uint8_t *q)
+{
+    for (size_t i = 0; i < n; i++)
+        q[i] = maso_gemm8_round(x[i], scale);
+}
+
+maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    __builtin_cpu_init(); /* idempotent; the model may load before main() */
+    if (limit >= MASO_GEMM8_AVX512VNNI && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vnni"))
+        return MASO_GEMM8_AVX512VNNI;
+    if (limit >= MASO_GEMM8_AVX2 && __builtin_cpu_supports("avx2"))
+        return MASO_GEMM8_AVX2;
+#else
+    (void)limit;
+#endif
+    return MASO_GEMM8_SCALAR;
+}
+
+void maso_gemm8_run(maso_gemm8_isa isa, const maso_gemm8_args *a,
+                    const maso_gemm_out *out)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (isa == MASO_GEMM8_AVX512VNNI) {
+        maso_gemm8_avx512vnni(a, out);
+        return;
+    }
+    if (isa == MASO_GEMM8_AVX2) {
+        maso_gemm8_avx2(a, out);
+        return;
+    }
+#else
+    (void)isa;
+#endif
+    maso_gemm8_scalar(a, out);
+}
+
+/* One output row's epilogue over columns j0 .. j0+cols-1 (cols <= 64),
+ * shared by the vector sets' column tails. */
+void maso_gemm8_finish_row(const maso_gemm8_args *a, const maso_gemm_out *out,
+                           int row, int j0, int cols, const int32_t *sum)
+{
+    const float scale = a->w_scale[row] * a->b_scale;
+    const float bias = out->bias ? out->bias[row] : 0.0f;
+    float *c = out->c + (size_t)row * out->ldc + j0;
+    uint64_t word = 0;
+    for (int j = 0; j < cols; j++) {
+        int bit;
+        c[j] = maso_gemm8_finish(sum[j], scale, bias, out->act, out->slope,
+                                 &bit);
+        word |= (uint64_t)bit << j;
+    }
+    if (out->bits && out->act != MASO_ACT_NONE)
+        maso_bits_put(out->bits, (size_t)row * (size_t)a->n + (size_t)j0,
+                      word, (size_t)cols);
+}
+
+void maso_gemm8_scalar(const maso_gemm8_args *a, const maso_gemm_out *out)
+{
+    const int groups = maso_gemm8_kpad(a->k) / 4;
+    int32_t sum[64];
+    for (int r = 0; r < a->m; r++) {
+        const int8_t *panel = a->w + (size_t)(r / MR) * MR * 4 * groups +
+                              (size_t)(r % MR) * 4;
+        for (int j0 = 0; j0 < a->n; j0 += 64) {
+            const int cols = a->n - j0 < 64 ? a->n - j0 : 64;
+            for (int j = 0; j < cols; j++) {
+                int32_t s = 0;
+                for (int g = 0; g < groups; g++) {
+                    const int8_t *w = panel + (size_t)g * MR * 4;
+                    const uint8_t *x =
+                        a->b + ((size_t)g * a->n + (size_t)(j0 + j)) * 4;
+                    s += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] +
+                         w[3] * x[3];
+                }
+                sum[j] = s;
+            }
+            maso_gemm8_finish_row(a, out, r, j0, cols, sum);
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/* gemm_int8.h -- the int8 convolution GEMM: C = act(sa*sw[m] * (Wq*Bq) + bias)
+ * with the ReLU code bits written in the same pass.  Internal.
+ *
+ * Wq (M x K) holds the weights rounded per output channel (row) to
+ * symmetric int8, wq = rint(w / sw[m]) with sw[m] = max|w[m][.]| / 127;
+ * Bq (K x N) the convolution's input rounded per tensor to uint8,
+ * bq = rint(b / sa) with sa = max(b) / 255 (inputs are >= 0: they come out
+ * of ReLUs and max pools).  The u8 x s8 products are summed exactly in
+ * int32 (|sum| <= 255*127*K < 2^31 for K < 66000), so every kernel set
+ * gives the same integers; the epilogue then does the same float
+ * operations in every set: y = (float)sum * (sw[m] * sa) + bias[m], the
+ * bit set when y > 0 (no fused multiply-add: the library is built as ISO C,
+ * whose default is -ffp-contract=off, and the vector code uses separate
+ * multiply and add instructions).  So the scalar, AVX2 and AVX-512 VNNI
+ * sets agree bit for bit, in outputs and in codes.
+ *
+ * Layouts, both in groups of 4 along K (the VNNI dot product's width;
+ * K is padded with zeros to a multiple of 4):
+ *   - packed weights: panels of MASO_GEMM8_MR rows; inside a panel, per
+ *     group g, MR runs of 4 bytes (row i's wq[4g .. 4g+3]); rows past M
+ *     are zero;
+ *   - packed input: per group g, N runs of 4 bytes (column j's
+ *     bq[4g .. 4g+3]), i.e. row g of a (K/4) x N matrix of 32-bit words.
+ * The output C is M x N floats with row stride ldc (a blob or a Concat
+ * slice), through gemm.h's maso_gemm_out. */
+#ifndef MASO_GEMM_INT8_H
+#define MASO_GEMM_INT8_H
+
+#include "gemm.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MASO_GEMM8_MR 8
+
+/* The kernel sets, slowest first. */
+typedef enum maso_gemm8_isa {
+    MASO_GEMM8_SCALAR = 0,     /* plain C, any CPU: the reference */
+    MASO_GEMM8_AVX2 = 1,       /* AVX2: widened to 16 bits, vpmaddwd */
+    MASO_GEMM8_AVX512VNNI = 2  /* AVX-512 VNNI: vpdpbusd */
+} maso_gemm8_isa;
+
+/* The packed operands of one call. */
+typedef struct maso_gemm8_args {
+    const int8_t *w;          /* packed weights (maso_gemm8_pack) */
+    const float *w_scale;     /* M per-row scales sw[m] */
+    const uint8_t *b;         /* packed input (layout above) */
+    float b_scale;            /* sa */
+    int m, n, k;              /* k before padding */
+} maso_gemm8_args;
+
+/* K rounded up to the group width. */
+static inline int maso_gemm8_kpad(int k)
+{
+    return (k + 3) & ~3;
+}
+
+/* Bytes of packed M x K weights. */
+size_t maso_gemm8_packed_bytes(int m, int k);
+
+/* Round row-major @p w (M x K) per row to int8 into @p packed
+ * (maso_gemm8_packed_bytes) and @p scales (M floats); an all-zero row gets
+ * scale 1. */
+void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
+                     float *scales);
+
+/* The per-tensor scale of @p n values >= 0: max/255, or 1 when all are
+ * zero (or negative: clamped to 0). */
+float maso_gemm8_input_scale(const float *x, size_t n);
+
+/* One value rounded to uint8 with @p scale: min(255, rint(x/scale)), 0
+ * for x <= 0 (rintf: half to even under the default rounding mode). */
+static inline uint8_t maso_gemm8_round(float x, float scale)
+{
+    float v = __builtin_rintf(x / scale);
+    return (uint8_t)(v > 255.0f ? 255.0f : v > 0.0f ? v : 0.0f);
+}
+
+/* Round @p x (n floats) to uint8 with @p scale: min(255, rint(x/scale)),
+ * 0 for x <= 0.  @p q holds n bytes. */
+void maso_gemm8_quantize(const float *x, size_t n, float scale, uint8_t *q);
+
+/* The kernel set this CPU runs, at most @p limit. */
+maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit);
+
+/* C = act(...) as above with the set @p isa (which the CPU must run:
+ * maso_gemm8_best()).  Bits (when out->bits and act is not NONE) are OR-ed
+ * into a section the caller zeroed. */
+void maso_gemm8_run(maso_gemm8_isa isa, const maso_gemm8_args *a,
+                    const maso_gemm_out *out);
+
+/* The sets, called through maso_gemm8_run(). */
+void maso_gemm8_scalar(const maso_gemm8_args *a, const maso_gemm_out *out);
+void maso_gemm8_avx2(const maso_gemm8_args *a, const maso_gemm_out *out);
+void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
+                           const maso_gemm_out *out);
+
+/* The epilogue of row @p row's columns j0 .. j0+cols-1 (cols <= 64) from
+ * their int32 sums: stores and code bits (gemm_int8.c). */
+void maso_gemm8_finish_row(const maso_gemm8_args *a, const maso_gemm_out *out,
+                           int row, int j0, int cols, const int32_t *sum);
+
+/* The epilogue of one output, shared by every set's tail handling: the
+ * float value stored and, through @p bit, whether the pre-activation is
+ * > 0.  Same operations as the vector epilogues. */
+static inline float maso_gemm8_finish(int32_t sum, float scale, float bias,
+                                      maso_act act, float slope, int *bit)
+{
+    float y = (float)sum * scale;
+    y = y + bias;
+    *bit = y > 0.0f;
+    if (*bit || act == MASO_ACT_NONE)
+        return y;
+    return act == MASO_ACT_LEAKY ? y * slope : 0.0f;
+}
+
+/* conv_int8.c: bytes of workspace maso_conv8_run() needs. */
+size_t maso_conv8_workspace(const maso_conv_desc *c, maso_shape in,
+                            maso_shape out);
+
+/* conv_int8.c: the convolution @p c (packed int8 weights in c->qweight)
+ * of @p src into @p o, through the kernel set c->qisa; @p src must be
+ * >= 0 (negative values read as 0). */
+void maso_conv8_run(const maso_conv_desc *c, maso_shape in, const float *src,
+                    maso_shape out, const maso_gemm_out *o, void *workspace);
+
+#endif

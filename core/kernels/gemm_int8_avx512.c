@@ -1,0 +1,114 @@
+/* gemm_int8_avx512.c -- the int8 GEMM with AVX-512 VNNI (see gemm_int8.h).
+ *
+ * Register tile: MASO_GEMM8_MR (8) output channels x up to 3 vectors of 16
+ * columns = 24 int32 accumulators, the shape of the fp32 kernel
+ * (gemm_avx512.c).  Per group of 4 along K the tile loads 3 vectors of the
+ * packed input (16 columns x 4 bytes each) and broadcasts 8 weight words
+ * (4 int8 each) for 24 vpdpbusd, each 64 multiply-adds: 4x the work per
+ * instruction of the fp32 FMA.  Columns past N are read with masked loads
+ * and dropped at the store; rows past M are the packing's zero rows.
+ *
+ * The epilogue converts the sums to float, multiplies by the row's scale,
+ * adds the bias (separate instructions, as maso_gemm8_finish()), applies
+ * the activation and records the code bits.  The functions enable the ISA
+ * by target attributes; gemm_int8.c calls them only on CPUs that report
+ * AVX-512F, BW and VNNI. */
+#include "gemm_int8.h"
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#include "layers.h"
+
+#include "epilogue_avx512.h"
+
+#include <immintrin.h>
+
+#define MR MASO_GEMM8_MR
+#define NV 3
+#define NR (16 * NV)
+
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define INLINE inline __attribute__((always_inline))
+
+VNNI static INLINE void tile(const maso_gemm8_args *a, int m0, int rows,
+                             int j0, int cols, int nv,
+                             const maso_gemm_out *out)
+{
+    const int groups = maso_gemm8_kpad(a->k) / 4;
+    const int32_t *pw =
+        (const int32_t *)(const void *)(a->w + (size_t)m0 * groups * 4);
+    const uint8_t *bp = a->b + (size_t)j0 * 4;
+    const size_t ldb = (size_t)a->n * 4;
+    __m512i acc[MR][NV];
+    __mmask16 mask[NV] = {0};
+    maso_tile_masks(cols, nv, mask);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_setzero_si512();
+    for (int g = 0; g < groups; g++, bp += ldb, pw += MR) {
+        __m512i bv[NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            bv[v] = _mm512_maskz_loadu_epi32(mask[v], bp + 64 * v);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            __m512i w = _mm512_set1_epi32(pw[i]);
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_dpbusd_epi32(acc[i][v], bv[v], w);
+        }
+    }
+    const __m512 slope = _mm512_set1_ps(out->slope);
+    const int want_bits = out->bits && out->act != MASO_ACT_NONE;
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows)
+            break;
+        const size_t row = (size_t)(m0 + i);
+        const __m512 scale = _mm512_set1_ps(a->w_scale[row] * a->b_scale);
+        const __m512 bias = _mm512_set1_ps(out->bias ? out->bias[row] : 0.0f);
+        float *c = out->c + row * out->ldc + j0;
+        uint64_t word = 0;
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), scale);
+            x = _mm512_add_ps(x, bias);
+            __mmask16 pos = maso_tile_store(x, c + 16 * v, mask[v], out->act,
+                                            slope);
+            word |= (uint64_t)pos << (16 * v);
+        }
+        if (want_bits)
+            maso_bits_put(out->bits, row * (size_t)a->n + (size_t)j0, word,
+                          (size_t)cols);
+    }
+}
+
+VNNI static void tile_any(const maso_gemm8_args *a, int m0, int j0,
+                          const maso_gemm_out *out)
+{
+    const int rows = a->m - m0 < MR ? a->m - m0 : MR;
+    const int cols = a->n - j0 < NR ? a->n - j0 : NR;
+    if (cols > 32)
+        tile(a, m0, rows, j0, cols, 3, out);
+    else if (cols > 16)
+        tile(a, m0, rows, j0, cols, 2, out);
+    else
+        tile(a, m0, rows, j0, cols, 1, out);
+}
+
+VNNI void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
+                                const maso_gemm_out *out)
+{
+    /* Weights larger than the input: stream the weights once. */
+    if ((size_t)a->m > (size_t)a->n) {
+        for (int m0 = 0; m0 < a->m; m0 += MR)
+            for (int j0 = 0; j0 < a->n; j0 += NR)
+                tile_any(a, m0, j0, out);
+    } else {
+        for (int j0 = 0; j0 < a->n; j0 += NR)
+            for (int m0 = 0; m0 < a->m; m0 += MR)
+                tile_any(a, m0, j0, out);
+    }
+}
+#endif

@@ -1,0 +1,210 @@
+/* test_gemm_int8.c -- the int8 convolution GEMM (core/kernels/gemm_int8*.c)
+ * against a reference written here from the definition in gemm_int8.h:
+ * weights rounded per row to int8 and inputs per tensor to uint8 by this
+ * file's own code, sums in int64 over plain row-major matrices (no packed
+ * layout), the epilogue's float operations spelled out.  Every kernel set
+ * the CPU runs (scalar, AVX2, AVX-512 VNNI) must match it bit for bit, in
+ * the stored floats, in the code bits and in leaving the row stride's gap
+ * untouched, on shapes that hit every tile width and tail, and on the
+ * extreme values (255 x +-127 over a long K) that would saturate AVX2's
+ * 16-bit vpmaddubsw. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "kernels/gemm_int8.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t rng = 123456789u;
+static uint32_t next(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return rng >> 8;
+}
+static float rnd(void) /* [-1, 1) */
+{
+    return (float)((double)next() / (double)(1u << 24) * 2.0 - 1.0);
+}
+
+/* Packed input from a plain K x N uint8 matrix, as the layout says. */
+static uint8_t *pack_input(const uint8_t *x, int k, int n)
+{
+    const int kp = (k + 3) / 4 * 4;
+    uint8_t *b = calloc((size_t)kp * n, 1);
+    assert_non_null(b);
+    for (int p = 0; p < k; p++)
+        for (int j = 0; j < n; j++)
+            b[((size_t)(p / 4) * n + j) * 4 + p % 4] = x[(size_t)p * n + j];
+    return b;
+}
+
+static const char *isa_name(maso_gemm8_isa isa)
+{
+    return isa == MASO_GEMM8_AVX512VNNI ? "avx512-vnni"
+           : isa == MASO_GEMM8_AVX2     ? "avx2"
+                                        : "scalar";
+}
+
+/* One product M x K times K x N (inputs below 256 levels: @p x_max), row
+ * stride ldc = N + 5, through every set the CPU runs. */
+static void check_shape(int m, int n, int k, maso_act act, int extreme)
+{
+    const size_t ldc = (size_t)n + 5;
+    float *w = malloc(sizeof(float) * (size_t)m * k);
+    int8_t *wq = malloc((size_t)m * k);
+    float *ws = malloc(sizeof(float) * (size_t)m);
+    uint8_t *x = malloc((size_t)k * n);
+    float *bias = malloc(sizeof(float) * (size_t)m);
+    int8_t *packed = malloc(maso_gemm8_packed_bytes(m, k));
+    float *want = malloc(sizeof(float) * (size_t)m * ldc);
+    float *got = malloc(sizeof(float) * (size_t)m * ldc);
+    size_t bit_bytes = ((size_t)m * n + 7) / 8 + 64;
+    uint8_t *want_bits = calloc(bit_bytes, 1), *got_bits = calloc(bit_bytes, 1);
+    assert_true(w && wq && ws && x && bias && packed && want && got &&
+                want_bits && got_bits);
+    for (size_t i = 0; i < (size_t)m * k; i++)
+        w[i] = extreme ? (i % 3 ? -1.0f : 1.0f) : rnd();
+    if (m > 2)
+        for (int p = 0; p < k; p++)
+            w[(size_t)2 * k + p] = 0.0f; /* an all-zero row: scale 1 */
+    for (size_t i = 0; i < (size_t)k * n; i++)
+        x[i] = extreme ? 255 : (uint8_t)(next() & 255);
+    for (int i = 0; i < m; i++)
+        bias[i] = extreme ? 0.0f : 40.0f * rnd();
+    const float sa = 0.0137f;
+
+    /* rounding of the weights, from the definition */
+    for (int r = 0; r < m; r++) {
+        float top = 0.0f;
+        for (int p = 0; p < k; p++)
+            top = fmaxf(top, fabsf(w[(size_t)r * k + p]));
+        ws[r] = top > 0.0f ? top / 127.0f : 1.0f;
+        for (int p = 0; p < k; p++)
+            wq[(size_t)r * k + p] =
+                (int8_t)rintf(w[(size_t)r * k + p] / ws[r]);
+    }
+    float *got_scale = malloc(sizeof(float) * (size_t)m);
+    assert_non_null(got_scale);
+    maso_gemm8_pack(w, m, k, packed, got_scale);
+    assert_memory_equal(got_scale, ws, sizeof(float) * (size_t)m);
+
+    /* the reference product and epilogue */
+    for (size_t i = 0; i < (size_t)m * ldc; i++)
+        want[i] = -7.0f;
+    for (int r = 0; r < m; r++)
+        for (int j = 0; j < n; j++) {
+            long long s = 0;
+            for (int p = 0; p < k; p++)
+                s += (long long)wq[(size_t)r * k + p] * x[(size_t)p * n + j];
+            float y = (float)(int32_t)s * (ws[r] * sa);
+            y = y + bias[r];
+            int pos = y > 0.0f;
+            if (!pos && act == MASO_ACT_RELU)
+                y = 0.0f;
+            else if (!pos && act == MASO_ACT_LEAKY)
+                y = y * 0.1f;
+            want[(size_t)r * ldc + j] = y;
+            size_t bit = (size_t)r * n + j;
+            if (pos && act != MASO_ACT_NONE)
+                want_bits[bit / 8] |= (uint8_t)(1u << (bit % 8));
+        }
+
+    uint8_t *b = pack_input(x, k, n);
+    const maso_gemm8_args a = {packed, ws, b, sa, m, n, k};
+    for (int isa = MASO_GEMM8_SCALAR; isa <= MASO_GEMM8_AVX512VNNI; isa++) {
+        if (maso_gemm8_best((maso_gemm8_isa)isa) != (maso_gemm8_isa)isa)
+            continue; /* this CPU lacks it */
+        for (size_t i = 0; i < (size_t)m * ldc; i++)
+            got[i] = -7.0f;
+        memset(got_bits, 0, bit_bytes);
+        maso_gemm_out o = {got, ldc, bias, act, 0.1f, got_bits};
+        maso_gemm8_run((maso_gemm8_isa)isa, &a, &o);
+        if (memcmp(got, want, sizeof(float) * (size_t)m * ldc) != 0 ||
+            memcmp(got_bits, want_bits, bit_bytes) != 0)
+            fail_msg("%s: %dx%dx%d act %d extreme %d differs from the "
+                     "reference", isa_name((maso_gemm8_isa)isa), m, n, k,
+                     (int)act, extreme);
+    }
+    free(b);
+    free(got_scale);
+    free(w);
+    free(wq);
+    free(ws);
+    free(x);
+    free(bias);
+    free(packed);
+    free(want);
+    free(got);
+    free(want_bits);
+    free(got_bits);
+}
+
+static void test_shapes(void **state)
+{
+    (void)state;
+    static const int ms[] = {1, 3, 4, 5, 8, 13, 16, 64};
+    static const int ns[] = {1, 7, 8, 9, 15, 16, 17, 33, 48, 49, 100};
+    static const int ks[] = {1, 3, 4, 5, 27, 144};
+    for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
+        for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
+            for (size_t c = 0; c < sizeof ks / sizeof *ks; c++)
+                check_shape(ms[a], ns[b], ks[c],
+                            (maso_act)((a + b + c) % 3), 0);
+}
+
+/* SqueezeNet's largest layers: conv10 (1000 x 169 x 512) and an expand3x3. */
+static void test_network_shapes(void **state)
+{
+    (void)state;
+    check_shape(1000, 169, 512, MASO_ACT_RELU, 0);
+    check_shape(64, 3136, 144, MASO_ACT_RELU, 0);
+}
+
+/* All products at their extremes: sums of 255 x 127 over K = 4608 (a 3x3
+ * convolution of 512 channels) are exact only in 32 bits. */
+static void test_extremes(void **state)
+{
+    (void)state;
+    check_shape(9, 21, 4608, MASO_ACT_NONE, 1);
+    check_shape(9, 21, 4608, MASO_ACT_RELU, 1);
+}
+
+static void test_input_rounding(void **state)
+{
+    (void)state;
+    const float x[] = {0.0f, -3.0f, 0.5f, 1.5f, 2.5f, 254.49f, 254.5f,
+                       255.0f, 300.0f, 1.0f};
+    const uint8_t want[] = {0, 0, 0, 2, 2, 254, 254, 255, 255, 1};
+    uint8_t q[10];
+    maso_gemm8_quantize(x, 10, 1.0f, q);
+    assert_memory_equal(q, want, sizeof want);
+    assert_true(maso_gemm8_input_scale(x, 10) == 300.0f / 255.0f);
+    const float zeros[3] = {0.0f, -1.0f, 0.0f};
+    assert_true(maso_gemm8_input_scale(zeros, 3) == 1.0f);
+}
+
+/* The choice never exceeds the limit, and the scalar set is always there. */
+static void test_choice(void **state)
+{
+    (void)state;
+    assert_int_equal(maso_gemm8_best(MASO_GEMM8_SCALAR), MASO_GEMM8_SCALAR);
+    assert_true(maso_gemm8_best(MASO_GEMM8_AVX2) <= MASO_GEMM8_AVX2);
+    assert_true(maso_gemm8_best(MASO_GEMM8_AVX512VNNI) >=
+                maso_gemm8_best(MASO_GEMM8_AVX2));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_shapes),
+        cmocka_unit_test(test_network_shapes),
+        cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_input_rounding),
+        cmocka_unit_test(test_choice),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
