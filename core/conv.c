@@ -104,14 +104,16 @@ static int is_nonnegative(const maso_model *model, int b, int depth)
 
 /* Round @p c's weights to int8 for the kernel set @p isa. */
 static int prepare_int8(maso_model *model, const maso_layer *l,
-                        maso_conv_desc *c, int k, maso_gemm8_isa isa)
+                        maso_conv_desc *c, maso_gemm8_isa isa)
 {
-    c->qweight = malloc(maso_gemm8_packed_bytes(c->num_output, k));
+    const int ch = model->blobs[l->in[0]].shape.c;
+    c->qweight = malloc(
+        maso_gemm8_packed_bytes(c->num_output, maso_conv8_k(c, ch)));
     c->qscale = malloc(sizeof(float) * (size_t)c->num_output);
-    if (!c->qweight || !c->qscale)
+    if (!c->qweight || !c->qscale ||
+        maso_conv8_pack_weights(c, ch, c->qweight, c->qscale) != 0)
         return maso_model_fail(model, ENOMEM, "layer '%s': out of memory "
                                "rounding weights to int8", l->name);
-    maso_gemm8_pack(c->weight, c->num_output, k, c->qweight, c->qscale);
     c->qisa = (int)isa;
     return 0;
 }
@@ -141,7 +143,7 @@ int maso_conv_prepare_all(maso_model *model)
         const int k = ch * c->kh * c->kw;
         if (model->precision == MASO_PRECISION_INT8 &&
             is_nonnegative(model, l->in[0], 0)) {
-            int rc = prepare_int8(model, l, c, k, isa8);
+            int rc = prepare_int8(model, l, c, isa8);
             if (rc)
                 return rc;
             continue;

@@ -173,18 +173,148 @@ static void test_extremes(void **state)
     check_shape(9, 21, 4608, MASO_ACT_RELU, 1);
 }
 
+static maso_gemm8_isa sets[3];
+static int n_sets;
+
+/* The kernel sets this CPU runs. */
+static void find_sets(void)
+{
+    n_sets = 0;
+    for (int isa = MASO_GEMM8_SCALAR; isa <= MASO_GEMM8_AVX512VNNI; isa++)
+        if (maso_gemm8_best((maso_gemm8_isa)isa) == (maso_gemm8_isa)isa)
+            sets[n_sets++] = (maso_gemm8_isa)isa;
+}
+
+/* Rounding to uint8 (half to even, clamped) and the 4-channel pixel
+ * words, with 6 channels (a partial group) of 19 pixels (a vector tail). */
 static void test_input_rounding(void **state)
 {
     (void)state;
-    const float x[] = {0.0f, -3.0f, 0.5f, 1.5f, 2.5f, 254.49f, 254.5f,
-                       255.0f, 300.0f, 1.0f};
-    const uint8_t want[] = {0, 0, 0, 2, 2, 254, 254, 255, 255, 1};
-    uint8_t q[10];
-    maso_gemm8_quantize(x, 10, 1.0f, q);
-    assert_memory_equal(q, want, sizeof want);
-    assert_true(maso_gemm8_input_scale(x, 10) == 300.0f / 255.0f);
-    const float zeros[3] = {0.0f, -1.0f, 0.0f};
-    assert_true(maso_gemm8_input_scale(zeros, 3) == 1.0f);
+    find_sets();
+    enum { C = 6, P = 19 };
+    float x[C * P];
+    uint8_t want[8 * P];
+    static const float tricky[] = {0.0f, -3.0f, 0.5f, 1.5f, 2.5f, 254.49f,
+                                   254.5f, 255.0f, 255.4f, 1.0f};
+    static const uint8_t tricky_q[] = {0, 0, 0, 2, 2, 254, 254, 255, 255, 1};
+    for (int ch = 0; ch < C; ch++)
+        for (int p = 0; p < P; p++) {
+            int i = (ch * P + p) % 10;
+            x[ch * P + p] = tricky[i];
+            want[((ch / 4) * P + p) * 4 + ch % 4] = tricky_q[i];
+        }
+    for (int p = 0; p < P; p++)
+        want[(1 * P + p) * 4 + 2] = want[(1 * P + p) * 4 + 3] = 0;
+    for (int s = 0; s < n_sets; s++) {
+        assert_true(maso_gemm8_input_scale(sets[s], x, C * P) ==
+                    255.4f / 255.0f);
+        uint8_t got[8 * P];
+        memset(got, 0xee, sizeof got);
+        maso_gemm8_pack_pixels(sets[s], x, C, P, 1.0f, got);
+        if (memcmp(got, want, sizeof want) != 0)
+            fail_msg("%s: pixel words differ", isa_name(sets[s]));
+        const float zeros[3] = {0.0f, -1.0f, 0.0f};
+        assert_true(maso_gemm8_input_scale(sets[s], zeros, 3) == 1.0f);
+    }
+}
+
+/* One convolution through maso_conv8_run() against a direct convolution
+ * of the rounded weights and input written from the definition. */
+static void check_conv(int cin, int h, int w, int cout, int k, int stride,
+                       int pad)
+{
+    maso_conv_desc c;
+    memset(&c, 0, sizeof c);
+    c.num_output = cout;
+    c.kw = c.kh = k;
+    c.dw = c.dh = 1;
+    c.sw = c.sh = stride;
+    c.pad_l = c.pad_r = c.pad_t = c.pad_b = pad;
+    c.act = MASO_ACT_RELU;
+    const maso_shape in = {cin, h, w};
+    const maso_shape out = {cout, (h + 2 * pad - k) / stride + 1,
+                            (w + 2 * pad - k) / stride + 1};
+    const size_t taps = (size_t)k * k, n = (size_t)out.h * out.w;
+    float *weight = malloc(sizeof(float) * cout * cin * taps);
+    float *bias = malloc(sizeof(float) * cout);
+    float *x = malloc(sizeof(float) * cin * h * w);
+    float *want = malloc(sizeof(float) * cout * n);
+    float *got = malloc(sizeof(float) * cout * n);
+    float *scales = malloc(sizeof(float) * cout);
+    int8_t *packed = malloc(maso_gemm8_packed_bytes(cout, maso_conv8_k(&c, cin)));
+    void *ws = malloc(maso_conv8_workspace(&c, in, out));
+    assert_true(weight && bias && x && want && got && scales && packed && ws);
+    for (size_t i = 0; i < (size_t)cout * cin * taps; i++)
+        weight[i] = rnd();
+    for (int i = 0; i < cout; i++)
+        bias[i] = rnd();
+    float top = 0.0f;
+    for (size_t i = 0; i < (size_t)cin * h * w; i++) {
+        x[i] = i % 5 == 0 ? 0.0f : 3.0f * fabsf(rnd());
+        top = fmaxf(top, x[i]);
+    }
+    c.weight = weight;
+    c.bias = bias;
+    assert_int_equal(maso_conv8_pack_weights(&c, cin, packed, scales), 0);
+    const float sa = top / 255.0f;
+    for (int o = 0; o < cout; o++) {
+        float wmax = 0.0f;
+        for (size_t i = 0; i < cin * taps; i++)
+            wmax = fmaxf(wmax, fabsf(weight[o * cin * taps + i]));
+        const float sw = wmax / 127.0f;
+        for (int oy = 0; oy < out.h; oy++)
+            for (int ox = 0; ox < out.w; ox++) {
+                long long sum = 0;
+                for (int ch = 0; ch < cin; ch++)
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) {
+                            int iy = oy * stride - pad + ky;
+                            int ix = ox * stride - pad + kx;
+                            if (iy < 0 || iy >= h || ix < 0 || ix >= w)
+                                continue;
+                            long q = lrintf(x[(ch * h + iy) * w + ix] / sa);
+                            long wq = lrintf(
+                                weight[((o * cin + ch) * k + ky) * k + kx] /
+                                sw);
+                            sum += q * wq;
+                        }
+                float y = (float)(int32_t)sum * (sw * sa);
+                y = y + bias[o];
+                want[o * n + oy * out.w + ox] = y > 0.0f ? y : 0.0f;
+            }
+    }
+    for (int s = 0; s < n_sets; s++) {
+        c.qweight = packed;
+        c.qscale = scales;
+        c.qisa = (int)sets[s];
+        memset(got, 0, sizeof(float) * cout * n);
+        maso_gemm_out o = {got, n, bias, MASO_ACT_RELU, 0.0f, NULL};
+        maso_conv8_run(&c, in, x, out, &o, ws);
+        if (memcmp(got, want, sizeof(float) * cout * n) != 0)
+            fail_msg("%s: conv %dx%dx%d -> %d, %dx%d stride %d pad %d "
+                     "differs", isa_name(sets[s]), cin, h, w, cout, k, k,
+                     stride, pad);
+    }
+    free(weight);
+    free(bias);
+    free(x);
+    free(want);
+    free(got);
+    free(scales);
+    free(packed);
+    free(ws);
+}
+
+static void test_convolutions(void **state)
+{
+    (void)state;
+    find_sets();
+    check_conv(16, 9, 11, 24, 3, 1, 1);  /* SqueezeNet's expand3x3 */
+    check_conv(6, 7, 7, 5, 3, 1, 1);     /* channels not a multiple of 4 */
+    check_conv(5, 13, 10, 9, 3, 2, 0);   /* stride 2, no padding */
+    check_conv(32, 8, 8, 17, 1, 1, 0);   /* pointwise: no im2col */
+    check_conv(3, 6, 6, 4, 1, 2, 1);     /* 1x1 with stride and padding */
+    check_conv(7, 5, 5, 3, 5, 1, 0);     /* the whole input: one column */
 }
 
 /* The choice never exceeds the limit, and the scalar set is always there. */
@@ -204,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_network_shapes),
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_input_rounding),
+        cmocka_unit_test(test_convolutions),
         cmocka_unit_test(test_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

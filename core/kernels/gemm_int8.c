@@ -37,18 +37,40 @@ void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
     }
 }
 
-float maso_gemm8_input_scale(const float *x, size_t n)
+float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n)
 {
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (isa == MASO_GEMM8_AVX512VNNI)
+        return maso_gemm8_input_scale_avx512(x, n);
+#endif
+    (void)isa;
     float top = 0.0f;
     for (size_t i = 0; i < n; i++)
         top = x[i] > top ? x[i] : top;
     return top > 0.0f ? top / 255.0f : 1.0f;
 }
 
-void maso_gemm8_quantize(const float *x, size_t n, float scale, uint8_t *q)
+void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
+                            int channels, size_t plane, float scale,
+                            uint8_t *pixels)
 {
-    for (size_t i = 0; i < n; i++)
-        q[i] = maso_gemm8_round(x[i], scale);
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (isa == MASO_GEMM8_AVX512VNNI) {
+        maso_gemm8_pack_pixels_avx512(x, channels, plane, scale, pixels);
+        return;
+    }
+#endif
+    (void)isa;
+    for (int g = 0; g < (channels + 3) / 4; g++) {
+        uint8_t *o = pixels + (size_t)g * plane * 4;
+        for (int t = 0; t < 4; t++) {
+            const int ch = 4 * g + t;
+            const float *r = x + (size_t)ch * plane;
+            for (size_t p = 0; p < plane; p++)
+                o[p * 4 + (size_t)t] =
+                    ch < channels ? maso_gemm8_round(r[p], scale) : 0;
+        }
+    }
 }
 
 maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit)

@@ -64,21 +64,32 @@ size_t maso_gemm8_packed_bytes(int m, int k);
 void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
                      float *scales);
 
-/* The per-tensor scale of @p n values >= 0: max/255, or 1 when all are
- * zero (or negative: clamped to 0). */
-float maso_gemm8_input_scale(const float *x, size_t n);
-
 /* One value rounded to uint8 with @p scale: min(255, rint(x/scale)), 0
- * for x <= 0 (rintf: half to even under the default rounding mode). */
+ * for x <= 0 (rint: half to even, the default rounding mode, as the
+ * vector conversion does). */
 static inline uint8_t maso_gemm8_round(float x, float scale)
 {
     float v = __builtin_rintf(x / scale);
     return (uint8_t)(v > 255.0f ? 255.0f : v > 0.0f ? v : 0.0f);
 }
 
-/* Round @p x (n floats) to uint8 with @p scale: min(255, rint(x/scale)),
- * 0 for x <= 0.  @p q holds n bytes. */
-void maso_gemm8_quantize(const float *x, size_t n, float scale, uint8_t *q);
+/* The per-tensor scale of @p n values >= 0: max/255, or 1 when all are
+ * zero (or negative: clamped to 0).  Same value from every set. */
+float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n);
+
+/* Round @p channels planes of @p plane floats (CHW) to uint8 with
+ * @p scale into 4-channel pixel words: byte 4*(g*plane + p) + t is
+ * channel 4g+t at pixel p (0 past the last channel); (channels rounded up
+ * to 4) * plane bytes.  Same bytes from every set. */
+void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
+                            int channels, size_t plane, float scale,
+                            uint8_t *pixels);
+
+/* The sets' versions of the two, called through the functions above. */
+float maso_gemm8_input_scale_avx512(const float *x, size_t n);
+void maso_gemm8_pack_pixels_avx512(const float *x, int channels,
+                                   size_t plane, float scale,
+                                   uint8_t *pixels);
 
 /* The kernel set this CPU runs, at most @p limit. */
 maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit);
@@ -113,6 +124,16 @@ static inline float maso_gemm8_finish(int32_t sum, float scale, float bias,
         return y;
     return act == MASO_ACT_LEAKY ? y * slope : 0.0f;
 }
+
+/* conv_int8.c: the GEMM's K of convolution @p c (tap-major, channels
+ * rounded up to 4). */
+int maso_conv8_k(const maso_conv_desc *c, int in_channels);
+
+/* conv_int8.c: @p c's weights in that order, rounded and packed into
+ * @p packed (maso_gemm8_packed_bytes(num_output, maso_conv8_k())) and
+ * @p scales (num_output); ENOMEM. */
+int maso_conv8_pack_weights(const maso_conv_desc *c, int in_channels,
+                            int8_t *packed, float *scales);
 
 /* conv_int8.c: bytes of workspace maso_conv8_run() needs. */
 size_t maso_conv8_workspace(const maso_conv_desc *c, maso_shape in,

@@ -111,4 +111,55 @@ VNNI void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
                 tile_any(a, m0, j0, out);
     }
 }
+
+/* The largest of n floats (0 at least): NaNs are skipped as in the scalar
+ * loop (vmaxps returns its second operand when the first is NaN). */
+VNNI float maso_gemm8_input_scale_avx512(const float *x, size_t n)
+{
+    __m512 top = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        top = _mm512_max_ps(_mm512_loadu_ps(x + i), top);
+    if (i < n)
+        top = _mm512_max_ps(
+            _mm512_maskz_loadu_ps((__mmask16)((1u << (n - i)) - 1u), x + i),
+            top);
+    const float m = _mm512_reduce_max_ps(top);
+    return m > 0.0f ? m / 255.0f : 1.0f;
+}
+
+/* 16 pixels of one channel rounded as maso_gemm8_round(): the conversion
+ * rounds half to even (the default MXCSR mode), then 0 .. 255. */
+VNNI static inline __m512i round16(const float *r, __mmask16 mask,
+                                   __m512 scale)
+{
+    __m512i q = _mm512_cvtps_epi32(
+        _mm512_div_ps(_mm512_maskz_loadu_ps(mask, r), scale));
+    return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()),
+                            _mm512_set1_epi32(255));
+}
+
+VNNI void maso_gemm8_pack_pixels_avx512(const float *x, int channels,
+                                        size_t plane, float scale,
+                                        uint8_t *pixels)
+{
+    const __m512 s = _mm512_set1_ps(scale);
+    for (int g = 0; g < (channels + 3) / 4; g++) {
+        uint32_t *o = (uint32_t *)(void *)(pixels + (size_t)g * plane * 4);
+        const float *r = x + (size_t)g * 4 * plane;
+        const int present = channels - 4 * g; /* channels of this group */
+        for (size_t p = 0; p < plane; p += 16) {
+            const __mmask16 mask = plane - p >= 16
+                ? (__mmask16)0xffff
+                : (__mmask16)((1u << (plane - p)) - 1u);
+            __m512i d = round16(r + p, mask, s);
+            for (int t = 1; t < 4 && t < present; t++)
+                d = _mm512_or_si512(
+                    d, _mm512_slli_epi32(round16(r + (size_t)t * plane + p,
+                                                 mask, s),
+                                         8 * t));
+            _mm512_mask_storeu_epi32(o + p, mask, d);
+        }
+    }
+}
 #endif
