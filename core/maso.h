@@ -326,8 +326,9 @@ typedef enum maso_model_kernels {
 
 /** Choose the compute paths; only before maso_model_load() (else
  *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST.  With int8
- *  precision, BEST uses AVX-512 VNNI where the CPU has it (else AVX2),
- *  PORTABLE AVX2, SCALAR plain C; all three give identical codes. */
+ *  precision, BEST uses AVX-512 VNNI where the CPU has it, else
+ *  AVX-VNNI, else AVX2; PORTABLE AVX2; SCALAR plain C; all give identical
+ *  codes. */
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
 
 /** The arithmetic of the convolutions. */

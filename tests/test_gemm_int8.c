@@ -1,4 +1,6 @@
-/* test_gemm_int8.c -- the int8 convolution GEMM (core/kernels/gemm_int8*.c)
+/* test_gemm_int8.c -- the int8 convolution GEMM (core/kernels/gemm_int8*.c;
+ * the 256-bit VNNI set runs here in its AVX-512 VL encoding when the CPU
+ * has no AVX-VNNI)
  * against a reference written here from the definition in gemm_int8.h:
  * weights rounded per row to int8 and inputs per tensor to uint8 by this
  * file's own code, sums in int64 over plain row-major matrices (no packed
@@ -45,6 +47,7 @@ static uint8_t *pack_input(const uint8_t *x, int k, int n)
 static const char *isa_name(maso_gemm8_isa isa)
 {
     return isa == MASO_GEMM8_AVX512VNNI ? "avx512-vnni"
+           : isa == MASO_GEMM8_VNNI256  ? "vnni-256"
            : isa == MASO_GEMM8_AVX2     ? "avx2"
                                         : "scalar";
 }
@@ -173,7 +176,7 @@ static void test_extremes(void **state)
     check_shape(9, 21, 4608, MASO_ACT_RELU, 1);
 }
 
-static maso_gemm8_isa sets[3];
+static maso_gemm8_isa sets[4];
 static int n_sets;
 
 /* The kernel sets this CPU runs. */

@@ -81,6 +81,9 @@ maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit)
         __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vnni"))
         return MASO_GEMM8_AVX512VNNI;
+    if (limit >= MASO_GEMM8_VNNI256 && __builtin_cpu_supports("avx2") &&
+        maso_gemm8_vnni256_usable())
+        return MASO_GEMM8_VNNI256;
     if (limit >= MASO_GEMM8_AVX2 && __builtin_cpu_supports("avx2"))
         return MASO_GEMM8_AVX2;
 #else
@@ -95,6 +98,10 @@ void maso_gemm8_run(maso_gemm8_isa isa, const maso_gemm8_args *a,
 #if defined(__GNUC__) && defined(__x86_64__)
     if (isa == MASO_GEMM8_AVX512VNNI) {
         maso_gemm8_avx512vnni(a, out);
+        return;
+    }
+    if (isa == MASO_GEMM8_VNNI256) {
+        maso_gemm8_vnni256(a, out);
         return;
     }
     if (isa == MASO_GEMM8_AVX2) {

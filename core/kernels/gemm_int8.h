@@ -37,7 +37,9 @@
 typedef enum maso_gemm8_isa {
     MASO_GEMM8_SCALAR = 0,     /* plain C, any CPU: the reference */
     MASO_GEMM8_AVX2 = 1,       /* AVX2: widened to 16 bits, vpmaddwd */
-    MASO_GEMM8_AVX512VNNI = 2  /* AVX-512 VNNI: vpdpbusd */
+    MASO_GEMM8_VNNI256 = 2,    /* AVX-VNNI (or AVX-512 VNNI + VL): 256-bit
+                                * vpdpbusd */
+    MASO_GEMM8_AVX512VNNI = 3  /* AVX-512 VNNI: 512-bit vpdpbusd */
 } maso_gemm8_isa;
 
 /* The packed operands of one call. */
@@ -103,6 +105,8 @@ void maso_gemm8_run(maso_gemm8_isa isa, const maso_gemm8_args *a,
 /* The sets, called through maso_gemm8_run(). */
 void maso_gemm8_scalar(const maso_gemm8_args *a, const maso_gemm_out *out);
 void maso_gemm8_avx2(const maso_gemm8_args *a, const maso_gemm_out *out);
+void maso_gemm8_vnni256(const maso_gemm8_args *a, const maso_gemm_out *out);
+int maso_gemm8_vnni256_usable(void);
 void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
                            const maso_gemm_out *out);
 

@@ -14,6 +14,7 @@
 #include "gemm_int8.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
+#include "epilogue_avx2.h"
 #include "layers.h"
 
 #include <immintrin.h>
@@ -66,6 +67,14 @@ AVX2 static void tile(const maso_gemm8_args *a, int m0, int rows, int j0,
         /* [c0 c1 c4 c5 | c2 c3 c6 c7] -> [c0 .. c7] */
         __m256i s = _mm256_hadd_epi32(lo[i], hi[i]);
         s = _mm256_permute4x64_epi64(s, _MM_SHUFFLE(3, 1, 2, 0));
+        if (cols == 8) {
+            unsigned word = maso_finish8_avx2(a, out, m0 + i, j0, s);
+            if (out->bits && out->act != MASO_ACT_NONE)
+                maso_bits_put(out->bits,
+                              (size_t)(m0 + i) * (size_t)a->n + (size_t)j0,
+                              word, 8);
+            continue;
+        }
         int32_t sum[8];
         _mm256_storeu_si256((__m256i *)(void *)sum, s);
         maso_gemm8_finish_row(a, out, m0 + i, j0, cols, sum);
