@@ -14,7 +14,8 @@
  * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs.
  *
  * With int8 precision, every convolution whose input is >= 0 (it comes out
- * of ReLUs, max pools and concatenations of them) runs through
+ * of ReLUs, max pools and concatenations of them), and the first one when
+ * its input is integer pixels minus the mean, runs through
  * kernels/conv_int8.c instead, on any CPU; the others stay fp32. */
 #include "gemm.h"
 #include "gemm_int8.h"
@@ -102,6 +103,40 @@ static int is_nonnegative(const maso_model *model, int b, int depth)
     }
 }
 
+/* @p l is a convolution of the network input whose values are integer
+ * pixels minus the mean (preprocessing scale 1 on every channel) and that
+ * pads nothing: int8 reads the pixels exactly (kernels/conv_int8.c). */
+static int reads_pixels(const maso_model *model, const maso_layer *l)
+{
+    const maso_conv_desc *c = &l->conv;
+    if (l->op != MASO_OP_CONV || l->in[0] != model->input_blob ||
+        model->blobs[l->in[0]].shape.c != 3 ||
+        (c->pad_l | c->pad_r | c->pad_t | c->pad_b))
+        return 0;
+    for (int ch = 0; ch < 3; ch++)
+        if (model->pre.scale[ch] != 1.0f)
+            return 0;
+    return 1;
+}
+
+int maso_conv_preprocess_changed(maso_model *model)
+{
+    for (int i = 0; i < model->n_layers; i++) {
+        maso_layer *l = &model->layers[i];
+        if (l->op != MASO_OP_CONV || !l->conv.qoffset)
+            continue;
+        if (!reads_pixels(model, l))
+            return maso_model_fail(model, MASO_EINVAL_ARG, "with int8 "
+                                   "precision the preprocessing scale must "
+                                   "stay 1 once the model is loaded (layer "
+                                   "'%s' reads integer pixels); set it "
+                                   "before maso_model_load()", l->name);
+        /* the sums are kept: nothing to allocate */
+        maso_conv8_fold_offset(&l->conv, 3, model->pre.mean);
+    }
+    return 0;
+}
+
 /* Round @p c's weights to int8 for the kernel set @p isa. */
 static int prepare_int8(maso_model *model, const maso_layer *l,
                         maso_conv_desc *c, maso_gemm8_isa isa)
@@ -141,9 +176,14 @@ int maso_conv_prepare_all(maso_model *model)
         maso_conv_desc *c = &l->conv;
         const int ch = model->blobs[l->in[0]].shape.c;
         const int k = ch * c->kh * c->kw;
+        const int pixels = reads_pixels(model, l);
         if (model->precision == MASO_PRECISION_INT8 &&
-            is_nonnegative(model, l->in[0], 0)) {
+            (pixels || is_nonnegative(model, l->in[0], 0))) {
             int rc = prepare_int8(model, l, c, isa8);
+            if (rc == 0 && pixels &&
+                maso_conv8_fold_offset(c, ch, model->pre.mean) != 0)
+                rc = maso_model_fail(model, ENOMEM, "layer '%s': out of "
+                                     "memory folding the mean", l->name);
             if (rc)
                 return rc;
             continue;
@@ -252,8 +292,9 @@ void maso_conv_run(const maso_conv_desc *c, maso_shape in, const float *src,
         return;
     }
     if (c->qweight && !is_padded_pointwise(c)) {
-        maso_gemm_out o = {dst, (size_t)out.h * out.w, c->bias, c->act,
-                           c->slope, bits};
+        maso_gemm_out o = {dst, (size_t)out.h * out.w,
+                           c->qbias ? c->qbias : c->bias, c->act, c->slope,
+                           bits};
         maso_conv8_run(c, in, src, out, &o, workspace);
         return;
     }

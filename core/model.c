@@ -55,6 +55,9 @@ static void model_clear(maso_model *model)
         free(l->conv.packed);
         free(l->conv.qweight);
         free(l->conv.qscale);
+        free(l->conv.qoffset);
+        free(l->conv.qbias);
+        free(l->conv.qsums);
         free(l->bn);
     }
     free(model->layers);
@@ -319,8 +322,12 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
     for (int c = 0; c < 3; c++)
         if (!(pre->scale[c] == pre->scale[c]) || !(pre->mean[c] == pre->mean[c]))
             return maso_model_fail(model, MASO_EINVAL_ARG, "NaN in preprocess");
+    const maso_preprocess old = model->pre;
     model->pre = *pre;
-    return 0;
+    int rc = model->loaded ? maso_conv_preprocess_changed(model) : 0;
+    if (rc)
+        model->pre = old;
+    return rc;
 }
 
 const maso_preprocess *maso_model_preprocess(const maso_model *model)

@@ -66,6 +66,14 @@ typedef struct maso_conv_desc {
                            * (fp32 layer); owned by the model */
     float *qscale;        /* their per-output-channel scales; owned */
     int qisa;             /* maso_gemm8_isa of the int8 kernel set */
+    /* The network's first convolution in int8 reads integer pixels: the
+     * input plus qoffset[ch] (the preprocessing mean, scale 1), with the
+     * offset's product folded into qbias; qsums[o*channels + ch] are the
+     * int8 weights' sums per input channel, to fold again when the
+     * preprocessing changes.  All NULL elsewhere; owned by the model. */
+    float *qoffset;
+    float *qbias;
+    int32_t *qsums;
     maso_simd simd;       /* vector paths allowed (maso_model.simd) */
 } maso_conv_desc;
 
@@ -161,6 +169,11 @@ float maso_fp16_to_fp32(uint16_t h);
  * CPU has it, and for the int8 GEMM when the precision is int8 (the
  * convolutions whose input is >= 0); ENOMEM with a message. */
 int maso_conv_prepare_all(maso_model *model);
+
+/* conv.c: fold the model's preprocessing into the int8 first
+ * convolution again after maso_model_set_preprocess(); MASO_EINVAL_ARG
+ * with a message when its scale is no longer 1. */
+int maso_conv_preprocess_changed(maso_model *model);
 
 /* code_layout.c: build model->code_layers from the layers. */
 int maso_code_layout_build(maso_model *model);

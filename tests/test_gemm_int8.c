@@ -213,9 +213,26 @@ static void test_input_rounding(void **state)
                     255.4f / 255.0f);
         uint8_t got[8 * P];
         memset(got, 0xee, sizeof got);
-        maso_gemm8_pack_pixels(sets[s], x, C, P, 1.0f, got);
+        maso_gemm8_pack_pixels(sets[s], x, C, P, 1.0f, NULL, got);
         if (memcmp(got, want, sizeof want) != 0)
             fail_msg("%s: pixel words differ", isa_name(sets[s]));
+        /* an offset per channel is added before rounding: pixels - mean
+         * come back as the pixels */
+        const float mean[C] = {104, 117, 123, 0.5f, 2, 250};
+        float shifted[C * P];
+        for (int ch = 0; ch < C; ch++)
+            for (int p = 0; p < P; p++)
+                shifted[ch * P + p] = x[ch * P + p] - mean[ch];
+        memset(got, 0xee, sizeof got);
+        maso_gemm8_pack_pixels(sets[s], shifted, C, P, 1.0f, mean, got);
+        for (int ch = 0; ch < C; ch++)
+            for (int p = 0; p < P; p++) {
+                float v = rintf(shifted[ch * P + p] + mean[ch]);
+                uint8_t q = (uint8_t)(v > 255 ? 255 : v > 0 ? v : 0);
+                if (got[((ch / 4) * P + p) * 4 + ch % 4] != q)
+                    fail_msg("%s: offset pixel %d of channel %d",
+                             isa_name(sets[s]), p, ch);
+            }
         const float zeros[3] = {0.0f, -1.0f, 0.0f};
         assert_true(maso_gemm8_input_scale(sets[s], zeros, 3) == 1.0f);
     }
@@ -223,8 +240,8 @@ static void test_input_rounding(void **state)
 
 /* One convolution through maso_conv8_run() against a direct convolution
  * of the rounded weights and input written from the definition. */
-static void check_conv(int cin, int h, int w, int cout, int k, int stride,
-                       int pad)
+static void check_conv_mean(int cin, int h, int w, int cout, int k,
+                            int stride, int pad, const float *mean)
 {
     maso_conv_desc c;
     memset(&c, 0, sizeof c);
@@ -254,17 +271,30 @@ static void check_conv(int cin, int h, int w, int cout, int k, int stride,
     float top = 0.0f;
     for (size_t i = 0; i < (size_t)cin * h * w; i++) {
         x[i] = i % 5 == 0 ? 0.0f : 3.0f * fabsf(rnd());
+        if (mean) /* pixel - mean */
+            x[i] = (float)(next() & 255) - mean[i / ((size_t)h * w)];
         top = fmaxf(top, x[i]);
     }
     c.weight = weight;
     c.bias = bias;
     assert_int_equal(maso_conv8_pack_weights(&c, cin, packed, scales), 0);
-    const float sa = top / 255.0f;
+    c.qweight = packed;
+    c.qscale = scales;
+    if (mean)
+        assert_int_equal(maso_conv8_fold_offset(&c, cin, mean), 0);
+    const float sa = mean ? 1.0f : top / 255.0f;
     for (int o = 0; o < cout; o++) {
         float wmax = 0.0f;
         for (size_t i = 0; i < cin * taps; i++)
             wmax = fmaxf(wmax, fabsf(weight[o * cin * taps + i]));
         const float sw = wmax / 127.0f;
+        /* the first layer: bias - sw * sum of mean x weights */
+        double fold = 0;
+        for (int ch = 0; mean && ch < cin; ch++)
+            for (size_t t = 0; t < taps; t++)
+                fold += (double)mean[ch] *
+                        lrintf(weight[(o * cin + ch) * taps + t] / sw);
+        const float b = mean ? (float)((double)bias[o] - sw * fold) : bias[o];
         for (int oy = 0; oy < out.h; oy++)
             for (int ox = 0; ox < out.w; ox++) {
                 long long sum = 0;
@@ -275,23 +305,24 @@ static void check_conv(int cin, int h, int w, int cout, int k, int stride,
                             int ix = ox * stride - pad + kx;
                             if (iy < 0 || iy >= h || ix < 0 || ix >= w)
                                 continue;
-                            long q = lrintf(x[(ch * h + iy) * w + ix] / sa);
+                            long q = lrintf(
+                                (x[(ch * h + iy) * w + ix] +
+                                 (mean ? mean[ch] : 0.0f)) / sa);
                             long wq = lrintf(
                                 weight[((o * cin + ch) * k + ky) * k + kx] /
                                 sw);
                             sum += q * wq;
                         }
                 float y = (float)(int32_t)sum * (sw * sa);
-                y = y + bias[o];
+                y = y + b;
                 want[o * n + oy * out.w + ox] = y > 0.0f ? y : 0.0f;
             }
     }
     for (int s = 0; s < n_sets; s++) {
-        c.qweight = packed;
-        c.qscale = scales;
         c.qisa = (int)sets[s];
         memset(got, 0, sizeof(float) * cout * n);
-        maso_gemm_out o = {got, n, bias, MASO_ACT_RELU, 0.0f, NULL};
+        maso_gemm_out o = {got, n, mean ? c.qbias : bias, MASO_ACT_RELU, 0.0f,
+                           NULL};
         maso_conv8_run(&c, in, x, out, &o, ws);
         if (memcmp(got, want, sizeof(float) * cout * n) != 0)
             fail_msg("%s: conv %dx%dx%d -> %d, %dx%d stride %d pad %d "
@@ -306,6 +337,15 @@ static void check_conv(int cin, int h, int w, int cout, int k, int stride,
     free(scales);
     free(packed);
     free(ws);
+    free(c.qoffset);
+    free(c.qbias);
+    free(c.qsums);
+}
+
+static void check_conv(int cin, int h, int w, int cout, int k, int stride,
+                       int pad)
+{
+    check_conv_mean(cin, h, w, cout, k, stride, pad, NULL);
 }
 
 static void test_convolutions(void **state)
@@ -318,6 +358,9 @@ static void test_convolutions(void **state)
     check_conv(32, 8, 8, 17, 1, 1, 0);   /* pointwise: no im2col */
     check_conv(3, 6, 6, 4, 1, 2, 1);     /* 1x1 with stride and padding */
     check_conv(7, 5, 5, 3, 5, 1, 0);     /* the whole input: one column */
+    /* SqueezeNet's conv1 on pixels minus the mean (integers, scale 1) */
+    static const float mean[3] = {104, 117, 123};
+    check_conv_mean(3, 15, 17, 64, 3, 2, 0, mean);
 }
 
 /* The choice never exceeds the limit, and the scalar set is always there. */

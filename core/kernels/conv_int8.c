@@ -11,7 +11,11 @@
  *
  * The activation scale is the input's own maximum (max/255), taken for
  * every image: no calibration set to ship, and an image with unusually
- * bright activations is not clipped. */
+ * bright activations is not clipped.  The network's first convolution
+ * reads the pixels themselves: its input is pixel - mean (preprocessing
+ * scale 1), so input + mean are integers 0..255, exact in uint8 with scale
+ * 1, and the mean's product with the weights moves into the bias (an
+ * unpadded convolution sees no padding that would break this). */
 #include "gemm_int8.h"
 #include "layers.h"
 
@@ -63,6 +67,45 @@ int maso_conv8_pack_weights(const maso_conv_desc *c, int in_channels,
     return 0;
 }
 
+int maso_conv8_fold_offset(maso_conv_desc *c, int in_channels,
+                           const float *mean)
+{
+    const int taps = c->kh * c->kw, c4 = channels4(in_channels);
+    const int kp = maso_gemm8_kpad(taps * c4), mr = MASO_GEMM8_MR;
+    if (!c->qsums) {
+        c->qsums = calloc((size_t)c->num_output * in_channels,
+                          sizeof *c->qsums);
+        if (!c->qsums)
+            return ENOMEM;
+        for (int o = 0; o < c->num_output; o++) {
+            const int8_t *panel = c->qweight + (size_t)(o / mr) * mr * kp +
+                                  (size_t)(o % mr) * 4;
+            for (int t = 0; t < taps; t++)
+                for (int ch = 0; ch < in_channels; ch++) {
+                    int k = t * c4 + ch;
+                    c->qsums[(size_t)o * in_channels + ch] +=
+                        panel[(size_t)(k / 4) * mr * 4 + k % 4];
+                }
+        }
+    }
+    if (!c->qoffset)
+        c->qoffset = malloc(sizeof(float) * (size_t)in_channels);
+    if (!c->qbias)
+        c->qbias = malloc(sizeof(float) * (size_t)c->num_output);
+    if (!c->qoffset || !c->qbias)
+        return ENOMEM;
+    memcpy(c->qoffset, mean, sizeof(float) * (size_t)in_channels);
+    /* sum_k w (p - mean) = sum_k w p - sum_ch mean[ch] sum_taps w */
+    for (int o = 0; o < c->num_output; o++) {
+        double folded = 0;
+        for (int ch = 0; ch < in_channels; ch++)
+            folded += (double)mean[ch] *
+                      c->qsums[(size_t)o * in_channels + ch];
+        c->qbias[o] = (float)((double)c->bias[o] - c->qscale[o] * folded);
+    }
+    return 0;
+}
+
 /* im2col in 32-bit words: row (ky*kw + kx)*(C4/4) + g, column oy*ow + ox,
  * is pixel word [g][iy][ix], 0 outside the input. */
 static void im2col_words(const maso_conv_desc *c, maso_shape in,
@@ -110,8 +153,11 @@ void maso_conv8_run(const maso_conv_desc *c, maso_shape in, const float *src,
     const maso_gemm8_isa isa = (maso_gemm8_isa)c->qisa;
     const size_t plane = (size_t)in.h * in.w;
     uint8_t *pixels = workspace;
-    const float scale = maso_gemm8_input_scale(isa, src, (size_t)in.c * plane);
-    maso_gemm8_pack_pixels(isa, src, in.c, plane, scale, pixels);
+    /* integer pixels (first layer): scale 1; else the input's maximum */
+    const float scale = c->qoffset ? 1.0f
+                        : maso_gemm8_input_scale(isa, src,
+                                                 (size_t)in.c * plane);
+    maso_gemm8_pack_pixels(isa, src, in.c, plane, scale, c->qoffset, pixels);
     const uint8_t *packed = pixels;
     if (!is_pointwise8(c)) {
         uint8_t *columns = pixels + (size_t)channels4(in.c) * plane;

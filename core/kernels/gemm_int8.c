@@ -52,11 +52,12 @@ float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n)
 
 void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
                             int channels, size_t plane, float scale,
-                            uint8_t *pixels)
+                            const float *offset, uint8_t *pixels)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
     if (isa == MASO_GEMM8_AVX512VNNI) {
-        maso_gemm8_pack_pixels_avx512(x, channels, plane, scale, pixels);
+        maso_gemm8_pack_pixels_avx512(x, channels, plane, scale, offset,
+                                      pixels);
         return;
     }
 #endif
@@ -66,9 +67,10 @@ void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
         for (int t = 0; t < 4; t++) {
             const int ch = 4 * g + t;
             const float *r = x + (size_t)ch * plane;
+            const float off = offset && ch < channels ? offset[ch] : 0.0f;
             for (size_t p = 0; p < plane; p++)
                 o[p * 4 + (size_t)t] =
-                    ch < channels ? maso_gemm8_round(r[p], scale) : 0;
+                    ch < channels ? maso_gemm8_round(r[p] + off, scale) : 0;
         }
     }
 }

@@ -79,19 +79,20 @@ static inline uint8_t maso_gemm8_round(float x, float scale)
  * zero (or negative: clamped to 0).  Same value from every set. */
 float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n);
 
-/* Round @p channels planes of @p plane floats (CHW) to uint8 with
- * @p scale into 4-channel pixel words: byte 4*(g*plane + p) + t is
- * channel 4g+t at pixel p (0 past the last channel); (channels rounded up
- * to 4) * plane bytes.  Same bytes from every set. */
+/* Round @p channels planes of @p plane floats (CHW) plus @p offset[ch]
+ * (NULL: 0) to uint8 with @p scale into 4-channel pixel words: byte
+ * 4*(g*plane + p) + t is channel 4g+t at pixel p (0 past the last
+ * channel); (channels rounded up to 4) * plane bytes.  Same bytes from
+ * every set. */
 void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
                             int channels, size_t plane, float scale,
-                            uint8_t *pixels);
+                            const float *offset, uint8_t *pixels);
 
 /* The sets' versions of the two, called through the functions above. */
 float maso_gemm8_input_scale_avx512(const float *x, size_t n);
 void maso_gemm8_pack_pixels_avx512(const float *x, int channels,
                                    size_t plane, float scale,
-                                   uint8_t *pixels);
+                                   const float *offset, uint8_t *pixels);
 
 /* The kernel set this CPU runs, at most @p limit. */
 maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit);
@@ -138,6 +139,13 @@ int maso_conv8_k(const maso_conv_desc *c, int in_channels);
  * @p scales (num_output); ENOMEM. */
 int maso_conv8_pack_weights(const maso_conv_desc *c, int in_channels,
                             int8_t *packed, float *scales);
+
+/* conv_int8.c: the first convolution reads integer pixels, input +
+ * @p mean[ch]: c->qoffset and c->qbias (allocated here when NULL) from
+ * @p mean and c->qsums (allocated and summed from c->qweight when NULL).
+ * ENOMEM. */
+int maso_conv8_fold_offset(maso_conv_desc *c, int in_channels,
+                           const float *mean);
 
 /* conv_int8.c: bytes of workspace maso_conv8_run() needs. */
 size_t maso_conv8_workspace(const maso_conv_desc *c, maso_shape in,

@@ -131,32 +131,36 @@ VNNI float maso_gemm8_input_scale_avx512(const float *x, size_t n)
 /* 16 pixels of one channel rounded as maso_gemm8_round(): the conversion
  * rounds half to even (the default MXCSR mode), then 0 .. 255. */
 VNNI static inline __m512i round16(const float *r, __mmask16 mask,
-                                   __m512 scale)
+                                   __m512 offset, __m512 scale)
 {
-    __m512i q = _mm512_cvtps_epi32(
-        _mm512_div_ps(_mm512_maskz_loadu_ps(mask, r), scale));
+    __m512 x = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, r), offset);
+    __m512i q = _mm512_cvtps_epi32(_mm512_div_ps(x, scale));
     return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()),
                             _mm512_set1_epi32(255));
 }
 
 VNNI void maso_gemm8_pack_pixels_avx512(const float *x, int channels,
                                         size_t plane, float scale,
-                                        uint8_t *pixels)
+                                        const float *offset, uint8_t *pixels)
 {
     const __m512 s = _mm512_set1_ps(scale);
     for (int g = 0; g < (channels + 3) / 4; g++) {
         uint32_t *o = (uint32_t *)(void *)(pixels + (size_t)g * plane * 4);
         const float *r = x + (size_t)g * 4 * plane;
         const int present = channels - 4 * g; /* channels of this group */
+        __m512 off[4];
+        for (int t = 0; t < 4; t++)
+            off[t] = _mm512_set1_ps(offset && t < present ? offset[4 * g + t]
+                                                          : 0.0f);
         for (size_t p = 0; p < plane; p += 16) {
             const __mmask16 mask = plane - p >= 16
                 ? (__mmask16)0xffff
                 : (__mmask16)((1u << (plane - p)) - 1u);
-            __m512i d = round16(r + p, mask, s);
+            __m512i d = round16(r + p, mask, off[0], s);
             for (int t = 1; t < 4 && t < present; t++)
                 d = _mm512_or_si512(
                     d, _mm512_slli_epi32(round16(r + (size_t)t * plane + p,
-                                                 mask, s),
+                                                 mask, off[t], s),
                                          8 * t));
             _mm512_mask_storeu_epi32(o + p, mask, d);
         }
