@@ -338,15 +338,19 @@ typedef enum maso_model_precision {
     /** int8 weights (rounded per output channel, scale max|w|/127) times
      *  uint8 activations (rounded per tensor, scale max/255 of each
      *  image's own input to the layer), summed exactly in int32, for every
-     *  convolution whose input is >= 0 (all but SqueezeNet's conv1, which
-     *  stays fp32).  The codes are those of this quantized network: close
-     *  to fp32's, not identical (README, "Precision"). */
+     *  convolution whose input is >= 0; the first convolution reads the
+     *  integer pixels themselves (input + mean, when the preprocessing
+     *  scale is 1), others stay fp32.  The codes are those of this
+     *  quantized network: close to fp32's, not identical (README,
+     *  "Precision: fp32 and int8"). */
     MASO_PRECISION_INT8 = 1
 } maso_model_precision;
 
 /** Choose the precision; only before maso_model_load() (else
  *  MASO_EINVAL_ARG).  Default MASO_PRECISION_FP32.  Codes of different
- *  precisions must not be compared: stores record it in their identity. */
+ *  precisions must not be compared: stores record it in their identity.
+ *  With int8, maso_model_set_preprocess() after loading keeps the scale
+ *  at 1 or fails with MASO_EINVAL_ARG (the first layer reads pixels). */
 int maso_model_set_precision(maso_model *model,
                              maso_model_precision precision);
 /** The precision chosen (FP32 for NULL). */
