@@ -241,10 +241,10 @@ int main(int argc, char **argv)
     printf("| fp32, portable kernels (direct) | %.2f | %.2f | %.1f G | %.0f %% of fp32 |\n",
            portable * 1e3, portable / best, macs / portable / 1e9,
            fma > 0 ? macs / portable / fma * 100 : 0);
-    printf("| int8, best kernels (AVX-512 VNNI; conv1 fp32) | %.2f | %.2f | %.1f G | %.0f %% of int8 |\n",
+    printf("| int8, best kernels (AVX-512 VNNI) | %.2f | %.2f | %.1f G | %.0f %% of int8 |\n",
            best8 * 1e3, best8 / best, macs / best8 / 1e9,
            vnni > 0 ? macs / best8 / vnni * 100 : 0);
-    printf("| int8, portable kernels (AVX2 vpmaddwd; conv1 fp32) | %.2f | %.2f | %.1f G | |\n",
+    printf("| int8, portable kernels (AVX2 vpmaddwd) | %.2f | %.2f | %.1f G | |\n",
            portable8 * 1e3, portable8 / best, macs / portable8 / 1e9);
     return 0;
 }

@@ -47,7 +47,7 @@ static void usage(FILE *out)
 "  --full-codes       keep full codes for exact re-ranking (new store)\n"
 "  --precision P      the network's arithmetic for a new store: fp32 (the\n"
 "                     default: the pretrained network's codes) or int8\n"
-"                     (faster; codes differ from fp32 in ~2 % of units);\n"
+"                     (faster with VNNI; ~1.6 % of the code units differ);\n"
 "                     an existing store keeps its own\n"
 "  --shards S         a new sharded index: DB holds a manifest and S shard\n"
 "                     stores, a file going to the shard its path hashes to\n"
