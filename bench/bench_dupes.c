@@ -99,7 +99,7 @@ int main(int argc, char **argv)
     size_t stride = (sc.record_bytes + 63) / 64 * 64;
     uint8_t *base = aligned_alloc(64, n * stride);
     maso_search *s;
-    if (!base || maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
+    if (!base || maso_search_create(sc.layout, SYNTH_LAYERS, &s)) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }

@@ -257,7 +257,7 @@ int main(int argc, char **argv)
      * after by maso (29 layers, then 1 layer), one query at a time; medians
      * of the per-query times of each engine are compared. */
     maso_search *s = nullptr, *flat = nullptr;
-    if (maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
+    if (maso_search_create(sc.layout, SYNTH_LAYERS, &s)) {
         fprintf(stderr, "bench_faiss: maso_search_create failed\n");
         return 1;
     }
@@ -268,7 +268,7 @@ int main(int argc, char **argv)
     whole.units = rb * 8;
     whole.offset = 0;
     whole.bytes = rb;
-    if (maso_search_create(&flat, &whole, 1)) {
+    if (maso_search_create(&whole, 1, &flat)) {
         fprintf(stderr, "bench_faiss: maso_search_create (flat) failed\n");
         return 1;
     }

@@ -121,7 +121,7 @@ int main(int argc, char **argv)
         synth_codes_query(&sc, queries + q * record_bytes);
 
     maso_search *s;
-    if (maso_search_create(&s, sc.layout, SYNTH_LAYERS)) {
+    if (maso_search_create(sc.layout, SYNTH_LAYERS, &s)) {
         fprintf(stderr, "maso_search_create failed\n");
         return 1;
     }

@@ -33,7 +33,7 @@
 
 #include "distort.h"
 #include "kodak_codes.h"
-#include "network.h"
+#include "net/network_internal.h"
 #include "maso.h"
 #include "stats.h"
 
@@ -49,20 +49,20 @@ static const maso_distortion families[] = {
 
 static size_t blob_floats(const maso_model *m, int b)
 {
-    maso_shape s = m->blobs[b].shape;
+    core_shape s = m->blobs[b].shape;
     return (size_t)s.c * s.h * s.w;
 }
 
-static int is_conv(const maso_layer *l)
+static int is_conv(const core_layer *l)
 {
-    return l->op == MASO_OP_CONV || l->op == MASO_OP_INNERPRODUCT;
+    return l->op == CORE_OP_CONV || l->op == CORE_OP_INNERPRODUCT;
 }
 
 /* Round every convolution's weights per output channel to int8 levels. */
 static void quantize_weights(maso_model *m)
 {
     for (int i = 0; i < m->n_layers; i++) {
-        maso_conv_desc *c = &m->layers[i].conv;
+        core_conv_desc *c = &m->layers[i].conv;
         if (!is_conv(&m->layers[i]) || !c->weight)
             continue;
         size_t k = (size_t)c->weight_count / (size_t)c->num_output;
@@ -114,7 +114,7 @@ static void run(maso_forward *f, const float *input, uint8_t *code,
     quantizer q = {m->input_blob, maxima, scale_max, scratch};
     memcpy(f->blob[m->input_blob], input,
            blob_floats(m, m->input_blob) * sizeof(float));
-    maso_forward_run_hooked(f, code, NULL, conv_input, &q);
+    core_forward_run_hooked(f, code, NULL, conv_input, &q);
 }
 
 static maso_model *load(void)

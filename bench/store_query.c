@@ -153,7 +153,7 @@ int main(int argc, char **argv)
     }
     double build = now() - t0;
     maso_store_stats st;
-    maso_store_stats_get(s, &st);
+    maso_store_get_stats(s, &st);
     printf("images %zu sketch %zu bytes, batches of %zu: build %.1f s "
            "(%.0f images/s)\n", n_images, sk, batch_ops, build,
            (double)n_images / build);

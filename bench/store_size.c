@@ -68,7 +68,7 @@ int main(int argc, char **argv)
     if (b && maso_store_batch_commit(b))
         return 1;
     maso_store_stats st;
-    maso_store_stats_get(s, &st);
+    maso_store_get_stats(s, &st);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     maso_store_scan *sc;

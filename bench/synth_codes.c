@@ -56,7 +56,7 @@ int synth_codes_load(synth_codes *c, const char *shared_dir)
                 L->kind = relu ? MASO_LAYER_RELU : MASO_LAYER_MAXPOOL;
                 L->window = relu ? 0 : 9;
                 L->bits_per_unit = relu ? 1 : 4;
-                /* the default sketch's samples per layer (core/maso.h) */
+                /* the default sketch's samples per layer (core/include/maso.h) */
                 L->units = relu ? MASO_SKETCH_RELU_SAMPLES
                                 : MASO_SKETCH_MAXPOOL_SAMPLES;
                 L->offset = off;

@@ -1,7 +1,7 @@
 /* synth_codes.h -- synthetic SqueezeNet-shaped sketches for the benchmarks.
  *
  * Layout shaped like SqueezeNet v1.1's 29 coded layers (26 ReLU, 3 max-pool
- * with 3x3 windows), sampled like the default sketch (core/maso.h):
+ * with 3x3 windows), sampled like the default sketch (core/include/maso.h):
  * MASO_SKETCH_RELU_SAMPLES per ReLU layer, MASO_SKETCH_MAXPOOL_SAMPLES
  * nibbles per max-pool layer (2048 and 640: 26 * 256 + 3 * 320 = 7616 bytes
  * per sketch).  Per-layer densities come from the golden codes.tsv

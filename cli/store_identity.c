@@ -21,7 +21,7 @@ void maso_cli_store_identity(const maso_model *model,
              maso_model_bin_sha256(model));
     maso_model_input_size(model, &id->input_channels, &id->input_height,
                           &id->input_width);
-    maso_store_preprocess_format(maso_model_preprocess(model), pre,
+    maso_store_preprocess_format(maso_model_get_preprocess(model), pre,
                                  MASO_CLI_PREPROCESS_LEN);
     id->preprocess = pre;
     id->n_layers = maso_model_code_layers(model, &id->layers);
@@ -36,7 +36,7 @@ int maso_cli_store_precision(const char *db, maso_model_precision *precision)
     if (rc == 0)
         rc = maso_store_open(s, db, MASO_STORE_RDONLY, NULL);
     if (rc == 0)
-        *precision = maso_store_identity_get(s)->precision;
+        *precision = maso_store_get_identity(s)->precision;
     maso_store_destroy(s);
     return rc ? ENOENT : 0;
 }

@@ -56,7 +56,7 @@ void store_block_init(const maso_store *s, uint8_t *value, uint64_t number)
     store_set_le32(value + 20, (uint32_t)s->summary_bytes);
     store_set_le32(value + 24, (uint32_t)summaries_offset(s));
     store_set_le32(value + 28, (uint32_t)sketches_offset(s));
-    store_set_le32(value + 32, MASO_SEARCH_SUMMARY_VERSION_STORED);
+    store_set_le32(value + 32, MASO_SEARCH_SUMMARY_VERSION);
 }
 
 static size_t popcount_bits(const uint8_t *bits, size_t n_slots)
@@ -78,7 +78,7 @@ int store_block_parse(maso_store *s, uint64_t number, const MDB_val *v,
         store_le32(p + 20) != s->summary_bytes ||
         store_le32(p + 24) != summaries_offset(s) ||
         store_le32(p + 28) != sketches_offset(s) ||
-        store_le32(p + 32) != MASO_SEARCH_SUMMARY_VERSION_STORED)
+        store_le32(p + 32) != MASO_SEARCH_SUMMARY_VERSION)
         return store_fail(s, MASO_EDATA, "%s: malformed sketch block %llu "
                           "(%zu bytes)", s->path, (unsigned long long)number,
                           v->mv_size);

@@ -11,15 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int engine_fail(maso_engine *e, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->errmsg, sizeof e->errmsg, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
 int maso_engine_create(maso_engine **engine)
 {
     if (!engine)
@@ -83,7 +74,7 @@ static int open_one(maso_engine *e, size_t i,
     /* without the caller's identity every store must have the first's */
     const maso_store_identity *want =
         expected ? expected
-                 : i ? maso_store_identity_get(e->stores[0]) : NULL;
+                 : i ? maso_store_get_identity(e->stores[0]) : NULL;
     rc = maso_store_open(s, path, MASO_STORE_RDONLY, want);
     if (rc == MASO_EMISMATCH)
         return engine_fail(e, rc, "%s: built with another model: %s", path,
@@ -100,7 +91,7 @@ static int open_one(maso_engine *e, size_t i,
     if (rc)
         return engine_fail(e, rc, "%s: cannot read the store: %s", path,
                            maso_store_errmsg(s));
-    if (!maso_store_identity_get(s)->full_codes)
+    if (!maso_store_get_identity(s)->full_codes)
         e->full_codes = 0;
     e->count += maso_store_view_count(e->views[i]);
     return 0;
@@ -165,7 +156,7 @@ int maso_engine_open(maso_engine *engine, const char *const *paths,
         memcpy(e->errmsg, msg, sizeof msg);
         return rc;
     }
-    const maso_store_identity *id = maso_store_identity_get(e->stores[0]);
+    const maso_store_identity *id = maso_store_get_identity(e->stores[0]);
     e->layers = id->layers;
     e->n_layers = id->n_layers;
     maso_sketch_layers(maso_store_sketch(e->stores[0]), &e->sketch_layers);

@@ -22,12 +22,12 @@ struct maso_engine {
     double *weights;            /* NULL: equal */
     maso_search_hit *hits;      /* scratch of a query, cap entries */
     size_t cap;
-    char errmsg[512];
+    char errmsg[MASO_ERRMSG_SIZE];
 };
 
 /* Set the message (printf-like) and return @p rc. */
-int engine_fail(maso_engine *e, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define engine_fail(e, rc, ...) \
+    maso_errmsg_format((e)->errmsg, (rc), __VA_ARGS__)
 
 /* Grow e->hits to at least @p n entries.  0 or ENOMEM. */
 int engine_reserve_hits(maso_engine *e, size_t n);

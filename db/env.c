@@ -84,7 +84,7 @@ const char *maso_store_errmsg(const maso_store *store)
     return store ? store->errmsg : "no store";
 }
 
-const maso_store_identity *maso_store_identity_get(const maso_store *store)
+const maso_store_identity *maso_store_get_identity(const maso_store *store)
 {
     return store && store->env ? &store->identity : NULL;
 }
@@ -92,15 +92,6 @@ const maso_store_identity *maso_store_identity_get(const maso_store *store)
 const maso_sketch *maso_store_sketch(const maso_store *store)
 {
     return store ? store->sketch : NULL;
-}
-
-int store_fail(maso_store *s, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 int store_mdb(maso_store *s, int rc, const char *what)

@@ -111,16 +111,11 @@ int store_counters_write(maso_store *s, MDB_txn *txn, const store_counters *c)
  * misread instead of searching with mismatched summaries. */
 static int put_blocks(maso_store *s, MDB_txn *txn, const maso_sketch *sk)
 {
-    maso_search *engine = NULL;
-    int rc = store_search_make(s, sk, &engine);
-    if (rc)
-        return rc;
     uint8_t b[16];
     store_set_le32(b, (uint32_t)s->block_records_init);
     store_set_le32(b + 4, (uint32_t)maso_sketch_bytes(sk));
-    store_set_le32(b + 8, (uint32_t)maso_search_summary_bytes(engine));
-    store_set_le32(b + 12, MASO_SEARCH_SUMMARY_VERSION_STORED);
-    maso_search_destroy(engine);
+    store_set_le32(b + 8, STORE_SUMMARY_BYTES);
+    store_set_le32(b + 12, MASO_SEARCH_SUMMARY_VERSION);
     return put_value(s, txn, "blocks", b, sizeof b);
 }
 
@@ -143,17 +138,17 @@ static int load_blocks(maso_store *s, MDB_txn *txn)
     rc = store_search_make(s, s->sketch, &s->search);
     if (rc)
         return rc;
-    size_t want_sum = maso_search_summary_bytes(s->search);
+    size_t want_sum = STORE_SUMMARY_BYTES;
     if (stride != maso_sketch_bytes(s->sketch))
         return store_fail(s, MASO_EDATA, "%s: blocks hold %zu-byte sketches, "
                           "the stored layout makes %zu", s->path, stride,
                           maso_sketch_bytes(s->sketch));
-    if (sum != want_sum || version != MASO_SEARCH_SUMMARY_VERSION_STORED)
+    if (sum != want_sum || version != MASO_SEARCH_SUMMARY_VERSION)
         return store_fail(s, MASO_EMISMATCH, "%s: the store's search "
                           "summaries (%zu bytes, version %u) differ from this "
                           "program's (%zu bytes, version %u): rebuild the "
                           "index", s->path, sum, version, want_sum,
-                          (unsigned)MASO_SEARCH_SUMMARY_VERSION_STORED);
+                          (unsigned)MASO_SEARCH_SUMMARY_VERSION);
     s->block_records = B;
     s->stride = stride;
     s->summary_bytes = sum;

@@ -34,18 +34,11 @@ struct maso_shards {
     char *preprocess;
     maso_sketch_params sketch;
     int full_codes;
-    char errmsg[1024];
+    char errmsg[MASO_ERRMSG_SIZE];
 };
 
-__attribute__((format(printf, 3, 4)))
-static int fail(maso_shards *m, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m->errmsg, sizeof m->errmsg, fmt, ap);
-    va_end(ap);
-    return rc;
-}
+/* Record a failure in the manifest's message; returns rc. */
+#define fail(m, rc, ...) maso_errmsg_format((m)->errmsg, (rc), __VA_ARGS__)
 
 static void clear(maso_shards *m)
 {

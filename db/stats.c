@@ -12,7 +12,7 @@ static uint64_t pages(const MDB_stat *st)
            st->ms_overflow_pages;
 }
 
-int maso_store_stats_get(maso_store *store, maso_store_stats *stats)
+int maso_store_get_stats(maso_store *store, maso_store_stats *stats)
 {
     if (!store || !stats)
         return MASO_EINVAL_ARG;

@@ -16,13 +16,9 @@
 #include "maso_search.h"
 #include "maso_store.h"
 
-/* The summary definition the stored summaries follow (0 when the search
- * header predates versioning); kept in meta and in every block. */
-#ifdef MASO_SEARCH_SUMMARY_VERSION
-#define MASO_SEARCH_SUMMARY_VERSION_STORED MASO_SEARCH_SUMMARY_VERSION
-#else
-#define MASO_SEARCH_SUMMARY_VERSION_STORED 0
-#endif
+/* The summaries a store keeps: libmaso_search's default size, in the
+ * version of its definition (both kept in meta and in every block). */
+#define STORE_SUMMARY_BYTES (MASO_SEARCH_SUMMARY_BITS_DEFAULT / 8)
 
 struct maso_store {
     MDB_env *env;
@@ -55,12 +51,13 @@ struct maso_store {
      * which is only safe while none of our read transactions is live. */
     pthread_mutex_t lock;
     int scans_open;
-    char errmsg[1024];
+    char errmsg[MASO_ERRMSG_SIZE];
 };
 
 /* -- env.c: messages, status mapping, transactions, map growth */
-int store_fail(maso_store *s, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Record a failure message on the handle and return @p rc. */
+#define store_fail(s, rc, ...) \
+    maso_errmsg_format((s)->errmsg, (rc), __VA_ARGS__)
 /* Record "<what>: <lmdb message>" and return @p rc unchanged. */
 int store_mdb(maso_store *s, int rc, const char *what);
 /* Map a raw LMDB code to a MASO_* code or errno; others pass through. */

@@ -43,7 +43,7 @@ int store_search_make(maso_store *s, const maso_sketch *sketch,
 {
     const maso_code_layer *layers;
     size_t n = maso_sketch_layers(sketch, &layers);
-    int rc = maso_search_create(search, layers, n);
+    int rc = maso_search_create(layers, n, search);
     if (rc)
         return store_fail(s, rc, "%s: no search engine for the sketch "
                           "layout: %s", s->path ? s->path : "store",

@@ -276,7 +276,7 @@ static int open_store(const index_options *o, const maso_model *model,
         maso_store_destroy(s);
         return rc;
     }
-    if (o->full_codes && !maso_store_identity_get(s)->full_codes)
+    if (o->full_codes && !maso_store_get_identity(s)->full_codes)
         fprintf(stderr, "maso-index: warning: %s was created without full "
                 "codes; --full-codes applies to new stores only\n", o->db);
     *out = s;

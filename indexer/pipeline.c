@@ -308,7 +308,7 @@ static int pipeline_init(pipeline *p, maso_store *store,
     p->plan = plan;
     p->model = model;
     p->stop = opt->stop;
-    int full = maso_store_identity_get(store)->full_codes;
+    int full = maso_store_get_identity(store)->full_codes;
     p->sketch = full ? NULL : maso_store_sketch(store);
     p->code_bytes = maso_model_code_bytes(model);
     size_t payload = full ? p->code_bytes : maso_sketch_bytes(p->sketch);
@@ -356,7 +356,7 @@ int index_pipeline_run(maso_store *store, const maso_model *model,
 {
     pipeline p;
     writer w = { store, NULL, opt, progress, counts,
-                 maso_store_identity_get(store)->full_codes, { 0 } };
+                 maso_store_get_identity(store)->full_codes, { 0 } };
     double start = index_now();
     int rc = pipeline_init(&p, store, model, plan, opt);
     if (rc) {

@@ -94,7 +94,7 @@ void index_summary_print(const index_counts *c, maso_store *store)
         sep = ", ";
     }
     maso_store_stats st;
-    if (store && maso_store_stats_get(store, &st) == 0)
+    if (store && maso_store_get_stats(store, &st) == 0)
         fprintf(stderr, "; store: %llu images, %.1f MB, %.0f bytes per image",
                 (unsigned long long)st.ok, (double)st.file_bytes / 1e6,
                 st.bytes_per_record);

@@ -242,7 +242,7 @@ void index_shards_summary(const index_shard_set *set)
         if (maso_store_create(&s) == 0 &&
             maso_store_open(s, index_shard_location(set, i),
                             MASO_STORE_RDONLY, NULL) == 0 &&
-            maso_store_stats_get(s, &st) == 0) {
+            maso_store_get_stats(s, &st) == 0) {
             images += st.ok;
             bytes += st.file_bytes;
             opened++;

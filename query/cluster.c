@@ -1,5 +1,5 @@
 /* cluster.c -- maso-query as an MPI job (mpirun -np N maso-query DB
- * IMAGE...): every rank opens the engine (db/maso_engine.h) over the
+ * IMAGE...): every rank opens the engine (db/include/maso_engine.h) over the
  * shards it owns (maso_job_owners: node-local shards on their host, the
  * others in turn), and answers each query over them; rank 0 merges the
  * answers and writes the output, which is the single process's.
@@ -856,7 +856,7 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     const maso_code_layer *sl;
     size_t n_sl = maso_sketch_layers(m->sketch, &sl);
     if (!parent || !info || !sketches || !groups || !order || !member_of ||
-        maso_search_create(&h, sl, n_sl) != 0 ||
+        maso_search_create(sl, n_sl, &h) != 0 ||
         maso_search_set_weights(h, m->s.weights) != 0) {
         fprintf(stderr, "maso-query: out of memory\n");
         status = QUERY_EXIT_ERROR;

@@ -98,7 +98,7 @@ static int apply_one(dupe_updates *u, maso_store *s)
 {
     maso_store_batch *b;
     int rc = maso_store_batch_begin(s, &b);
-    int full = maso_store_identity_get(s)->full_codes;
+    int full = maso_store_get_identity(s)->full_codes;
     for (size_t i = 0; i < u->n && !rc; i++) {
         update *e = &u->u[i];
         maso_store_record old;

@@ -2,7 +2,7 @@
  * the whole store(s), what each member is, which one is kept, and the
  * action on the others.
  *
- * maso_engine_duplicates (db/maso_engine.h) gives the connected components
+ * maso_engine_duplicates (db/include/maso_engine.h) gives the connected components
  * of all pairs within the threshold.  Output is sorted (paths within a
  * group, groups by their first path) so that it does not depend on the
  * order in which files were indexed.  A path held by two stores (a store

@@ -114,7 +114,7 @@ static void print_json(maso_store *s, const char *db,
                        const maso_store_stats *st, int check_rc,
                        const damage_list *damaged)
 {
-    const maso_store_identity *id = maso_store_identity_get(s);
+    const maso_store_identity *id = maso_store_get_identity(s);
     const maso_sketch *sk = maso_store_sketch(s);
     const maso_sketch_params *sp = maso_sketch_get_params(sk);
     fputc('{', stdout);
@@ -151,7 +151,7 @@ static void print_text(maso_store *s, const char *db,
                        const maso_store_stats *st, int check_rc,
                        const damage_list *damaged)
 {
-    const maso_store_identity *id = maso_store_identity_get(s);
+    const maso_store_identity *id = maso_store_get_identity(s);
     const maso_sketch *sk = maso_store_sketch(s);
     printf("store:      %s\n", db);
     printf("images:     %" PRIu64 " indexed, %" PRIu64 " failed (%" PRIu64
@@ -276,7 +276,7 @@ static int info_sharded(const query_options *opt, const char *db)
         if ((rc = maso_store_create(&sh[i].store)) == 0 &&
             (rc = maso_store_open(sh[i].store, where, MASO_STORE_RDONLY,
                                   NULL)) == 0)
-            rc = maso_store_stats_get(sh[i].store, &sh[i].st);
+            rc = maso_store_get_stats(sh[i].store, &sh[i].st);
         if (rc) {
             snprintf(sh[i].why, sizeof sh[i].why, "%s",
                      sh[i].store ? maso_store_errmsg(sh[i].store)
@@ -356,12 +356,12 @@ static int info(const query_options *opt, const char *db)
     rc = maso_store_open(s, db, MASO_STORE_RDONLY, NULL);
     maso_store_stats st;
     if (!rc)
-        rc = maso_store_stats_get(s, &st);
+        rc = maso_store_get_stats(s, &st);
     damage_list damaged = { NULL, 0, 0 };
     if (rc) {
         maso_cli_print_error("maso-query", maso_store_errmsg(s));
         /* Damaged counters: --check can still say which records are. */
-        if (opt->check && maso_store_stats_get(s, &st) == MASO_EDATA &&
+        if (opt->check && maso_store_get_stats(s, &st) == MASO_EDATA &&
             maso_store_check_damage(s, keep_damage, &damaged, NULL) != 0) {
             char msg[2048];
             snprintf(msg, sizeof msg, "check: %s", maso_store_errmsg(s));

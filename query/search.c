@@ -2,7 +2,7 @@
  * nearest stored images.
  *
  * Pipeline per query: decode (at least the network's input size) -> full
- * code -> the stores' sketch of it -> maso_engine_query (db/maso_engine.h:
+ * code -> the stores' sketch of it -> maso_engine_query (db/include/maso_engine.h:
  * the search policy) -> paths from the engine -> output. */
 #include "session.h"
 #include "query.h"

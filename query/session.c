@@ -128,7 +128,7 @@ int session_open(session *s, const search_options *o, int duplicates)
         s->bin_sha256 = maso_model_bin_sha256(s->model);
     } else {
         const maso_store_identity *id =
-            maso_store_identity_get(maso_engine_store(s->engine, 0));
+            maso_store_get_identity(maso_engine_store(s->engine, 0));
         s->layers = id->layers;
         s->n_layers = id->n_layers;
         s->param_sha256 = id->param_sha256;

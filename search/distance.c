@@ -13,7 +13,7 @@
  */
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 static inline uint64_t load64(const uint8_t *p)
 {

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 typedef struct keyed {
     uint64_t key;

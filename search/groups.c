@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 #define TILE 48
 /* Summaries compared per chunk in candidate mode, against QUERIES records

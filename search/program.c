@@ -22,7 +22,7 @@
  * accumulator (slot); with more, runs are sorted by group, all use slot 0,
  * and the last run of a group flushes the slot into the sum.
  */
-#include "search_int.h"
+#include "search_internal.h"
 
 /* Group of factor f among the first n groups, or n when new. */
 static size_t group_find(const double *factors, size_t n, double f)

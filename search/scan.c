@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 /* Probes of one query searched at once: a record's distance is its
  * smallest to any of them (at most this many). */

@@ -5,16 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
-
-int search_fail(maso_search *s, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, ap);
-    va_end(ap);
-    return status;
-}
+#include "search_internal.h"
 
 const char *maso_search_errmsg(const maso_search *search)
 {
@@ -42,8 +33,8 @@ static int layer_valid(const maso_code_layer *l)
     return 0;
 }
 
-int maso_search_create(maso_search **search, const maso_code_layer *layers,
-                       size_t n_layers)
+int maso_search_create(const maso_code_layer *layers, size_t n_layers,
+                       maso_search **search)
 {
     if (!search)
         return MASO_EINVAL_ARG;

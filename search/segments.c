@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 int search_span_init(maso_search *s, search_span *sp,
                      const maso_search_segment *segments, size_t n_segments,

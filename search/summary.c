@@ -16,16 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_int.h"
-
-/* splitmix64: a fixed, documented sequence (part of the summary version) */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+#include "search_internal.h"
 
 void search_mask_build(maso_search *s)
 {
@@ -53,7 +44,7 @@ int search_plan_build(maso_search *s)
             continue;
         uint64_t state = 0x6d61736f00000000ull + l; /* "maso" + layer */
         /* offset in [0, 1) of a step, in 1/2^32 units */
-        uint64_t frac = splitmix64(&state) >> 32;
+        uint64_t frac = maso_splitmix64_next(&state) >> 32; /* core's stored-format generator */
         for (size_t i = 0; i < share; i++) {
             /* unit = floor((i + frac) * units / share) */
             unsigned __int128 num =

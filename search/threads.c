@@ -6,7 +6,7 @@
  */
 #include <pthread.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 void search_run_threads(int n, void *(*fn)(void *), void *args,
                        size_t arg_size)

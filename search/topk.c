@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "search_int.h"
+#include "search_internal.h"
 
 /* a worse than b: larger distance, or equal distance and larger id */
 static inline int worse(const maso_search_hit *a, const maso_search_hit *b)

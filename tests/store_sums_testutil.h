@@ -1,5 +1,5 @@
 /* store_sums_testutil.h -- the store's checksums (schema 3, as documented
- * in db/maso_store.h), computed here with libxxhash itself, so that tests
+ * in db/include/maso_store.h), computed here with libxxhash itself, so that tests
  * can edit a stored value on purpose and seal it again: what the store
  * then sees is a consistent value with wrong contents, not damage. */
 #ifndef STORE_SUMS_TESTUTIL_H

@@ -1,5 +1,5 @@
 /* test_activation.c -- bias, ReLU / leaky ReLU and the code bits of
- * core/activation.c on every vector path this CPU has (plain C always,
+ * core/net/activation.c on every vector path this CPU has (plain C always,
  * AVX2 and AVX-512 where reported) against a one-unit-at-a-time reference
  * written here.  Plane sizes 1..200 put the 64-unit chunks at every bit
  * offset and leave tails of every length; inputs include exact zeros after
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "layers.h"
+#include "net/layers_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,7 +27,7 @@ static float rnd_value(void)
     return ((float)(r % 2001) - 1000.0f) / 250.0f;
 }
 
-static void check(size_t plane, maso_act act, maso_simd simd, int in_place)
+static void check(size_t plane, core_act act, core_simd simd, int in_place)
 {
     const int channels = 3;
     const float slope = 0.125f;
@@ -43,10 +43,10 @@ static void check(size_t plane, maso_act act, maso_simd simd, int in_place)
     float *out = dst;
     if (in_place) {
         memcpy(dst, src, sizeof(float) * n);
-        maso_act_apply(dst, dst, channels, plane, bias, act, slope, bits,
+        core_act_apply(dst, dst, channels, plane, bias, act, slope, bits,
                        simd);
     } else {
-        maso_act_apply(dst, src, channels, plane, bias, act, slope, bits,
+        core_act_apply(dst, src, channels, plane, bias, act, slope, bits,
                        simd);
     }
     for (int c = 0; c < channels; c++)
@@ -54,7 +54,7 @@ static void check(size_t plane, maso_act act, maso_simd simd, int in_place)
             size_t u = (size_t)c * plane + i;
             float pre = src[u] + bias[c];
             int on = pre > 0.0f;
-            float want = on ? pre : (act == MASO_ACT_LEAKY ? pre * slope : 0.0f);
+            float want = on ? pre : (act == CORE_ACT_LEAKY ? pre * slope : 0.0f);
             int bit = (bits[u / 8] >> (u % 8)) & 1;
             int same = isnan(want) ? isnan(out[u])
                                    : memcmp(&want, &out[u], sizeof want) == 0;
@@ -74,18 +74,18 @@ static int levels(void)
 {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f"))
-        return MASO_SIMD_AVX512;
-    return __builtin_cpu_supports("avx2") ? MASO_SIMD_AVX2 : MASO_SIMD_NONE;
+        return CORE_SIMD_AVX512;
+    return __builtin_cpu_supports("avx2") ? CORE_SIMD_AVX2 : CORE_SIMD_NONE;
 }
 
 static void test_relu_bits_every_path(void **state)
 {
     (void)state;
-    for (int simd = MASO_SIMD_NONE; simd <= levels(); simd++)
+    for (int simd = CORE_SIMD_NONE; simd <= levels(); simd++)
         for (size_t plane = 1; plane <= 200; plane++)
             for (int in_place = 0; in_place < 2; in_place++) {
-                check(plane, MASO_ACT_RELU, (maso_simd)simd, in_place);
-                check(plane, MASO_ACT_LEAKY, (maso_simd)simd, in_place);
+                check(plane, CORE_ACT_RELU, (core_simd)simd, in_place);
+                check(plane, CORE_ACT_LEAKY, (core_simd)simd, in_place);
             }
 }
 
@@ -94,9 +94,9 @@ static void test_relu_bits_network_planes(void **state)
 {
     (void)state;
     const size_t planes[] = {113 * 113, 55 * 55, 27 * 27, 15 * 15, 13 * 13};
-    for (int simd = MASO_SIMD_NONE; simd <= levels(); simd++)
+    for (int simd = CORE_SIMD_NONE; simd <= levels(); simd++)
         for (size_t k = 0; k < sizeof planes / sizeof planes[0]; k++)
-            check(planes[k], MASO_ACT_RELU, (maso_simd)simd, 1);
+            check(planes[k], CORE_ACT_RELU, (core_simd)simd, 1);
 }
 
 int main(void)

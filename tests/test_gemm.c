@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "gemm.h"
+#include "kernels/gemm_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -28,26 +28,26 @@ static void test_pack_layout(void **state)
     float w[11 * 5];
     for (int i = 0; i < m * k; i++)
         w[i] = (float)(i + 1);
-    assert_int_equal(maso_gemm_packed_floats(m, k), 16 * 5);
+    assert_int_equal(core_gemm_packed_floats(m, k), 16 * 5);
     float packed[16 * 5];
-    maso_gemm_pack(w, m, k, packed);
+    core_gemm_pack(w, m, k, packed);
     for (int panel = 0; panel < 2; panel++)
         for (int p = 0; p < k; p++)
-            for (int i = 0; i < MASO_GEMM_MR; i++) {
-                int row = panel * MASO_GEMM_MR + i;
+            for (int i = 0; i < CORE_GEMM_MR; i++) {
+                int row = panel * CORE_GEMM_MR + i;
                 float want = row < m ? w[row * k + p] : 0.0f;
-                assert_true(packed[(panel * k + p) * MASO_GEMM_MR + i] == want);
+                assert_true(packed[(panel * k + p) * CORE_GEMM_MR + i] == want);
             }
 }
 
 /* One product: M x K times K x N with row strides ldb >= N, ldc >= N. */
-static void check_shape(int m, int n, int k, maso_act act)
+static void check_shape(int m, int n, int k, core_act act)
 {
     const size_t ldb = (size_t)n + 3, ldc = (size_t)n + 5;
     float *w = malloc(sizeof(float) * (size_t)m * k);
     float *b = malloc(sizeof(float) * (size_t)k * ldb);
     float *bias = malloc(sizeof(float) * (size_t)m);
-    float *packed = malloc(sizeof(float) * maso_gemm_packed_floats(m, k));
+    float *packed = malloc(sizeof(float) * core_gemm_packed_floats(m, k));
     float *c = malloc(sizeof(float) * (size_t)m * ldc);
     size_t bit_bytes = ((size_t)m * n + 7) / 8 + 64; /* + zero padding */
     uint8_t *bits = calloc(bit_bytes, 1);
@@ -60,9 +60,9 @@ static void check_shape(int m, int n, int k, maso_act act)
         bias[i] = 0.5f * rnd();
     for (size_t i = 0; i < (size_t)m * ldc; i++)
         c[i] = 1234.5f; /* sentinel outside the N columns */
-    maso_gemm_pack(w, m, k, packed);
-    maso_gemm_out out = {c, ldc, bias, act, 0.25f, bits};
-    maso_gemm_avx512(packed, m, n, k, b, ldb, &out);
+    core_gemm_pack(w, m, k, packed);
+    core_gemm_out out = {c, ldc, bias, act, 0.25f, bits};
+    core_gemm_avx512(packed, m, n, k, b, ldb, &out);
     const double tol = 1e-5 * k;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
@@ -70,20 +70,20 @@ static void check_shape(int m, int n, int k, maso_act act)
             for (int p = 0; p < k; p++)
                 sum += (double)w[(size_t)i * k + p] * b[(size_t)p * ldb + j];
             double pre = sum + bias[i];
-            double want = act == MASO_ACT_NONE ? pre
+            double want = act == CORE_ACT_NONE ? pre
                           : pre > 0 ? pre
-                          : act == MASO_ACT_LEAKY ? 0.25 * pre : 0.0;
+                          : act == CORE_ACT_LEAKY ? 0.25 * pre : 0.0;
             float got = c[(size_t)i * ldc + j];
             if (fabs(got - want) > tol)
                 fail_msg("%dx%dx%d act %d: c[%d][%d] = %g, want %g", m, n, k,
                          (int)act, i, j, got, want);
             size_t u = (size_t)i * n + j;
             unsigned bit = (bits[u / 8] >> (u % 8)) & 1u;
-            if (act == MASO_ACT_NONE)
+            if (act == CORE_ACT_NONE)
                 assert_int_equal(bit, 0);
             else if (fabs(pre) > tol) /* ties at 0 may go either way */
                 assert_int_equal(bit, pre > 0);
-            if (act == MASO_ACT_RELU) /* bit and stored value agree */
+            if (act == CORE_ACT_RELU) /* bit and stored value agree */
                 assert_int_equal(bit, got > 0.0f);
         }
         for (size_t j = (size_t)n; j < ldc; j++)
@@ -105,9 +105,9 @@ static void test_shapes(void **state)
     /* This machine's CPU decides: the kernel must be usable exactly when
      * the CPU reports AVX-512F (the library then relies on it). */
     __builtin_cpu_init();
-    assert_int_equal(maso_gemm_avx512_usable() != 0,
+    assert_int_equal(core_gemm_avx512_usable() != 0,
                      __builtin_cpu_supports("avx512f") != 0);
-    if (!maso_gemm_avx512_usable())
+    if (!core_gemm_avx512_usable())
         return; /* OpenBLAS path, covered by the network tests */
     static const int ms[] = {1, 7, 8, 9, 24, 33};
     static const int ns[] = {1, 5, 15, 16, 17, 31, 32, 33, 47, 48, 49, 97, 196};
@@ -115,10 +115,10 @@ static void test_shapes(void **state)
     for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
         for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
             for (size_t c = 0; c < sizeof ks / sizeof *ks; c++)
-                check_shape(ms[a], ns[b], ks[c], (maso_act)((a + b + c) % 3));
+                check_shape(ms[a], ns[b], ks[c], (core_act)((a + b + c) % 3));
     /* larger ones: both loop orders (weights larger than columns) */
-    check_shape(200, 20, 300, MASO_ACT_RELU);
-    check_shape(40, 300, 150, MASO_ACT_RELU);
+    check_shape(200, 20, 300, CORE_ACT_RELU);
+    check_shape(40, 300, 150, CORE_ACT_RELU);
 }
 
 int main(void)

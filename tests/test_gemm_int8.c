@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "kernels/gemm_int8.h"
+#include "kernels/gemm_int8_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -44,17 +44,17 @@ static uint8_t *pack_input(const uint8_t *x, int k, int n)
     return b;
 }
 
-static const char *isa_name(maso_gemm8_isa isa)
+static const char *isa_name(core_gemm8_isa isa)
 {
-    return isa == MASO_GEMM8_AVX512VNNI ? "avx512-vnni"
-           : isa == MASO_GEMM8_VNNI256  ? "vnni-256"
-           : isa == MASO_GEMM8_AVX2     ? "avx2"
+    return isa == CORE_GEMM8_AVX512VNNI ? "avx512-vnni"
+           : isa == CORE_GEMM8_VNNI256  ? "vnni-256"
+           : isa == CORE_GEMM8_AVX2     ? "avx2"
                                         : "scalar";
 }
 
 /* One product M x K times K x N (inputs below 256 levels: @p x_max), row
  * stride ldc = N + 5, through every set the CPU runs. */
-static void check_shape(int m, int n, int k, maso_act act, int extreme)
+static void check_shape(int m, int n, int k, core_act act, int extreme)
 {
     const size_t ldc = (size_t)n + 5;
     float *w = malloc(sizeof(float) * (size_t)m * k);
@@ -62,7 +62,7 @@ static void check_shape(int m, int n, int k, maso_act act, int extreme)
     float *ws = malloc(sizeof(float) * (size_t)m);
     uint8_t *x = malloc((size_t)k * n);
     float *bias = malloc(sizeof(float) * (size_t)m);
-    int8_t *packed = malloc(maso_gemm8_packed_bytes(m, k));
+    int8_t *packed = malloc(core_gemm8_packed_bytes(m, k));
     float *want = malloc(sizeof(float) * (size_t)m * ldc);
     float *got = malloc(sizeof(float) * (size_t)m * ldc);
     size_t bit_bytes = ((size_t)m * n + 7) / 8 + 64;
@@ -92,7 +92,7 @@ static void check_shape(int m, int n, int k, maso_act act, int extreme)
     }
     float *got_scale = malloc(sizeof(float) * (size_t)m);
     assert_non_null(got_scale);
-    maso_gemm8_pack(w, m, k, packed, got_scale);
+    core_gemm8_pack(w, m, k, packed, got_scale);
     assert_memory_equal(got_scale, ws, sizeof(float) * (size_t)m);
 
     /* the reference product and epilogue */
@@ -106,30 +106,30 @@ static void check_shape(int m, int n, int k, maso_act act, int extreme)
             float y = (float)(int32_t)s * (ws[r] * sa);
             y = y + bias[r];
             int pos = y > 0.0f;
-            if (!pos && act == MASO_ACT_RELU)
+            if (!pos && act == CORE_ACT_RELU)
                 y = 0.0f;
-            else if (!pos && act == MASO_ACT_LEAKY)
+            else if (!pos && act == CORE_ACT_LEAKY)
                 y = y * 0.1f;
             want[(size_t)r * ldc + j] = y;
             size_t bit = (size_t)r * n + j;
-            if (pos && act != MASO_ACT_NONE)
+            if (pos && act != CORE_ACT_NONE)
                 want_bits[bit / 8] |= (uint8_t)(1u << (bit % 8));
         }
 
     uint8_t *b = pack_input(x, k, n);
-    const maso_gemm8_args a = {packed, ws, b, sa, m, n, k};
-    for (int isa = MASO_GEMM8_SCALAR; isa <= MASO_GEMM8_AVX512VNNI; isa++) {
-        if (maso_gemm8_best((maso_gemm8_isa)isa) != (maso_gemm8_isa)isa)
+    const core_gemm8_args a = {packed, ws, b, sa, m, n, k};
+    for (int isa = CORE_GEMM8_SCALAR; isa <= CORE_GEMM8_AVX512VNNI; isa++) {
+        if (core_gemm8_best((core_gemm8_isa)isa) != (core_gemm8_isa)isa)
             continue; /* this CPU lacks it */
         for (size_t i = 0; i < (size_t)m * ldc; i++)
             got[i] = -7.0f;
         memset(got_bits, 0, bit_bytes);
-        maso_gemm_out o = {got, ldc, bias, act, 0.1f, got_bits};
-        maso_gemm8_run((maso_gemm8_isa)isa, &a, &o);
+        core_gemm_out o = {got, ldc, bias, act, 0.1f, got_bits};
+        core_gemm8_run((core_gemm8_isa)isa, &a, &o);
         if (memcmp(got, want, sizeof(float) * (size_t)m * ldc) != 0 ||
             memcmp(got_bits, want_bits, bit_bytes) != 0)
             fail_msg("%s: %dx%dx%d act %d extreme %d differs from the "
-                     "reference", isa_name((maso_gemm8_isa)isa), m, n, k,
+                     "reference", isa_name((core_gemm8_isa)isa), m, n, k,
                      (int)act, extreme);
     }
     free(b);
@@ -156,15 +156,15 @@ static void test_shapes(void **state)
         for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
             for (size_t c = 0; c < sizeof ks / sizeof *ks; c++)
                 check_shape(ms[a], ns[b], ks[c],
-                            (maso_act)((a + b + c) % 3), 0);
+                            (core_act)((a + b + c) % 3), 0);
 }
 
 /* SqueezeNet's largest layers: conv10 (1000 x 169 x 512) and an expand3x3. */
 static void test_network_shapes(void **state)
 {
     (void)state;
-    check_shape(1000, 169, 512, MASO_ACT_RELU, 0);
-    check_shape(64, 3136, 144, MASO_ACT_RELU, 0);
+    check_shape(1000, 169, 512, CORE_ACT_RELU, 0);
+    check_shape(64, 3136, 144, CORE_ACT_RELU, 0);
 }
 
 /* All products at their extremes: sums of 255 x 127 over K = 4608 (a 3x3
@@ -172,20 +172,20 @@ static void test_network_shapes(void **state)
 static void test_extremes(void **state)
 {
     (void)state;
-    check_shape(9, 21, 4608, MASO_ACT_NONE, 1);
-    check_shape(9, 21, 4608, MASO_ACT_RELU, 1);
+    check_shape(9, 21, 4608, CORE_ACT_NONE, 1);
+    check_shape(9, 21, 4608, CORE_ACT_RELU, 1);
 }
 
-static maso_gemm8_isa sets[4];
+static core_gemm8_isa sets[4];
 static int n_sets;
 
 /* The kernel sets this CPU runs. */
 static void find_sets(void)
 {
     n_sets = 0;
-    for (int isa = MASO_GEMM8_SCALAR; isa <= MASO_GEMM8_AVX512VNNI; isa++)
-        if (maso_gemm8_best((maso_gemm8_isa)isa) == (maso_gemm8_isa)isa)
-            sets[n_sets++] = (maso_gemm8_isa)isa;
+    for (int isa = CORE_GEMM8_SCALAR; isa <= CORE_GEMM8_AVX512VNNI; isa++)
+        if (core_gemm8_best((core_gemm8_isa)isa) == (core_gemm8_isa)isa)
+            sets[n_sets++] = (core_gemm8_isa)isa;
 }
 
 /* Rounding to uint8 (half to even, clamped) and the 4-channel pixel
@@ -209,11 +209,11 @@ static void test_input_rounding(void **state)
     for (int p = 0; p < P; p++)
         want[(1 * P + p) * 4 + 2] = want[(1 * P + p) * 4 + 3] = 0;
     for (int s = 0; s < n_sets; s++) {
-        assert_true(maso_gemm8_input_scale(sets[s], x, C * P) ==
+        assert_true(core_gemm8_input_scale(sets[s], x, C * P) ==
                     255.4f / 255.0f);
         uint8_t got[8 * P];
         memset(got, 0xee, sizeof got);
-        maso_gemm8_pack_pixels(sets[s], x, C, P, 1.0f, NULL, got);
+        core_gemm8_pack_pixels(sets[s], x, C, P, 1.0f, NULL, got);
         if (memcmp(got, want, sizeof want) != 0)
             fail_msg("%s: pixel words differ", isa_name(sets[s]));
         /* an offset per channel is added before rounding: pixels - mean
@@ -224,7 +224,7 @@ static void test_input_rounding(void **state)
             for (int p = 0; p < P; p++)
                 shifted[ch * P + p] = x[ch * P + p] - mean[ch];
         memset(got, 0xee, sizeof got);
-        maso_gemm8_pack_pixels(sets[s], shifted, C, P, 1.0f, mean, got);
+        core_gemm8_pack_pixels(sets[s], shifted, C, P, 1.0f, mean, got);
         for (int ch = 0; ch < C; ch++)
             for (int p = 0; p < P; p++) {
                 float v = rintf(shifted[ch * P + p] + mean[ch]);
@@ -234,25 +234,25 @@ static void test_input_rounding(void **state)
                              isa_name(sets[s]), p, ch);
             }
         const float zeros[3] = {0.0f, -1.0f, 0.0f};
-        assert_true(maso_gemm8_input_scale(sets[s], zeros, 3) == 1.0f);
+        assert_true(core_gemm8_input_scale(sets[s], zeros, 3) == 1.0f);
     }
 }
 
-/* One convolution through maso_conv8_run() against a direct convolution
+/* One convolution through core_conv8_run() against a direct convolution
  * of the rounded weights and input written from the definition. */
 static void check_conv_mean(int cin, int h, int w, int cout, int k,
                             int stride, int pad, const float *mean)
 {
-    maso_conv_desc c;
+    core_conv_desc c;
     memset(&c, 0, sizeof c);
     c.num_output = cout;
     c.kw = c.kh = k;
     c.dw = c.dh = 1;
     c.sw = c.sh = stride;
     c.pad_l = c.pad_r = c.pad_t = c.pad_b = pad;
-    c.act = MASO_ACT_RELU;
-    const maso_shape in = {cin, h, w};
-    const maso_shape out = {cout, (h + 2 * pad - k) / stride + 1,
+    c.act = CORE_ACT_RELU;
+    const core_shape in = {cin, h, w};
+    const core_shape out = {cout, (h + 2 * pad - k) / stride + 1,
                             (w + 2 * pad - k) / stride + 1};
     const size_t taps = (size_t)k * k, n = (size_t)out.h * out.w;
     float *weight = malloc(sizeof(float) * cout * cin * taps);
@@ -261,8 +261,8 @@ static void check_conv_mean(int cin, int h, int w, int cout, int k,
     float *want = malloc(sizeof(float) * cout * n);
     float *got = malloc(sizeof(float) * cout * n);
     float *scales = malloc(sizeof(float) * cout);
-    int8_t *packed = malloc(maso_gemm8_packed_bytes(cout, maso_conv8_k(&c, cin)));
-    void *ws = malloc(maso_conv8_workspace(&c, in, out));
+    int8_t *packed = malloc(core_gemm8_packed_bytes(cout, core_conv8_k(&c, cin)));
+    void *ws = malloc(core_conv8_workspace(&c, in, out));
     assert_true(weight && bias && x && want && got && scales && packed && ws);
     for (size_t i = 0; i < (size_t)cout * cin * taps; i++)
         weight[i] = rnd();
@@ -277,11 +277,11 @@ static void check_conv_mean(int cin, int h, int w, int cout, int k,
     }
     c.weight = weight;
     c.bias = bias;
-    assert_int_equal(maso_conv8_pack_weights(&c, cin, packed, scales), 0);
+    assert_int_equal(core_conv8_pack_weights(&c, cin, packed, scales), 0);
     c.qweight = packed;
     c.qscale = scales;
     if (mean)
-        assert_int_equal(maso_conv8_fold_offset(&c, cin, mean), 0);
+        assert_int_equal(core_conv8_fold_offset(&c, cin, mean), 0);
     const float sa = mean ? 1.0f : top / 255.0f;
     for (int o = 0; o < cout; o++) {
         float wmax = 0.0f;
@@ -321,9 +321,9 @@ static void check_conv_mean(int cin, int h, int w, int cout, int k,
     for (int s = 0; s < n_sets; s++) {
         c.qisa = (int)sets[s];
         memset(got, 0, sizeof(float) * cout * n);
-        maso_gemm_out o = {got, n, mean ? c.qbias : bias, MASO_ACT_RELU, 0.0f,
+        core_gemm_out o = {got, n, mean ? c.qbias : bias, CORE_ACT_RELU, 0.0f,
                            NULL};
-        maso_conv8_run(&c, in, x, out, &o, ws);
+        core_conv8_run(&c, in, x, out, &o, ws);
         if (memcmp(got, want, sizeof(float) * cout * n) != 0)
             fail_msg("%s: conv %dx%dx%d -> %d, %dx%d stride %d pad %d "
                      "differs", isa_name(sets[s]), cin, h, w, cout, k, k,
@@ -367,10 +367,10 @@ static void test_convolutions(void **state)
 static void test_choice(void **state)
 {
     (void)state;
-    assert_int_equal(maso_gemm8_best(MASO_GEMM8_SCALAR), MASO_GEMM8_SCALAR);
-    assert_true(maso_gemm8_best(MASO_GEMM8_AVX2) <= MASO_GEMM8_AVX2);
-    assert_true(maso_gemm8_best(MASO_GEMM8_AVX512VNNI) >=
-                maso_gemm8_best(MASO_GEMM8_AVX2));
+    assert_int_equal(core_gemm8_best(CORE_GEMM8_SCALAR), CORE_GEMM8_SCALAR);
+    assert_true(core_gemm8_best(CORE_GEMM8_AVX2) <= CORE_GEMM8_AVX2);
+    assert_true(core_gemm8_best(CORE_GEMM8_AVX512VNNI) >=
+                core_gemm8_best(CORE_GEMM8_AVX2));
 }
 
 int main(void)

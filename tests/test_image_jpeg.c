@@ -15,7 +15,7 @@
 #include <turbojpeg.h>
 
 #include "image_fixtures.h"
-#include "image_internal.h"
+#include "image/image_internal.h"
 #include "maso.h"
 
 static uint32_t rng_state = 88172645u;
@@ -317,7 +317,7 @@ static void test_exif_malformed(void **state)
         case 7: len = 17; break;                       /* cut entry */
         }
         fx_buf jpeg = fx_jpeg_with_exif(&plain, bad, len);
-        if (maso_exif_orientation(jpeg.data, jpeg.size) != 1)
+        if (core_exif_orientation(jpeg.data, jpeg.size) != 1)
             fail_msg("malformed case %d gave an orientation", k);
         assert_int_equal(decode(&jpeg, NULL, &img), 0);
         assert_int_equal(img.width, 48);
@@ -351,7 +351,7 @@ static void test_exif_fuzz(void **state)
         fx_buf jpeg = fx_jpeg_with_exif(&plain, buf, len);
         /* the parser only sees up to the cut, which may end mid-segment */
         size_t cut = 2 + rnd() % (len + 14);
-        int o = maso_exif_orientation(jpeg.data, cut);
+        int o = core_exif_orientation(jpeg.data, cut);
         assert_true(o >= 1 && o <= 8);
         free(jpeg.data);
     }

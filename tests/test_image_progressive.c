@@ -1,6 +1,6 @@
 /*
  * test_image_progressive.c -- progressive JPEGs decoded at 1/8 from their
- * DC scans (core/jpeg_dc_decode.c, core/jpeg_scans.c).
+ * DC scans (core/image/jpeg_dc_decode.c, core/image/jpeg_scans.c).
  *
  * Reference: TurboJPEG's own decode of the whole file at 1/8 (tjDecompress2,
  * every scan entropy-decoded), which is what maso did before.  Files are
@@ -19,7 +19,7 @@
 #include <turbojpeg.h>
 
 #include "image_fixtures.h"
-#include "image_internal.h"
+#include "image/image_internal.h"
 #include "maso.h"
 
 static uint32_t rng_state = 2463534242u;
@@ -182,14 +182,14 @@ static int marker_inside(const unsigned char *data, size_t from, size_t to)
 static void check_layout(const fx_buf *jpeg, const int (*script)[3],
                          size_t n)
 {
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
 
-    assert_int_equal(maso_jpeg_layout_read(jpeg->data, jpeg->size, &L), 0);
+    assert_int_equal(core_jpeg_layout_read(jpeg->data, jpeg->size, &L), 0);
     assert_true(L.progressive);
     assert_int_equal(L.nscans, n);
     assert_int_equal(L.eoi_end, jpeg->size); /* tjCompress2 ends at EOI */
     for (size_t i = 0; i < n; i++) {
-        const maso_jpeg_scan *s = &L.scans[i];
+        const core_jpeg_scan *s = &L.scans[i];
         assert_int_equal(s->ss, script[i][0]);
         assert_int_equal(s->se, script[i][1]);
         assert_int_equal(s->ncomp, script[i][2]);
@@ -202,7 +202,7 @@ static void check_layout(const fx_buf *jpeg, const int (*script)[3],
         if (i > 0)
             assert_true(s->begin >= L.scans[i - 1].end);
     }
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
 }
 
 static void test_layout(void **state)
@@ -211,16 +211,16 @@ static void test_layout(void **state)
     fx_buf g = progressive(200, 120, 1, TJSAMP_GRAY, 90);
     unsigned char *px = textured(64, 48, 3);
     fx_buf b = fx_jpeg_encode(px, 64, 48, TJPF_RGB, TJSAMP_444, 90, 0);
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
     (void)state;
 
     check_layout(&a, ycc_script, 10);
     check_layout(&g, grey_script, 6);
-    assert_int_equal(maso_jpeg_layout_read(b.data, b.size, &L), 0);
+    assert_int_equal(core_jpeg_layout_read(b.data, b.size, &L), 0);
     assert_false(L.progressive);
     assert_int_equal(L.nscans, 1);
     assert_int_equal(L.scans[0].ncomp, 3);
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
     free(a.data);
     free(g.data);
     free(b.data);
@@ -240,19 +240,19 @@ static void test_layout_entropy_bytes(void **state)
         0xFF, 0xFF, 0xFF, 0xD9,                         /* fill, EOI */
         0x99, 0x98,                                     /* trailing junk */
     };
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
     (void)state;
 
-    assert_int_equal(maso_jpeg_layout_read(f, sizeof f, &L), 0);
+    assert_int_equal(core_jpeg_layout_read(f, sizeof f, &L), 0);
     assert_int_equal(L.nscans, 1);
     assert_false(L.progressive);
     assert_int_equal(L.scans[0].begin, 2);
     assert_int_equal(L.scans[0].end, 23);
     assert_int_equal(L.eoi_end, 27);
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
     /* every cut before the EOI is truncation */
     for (size_t cut = 2; cut < 27; cut++) {
-        assert_int_equal(maso_jpeg_layout_read(f, cut, &L), MASO_ECORRUPT);
+        assert_int_equal(core_jpeg_layout_read(f, cut, &L), MASO_ECORRUPT);
         assert_non_null(strstr(L.error, "truncated"));
         assert_null(L.scans);
     }
@@ -276,16 +276,16 @@ static void test_skips_luma_ac(void **state)
 {
     skip_seed = rng_state;
     fx_buf jpeg = progressive(320, 240, 3, TJSAMP_420, 90);
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
     maso_image clean, dirty, full, want;
     maso_decoder *d = NULL;
     (void)state;
 
     assert_int_equal(decode_eighth(&jpeg, &clean, NULL, 0), 0);
-    assert_int_equal(maso_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
+    assert_int_equal(core_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
     int hit = 0;
     for (size_t i = 0; i < L.nscans; i++) {
-        const maso_jpeg_scan *s = &L.scans[i];
+        const core_jpeg_scan *s = &L.scans[i];
         if (s->ss == 0 || s->comp_id[0] != 1) /* luma id is 1 */
             continue;
         for (size_t b = s->begin + 14; b < s->end; b++)
@@ -293,7 +293,7 @@ static void test_skips_luma_ac(void **state)
         hit++;
     }
     assert_int_equal(hit, 4);
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
     assert_int_equal(decode_eighth(&jpeg, &dirty, NULL, 0), 0);
     assert_int_equal(dirty.width, 40);
     assert_memory_equal(clean.pixels, dirty.pixels, (size_t)40 * 30 * 3);
@@ -325,14 +325,14 @@ static void test_skips_luma_ac(void **state)
 static void test_truncated(void **state)
 {
     fx_buf jpeg = progressive(320, 240, 3, TJSAMP_444, 90);
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
     maso_image img;
     char msg[512];
     (void)state;
 
-    assert_int_equal(maso_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
-    const maso_jpeg_scan *dc = &L.scans[0], *ac = &L.scans[4];
-    const maso_jpeg_scan *last = &L.scans[L.nscans - 1];
+    assert_int_equal(core_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
+    const core_jpeg_scan *dc = &L.scans[0], *ac = &L.scans[4];
+    const core_jpeg_scan *last = &L.scans[L.nscans - 1];
     size_t cuts[] = {
         100,                           /* in the headers */
         dc->begin + 5,                 /* in the first SOS header */
@@ -344,7 +344,7 @@ static void test_truncated(void **state)
         jpeg.size - 2,                 /* no EOI */
         jpeg.size - 1,                 /* half an EOI */
     };
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
     for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
         fx_buf cut = {jpeg.data, cuts[i], cuts[i]};
         int rc = decode_eighth(&cut, &img, msg, sizeof msg);
@@ -371,15 +371,15 @@ static void test_corrupt_dc(void **state)
 {
     fx_buf jpeg = progressive(320, 240, 3, TJSAMP_420, 90);
     unsigned char *copy = malloc(jpeg.size);
-    maso_jpeg_layout L;
+    core_jpeg_layout L;
     maso_image img;
     char msg[512];
     (void)state;
 
-    assert_int_equal(maso_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
+    assert_int_equal(core_jpeg_layout_read(jpeg.data, jpeg.size, &L), 0);
     size_t mid = (L.scans[0].begin + L.scans[0].end) / 2;
     size_t dc_begin = L.scans[0].begin + 14, dc_len = L.scans[0].end - dc_begin;
-    maso_jpeg_layout_free(&L);
+    core_jpeg_layout_free(&L);
 
     memcpy(copy, jpeg.data, jpeg.size);
     copy[mid] = 0xFF;

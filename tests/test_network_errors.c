@@ -116,7 +116,7 @@ static void test_missing_files(void **state)
     maso_model_destroy(m);
     assert_string_equal(maso_model_param_sha256(NULL), "");
     assert_string_equal(maso_model_bin_sha256(NULL), "");
-    assert_null(maso_model_preprocess(NULL));
+    assert_null(maso_model_get_preprocess(NULL));
     maso_forward *fw = (maso_forward *)1;
     assert_int_equal(maso_forward_create(NULL, &fw), MASO_EINVAL_ARG);
     assert_null(fw);

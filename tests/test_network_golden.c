@@ -237,7 +237,7 @@ static void test_layout_table(void **state)
         "6a38784ab51f056e5ecdf208120f8a9174b74831255e66b74c4dd6bf755a4324");
     assert_string_equal(maso_model_bin_sha256(m),
         "928c82c485a16064df88794d83c333025055e60c08f73217222244ab0ed2dbc6");
-    const maso_preprocess *pre = maso_model_preprocess(m);
+    const maso_preprocess *pre = maso_model_get_preprocess(m);
     assert_true(pre->bgr == 1 && pre->mean[0] == 104.0f && pre->mean[2] == 123.0f);
     maso_model_destroy(m);
 }

@@ -197,12 +197,12 @@ static void test_precision_api(void **state)
      * than 1 is refused and leaves the model as it was */
     int top[N_IMAGES];
     uint8_t *before = run_all(m, top);
-    maso_preprocess pre = *maso_model_preprocess(m);
+    maso_preprocess pre = *maso_model_get_preprocess(m);
     maso_preprocess scaled = pre;
     scaled.scale[1] = 0.5f;
     assert_int_equal(maso_model_set_preprocess(m, &scaled), MASO_EINVAL_ARG);
     assert_non_null(strstr(maso_model_errmsg(m), "scale"));
-    assert_true(maso_model_preprocess(m)->scale[1] == 1.0f);
+    assert_true(maso_model_get_preprocess(m)->scale[1] == 1.0f);
     uint8_t *again = run_all(m, top);
     assert_memory_equal(before, again, maso_model_code_bytes(m) * N_IMAGES);
     free(again);

@@ -841,8 +841,8 @@ static void expect_hits(const maso_search_hit *hits, size_t n,
 static void search_loop(int threads)
 {
     maso_search *s0 = NULL;
-    assert_int_equal(maso_search_create(&s0, store_test_layers,
-                                        STORE_TEST_LAYERS), 0);
+    assert_int_equal(maso_search_create(store_test_layers, STORE_TEST_LAYERS,
+                                        &s0), 0);
     search_data sd;
     search_data_make(&sd, s0);
     const uint8_t *query = sd.base + 5 * STORE_TEST_CODE;
@@ -860,7 +860,7 @@ static void search_loop(int threads)
         maso_search_hit hits[SEARCH_K], hits2[SEARCH_K];
         size_t nh = 0, nh2 = 0;
         oom_arm(n);
-        int rc = maso_search_create(&s, store_test_layers, STORE_TEST_LAYERS);
+        int rc = maso_search_create(store_test_layers, STORE_TEST_LAYERS, &s);
         if (rc == 0)
             rc = maso_search_set_threads(s, threads);
         if (rc == 0)
@@ -921,8 +921,8 @@ static void test_search_duplicates(void **state)
 {
     oom_mode(state);
     maso_search *s = NULL;
-    assert_int_equal(maso_search_create(&s, store_test_layers,
-                                        STORE_TEST_LAYERS), 0);
+    assert_int_equal(maso_search_create(store_test_layers, STORE_TEST_LAYERS,
+                                        &s), 0);
     search_data sd;
     search_data_make(&sd, s);
     maso_search_groups ref = {0};
@@ -1006,7 +1006,7 @@ static int store_finish(maso_store *st, maso_store_batch *b, int rc,
     *hit = oom_disarm();
     /* no handle, no message to check */
     snprintf(msg, msglen, "%s", st ? maso_store_errmsg(st) : "(no handle)");
-    if (rc && maso_store_identity_get(st)) { /* the store is open */
+    if (rc && maso_store_get_identity(st)) { /* the store is open */
         maso_store_record r;
         assert_int_equal(maso_store_get_by_path(st, "/nowhere", 0, &r),
                          MASO_ENOTFOUND);
@@ -1062,7 +1062,7 @@ static int store_verify(const char *dir, const maso_store_identity *id)
     if (rc)
         fail_msg("check %s: %s", dir, maso_store_errmsg(st));
     maso_store_stats stats;
-    assert_int_equal(maso_store_stats_get(st, &stats), 0);
+    assert_int_equal(maso_store_get_stats(st, &stats), 0);
     int full = stats.records != 0;
     if (!full) {
         assert_int_equal(stats.ok + stats.failed, 0);
@@ -1220,7 +1220,7 @@ static int store_verify_update(const char *dir, const maso_store_identity *id)
     int a = store_has(st, p0, 0), b = store_has(st, p1, 1);
     int c = store_has(st, NEW_PATH, 101), d = store_has(st, p0, 100);
     maso_store_stats stats;
-    assert_int_equal(maso_store_stats_get(st, &stats), 0);
+    assert_int_equal(maso_store_get_stats(st, &stats), 0);
     maso_store_destroy(st);
     if (a == 1 && b == 1 && c == 0 && d == -1) {
         assert_int_equal(stats.records, STORE_OK + 1);

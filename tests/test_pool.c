@@ -1,5 +1,5 @@
 /* test_pool.c -- 3x3 stride-2 max pooling (the plain C path of
- * core/pool.c, and its AVX2 and AVX-512 paths on CPUs that have them) against a brute-force reference
+ * core/net/pool.c, and its AVX2 and AVX-512 paths on CPUs that have them) against a brute-force reference
  * written here: every width from 3 to 41 (row tails of 1..16 windows),
  * heights with ceil-mode windows cut at the bottom and right, and inputs
  * with many ties and -inf inputs (first maximum in row-major order must
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "layers.h"
+#include "net/layers_internal.h"
 
 #include <float.h>
 #include <math.h>
@@ -33,10 +33,10 @@ static int out_size(int in, int ceil_mode)
 static void check(int h, int w, int ceil_mode, int simd)
 {
     const int c = 3;
-    maso_pool_desc p = {.max = 1, .k = 3, .s = 2, .ceil_mode = ceil_mode,
-                        .simd = (maso_simd)simd};
-    maso_shape in = {c, h, w};
-    maso_shape out = {c, out_size(h, ceil_mode), out_size(w, ceil_mode)};
+    core_pool_desc p = {.max = 1, .k = 3, .s = 2, .ceil_mode = ceil_mode,
+                        .simd = (core_simd)simd};
+    core_shape in = {c, h, w};
+    core_shape out = {c, out_size(h, ceil_mode), out_size(w, ceil_mode)};
     size_t units = (size_t)c * out.h * out.w;
     float *src = malloc(sizeof(float) * (size_t)c * h * w);
     float *dst = malloc(sizeof(float) * units);
@@ -46,8 +46,8 @@ static void check(int h, int w, int ceil_mode, int simd)
         src[i] = rnd_small();
     /* the same windows packed as nibbles (SqueezeNet's layout), then as
      * bytes, both checked against the reference below */
-    maso_pool_run(&p, in, src, out, dst, nibbles, 4);
-    maso_pool_run(&p, in, src, out, dst, code, 8);
+    core_pool_run(&p, in, src, out, dst, nibbles, 4);
+    core_pool_run(&p, in, src, out, dst, code, 8);
     size_t u = 0;
     for (int ch = 0; ch < c; ch++)
         for (int oy = 0; oy < out.h; oy++)
@@ -94,10 +94,10 @@ static void test_max3s2_shapes(void **state)
     (void)state;
     /* The plain C path everywhere, AVX2 and AVX-512 where the CPU has them. */
     __builtin_cpu_init();
-    int top = __builtin_cpu_supports("avx512f") ? MASO_SIMD_AVX512
-              : __builtin_cpu_supports("avx2") ? MASO_SIMD_AVX2
-                                               : MASO_SIMD_NONE;
-    for (int simd = MASO_SIMD_NONE; simd <= top; simd++) {
+    int top = __builtin_cpu_supports("avx512f") ? CORE_SIMD_AVX512
+              : __builtin_cpu_supports("avx2") ? CORE_SIMD_AVX2
+                                               : CORE_SIMD_NONE;
+    for (int simd = CORE_SIMD_NONE; simd <= top; simd++) {
         for (int w = 3; w <= 41; w++)
             for (int h = 3; h <= 8; h++) {
                 check(h, w, 1, simd);

@@ -270,7 +270,7 @@ static void test_exact_matches_bruteforce(void **state)
     store_cut(&st, cuts, 4, 0);
 
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, small_layout, 5), 0);
+    assert_int_equal(maso_search_create(small_layout, 5, &s), 0);
     assert_int_equal(maso_search_record_bytes(s), small_bytes);
     uint8_t *q = calloc(small_bytes, 1);
     maso_search_hit *ref = malloc(st.n * sizeof *ref);
@@ -351,7 +351,7 @@ static void test_ties_by_id(void **state)
     static const size_t cuts[2] = { 77, 150 };
     store_cut(&st, cuts, 2, 0);
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, small_layout, 5), 0);
+    assert_int_equal(maso_search_create(small_layout, 5, &s), 0);
     maso_search_hit hits[120];
     for (int th = 1; th <= 2; th++) {
         assert_int_equal(maso_search_set_threads(s, th), 0);
@@ -430,10 +430,10 @@ static void test_coarse_recall(void **state)
     assert_non_null(q);
     clustered(&st, 100, &rng, protos);
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, big_layout, 9), 0);
+    assert_int_equal(maso_search_create(big_layout, 9, &s), 0);
     assert_int_equal(maso_search_set_threads(s, 2), 0);
     maso_search *generic;
-    assert_int_equal(maso_search_create(&generic, big_layout, 9), 0);
+    assert_int_equal(maso_search_create(big_layout, 9, &generic), 0);
     assert_int_equal(maso_search_set_kernels(generic, "scalar"), 0);
     store_summarize(&st, s);
     static const size_t cuts[2] = { 1000, 0 };
@@ -551,7 +551,7 @@ static void test_duplicates_planted(void **state)
     const double D = 0.005; /* d(a,b) = d(b,c) = 14/700/5 = 0.004, d(a,c) 0.008 */
 
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, small_layout, 5), 0);
+    assert_int_equal(maso_search_create(small_layout, 5, &s), 0);
     store_summarize(&st, s);
     static const size_t cuts[3] = { 1200, 0, 7 };
     store_cut(&st, cuts, 3, maso_search_summary_bytes(s));
@@ -615,17 +615,17 @@ static void test_errors_and_edges(void **state)
     maso_code_layer bad[5];
     memcpy(bad, small_layout, sizeof bad);
     bad[1].offset += 8; /* not 64-byte aligned */
-    assert_int_equal(maso_search_create(&s, bad, 5), MASO_EINVAL_ARG);
+    assert_int_equal(maso_search_create(bad, 5, &s), MASO_EINVAL_ARG);
     assert_null(s);
     memcpy(bad, small_layout, sizeof bad);
     bad[3].bits_per_unit = 2;
-    assert_int_equal(maso_search_create(&s, bad, 5), MASO_EINVAL_ARG);
+    assert_int_equal(maso_search_create(bad, 5, &s), MASO_EINVAL_ARG);
     memcpy(bad, small_layout, sizeof bad);
     bad[0].units = 513; /* more units than its 64 bytes hold */
-    assert_int_equal(maso_search_create(&s, bad, 5), MASO_EINVAL_ARG);
-    assert_int_equal(maso_search_create(&s, small_layout, 0), MASO_EINVAL_ARG);
+    assert_int_equal(maso_search_create(bad, 5, &s), MASO_EINVAL_ARG);
+    assert_int_equal(maso_search_create(small_layout, 0, &s), MASO_EINVAL_ARG);
 
-    assert_int_equal(maso_search_create(&s, small_layout, 5), 0);
+    assert_int_equal(maso_search_create(small_layout, 5, &s), 0);
     uint64_t rng = 5;
     store st;
     store_init(&st, 20, small_bytes, &rng);
@@ -738,7 +738,7 @@ static void test_summary_sample(void **state)
     (void)state;
     small_layout_init();
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, small_layout, 5), 0);
+    assert_int_equal(maso_search_create(small_layout, 5, &s), 0);
     uint8_t *c = calloc(small_bytes, 1);
     uint8_t sum[64], sum2[64];
     assert_non_null(c);
@@ -818,7 +818,7 @@ static void test_grouped_weights(void **state)
     const char *kernels[NKERN] = { "fused", "avx512-vpopcntdq", "avx512bw",
                                    "avx2", "scalar" };
     maso_search *s;
-    assert_int_equal(maso_search_create(&s, L, NL), 0);
+    assert_int_equal(maso_search_create(L, NL, &s), 0);
     for (int wi = 0; wi < 7; wi++) {
         const double *w = wi < 6 ? weights[wi] : NULL; /* NULL = equal */
         assert_int_equal(maso_search_set_weights(s, w), 0);

@@ -17,7 +17,7 @@
 
 #include "maso.h"
 #include "layout_testutil.h"
-#include "sketch_internal.h"
+#include "code/sketch_internal.h"
 
 /* Test-local generator (xorshift64*), unrelated to the sketch's. */
 static uint64_t rng_next(uint64_t *s)
@@ -314,13 +314,13 @@ static void expect_reference_positions(const maso_code_layer *t, size_t n,
             fail_msg("seed %llu layer %zu (%zu units): positions differ from "
                      "the reference", (unsigned long long)seed, i, t[i].units);
         /* every path this CPU runs, not only the best */
-        for (int path = MASO_SKETCH_PATH_SCALAR; path <= MASO_SKETCH_PATH_AVX512;
+        for (int path = CORE_SKETCH_PATH_SCALAR; path <= CORE_SKETCH_PATH_AVX512;
              path++) {
-            if (path == MASO_SKETCH_PATH_AVX512 && !maso_sketch_avx512_usable())
+            if (path == CORE_SKETCH_PATH_AVX512 && !core_sketch_avx512_usable())
                 continue;
             memset(path_out, 0xff, sizeof *path_out * 4096);
-            maso_sketch_select(seed, i, t[i].units, m, path_out,
-                               (maso_sketch_path)path);
+            core_sketch_select(seed, i, t[i].units, m, path_out,
+                               (core_sketch_path)path);
             if (memcmp(path_out, want, count * sizeof *want) != 0)
                 fail_msg("seed %llu layer %zu, path %d: positions differ from "
                          "the reference", (unsigned long long)seed, i, path);

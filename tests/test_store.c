@@ -224,7 +224,7 @@ static void test_roundtrip_and_reopen(void **state)
     /* Reopened read-only, without and with the identity. */
     s = open_store(f->dir, MASO_STORE_RDONLY, NULL);
     check_three(s, longp, 1);
-    const maso_store_identity *got = maso_store_identity_get(s);
+    const maso_store_identity *got = maso_store_get_identity(s);
     assert_string_equal(got->param_sha256, id.param_sha256);
     assert_string_equal(got->bin_sha256, id.bin_sha256);
     assert_string_equal(got->preprocess, id.preprocess);
@@ -236,7 +236,7 @@ static void test_roundtrip_and_reopen(void **state)
     assert_int_equal(got->sketch.relu_samples, MASO_SKETCH_RELU_SAMPLES);
     assert_int_equal(got->full_codes, 1);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_int_equal(st.records, 3);
     assert_int_equal(st.ok, 2);
     assert_int_equal(st.failed, 1);
@@ -253,7 +253,7 @@ static void test_roundtrip_and_reopen(void **state)
     id.sketch.seed = 999; /* ignored: the store keeps its own */
     id.full_codes = 0;
     s = open_store(f->dir, 0, &id);
-    assert_int_equal(maso_store_identity_get(s)->sketch.seed, 77);
+    assert_int_equal(maso_store_get_identity(s)->sketch.seed, 77);
     uint8_t c[STORE_TEST_CODE];
     make_code(4, c);
     assert_int_equal(maso_store_batch_begin(s, &b), 0);
@@ -302,7 +302,7 @@ static void test_sketch_only(void **state)
     assert_memory_equal(r.sketch, given, n);
     maso_store_record_free(&r);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_int_equal(st.codes, 0);
     assert_int_equal(st.pages_codes, 0);
     assert_int_equal(maso_store_check(s), 0);
@@ -346,7 +346,7 @@ static void test_replace_and_delete(void **state)
     assert_int_equal(maso_store_get_by_path(s, longp, 0, &r), MASO_ENOTFOUND);
     assert_int_equal(maso_store_get_by_id(s, 3, 0, &r), MASO_ENOTFOUND);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_int_equal(st.records, 2);
     assert_int_equal(st.ok, 1);
     assert_int_equal(st.failed, 1);
@@ -453,7 +453,7 @@ static void expect_refusal(const char *dir, const maso_store_identity *id,
     assert_non_null(strstr(msg, field));
     assert_non_null(strstr(msg, a));
     assert_non_null(strstr(msg, b));
-    assert_null(maso_store_identity_get(s));
+    assert_null(maso_store_get_identity(s));
     maso_store_destroy(s);
 }
 
@@ -528,7 +528,7 @@ static void test_precision(void **state)
     other.precision = MASO_PRECISION_FP32;
     expect_refusal(f->dir, &other, "precision", "int8", "fp32");
     maso_store *s = open_store(f->dir, MASO_STORE_RDONLY, NULL);
-    assert_int_equal(maso_store_identity_get(s)->precision,
+    assert_int_equal(maso_store_get_identity(s)->precision,
                      MASO_PRECISION_INT8);
     maso_store_destroy(s);
     maso_store_destroy(open_store(f->dir, MASO_STORE_RDONLY, &id));
@@ -539,7 +539,7 @@ static void test_precision(void **state)
     assert_int_equal(raw_identity_version(fp32_dir), 1);
     expect_refusal(fp32_dir, &id, "precision", "fp32", "int8");
     s = open_store(fp32_dir, MASO_STORE_RDONLY, NULL);
-    assert_int_equal(maso_store_identity_get(s)->precision,
+    assert_int_equal(maso_store_get_identity(s)->precision,
                      MASO_PRECISION_FP32);
     maso_store_destroy(s);
     /* a precision outside the enum is refused before anything is made */
@@ -814,7 +814,7 @@ static void test_damage_named_and_repaired(void **state)
     assert_int_equal(maso_store_check_damage(s, NULL, NULL, &n), MASO_EDATA);
     assert_int_equal(n, 3);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), MASO_EDATA);
+    assert_int_equal(maso_store_get_stats(s, &st), MASO_EDATA);
     assert_non_null(strstr(maso_store_errmsg(s), "count_ok\" is damaged"));
     maso_store_destroy(s);
 
@@ -824,7 +824,7 @@ static void test_damage_named_and_repaired(void **state)
     assert_int_equal(n, 3);
     assert_string_equal(seen.path[0], "/img/2.jpg");
     assert_int_equal(maso_store_check(s), 0);
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_int_equal(st.ok, 17);
     assert_int_equal(st.failed, 1);
     assert_int_equal(maso_store_get_by_path(s, "/img/2.jpg", 0, &r),
@@ -971,7 +971,7 @@ static void test_map_grows(void **state)
         assert_int_equal(maso_store_batch_commit(b), 0);
     }
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_int_equal(st.records, 600);
     assert_true(st.map_grows >= 4);
     assert_true(st.map_size >= st.file_bytes);
@@ -984,7 +984,7 @@ static void test_map_grows(void **state)
     maso_store_destroy(s);
     /* Reopened, the store keeps the grown map. */
     s = open_store(f->dir, MASO_STORE_RDONLY, &id);
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     assert_true(st.map_size >= (256u * 1024) << 4);
     assert_int_equal(st.map_grows, 0);
     maso_store_destroy(s);
@@ -1151,7 +1151,7 @@ static int child_writer(const char *dir, int first, int batches, int per,
 static int count_records(maso_store *s)
 {
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     return (int)st.records;
 }
 
@@ -1237,7 +1237,7 @@ static void test_reader_across_growth(void **state)
     assert_int_equal(follow_writer(r, f->dir, 6, 50, 0), 6);
     assert_int_equal(count_records(r), 303);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(r, &st), 0);
+    assert_int_equal(maso_store_get_stats(r, &st), 0);
     assert_true(st.map_size >= 8 * 128 * 1024);
     assert_int_equal(maso_store_check(r), 0);
     check_ok_record(r, "/img/000399.jpg", 303, 399, 1);
@@ -1331,7 +1331,7 @@ static void test_budget_squeezenet(void **state)
     }
     assert_int_equal(maso_store_batch_commit(b), 0);
     maso_store_stats st;
-    assert_int_equal(maso_store_stats_get(s, &st), 0);
+    assert_int_equal(maso_store_get_stats(s, &st), 0);
     print_message("squeezenet default sketch: %zu bytes; %.0f bytes per "
                   "image (pages: records %llu, paths %llu, sketches %llu, "
                   "page %llu)\n", sk, st.bytes_per_record,

@@ -171,7 +171,7 @@ static void reference_init(reference *r, const maso_store_identity *id)
                                         &r->sketch), 0);
     r->n_sl = maso_sketch_layers(r->sketch, &r->sl);
     r->bytes = maso_sketch_bytes(r->sketch);
-    assert_int_equal(maso_search_create(&r->engine, r->sl, r->n_sl), 0);
+    assert_int_equal(maso_search_create(r->sl, r->n_sl, &r->engine), 0);
 }
 
 static void reference_free(reference *r)

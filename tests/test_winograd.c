@@ -1,5 +1,5 @@
 /* test_winograd.c -- the Winograd F(2x2, 3x3) convolution
- * (core/winograd.c) against a direct float64 3x3 pad-1 convolution
+ * (core/net/winograd.c) against a direct float64 3x3 pad-1 convolution
  * written here, on odd and even sizes (partial 2x2 tiles at the right and
  * bottom), rows of more than 16 tiles (vector tails), several tile blocks,
  * channel counts off the 8-row panels, and every activation; the code bits
@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "gemm.h"
-#include "winograd.h"
+#include "kernels/gemm_internal.h"
+#include "net/winograd_internal.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -23,15 +23,15 @@ static float rnd(void)
     return (float)((double)(rng >> 8) / (double)(1u << 24) * 2.0 - 1.0);
 }
 
-static void check(int m, int c, int h, int w, maso_act act)
+static void check(int m, int c, int h, int w, core_act act)
 {
-    maso_shape in = {c, h, w};
+    core_shape in = {c, h, w};
     const size_t plane = (size_t)h * w;
     float *wt = malloc(sizeof(float) * (size_t)m * c * 9);
     float *src = malloc(sizeof(float) * (size_t)c * plane);
     float *bias = malloc(sizeof(float) * (size_t)m);
-    float *packed = malloc(sizeof(float) * maso_winograd_packed_floats(m, c));
-    float *ws = malloc(sizeof(float) * maso_winograd_workspace(m, in));
+    float *packed = malloc(sizeof(float) * core_winograd_packed_floats(m, c));
+    float *ws = malloc(sizeof(float) * core_winograd_workspace(m, in));
     float *dst = malloc(sizeof(float) * ((size_t)m * plane + 16));
     size_t bit_bytes = ((size_t)m * plane + 7) / 8 + 64;
     uint8_t *bits = calloc(bit_bytes, 1);
@@ -44,9 +44,9 @@ static void check(int m, int c, int h, int w, maso_act act)
         bias[i] = 0.5f * rnd();
     for (size_t i = 0; i < (size_t)m * plane + 16; i++)
         dst[i] = 777.0f; /* sentinel after the output */
-    maso_winograd_pack(wt, m, c, packed);
-    maso_gemm_out out = {dst, (size_t)w, bias, act, 0.125f, bits};
-    maso_winograd_run(packed, m, in, src, &out, ws);
+    core_winograd_pack(wt, m, c, packed);
+    core_gemm_out out = {dst, (size_t)w, bias, act, 0.125f, bits};
+    core_winograd_run(packed, m, in, src, &out, ws);
     const double tol = 1e-5 * 9 * c;
     for (int o = 0; o < m; o++)
         for (int y = 0; y < h; y++)
@@ -63,15 +63,15 @@ static void check(int m, int c, int h, int w, maso_act act)
                                    src[(size_t)ch * plane +
                                        (size_t)iy * w + ix];
                         }
-                double want = act == MASO_ACT_NONE ? pre
+                double want = act == CORE_ACT_NONE ? pre
                               : pre > 0 ? pre
-                              : act == MASO_ACT_LEAKY ? 0.125 * pre : 0.0;
+                              : act == CORE_ACT_LEAKY ? 0.125 * pre : 0.0;
                 size_t u = (size_t)o * plane + (size_t)y * w + x;
                 if (fabs(dst[u] - want) > tol)
                     fail_msg("m%d c%d %dx%d: out[%d][%d][%d] = %g, want %g",
                              m, c, h, w, o, y, x, dst[u], want);
                 unsigned bit = (bits[u / 8] >> (u % 8)) & 1u;
-                if (act == MASO_ACT_NONE)
+                if (act == CORE_ACT_NONE)
                     assert_int_equal(bit, 0);
                 else if (fabs(pre) > tol)
                     assert_int_equal(bit, pre > 0);
@@ -92,35 +92,35 @@ static void check(int m, int c, int h, int w, maso_act act)
 static void test_applies(void **state)
 {
     (void)state;
-    maso_conv_desc c;
+    core_conv_desc c;
     memset(&c, 0, sizeof c);
     c.kw = c.kh = 3;
     c.sw = c.sh = c.dw = c.dh = 1;
     c.pad_l = c.pad_r = c.pad_t = c.pad_b = 1;
-    assert_true(maso_winograd_applies(&c));
+    assert_true(core_winograd_applies(&c));
     c.sw = 2;
-    assert_false(maso_winograd_applies(&c));
+    assert_false(core_winograd_applies(&c));
     c.sw = 1;
     c.pad_b = 0;
-    assert_false(maso_winograd_applies(&c));
+    assert_false(core_winograd_applies(&c));
     c.pad_b = 1;
     c.kw = 1;
-    assert_false(maso_winograd_applies(&c));
+    assert_false(core_winograd_applies(&c));
 }
 
 static void test_shapes(void **state)
 {
     (void)state;
-    if (!maso_gemm_avx512_usable())
+    if (!core_gemm_avx512_usable())
         return; /* not used on this CPU (see test_gemm's check) */
     static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {3, 3}, {4, 5},
                                    {7, 7}, {14, 14}, {5, 33}, {9, 34},
                                    {13, 63}, {40, 3}, {56, 56}};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         check(1 + (int)(i % 3) * 4, 1 + (int)i % 5, sizes[i][0], sizes[i][1],
-              (maso_act)(i % 3));
-    check(24, 16, 14, 14, MASO_ACT_RELU);
-    check(9, 20, 28, 28, MASO_ACT_RELU); /* several tile blocks */
+              (core_act)(i % 3));
+    check(24, 16, 14, 14, CORE_ACT_RELU);
+    check(9, 20, 28, 28, CORE_ACT_RELU); /* several tile blocks */
 }
 
 int main(void)

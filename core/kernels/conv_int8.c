@@ -16,8 +16,8 @@
  * scale 1), so input + mean are integers 0..255, exact in uint8 with scale
  * 1, and the mean's product with the weights moves into the bias (an
  * unpadded convolution sees no padding that would break this). */
-#include "gemm_int8.h"
-#include "layers.h"
+#include "kernels/gemm_int8_internal.h"
+#include "net/layers_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -29,27 +29,27 @@ static int channels4(int c)
 }
 
 /* The input is its own column matrix: 1x1, stride 1, no padding. */
-static int is_pointwise8(const maso_conv_desc *c)
+static int is_pointwise8(const core_conv_desc *c)
 {
     return c->kw == 1 && c->kh == 1 && c->sw == 1 && c->sh == 1 &&
            !(c->pad_l | c->pad_r | c->pad_t | c->pad_b);
 }
 
-int maso_conv8_k(const maso_conv_desc *c, int in_channels)
+int core_conv8_k(const core_conv_desc *c, int in_channels)
 {
     return c->kh * c->kw * channels4(in_channels);
 }
 
-size_t maso_conv8_workspace(const maso_conv_desc *c, maso_shape in,
-                            maso_shape out)
+size_t core_conv8_workspace(const core_conv_desc *c, core_shape in,
+                            core_shape out)
 {
     size_t pixels = (size_t)channels4(in.c) * in.h * in.w;
     size_t columns = is_pointwise8(c) ? 0
-                     : (size_t)maso_conv8_k(c, in.c) * out.h * out.w;
+                     : (size_t)core_conv8_k(c, in.c) * out.h * out.w;
     return (pixels + columns + 63) & ~(size_t)63;
 }
 
-int maso_conv8_pack_weights(const maso_conv_desc *c, int in_channels,
+int core_conv8_pack_weights(const core_conv_desc *c, int in_channels,
                             int8_t *packed, float *scales)
 {
     const int taps = c->kh * c->kw, c4 = channels4(in_channels);
@@ -62,16 +62,16 @@ int maso_conv8_pack_weights(const maso_conv_desc *c, int in_channels,
             for (int t = 0; t < taps; t++)
                 w[(size_t)o * k + (size_t)t * c4 + ch] =
                     c->weight[((size_t)o * in_channels + ch) * taps + t];
-    maso_gemm8_pack(w, c->num_output, k, packed, scales);
+    core_gemm8_pack(w, c->num_output, k, packed, scales);
     free(w);
     return 0;
 }
 
-int maso_conv8_fold_offset(maso_conv_desc *c, int in_channels,
+int core_conv8_fold_offset(core_conv_desc *c, int in_channels,
                            const float *mean)
 {
     const int taps = c->kh * c->kw, c4 = channels4(in_channels);
-    const int kp = maso_gemm8_kpad(taps * c4), mr = MASO_GEMM8_MR;
+    const int kp = core_gemm8_kpad(taps * c4), mr = CORE_GEMM8_MR;
     if (!c->qsums) {
         c->qsums = calloc((size_t)c->num_output * in_channels,
                           sizeof *c->qsums);
@@ -108,8 +108,8 @@ int maso_conv8_fold_offset(maso_conv_desc *c, int in_channels,
 
 /* im2col in 32-bit words: row (ky*kw + kx)*(C4/4) + g, column oy*ow + ox,
  * is pixel word [g][iy][ix], 0 outside the input. */
-static void im2col_words(const maso_conv_desc *c, maso_shape in,
-                         const uint32_t *pix, maso_shape out, uint32_t *b)
+static void im2col_words(const core_conv_desc *c, core_shape in,
+                         const uint32_t *pix, core_shape out, uint32_t *b)
 {
     const int groups = channels4(in.c) / 4;
     const size_t n = (size_t)out.h * out.w, plane = (size_t)in.h * in.w;
@@ -147,17 +147,17 @@ static void im2col_words(const maso_conv_desc *c, maso_shape in,
     }
 }
 
-void maso_conv8_run(const maso_conv_desc *c, maso_shape in, const float *src,
-                    maso_shape out, const maso_gemm_out *o, void *workspace)
+void core_conv8_run(const core_conv_desc *c, core_shape in, const float *src,
+                    core_shape out, const core_gemm_out *o, void *workspace)
 {
-    const maso_gemm8_isa isa = (maso_gemm8_isa)c->qisa;
+    const core_gemm8_isa isa = (core_gemm8_isa)c->qisa;
     const size_t plane = (size_t)in.h * in.w;
     uint8_t *pixels = workspace;
     /* integer pixels (first layer): scale 1; else the input's maximum */
     const float scale = c->qoffset ? 1.0f
-                        : maso_gemm8_input_scale(isa, src,
+                        : core_gemm8_input_scale(isa, src,
                                                  (size_t)in.c * plane);
-    maso_gemm8_pack_pixels(isa, src, in.c, plane, scale, c->qoffset, pixels);
+    core_gemm8_pack_pixels(isa, src, in.c, plane, scale, c->qoffset, pixels);
     const uint8_t *packed = pixels;
     if (!is_pointwise8(c)) {
         uint8_t *columns = pixels + (size_t)channels4(in.c) * plane;
@@ -165,8 +165,8 @@ void maso_conv8_run(const maso_conv_desc *c, maso_shape in, const float *src,
                      (uint32_t *)(void *)columns);
         packed = columns;
     }
-    const maso_gemm8_args a = {c->qweight, c->qscale, packed, scale,
+    const core_gemm8_args a = {c->qweight, c->qscale, packed, scale,
                                c->num_output, out.h * out.w,
-                               maso_conv8_k(c, in.c)};
-    maso_gemm8_run(isa, &a, o);
+                               core_conv8_k(c, in.c)};
+    core_gemm8_run(isa, &a, o);
 }

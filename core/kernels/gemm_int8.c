@@ -1,25 +1,26 @@
 /* gemm_int8.c -- the int8 GEMM's packing, input rounding, kernel choice and
  * the scalar kernel set, which is the reference the vector sets are tested
  * against bit for bit (see gemm_int8.h). */
-#include "gemm_int8.h"
+#include "kernels/cpu_internal.h"
+#include "kernels/gemm_int8_internal.h"
 
-#include "layers.h"
+#include "net/layers_internal.h"
 
 #include <math.h>
 #include <string.h>
 
-#define MR MASO_GEMM8_MR
+#define MR CORE_GEMM8_MR
 
-size_t maso_gemm8_packed_bytes(int m, int k)
+size_t core_gemm8_packed_bytes(int m, int k)
 {
-    return (size_t)((m + MR - 1) / MR) * MR * (size_t)maso_gemm8_kpad(k);
+    return (size_t)((m + MR - 1) / MR) * MR * (size_t)core_gemm8_kpad(k);
 }
 
-void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
+void core_gemm8_pack(const float *w, int m, int k, int8_t *packed,
                      float *scales)
 {
-    const int kp = maso_gemm8_kpad(k);
-    memset(packed, 0, maso_gemm8_packed_bytes(m, k));
+    const int kp = core_gemm8_kpad(k);
+    memset(packed, 0, core_gemm8_packed_bytes(m, k));
     for (int r = 0; r < m; r++) {
         const float *row = w + (size_t)r * k;
         float top = 0.0f;
@@ -37,11 +38,11 @@ void maso_gemm8_pack(const float *w, int m, int k, int8_t *packed,
     }
 }
 
-float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n)
+float core_gemm8_input_scale(core_gemm8_isa isa, const float *x, size_t n)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    if (isa == MASO_GEMM8_AVX512VNNI)
-        return maso_gemm8_input_scale_avx512(x, n);
+    if (isa == CORE_GEMM8_AVX512VNNI)
+        return core_gemm8_input_scale_avx512(x, n);
 #endif
     (void)isa;
     float top = 0.0f;
@@ -50,13 +51,13 @@ float maso_gemm8_input_scale(maso_gemm8_isa isa, const float *x, size_t n)
     return top > 0.0f ? top / 255.0f : 1.0f;
 }
 
-void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
+void core_gemm8_pack_pixels(core_gemm8_isa isa, const float *x,
                             int channels, size_t plane, float scale,
                             const float *offset, uint8_t *pixels)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    if (isa == MASO_GEMM8_AVX512VNNI) {
-        maso_gemm8_pack_pixels_avx512(x, channels, plane, scale, offset,
+    if (isa == CORE_GEMM8_AVX512VNNI) {
+        core_gemm8_pack_pixels_avx512(x, channels, plane, scale, offset,
                                       pixels);
         return;
     }
@@ -70,55 +71,54 @@ void maso_gemm8_pack_pixels(maso_gemm8_isa isa, const float *x,
             const float off = offset && ch < channels ? offset[ch] : 0.0f;
             for (size_t p = 0; p < plane; p++)
                 o[p * 4 + (size_t)t] =
-                    ch < channels ? maso_gemm8_round(r[p] + off, scale) : 0;
+                    ch < channels ? core_gemm8_round(r[p] + off, scale) : 0;
         }
     }
 }
 
-maso_gemm8_isa maso_gemm8_best(maso_gemm8_isa limit)
+core_gemm8_isa core_gemm8_best(core_gemm8_isa limit)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    __builtin_cpu_init(); /* idempotent; the model may load before main() */
-    if (limit >= MASO_GEMM8_AVX512VNNI && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vnni"))
-        return MASO_GEMM8_AVX512VNNI;
-    if (limit >= MASO_GEMM8_VNNI256 && __builtin_cpu_supports("avx2") &&
-        maso_gemm8_vnni256_usable())
-        return MASO_GEMM8_VNNI256;
-    if (limit >= MASO_GEMM8_AVX2 && __builtin_cpu_supports("avx2"))
-        return MASO_GEMM8_AVX2;
+    if (limit >= CORE_GEMM8_AVX512VNNI &&
+        core_cpu_supports(CORE_CPU_AVX512F | CORE_CPU_AVX512BW |
+                          CORE_CPU_AVX512VNNI))
+        return CORE_GEMM8_AVX512VNNI;
+    if (limit >= CORE_GEMM8_VNNI256 && core_cpu_supports(CORE_CPU_AVX2) &&
+        core_gemm8_vnni256_usable())
+        return CORE_GEMM8_VNNI256;
+    if (limit >= CORE_GEMM8_AVX2 && core_cpu_supports(CORE_CPU_AVX2))
+        return CORE_GEMM8_AVX2;
 #else
     (void)limit;
 #endif
-    return MASO_GEMM8_SCALAR;
+    return CORE_GEMM8_SCALAR;
 }
 
-void maso_gemm8_run(maso_gemm8_isa isa, const maso_gemm8_args *a,
-                    const maso_gemm_out *out)
+void core_gemm8_run(core_gemm8_isa isa, const core_gemm8_args *a,
+                    const core_gemm_out *out)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    if (isa == MASO_GEMM8_AVX512VNNI) {
-        maso_gemm8_avx512vnni(a, out);
+    if (isa == CORE_GEMM8_AVX512VNNI) {
+        core_gemm8_avx512vnni(a, out);
         return;
     }
-    if (isa == MASO_GEMM8_VNNI256) {
-        maso_gemm8_vnni256(a, out);
+    if (isa == CORE_GEMM8_VNNI256) {
+        core_gemm8_vnni256(a, out);
         return;
     }
-    if (isa == MASO_GEMM8_AVX2) {
-        maso_gemm8_avx2(a, out);
+    if (isa == CORE_GEMM8_AVX2) {
+        core_gemm8_avx2(a, out);
         return;
     }
 #else
     (void)isa;
 #endif
-    maso_gemm8_scalar(a, out);
+    core_gemm8_scalar(a, out);
 }
 
 /* One output row's epilogue over columns j0 .. j0+cols-1 (cols <= 64),
  * shared by the vector sets' column tails. */
-void maso_gemm8_finish_row(const maso_gemm8_args *a, const maso_gemm_out *out,
+void core_gemm8_finish_row(const core_gemm8_args *a, const core_gemm_out *out,
                            int row, int j0, int cols, const int32_t *sum)
 {
     const float scale = a->w_scale[row] * a->b_scale;
@@ -127,18 +127,18 @@ void maso_gemm8_finish_row(const maso_gemm8_args *a, const maso_gemm_out *out,
     uint64_t word = 0;
     for (int j = 0; j < cols; j++) {
         int bit;
-        c[j] = maso_gemm8_finish(sum[j], scale, bias, out->act, out->slope,
+        c[j] = core_gemm8_finish(sum[j], scale, bias, out->act, out->slope,
                                  &bit);
         word |= (uint64_t)bit << j;
     }
-    if (out->bits && out->act != MASO_ACT_NONE)
-        maso_bits_put(out->bits, (size_t)row * (size_t)a->n + (size_t)j0,
+    if (out->bits && out->act != CORE_ACT_NONE)
+        core_bits_put(out->bits, (size_t)row * (size_t)a->n + (size_t)j0,
                       word, (size_t)cols);
 }
 
-void maso_gemm8_scalar(const maso_gemm8_args *a, const maso_gemm_out *out)
+void core_gemm8_scalar(const core_gemm8_args *a, const core_gemm_out *out)
 {
-    const int groups = maso_gemm8_kpad(a->k) / 4;
+    const int groups = core_gemm8_kpad(a->k) / 4;
     int32_t sum[64];
     for (int r = 0; r < a->m; r++) {
         const int8_t *panel = a->w + (size_t)(r / MR) * MR * 4 * groups +
@@ -156,7 +156,7 @@ void maso_gemm8_scalar(const maso_gemm8_args *a, const maso_gemm_out *out)
                 }
                 sum[j] = s;
             }
-            maso_gemm8_finish_row(a, out, r, j0, cols, sum);
+            core_gemm8_finish_row(a, out, r, j0, cols, sum);
         }
     }
 }

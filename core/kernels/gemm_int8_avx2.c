@@ -11,19 +11,20 @@
  * (vphaddd, then a lane permute back into column order).  Tile: 4 output
  * channels x 8 columns, 8 accumulators.  Columns past N are read through
  * a zero-padded copy of the last group of 8, never past the row. */
-#include "gemm_int8.h"
+#include "kernels/gemm_int8_internal.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#include "epilogue_avx2.h"
-#include "layers.h"
+#include "kernels/cpu_internal.h"
+#include "kernels/epilogue_avx2_internal.h"
+#include "net/layers_internal.h"
 
 #include <immintrin.h>
 #include <string.h>
 
-#define MR MASO_GEMM8_MR
+#define MR CORE_GEMM8_MR
 #define TR 4 /* rows per tile: half a packed panel */
 
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 CORE_TARGET_AVX2
 
 /* The 32 bytes of columns j0 .. j0+7 of group row @p bp; columns past
  * @p cols read as zero. */
@@ -36,10 +37,10 @@ AVX2 static inline __m256i load_cols(const uint8_t *bp, int cols)
     return _mm256_loadu_si256((const __m256i *)(const void *)tmp);
 }
 
-AVX2 static void tile(const maso_gemm8_args *a, int m0, int rows, int j0,
-                      int cols, const maso_gemm_out *out)
+AVX2 static void tile(const core_gemm8_args *a, int m0, int rows, int j0,
+                      int cols, const core_gemm_out *out)
 {
-    const int groups = maso_gemm8_kpad(a->k) / 4;
+    const int groups = core_gemm8_kpad(a->k) / 4;
     /* rows m0 .. m0+3 sit at offset (m0 % MR) inside their panel */
     const int8_t *pw = a->w + (size_t)(m0 / MR) * MR * 4 * groups +
                        (size_t)(m0 % MR) * 4;
@@ -68,20 +69,20 @@ AVX2 static void tile(const maso_gemm8_args *a, int m0, int rows, int j0,
         __m256i s = _mm256_hadd_epi32(lo[i], hi[i]);
         s = _mm256_permute4x64_epi64(s, _MM_SHUFFLE(3, 1, 2, 0));
         if (cols == 8) {
-            unsigned word = maso_finish8_avx2(a, out, m0 + i, j0, s);
-            if (out->bits && out->act != MASO_ACT_NONE)
-                maso_bits_put(out->bits,
+            unsigned word = core_finish8_avx2(a, out, m0 + i, j0, s);
+            if (out->bits && out->act != CORE_ACT_NONE)
+                core_bits_put(out->bits,
                               (size_t)(m0 + i) * (size_t)a->n + (size_t)j0,
                               word, 8);
             continue;
         }
         int32_t sum[8];
         _mm256_storeu_si256((__m256i *)(void *)sum, s);
-        maso_gemm8_finish_row(a, out, m0 + i, j0, cols, sum);
+        core_gemm8_finish_row(a, out, m0 + i, j0, cols, sum);
     }
 }
 
-AVX2 void maso_gemm8_avx2(const maso_gemm8_args *a, const maso_gemm_out *out)
+AVX2 void core_gemm8_avx2(const core_gemm8_args *a, const core_gemm_out *out)
 {
     for (int m0 = 0; m0 < a->m; m0 += TR)
         for (int j0 = 0; j0 < a->n; j0 += 8)

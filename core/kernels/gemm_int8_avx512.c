@@ -1,6 +1,6 @@
 /* gemm_int8_avx512.c -- the int8 GEMM with AVX-512 VNNI (see gemm_int8.h).
  *
- * Register tile: MASO_GEMM8_MR (8) output channels x up to 3 vectors of 16
+ * Register tile: CORE_GEMM8_MR (8) output channels x up to 3 vectors of 16
  * columns = 24 int32 accumulators, the shape of the fp32 kernel
  * (gemm_avx512.c).  Per group of 4 along K the tile loads 3 vectors of the
  * packed input (16 columns x 4 bytes each) and broadcasts 8 weight words
@@ -9,38 +9,39 @@
  * and dropped at the store; rows past M are the packing's zero rows.
  *
  * The epilogue converts the sums to float, multiplies by the row's scale,
- * adds the bias (separate instructions, as maso_gemm8_finish()), applies
+ * adds the bias (separate instructions, as core_gemm8_finish()), applies
  * the activation and records the code bits.  The functions enable the ISA
  * by target attributes; gemm_int8.c calls them only on CPUs that report
  * AVX-512F, BW and VNNI. */
-#include "gemm_int8.h"
+#include "kernels/gemm_int8_internal.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#include "layers.h"
+#include "net/layers_internal.h"
 
-#include "epilogue_avx512.h"
+#include "kernels/cpu_internal.h"
+#include "kernels/epilogue_avx512_internal.h"
 
 #include <immintrin.h>
 
-#define MR MASO_GEMM8_MR
+#define MR CORE_GEMM8_MR
 #define NV 3
 #define NR (16 * NV)
 
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define VNNI CORE_TARGET_AVX512VNNI
 #define INLINE inline __attribute__((always_inline))
 
-VNNI static INLINE void tile(const maso_gemm8_args *a, int m0, int rows,
+VNNI static INLINE void tile(const core_gemm8_args *a, int m0, int rows,
                              int j0, int cols, int nv,
-                             const maso_gemm_out *out)
+                             const core_gemm_out *out)
 {
-    const int groups = maso_gemm8_kpad(a->k) / 4;
+    const int groups = core_gemm8_kpad(a->k) / 4;
     const int32_t *pw =
         (const int32_t *)(const void *)(a->w + (size_t)m0 * groups * 4);
     const uint8_t *bp = a->b + (size_t)j0 * 4;
     const size_t ldb = (size_t)a->n * 4;
     __m512i acc[MR][NV];
     __mmask16 mask[NV] = {0};
-    maso_tile_masks(cols, nv, mask);
+    core_tile_masks(cols, nv, mask);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 3
@@ -60,7 +61,7 @@ VNNI static INLINE void tile(const maso_gemm8_args *a, int m0, int rows,
         }
     }
     const __m512 slope = _mm512_set1_ps(out->slope);
-    const int want_bits = out->bits && out->act != MASO_ACT_NONE;
+    const int want_bits = out->bits && out->act != CORE_ACT_NONE;
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
         if (i >= rows)
@@ -74,18 +75,18 @@ VNNI static INLINE void tile(const maso_gemm8_args *a, int m0, int rows,
         for (int v = 0; v < nv; v++) {
             __m512 x = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[i][v]), scale);
             x = _mm512_add_ps(x, bias);
-            __mmask16 pos = maso_tile_store(x, c + 16 * v, mask[v], out->act,
+            __mmask16 pos = core_tile_store(x, c + 16 * v, mask[v], out->act,
                                             slope);
             word |= (uint64_t)pos << (16 * v);
         }
         if (want_bits)
-            maso_bits_put(out->bits, row * (size_t)a->n + (size_t)j0, word,
+            core_bits_put(out->bits, row * (size_t)a->n + (size_t)j0, word,
                           (size_t)cols);
     }
 }
 
-VNNI static void tile_any(const maso_gemm8_args *a, int m0, int j0,
-                          const maso_gemm_out *out)
+VNNI static void tile_any(const core_gemm8_args *a, int m0, int j0,
+                          const core_gemm_out *out)
 {
     const int rows = a->m - m0 < MR ? a->m - m0 : MR;
     const int cols = a->n - j0 < NR ? a->n - j0 : NR;
@@ -97,8 +98,8 @@ VNNI static void tile_any(const maso_gemm8_args *a, int m0, int j0,
         tile(a, m0, rows, j0, cols, 1, out);
 }
 
-VNNI void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
-                                const maso_gemm_out *out)
+VNNI void core_gemm8_avx512vnni(const core_gemm8_args *a,
+                                const core_gemm_out *out)
 {
     /* Weights larger than the input: stream the weights once. */
     if ((size_t)a->m > (size_t)a->n) {
@@ -114,7 +115,7 @@ VNNI void maso_gemm8_avx512vnni(const maso_gemm8_args *a,
 
 /* The largest of n floats (0 at least): NaNs are skipped as in the scalar
  * loop (vmaxps returns its second operand when the first is NaN). */
-VNNI float maso_gemm8_input_scale_avx512(const float *x, size_t n)
+VNNI float core_gemm8_input_scale_avx512(const float *x, size_t n)
 {
     __m512 top = _mm512_setzero_ps();
     size_t i = 0;
@@ -128,7 +129,7 @@ VNNI float maso_gemm8_input_scale_avx512(const float *x, size_t n)
     return m > 0.0f ? m / 255.0f : 1.0f;
 }
 
-/* 16 pixels of one channel rounded as maso_gemm8_round(): the conversion
+/* 16 pixels of one channel rounded as core_gemm8_round(): the conversion
  * rounds half to even (the default MXCSR mode), then 0 .. 255. */
 VNNI static inline __m512i round16(const float *r, __mmask16 mask,
                                    __m512 offset, __m512 scale)
@@ -139,7 +140,7 @@ VNNI static inline __m512i round16(const float *r, __mmask16 mask,
                             _mm512_set1_epi32(255));
 }
 
-VNNI void maso_gemm8_pack_pixels_avx512(const float *x, int channels,
+VNNI void core_gemm8_pack_pixels_avx512(const float *x, int channels,
                                         size_t plane, float scale,
                                         const float *offset, uint8_t *pixels)
 {

@@ -8,19 +8,20 @@
  * VNNI's EVEX encoding of the same 256-bit instruction, which CPUs with
  * AVX-512 VNNI and VL run (this is how the tests check the kernel's logic on
  * a machine without AVX-VNNI; the two differ in nothing but the encoding).
- * maso_gemm8_vnni256() takes the VEX one where the CPU has AVX-VNNI. */
-#include "gemm_int8.h"
+ * core_gemm8_vnni256() takes the VEX one where the CPU has AVX-VNNI. */
+#include "kernels/gemm_int8_internal.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
-#include "epilogue_avx2.h"
-#include "layers.h"
+#include "kernels/cpu_internal.h"
+#include "kernels/epilogue_avx2_internal.h"
+#include "net/layers_internal.h"
 
 #include <immintrin.h>
 #include <string.h>
 
-#define MR MASO_GEMM8_MR
+#define MR CORE_GEMM8_MR
 
-#define VNNI256_TARGET __attribute__((target("avx2,avxvnni")))
+#define VNNI256_TARGET CORE_TARGET_AVXVNNI
 #define VNNI256_DPBUSD _mm256_dpbusd_avx_epi32
 #define VNNI256_NAME vnni256_vex
 #include "gemm_int8_vnni256.inc"
@@ -28,22 +29,20 @@
 #undef VNNI256_DPBUSD
 #undef VNNI256_NAME
 
-#define VNNI256_TARGET __attribute__((target("avx2,avx512vnni,avx512vl")))
+#define VNNI256_TARGET CORE_TARGET_AVX512VNNI_VL
 #define VNNI256_DPBUSD _mm256_dpbusd_epi32
 #define VNNI256_NAME vnni256_evex
 #include "gemm_int8_vnni256.inc"
 
-int maso_gemm8_vnni256_usable(void)
+int core_gemm8_vnni256_usable(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avxvnni") ||
-           (__builtin_cpu_supports("avx512vnni") &&
-            __builtin_cpu_supports("avx512vl"));
+    return core_cpu_supports(CORE_CPU_AVXVNNI) ||
+           core_cpu_supports(CORE_CPU_AVX512VNNI | CORE_CPU_AVX512VL);
 }
 
-void maso_gemm8_vnni256(const maso_gemm8_args *a, const maso_gemm_out *out)
+void core_gemm8_vnni256(const core_gemm8_args *a, const core_gemm_out *out)
 {
-    if (__builtin_cpu_supports("avxvnni"))
+    if (core_cpu_supports(CORE_CPU_AVXVNNI))
         vnni256_vex(a, out);
     else
         vnni256_evex(a, out);

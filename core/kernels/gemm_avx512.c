@@ -1,0 +1,137 @@
+/* gemm_avx512.c -- the AVX-512 convolution GEMM (see gemm_internal.h).
+ *
+ * Register tile: CORE_GEMM_MR (8) output channels x up to 3 vectors of 16
+ * columns = 24 accumulators.  Per k step the tile loads 3 vectors of B and
+ * broadcasts 8 weights for 24 FMAs, so it is bound by the FMA units, not
+ * by loads.  Columns past N are read with masked loads (never touching
+ * memory past the row) and dropped at the store; rows past M are the zero
+ * padding of the packed weights and are not stored.
+ *
+ * Loop order: the larger operand is streamed once in the outer loop and
+ * the smaller one re-read from cache in the inner loop (weights outer for
+ * conv10's 2 MB of weights, columns outer elsewhere).
+ *
+ * The epilogue adds the bias, applies the activation, stores into C (which
+ * may be a Concat slice) and records the code bits of the tile, so the
+ * output is written once and never re-read.  Same float operations as
+ * activation.c: (sum + bias) > 0. */
+#include "kernels/cpu_internal.h"
+#include "kernels/gemm_internal.h"
+
+#include "kernels/epilogue_avx512_internal.h"
+
+#include <immintrin.h>
+
+#define MR CORE_GEMM_MR
+#define NV 3           /* vectors of 16 columns per tile */
+#define NR (16 * NV)
+
+size_t core_gemm_packed_floats(int m, int k)
+{
+    return (size_t)((m + MR - 1) / MR) * MR * (size_t)k;
+}
+
+void core_gemm_pack(const float *w, int m, int k, float *packed)
+{
+    for (int m0 = 0; m0 < m; m0 += MR) {
+        float *panel = packed + (size_t)m0 * k;
+        for (int p = 0; p < k; p++)
+            for (int i = 0; i < MR; i++)
+                panel[(size_t)p * MR + i] =
+                    m0 + i < m ? w[(size_t)(m0 + i) * k + p] : 0.0f;
+    }
+}
+
+int core_gemm_avx512_usable(void)
+{
+    return core_cpu_supports(CORE_CPU_AVX512F);
+}
+
+#define AVX512 CORE_TARGET_AVX512
+#define INLINE inline __attribute__((always_inline))
+
+/* One tile: rows m0 .. m0+rows-1 (rows <= MR), columns j0 .. j0+cols-1
+ * (cols <= 16*nv); nv is a constant after inlining so the accumulators
+ * stay in registers. */
+AVX512 static INLINE void tile(const float *pw, int k, const float *b,
+                               size_t ldb, int m0, int rows, int j0,
+                               int cols, int n, int nv,
+                               const core_gemm_out *out)
+{
+    __m512 acc[MR][NV];
+    __mmask16 mask[NV] = {0};
+    core_tile_masks(cols, nv, mask);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++)
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_setzero_ps();
+    const float *bp = b + j0;
+    for (int p = 0; p < k; p++, bp += ldb, pw += MR) {
+        __m512 bv[NV];
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            bv[v] = _mm512_maskz_loadu_ps(mask[v], bp + 16 * v);
+#pragma GCC unroll 8
+        for (int i = 0; i < MR; i++) {
+            __m512 w = _mm512_set1_ps(pw[i]);
+#pragma GCC unroll 3
+            for (int v = 0; v < nv; v++)
+                acc[i][v] = _mm512_fmadd_ps(w, bv[v], acc[i][v]);
+        }
+    }
+    const __m512 slope = _mm512_set1_ps(out->slope);
+    const int want_bits = out->bits && out->act != CORE_ACT_NONE;
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows)
+            break;
+        const size_t row = (size_t)(m0 + i);
+        const __m512 bias = _mm512_set1_ps(out->bias ? out->bias[row] : 0.0f);
+        float *c = out->c + row * out->ldc + j0;
+        uint64_t word = 0;
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++) {
+            __m512 x = _mm512_add_ps(acc[i][v], bias);
+            __mmask16 pos = core_tile_store(x, c + 16 * v, mask[v], out->act,
+                                            slope);
+            word |= (uint64_t)pos << (16 * v);
+        }
+        if (want_bits)
+            core_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,
+                          (size_t)cols);
+    }
+}
+
+/* Columns j0 .. j0+cols-1 of rows m0 .. m0+rows-1, the width picking the
+ * tile size. */
+AVX512 static void tile_any(const float *packed, int k, const float *b,
+                            size_t ldb, int m0, int rows, int j0, int cols,
+                            int n, const core_gemm_out *out)
+{
+    const float *pw = packed + (size_t)m0 * k;
+    if (cols > 32)
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 3, out);
+    else if (cols > 16)
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 2, out);
+    else
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, out);
+}
+
+AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
+                             const float *b, size_t ldb,
+                             const core_gemm_out *out)
+{
+    /* Weights larger than the columns: stream the weights once. */
+    if ((size_t)m * k > (size_t)k * n) {
+        for (int m0 = 0; m0 < m; m0 += MR)
+            for (int j0 = 0; j0 < n; j0 += NR)
+                tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
+                         j0, n - j0 < NR ? n - j0 : NR, n, out);
+    } else {
+        for (int j0 = 0; j0 < n; j0 += NR)
+            for (int m0 = 0; m0 < m; m0 += MR)
+                tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
+                         j0, n - j0 < NR ? n - j0 : NR, n, out);
+    }
+}

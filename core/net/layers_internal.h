@@ -1,0 +1,61 @@
+/* layers_internal.h -- the compute kernels of the forward pass.  Internal.
+ *
+ * Tensors are CHW float32.  Kernels that produce a code write into a code
+ * section that the caller has zeroed: RELU bits (unit i = bit i%8 of byte
+ * i/8) or MAXPOOL winners (nibble or byte per window). */
+#ifndef CORE_LAYERS_INTERNAL_H
+#define CORE_LAYERS_INTERNAL_H
+
+#include "net/network_internal.h"
+
+/* Set the low @p count bits of @p word (higher bits zero) at bit @p pos of
+ * @p bits by OR; reads and writes the whole 64-bit words they touch, so
+ * sections must be padded to 8 bytes (code_layout.c pads to 64). */
+static inline void core_bits_put(uint8_t *bits, size_t pos, uint64_t word,
+                                 size_t count)
+{
+    uint8_t *p = bits + (pos >> 6) * 8;
+    unsigned s = (unsigned)(pos & 63);
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    w |= word << s;
+    __builtin_memcpy(p, &w, 8);
+    if (s && s + count > 64) {
+        __builtin_memcpy(&w, p + 8, 8);
+        w |= word >> (64 - s);
+        __builtin_memcpy(p + 8, &w, 8);
+    }
+}
+
+/* activation.c: dst[c][i] = act(src[c][i] + bias[c]) (bias may be NULL,
+ * src may be dst); when @p bits is not NULL, also set bit c*plane+i of
+ * @p bits when the pre-activation is > 0.  @p simd: the vector code
+ * allowed (CORE_SIMD_NONE forces the scalar path). */
+void core_act_apply(float *dst, const float *src, int channels, size_t plane,
+                    const float *bias, core_act act, float slope,
+                    uint8_t *bits, core_simd simd);
+
+/* conv.c: floats of im2col workspace the convolution needs (0 for the
+ * direct 1x1 path). */
+size_t core_conv_workspace(const core_conv_desc *c, core_shape in,
+                           core_shape out);
+
+/* conv.c: convolution (or inner product when @p in matches the kernel),
+ * bias, activation and code bits in one call. */
+void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
+                   core_shape out, float *dst, float *workspace,
+                   uint8_t *bits);
+
+/* pool.c: max/average/global pooling; max pooling writes the winner of each
+ * window into @p code (NULL: not recorded) with @p bits_per_unit 4 or 8. */
+void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
+                   core_shape out, float *dst, uint8_t *code,
+                   int bits_per_unit);
+
+/* layers_misc.c: softmax across channels at every (y, x). */
+void core_softmax_run(core_shape s, const float *src, float *dst);
+
+/* layers_misc.c: dst = src * scale. */
+void core_scale_run(size_t n, const float *src, float *dst, float scale);
+
+#endif
