@@ -142,12 +142,14 @@ static int by_value(const void *a, const void *b)
 
 /* Median thread-CPU seconds of one forward with codes, a mid-grey input. */
 static double forward_s(const char *param, const char *bin,
-                        maso_model_kernels kernels)
+                        maso_model_kernels kernels,
+                        maso_model_precision precision)
 {
     enum { RUNS = 15 };
     maso_model *m = NULL;
     maso_forward *f = NULL;
     if (maso_model_create(&m) || maso_model_set_kernels(m, kernels) ||
+        maso_model_set_precision(m, precision) ||
         maso_model_load(m, param, bin) || maso_forward_create(m, &f))
         return -1;
     int c, h, w;
@@ -215,14 +217,34 @@ int main(int argc, char **argv)
         fma = peak_avx2();
     if (__builtin_cpu_supports("avx512f"))
         fma = peak_avx512();
-    double best = forward_s(param, bin, MASO_MODEL_KERNELS_BEST);
-    double portable = forward_s(param, bin, MASO_MODEL_KERNELS_PORTABLE);
-    printf("\n| forward with codes (fp32) | ms | multiply-adds/s | of the fp32 peak |\n");
-    printf("| --- | ---: | ---: | ---: |\n");
-    printf("| best kernels (Winograd on 3x3) | %.2f | %.1f G | %.0f %% (counting Winograd's multiplies) |\n",
+    double vnni = __builtin_cpu_supports("avx512vnni") ? peak_vnni() : 0;
+    /* one interleaved round per path, best of 3 rounds: the paths see the
+     * same machine load */
+    double best = 1e9, portable = 1e9, best8 = 1e9, portable8 = 1e9;
+    for (int round = 0; round < 3; round++) {
+        const maso_model_kernels B = MASO_MODEL_KERNELS_BEST,
+                                 P = MASO_MODEL_KERNELS_PORTABLE;
+        double t;
+        if ((t = forward_s(param, bin, B, MASO_PRECISION_FP32)) < best)
+            best = t;
+        if ((t = forward_s(param, bin, P, MASO_PRECISION_FP32)) < portable)
+            portable = t;
+        if ((t = forward_s(param, bin, B, MASO_PRECISION_INT8)) < best8)
+            best8 = t;
+        if ((t = forward_s(param, bin, P, MASO_PRECISION_INT8)) < portable8)
+            portable8 = t;
+    }
+    printf("\n| forward with codes | ms | vs fp32 best | multiply-adds/s | of the peak |\n");
+    printf("| --- | ---: | ---: | ---: | ---: |\n");
+    printf("| fp32, best kernels (Winograd on 3x3) | %.2f | 1.00 | %.1f G | %.0f %% of fp32 (counting Winograd's multiplies) |\n",
            best * 1e3, wino / best / 1e9, fma > 0 ? wino / best / fma * 100 : 0);
-    printf("| portable kernels (direct) | %.2f | %.1f G | %.0f %% |\n",
-           portable * 1e3, macs / portable / 1e9,
+    printf("| fp32, portable kernels (direct) | %.2f | %.2f | %.1f G | %.0f %% of fp32 |\n",
+           portable * 1e3, portable / best, macs / portable / 1e9,
            fma > 0 ? macs / portable / fma * 100 : 0);
+    printf("| int8, best kernels (AVX-512 VNNI) | %.2f | %.2f | %.1f G | %.0f %% of int8 |\n",
+           best8 * 1e3, best8 / best, macs / best8 / 1e9,
+           vnni > 0 ? macs / best8 / vnni * 100 : 0);
+    printf("| int8, portable kernels (AVX2 vpmaddwd) | %.2f | %.2f | %.1f G | |\n",
+           portable8 * 1e3, portable8 / best, macs / portable8 / 1e9);
     return 0;
 }

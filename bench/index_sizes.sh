@@ -3,7 +3,8 @@
 # system seconds of /usr/bin/time, start-up included, / images) on 800-px
 # photos and on 12-MP JPEGs, 1 and 2 jobs, beside findimagedupes building
 # its fingerprints (-n, OMP_NUM_THREADS=1) on the same files, and beside a
-# second maso-index (BASE_BUILD, e.g. an older commit) when given.  The
+# second maso-index (BASE_BUILD, e.g. an older commit) when given, and
+# beside maso-index --precision int8 (key int8.J).  The
 # commands alternate round by round (the machine is shared and noisy), and
 # the median of the rounds is printed.
 #
@@ -43,15 +44,17 @@ for set in 800 12mp; do
             names="fid"
         fi
         for jobs in 1 2; do
-            for which in base new; do
-                dir=$build
+            for which in base new int8; do
+                dir=$build precision=
                 if [ "$which" = base ]; then
                     [ -n "$base" ] || continue
                     dir=$base
                 fi
+                [ "$which" = int8 ] && precision="--precision int8"
                 rm -rf "$work/db"
+                # shellcheck disable=SC2086 # $precision: two words or none
                 cpu "$work/$set.$which.$jobs" "$dir/indexer/maso-index" -q -j "$jobs" \
-                    --files-from "$work/list" "$work/db"
+                    $precision --files-from "$work/list" "$work/db"
             done
         done
     done

@@ -20,6 +20,10 @@
  *   - copy detection recall@1 (a copy's nearest original is its own),
  *     fp32 and int8.
  *
+ * The same figures for the library's int8 precision (MASO_PRECISION_INT8:
+ * the real kernels, activation scales from each image's own maximum
+ * instead of a calibration), side by side with the simulation.
+ *
  * usage: int8_agreement [CALIBRATION_DIR [EVAL_DIR]]
  */
 #include <math.h>
@@ -150,76 +154,16 @@ static maso_image *decode_all(const char *dir, size_t *count)
     return img;
 }
 
-int main(int argc, char **argv)
+/* Agreement of codes @p c8 with @p c32 (n images, the first n_orig the
+ * originals, then N_FAMILIES copies of each): per layer, Spearman's rho
+ * of the pair distances, copy detection. */
+static void report(const char *name, const maso_model *m, const uint8_t *c32,
+                   const uint8_t *c8, size_t n, size_t n_orig)
 {
-    const char *calib_dir = argc > 1 ? argv[1] : CALIB_DIR;
-    const char *eval_dir = argc > 2 ? argv[2] : EVAL_DIR;
-    maso_model *fp32 = load(), *int8 = load();
-    quantize_weights(int8);
-    maso_forward *f32 = NULL, *f8 = NULL;
-    if (maso_forward_create(fp32, &f32) || maso_forward_create(int8, &f8))
-        return 1;
-    const size_t tensor = blob_floats(fp32, fp32->input_blob);
-    size_t scratch_n = 0;
-    for (int b = 0; b < fp32->n_blobs; b++)
-        scratch_n = blob_floats(fp32, b) > scratch_n ? blob_floats(fp32, b)
-                                                     : scratch_n;
-    float *in = malloc(tensor * sizeof *in);
-    float *scratch = malloc(scratch_n * sizeof *scratch);
-    float *maxima = calloc((size_t)fp32->n_layers, sizeof *maxima);
-    const size_t cb = fp32->code_bytes;
-    uint8_t *code = malloc(cb), *lib = malloc(cb);
-    if (!in || !scratch || !maxima || !code || !lib)
-        return 1;
-
-    /* calibration */
-    size_t n_cal;
-    maso_image *cal = decode_all(calib_dir, &n_cal);
-    for (size_t i = 0; i < n_cal; i++) {
-        maso_model_preprocess_image(fp32, &cal[i], in);
-        run(f32, in, code, maxima, NULL, scratch);
-        maso_image_free(&cal[i]);
-    }
-    free(cal);
-
-    /* the evaluation set: originals, then per original one copy per family */
-    size_t n_orig;
-    maso_image *orig = decode_all(eval_dir, &n_orig);
-    const size_t n = n_orig * (1 + N_FAMILIES);
-    uint8_t *c32 = malloc(n * cb), *c8 = malloc(n * cb);
-    if (!c32 || !c8)
-        return 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t photo = i < n_orig ? i : (i - n_orig) / N_FAMILIES;
-        maso_image copy = {0, 0, NULL};
-        const maso_image *img = &orig[photo];
-        if (i >= n_orig) {
-            if (maso_eval_distort(img, families[(i - n_orig) % N_FAMILIES],
-                                  LEVEL, 1, &copy))
-                return 1;
-            img = &copy;
-        }
-        maso_model_preprocess_image(fp32, img, in);
-        maso_image_free(&copy);
-        run(f32, in, c32 + i * cb, NULL, NULL, scratch);
-        /* without rounding it must be the library's forward pass */
-        maso_forward_run(f32, in, lib, NULL);
-        if (memcmp(lib, c32 + i * cb, cb) != 0) {
-            fprintf(stderr, "int8_agreement: the simulation's fp32 pass is "
-                            "not the library's\n");
-            return 1;
-        }
-        run(f8, in, c8 + i * cb, NULL, maxima, scratch);
-    }
-    for (size_t i = 0; i < n_orig; i++)
-        maso_image_free(&orig[i]);
-    free(orig);
-
     const maso_code_layer *layers;
-    size_t nl = maso_model_code_layers(fp32, &layers);
-    printf("int8 simulation: calibrated on %zu photos of %s, measured on %zu "
-           "photos of %s + %zu distorted copies (level %d)\n\n",
-           n_cal, calib_dir, n_orig, eval_dir, n - n_orig, LEVEL);
+    size_t nl = maso_model_code_layers(m, &layers);
+    const size_t cb = maso_model_code_bytes(m);
+    printf("### %s\n\n", name);
     printf("| layer | units equal to fp32, mean | worst image |\n| --- | ---: | ---: |\n");
     double all = 0;
     for (size_t l = 0; l < nl; l++) {
@@ -238,6 +182,8 @@ int main(int argc, char **argv)
     size_t pairs = n * (n - 1) / 2, p = 0, p_orig = n_orig * (n_orig - 1) / 2;
     double *d32 = malloc(pairs * sizeof *d32), *d8 = malloc(pairs * sizeof *d8);
     double *o32 = malloc(p_orig * sizeof *o32), *o8 = malloc(p_orig * sizeof *o8);
+    if (!d32 || !d8 || !o32 || !o8)
+        exit(1);
     size_t q = 0;
     for (size_t j = 1; j < n; j++)
         for (size_t i = 0; i < j; i++, p++) {
@@ -276,10 +222,94 @@ int main(int argc, char **argv)
                prec ? "int8" : "fp32", (double)hits / (n - n_orig), hits,
                n - n_orig);
     }
+    printf("\n");
     free(d32);
     free(d8);
     free(o32);
     free(o8);
+}
+
+int main(int argc, char **argv)
+{
+    const char *calib_dir = argc > 1 ? argv[1] : CALIB_DIR;
+    const char *eval_dir = argc > 2 ? argv[2] : EVAL_DIR;
+    maso_model *fp32 = load(), *int8 = load(), *real = NULL;
+    quantize_weights(int8);
+    maso_forward *f32 = NULL, *f8 = NULL, *freal = NULL;
+    if (maso_model_create(&real) ||
+        maso_model_set_precision(real, MASO_PRECISION_INT8) ||
+        maso_model_load(real, MODEL ".param", MODEL ".bin")) {
+        fprintf(stderr, "int8_agreement: %s\n", maso_model_errmsg(real));
+        return 1;
+    }
+    if (maso_forward_create(fp32, &f32) || maso_forward_create(int8, &f8) ||
+        maso_forward_create(real, &freal))
+        return 1;
+    const size_t tensor = blob_floats(fp32, fp32->input_blob);
+    size_t scratch_n = 0;
+    for (int b = 0; b < fp32->n_blobs; b++)
+        scratch_n = blob_floats(fp32, b) > scratch_n ? blob_floats(fp32, b)
+                                                     : scratch_n;
+    float *in = malloc(tensor * sizeof *in);
+    float *scratch = malloc(scratch_n * sizeof *scratch);
+    float *maxima = calloc((size_t)fp32->n_layers, sizeof *maxima);
+    const size_t cb = fp32->code_bytes;
+    uint8_t *code = malloc(cb), *lib = malloc(cb);
+    if (!in || !scratch || !maxima || !code || !lib)
+        return 1;
+
+    /* calibration */
+    size_t n_cal;
+    maso_image *cal = decode_all(calib_dir, &n_cal);
+    for (size_t i = 0; i < n_cal; i++) {
+        maso_model_preprocess_image(fp32, &cal[i], in);
+        run(f32, in, code, maxima, NULL, scratch);
+        maso_image_free(&cal[i]);
+    }
+    free(cal);
+
+    /* the evaluation set: originals, then per original one copy per family */
+    size_t n_orig;
+    maso_image *orig = decode_all(eval_dir, &n_orig);
+    const size_t n = n_orig * (1 + N_FAMILIES);
+    uint8_t *c32 = malloc(n * cb), *c8 = malloc(n * cb);
+    uint8_t *creal = malloc(n * cb);
+    if (!c32 || !c8 || !creal)
+        return 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t photo = i < n_orig ? i : (i - n_orig) / N_FAMILIES;
+        maso_image copy = {0, 0, NULL};
+        const maso_image *img = &orig[photo];
+        if (i >= n_orig) {
+            if (maso_eval_distort(img, families[(i - n_orig) % N_FAMILIES],
+                                   LEVEL, 1, &copy))
+                return 1;
+            img = &copy;
+        }
+        maso_model_preprocess_image(fp32, img, in);
+        maso_image_free(&copy);
+        run(f32, in, c32 + i * cb, NULL, NULL, scratch);
+        /* without rounding it must be the library's forward pass */
+        maso_forward_run(f32, in, lib, NULL);
+        if (memcmp(lib, c32 + i * cb, cb) != 0) {
+            fprintf(stderr, "int8_agreement: the simulation's fp32 pass is "
+                            "not the library's\n");
+            return 1;
+        }
+        run(f8, in, c8 + i * cb, NULL, maxima, scratch);
+        maso_forward_run(freal, in, creal + i * cb, NULL);
+    }
+    for (size_t i = 0; i < n_orig; i++)
+        maso_image_free(&orig[i]);
+    free(orig);
+
+    printf("int8 simulation: calibrated on %zu photos of %s, measured on %zu "
+           "photos of %s + %zu distorted copies (level %d)\n\n",
+           n_cal, calib_dir, n_orig, eval_dir, n - n_orig, LEVEL);
+    report("simulated int8 (calibrated scales)", fp32, c32, c8, n, n_orig);
+    report("library int8 (maso_model_set_precision, per-image scales)", fp32,
+           c32, creal, n, n_orig);
+    free(creal);
     free(c32);
     free(c8);
     free(in);
@@ -289,6 +319,8 @@ int main(int argc, char **argv)
     free(lib);
     maso_forward_destroy(f32);
     maso_forward_destroy(f8);
+    maso_forward_destroy(freal);
+    maso_model_destroy(real);
     maso_model_destroy(fp32);
     maso_model_destroy(int8);
     return 0;

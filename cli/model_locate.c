@@ -192,6 +192,15 @@ int maso_cli_model_locate(const char *option_dir, char *dir, size_t dirlen,
 int maso_cli_model_open(const char *option_dir, maso_model **model,
                         char *dir, char err[MASO_CLI_ERRLEN])
 {
+    return maso_cli_model_open_precision(option_dir, MASO_PRECISION_FP32,
+                                         model, dir, err);
+}
+
+int maso_cli_model_open_precision(const char *option_dir,
+                                  maso_model_precision precision,
+                                  maso_model **model, char *dir,
+                                  char err[MASO_CLI_ERRLEN])
+{
     char local[PATH_MAX], param[PATH_MAX + 64], bin[PATH_MAX + 64];
     char *where = dir ? dir : local;
     *model = NULL;
@@ -206,7 +215,9 @@ int maso_cli_model_open(const char *option_dir, maso_model **model,
         snprintf(err, MASO_CLI_ERRLEN, "%s", maso_strerror(rc));
         return rc;
     }
-    rc = maso_model_load(m, param, bin);
+    rc = maso_model_set_precision(m, precision);
+    if (rc == 0)
+        rc = maso_model_load(m, param, bin);
     if (rc) {
         snprintf(err, MASO_CLI_ERRLEN, "%s", maso_model_errmsg(m));
         maso_model_destroy(m);

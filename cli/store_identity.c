@@ -1,10 +1,12 @@
 /* store_identity.c -- the store identity of a loaded model: what maso-index
  * records when it creates a store and what maso-query expects when it
  * opens one.  One function so that the two programs cannot drift apart
- * (a difference would make every store built by one refused by the other). */
+ * (a difference would make every store built by one refused by the other),
+ * and the precision of an existing store, which both programs follow. */
 #include "maso_cli.h"
 #include "maso_store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,5 +25,18 @@ void maso_cli_store_identity(const maso_model *model,
                                  MASO_CLI_PREPROCESS_LEN);
     id->preprocess = pre;
     id->n_layers = maso_model_code_layers(model, &id->layers);
+    id->precision = maso_model_get_precision(model);
     maso_sketch_params_init(&id->sketch);
+}
+
+int maso_cli_store_precision(const char *db, maso_model_precision *precision)
+{
+    maso_store *s = NULL;
+    int rc = maso_store_create(&s);
+    if (rc == 0)
+        rc = maso_store_open(s, db, MASO_STORE_RDONLY, NULL);
+    if (rc == 0)
+        *precision = maso_store_get_identity(s)->precision;
+    maso_store_destroy(s);
+    return rc ? ENOENT : 0;
 }

@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define IDENTITY_VERSION 1
+/* Version 2 appends the precision.  fp32 stores are still written as
+ * version 1, byte for byte what earlier releases wrote (and read); version
+ * 1 records read as fp32.  A release without precisions refuses an int8
+ * store as malformed rather than mixing its codes. */
+#define IDENTITY_VERSION 2
 #define MAX_PREPROCESS 255
 #define MAX_LAYERS 4096
 #define MAX_NAME 255
@@ -40,6 +44,9 @@ int store_identity_validate(maso_store *s, const maso_store_identity *id)
     if (!id->preprocess || strlen(id->preprocess) > MAX_PREPROCESS)
         return store_fail(s, MASO_EINVAL_ARG, "identity: preprocessing text "
                           "missing or longer than %d bytes", MAX_PREPROCESS);
+    if (!maso_precision_name(id->precision))
+        return store_fail(s, MASO_EINVAL_ARG, "identity: unknown precision "
+                          "%d", (int)id->precision);
     if (!id->layers || id->n_layers == 0 || id->n_layers > MAX_LAYERS)
         return store_fail(s, MASO_EINVAL_ARG, "identity: layout table "
                           "missing or too long");
@@ -52,7 +59,8 @@ int store_identity_validate(maso_store *s, const maso_store_identity *id)
 
 int store_identity_encode(const maso_store_identity *id, store_writer *w)
 {
-    store_put_u32(w, IDENTITY_VERSION);
+    const int v1 = id->precision == MASO_PRECISION_FP32;
+    store_put_u32(w, v1 ? 1 : IDENTITY_VERSION);
     store_put_bytes(w, id->param_sha256, 64);
     store_put_bytes(w, id->bin_sha256, 64);
     store_put_u32(w, (uint32_t)id->input_channels);
@@ -64,6 +72,8 @@ int store_identity_encode(const maso_store_identity *id, store_writer *w)
     store_put_u64(w, id->sketch.relu_samples);
     store_put_u64(w, id->sketch.maxpool_samples);
     store_put_u32(w, id->full_codes ? 1 : 0);
+    if (!v1)
+        store_put_u32(w, (uint32_t)id->precision);
     return w->err;
 }
 
@@ -91,7 +101,8 @@ static int decode_identity(maso_store *s, const MDB_val *val)
 {
     store_reader r = {val->mv_data, val->mv_size, 0};
     maso_store_identity *id = &s->identity;
-    if (store_get_u32(&r) != IDENTITY_VERSION)
+    uint32_t version = store_get_u32(&r);
+    if (version != 1 && version != IDENTITY_VERSION)
         return 1;
     const uint8_t *p = store_get_bytes(&r, 64);
     if (p)
@@ -116,6 +127,12 @@ static int decode_identity(maso_store *s, const MDB_val *val)
     id->sketch.relu_samples = (size_t)store_get_u64(&r);
     id->sketch.maxpool_samples = (size_t)store_get_u64(&r);
     id->full_codes = (int)store_get_u32(&r);
+    id->precision = MASO_PRECISION_FP32;
+    if (version >= 2) {
+        id->precision = (maso_model_precision)store_get_u32(&r);
+        if (!maso_precision_name(id->precision))
+            return 1;
+    }
     return r.err || r.left || !is_hex64(id->param_sha256) ||
            !is_hex64(id->bin_sha256);
 }
@@ -217,6 +234,15 @@ int store_identity_compare(maso_store *s, const maso_store_identity *expected)
         snprintf(b, sizeof b, "%dx%dx%d", expected->input_channels,
                  expected->input_height, expected->input_width);
         return differ(s, "input size", a, b);
+    }
+    if (st->precision != expected->precision) {
+        /* the codes of a quantized network are not the fp32 network's */
+        return store_fail(s, MASO_EMISMATCH, "%s: precision differs: the "
+                          "store holds %s codes, these are %s codes (a store "
+                          "keeps the precision it was created with: "
+                          "maso-index --precision)", s->path,
+                          maso_precision_name(st->precision),
+                          maso_precision_name(expected->precision));
     }
     if (strcmp(st->preprocess, expected->preprocess) != 0)
         return differ(s, "preprocessing", st->preprocess,

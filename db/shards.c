@@ -557,6 +557,9 @@ int maso_shards_identity(maso_shards *m, const maso_store_identity *model,
         return 0;
     id->layers = model->layers;
     id->n_layers = model->n_layers;
+    /* not in the manifest: every shard store records it and refuses
+     * codes of another precision */
+    id->precision = model->precision;
     const char *field = NULL, *ours = "", *theirs = "";
     char a[64], b[64];
     if (strcmp(m->param_sha256, model->param_sha256) != 0) {

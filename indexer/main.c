@@ -45,6 +45,10 @@ static void usage(FILE *out)
 "  --batch N          commit every N files (default 64) ...\n"
 "  --batch-seconds T  ... or every T seconds (default 2)\n"
 "  --full-codes       keep full codes for exact re-ranking (new store)\n"
+"  --precision P      the network's arithmetic for a new store: fp32 (the\n"
+"                     default: the pretrained network's codes) or int8\n"
+"                     (faster with VNNI; ~1.6 % of the code units differ);\n"
+"                     an existing store keeps its own\n"
 "  --shards S         a new sharded index: DB holds a manifest and S shard\n"
 "                     stores, a file going to the shard its path hashes to\n"
 "                     (default 1: one store)\n"
@@ -70,6 +74,8 @@ typedef struct index_options {
     int n_paths;
     const char *files_from;
     int nul, follow, rescan, prune, full_codes, hidden, repair;
+    int precision_given;  /* --precision was on the command line */
+    maso_model_precision precision;
     walk_patterns exclude;
     const char *model_dir;
     long shards;
@@ -120,7 +126,7 @@ static int parse_args(int argc, char **argv, index_options *o)
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
            OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_SHARDS,
            OPT_SHARD_DIR, OPT_VERSION, OPT_EXCLUDE, OPT_EXCLUDE_FROM,
-           OPT_HIDDEN, OPT_REPAIR };
+           OPT_HIDDEN, OPT_REPAIR, OPT_PRECISION };
     static const struct option longopts[] = {
         { "files-from", required_argument, NULL, OPT_FILES_FROM },
         { "null", no_argument, NULL, '0' },
@@ -135,6 +141,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "batch", required_argument, NULL, OPT_BATCH },
         { "batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS },
         { "full-codes", no_argument, NULL, OPT_FULL_CODES },
+        { "precision", required_argument, NULL, OPT_PRECISION },
         { "model", required_argument, NULL, OPT_MODEL },
         { "shards", required_argument, NULL, OPT_SHARDS },
         { "shard-dir", required_argument, NULL, OPT_SHARD_DIR },
@@ -178,6 +185,14 @@ static int parse_args(int argc, char **argv, index_options *o)
             }
             break;
         }
+        case OPT_PRECISION:
+            if (maso_precision_parse(optarg, &o->precision) != 0) {
+                fprintf(stderr, "maso-index: --precision: expected fp32 or "
+                        "int8, got '%s'\n", optarg);
+                return -1;
+            }
+            o->precision_given = 1;
+            break;
         case OPT_RESCAN: o->rescan = 1; break;
         case OPT_PRUNE: o->prune = 1; break;
         case OPT_REPAIR: o->repair = 1; break;
@@ -486,7 +501,12 @@ static int index_main(maso_job *job, int argc, char **argv)
 
     char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];
     maso_model *model = NULL;
-    if (maso_cli_model_open(o.model_dir, &model, model_dir, err) != 0) {
+    /* Without --precision an existing store goes on in its own. */
+    if (!o.precision_given &&
+        maso_cli_store_precision(o.db, &o.precision) != 0)
+        o.precision = MASO_CLI_DEFAULT_PRECISION;
+    if (maso_cli_model_open_precision(o.model_dir, o.precision, &model,
+                                      model_dir, err) != 0) {
         /* Under MPI the other ranks would wait for this one forever. */
         if (maso_job_is_mpi(job))
             index_sharded_abort(job, "no model: %s", err);

@@ -148,8 +148,9 @@ static void print_json(maso_store *s, const char *db,
     printf(", \"input\": [%d, %d, %d], \"preprocess\": ", id->input_channels,
            id->input_height, id->input_width);
     maso_cli_json_string(stdout, id->preprocess);
-    printf(", \"layers\": %zu, \"code_bytes\": %zu}", id->n_layers,
-           maso_sketch_code_bytes(sk));
+    printf(", \"layers\": %zu, \"code_bytes\": %zu, \"precision\": \"%s\"}",
+           id->n_layers, maso_sketch_code_bytes(sk),
+           maso_precision_name(id->precision));
     printf(", \"sketch\": {\"bytes\": %zu, \"relu_samples\": %zu, "
            "\"maxpool_samples\": %zu, \"seed\": %" PRIu64 "}",
            maso_sketch_bytes(sk), sp->relu_samples, sp->maxpool_samples,
@@ -179,8 +180,10 @@ static void print_text(maso_store *s, const char *db,
     printf("            input %dx%dx%d, %s\n", id->input_channels,
            id->input_height, id->input_width, id->preprocess);
     printf("codes:      %zu layers, %zu bytes per full code, %zu per sketch;"
-           " full codes %s\n", id->n_layers, maso_sketch_code_bytes(sk),
-           maso_sketch_bytes(sk), id->full_codes ? "kept" : "not kept");
+           " full codes %s; %s precision\n", id->n_layers,
+           maso_sketch_code_bytes(sk), maso_sketch_bytes(sk),
+           id->full_codes ? "kept" : "not kept",
+           maso_precision_name(id->precision));
     printf("size:       %.1f MB in use (map %.0f MB), %.0f bytes per image\n",
            (double)st->file_bytes / 1e6, (double)st->map_size / 1e6,
            st->bytes_per_record);

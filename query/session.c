@@ -111,8 +111,14 @@ int session_open(session *s, const search_options *o, int duplicates)
      * each other, and the layout and identity come from the first. */
     /* An MPI rank that owns no store (o->n_dbs == 0) takes the layout
      * and identity from the model. */
+    /* Queries are coded in the precision of the first store (the others
+     * must match it: the engine compares their identities). */
+    maso_model_precision precision = MASO_PRECISION_FP32;
+    if (o->n_dbs > 0 && maso_cli_store_precision(o->dbs[0], &precision))
+        precision = MASO_PRECISION_FP32; /* opening it will say why not */
     if ((o->n_dbs == 0 || (!duplicates && !o->indexed)) &&
-        maso_cli_model_open(o->model_dir, &s->model, NULL, err) != 0)
+        maso_cli_model_open_precision(o->model_dir, precision, &s->model,
+                                      NULL, err) != 0)
         goto fail;
     if (engine_open(s, err) != 0)
         goto fail;

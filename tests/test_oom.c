@@ -222,17 +222,19 @@ typedef struct ref_run {
     float *out;
 } ref_run;
 
-static ref_run ref_best, ref_portable;
+static ref_run ref_best, ref_portable, ref_int8;
 static maso_image ref_img;
 #define ref_model (ref_best.model)
 
 static void decode_reference(const char *name, maso_image *img);
 
-static int ref_run_make(ref_run *r, maso_model_kernels kernels)
+static int ref_run_make(ref_run *r, maso_model_kernels kernels,
+                        maso_model_precision precision)
 {
     maso_forward *fw = NULL;
     if (maso_model_create(&r->model) ||
         maso_model_set_kernels(r->model, kernels) ||
+        maso_model_set_precision(r->model, precision) ||
         maso_model_load(r->model, PARAM_PATH, BIN_PATH) ||
         maso_forward_create(r->model, &fw))
         return -1;
@@ -255,8 +257,10 @@ static int setup_model(void **state)
 {
     (void)state;
     decode_reference("dog.jpg", &ref_img);
-    if (ref_run_make(&ref_best, MASO_MODEL_KERNELS_BEST) ||
-        ref_run_make(&ref_portable, MASO_MODEL_KERNELS_PORTABLE))
+    if (ref_run_make(&ref_best, MASO_MODEL_KERNELS_BEST, MASO_PRECISION_FP32) ||
+        ref_run_make(&ref_portable, MASO_MODEL_KERNELS_PORTABLE,
+                     MASO_PRECISION_FP32) ||
+        ref_run_make(&ref_int8, MASO_MODEL_KERNELS_BEST, MASO_PRECISION_INT8))
         return -1;
     return 0;
 }
@@ -266,6 +270,7 @@ static int teardown_model(void **state)
     (void)state;
     ref_run_free(&ref_best);
     ref_run_free(&ref_portable);
+    ref_run_free(&ref_int8);
     maso_image_free(&ref_img);
     return 0;
 }
@@ -347,7 +352,8 @@ static void expect_same_run(const maso_model *m, const ref_run *r)
 /* create + load.  A failed load must leave a model with no identity whose
  * handle loads on a later try (checked on every 16th failure point, with a
  * run compared to the reference's: loads are the slow part here). */
-static void model_load_loop(maso_model_kernels kernels, const ref_run *r)
+static void model_load_loop(maso_model_kernels kernels,
+                            maso_model_precision precision, const ref_run *r)
 {
     long failures = 0;
     for (long n = 0;; n = oom_next(n, OOM_STRIDE)) {
@@ -356,6 +362,8 @@ static void model_load_loop(maso_model_kernels kernels, const ref_run *r)
         int rc = maso_model_create(&m);
         if (rc == 0)
             rc = maso_model_set_kernels(m, kernels);
+        if (rc == 0)
+            rc = maso_model_set_precision(m, precision);
         if (rc == 0)
             rc = maso_model_load(m, PARAM_PATH, BIN_PATH);
         int hit = oom_disarm();
@@ -392,13 +400,21 @@ static void model_load_loop(maso_model_kernels kernels, const ref_run *r)
 static void test_model_load(void **state)
 {
     oom_mode(state);
-    model_load_loop(MASO_MODEL_KERNELS_BEST, &ref_best);
+    model_load_loop(MASO_MODEL_KERNELS_BEST, MASO_PRECISION_FP32, &ref_best);
+}
+
+/* int8 convolutions: the weights rounded and packed at load. */
+static void test_model_load_int8(void **state)
+{
+    oom_mode(state);
+    model_load_loop(MASO_MODEL_KERNELS_BEST, MASO_PRECISION_INT8, &ref_int8);
 }
 
 static void test_model_load_portable(void **state)
 {
     oom_mode(state);
-    model_load_loop(MASO_MODEL_KERNELS_PORTABLE, &ref_portable);
+    model_load_loop(MASO_MODEL_KERNELS_PORTABLE, MASO_PRECISION_FP32,
+                    &ref_portable);
 }
 
 /* ---- forward ------------------------------------------------------------ */
@@ -498,6 +514,7 @@ static void test_forward(void **state)
     oom_mode(state);
     forward_loop(&ref_best);
     forward_loop(&ref_portable);
+    forward_loop(&ref_int8);
     code_file_loop(&ref_best);
 }
 
@@ -1843,6 +1860,8 @@ int main(void)
         cmocka_unit_test_prestate(test_model_load, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_model_load_int8, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_model_load_int8, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_forward, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_forward, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_sketch, (void *)&oom_transient),

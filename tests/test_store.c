@@ -493,6 +493,65 @@ static void test_foreign_model(void **state)
     maso_store_destroy(open_store(f->dir, MASO_STORE_RDONLY, NULL));
 }
 
+/* The first u32 of the raw "identity" meta value: its version. */
+static uint32_t raw_identity_version(const char *dir)
+{
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0666), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    MDB_val k = {8, (void *)"identity"}, v;
+    assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+    assert_true(v.mv_size >= 4);
+    uint32_t version;
+    memcpy(&version, v.mv_data, 4); /* little-endian, as the store writes */
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return version;
+}
+
+/* The precision is part of the identity: an int8 store refuses fp32
+ * codes (and the reverse) with a message naming both; fp32 stores keep
+ * the version-1 identity earlier releases wrote and read. */
+static void test_precision(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id, other;
+    small_identity(&id, 0);
+    id.precision = MASO_PRECISION_INT8;
+    maso_store_destroy(open_store(f->dir, MASO_STORE_CREATE, &id));
+    assert_int_equal(raw_identity_version(f->dir), 2);
+    other = id;
+    other.precision = MASO_PRECISION_FP32;
+    expect_refusal(f->dir, &other, "precision", "int8", "fp32");
+    maso_store *s = open_store(f->dir, MASO_STORE_RDONLY, NULL);
+    assert_int_equal(maso_store_get_identity(s)->precision,
+                     MASO_PRECISION_INT8);
+    maso_store_destroy(s);
+    maso_store_destroy(open_store(f->dir, MASO_STORE_RDONLY, &id));
+
+    char fp32_dir[600];
+    snprintf(fp32_dir, sizeof fp32_dir, "%s/fp32", f->dir);
+    maso_store_destroy(open_store(fp32_dir, MASO_STORE_CREATE, &other));
+    assert_int_equal(raw_identity_version(fp32_dir), 1);
+    expect_refusal(fp32_dir, &id, "precision", "fp32", "int8");
+    s = open_store(fp32_dir, MASO_STORE_RDONLY, NULL);
+    assert_int_equal(maso_store_get_identity(s)->precision,
+                     MASO_PRECISION_FP32);
+    maso_store_destroy(s);
+    /* a precision outside the enum is refused before anything is made */
+    other.precision = (maso_model_precision)7;
+    snprintf(fp32_dir, sizeof fp32_dir, "%s/bad", f->dir);
+    assert_int_equal(maso_store_create(&s), 0);
+    assert_int_equal(maso_store_open(s, fp32_dir, MASO_STORE_CREATE, &other),
+                     MASO_EINVAL_ARG);
+    maso_store_destroy(s);
+}
+
 static void test_schema_version(void **state)
 {
     fixture *f = *state;
@@ -1344,6 +1403,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_path_collision, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_foreign_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_precision, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup,
                                         teardown),

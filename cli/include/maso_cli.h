@@ -62,6 +62,24 @@ int maso_cli_model_provision(const char *dir, const char *base_url,
 int maso_cli_model_open(const char *option_dir, maso_model **model,
                         char *dir, char err[MASO_CLI_ERRLEN]);
 
+/** maso_cli_model_open() with the convolutions' @p precision
+ *  (maso_model_set_precision()); maso_cli_model_open() is FP32. */
+int maso_cli_model_open_precision(const char *option_dir,
+                                  maso_model_precision precision,
+                                  maso_model **model, char *dir,
+                                  char err[MASO_CLI_ERRLEN]);
+
+/** The precision maso-index uses for a new store without --precision. */
+#define MASO_CLI_DEFAULT_PRECISION MASO_PRECISION_FP32
+
+/**
+ * The precision the store in directory @p db was built with, into
+ * @p precision: 0; or ENOENT (no store there, or it cannot be read: the
+ * caller then decides, and opening it later reports why).  Opens the
+ * store read-only for the moment of the call.
+ */
+int maso_cli_store_precision(const char *db, maso_model_precision *precision);
+
 /** Size of the preprocessing text of a store identity (maso_store.h: at
  *  most 255 bytes + NUL). */
 #define MASO_CLI_PREPROCESS_LEN 256

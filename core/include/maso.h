@@ -349,12 +349,48 @@ typedef enum maso_model_kernels {
     MASO_MODEL_KERNELS_BEST = 0,
     /** OpenBLAS and plain C only, on any CPU: the path of CPUs without
      *  AVX-512, selectable for comparison and testing. */
-    MASO_MODEL_KERNELS_PORTABLE = 1
+    MASO_MODEL_KERNELS_PORTABLE = 1,
+    /** OpenBLAS and plain C without any vector code of our own, int8
+     *  layers through the scalar reference kernel: for testing. */
+    MASO_MODEL_KERNELS_SCALAR = 2
 } maso_model_kernels;
 
 /** Choose the compute paths; only before maso_model_load() (else
- *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST. */
+ *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST.  With int8
+ *  precision, BEST uses AVX-512 VNNI where the CPU has it, else
+ *  AVX-VNNI, else AVX2; PORTABLE AVX2; SCALAR plain C; all give identical
+ *  codes. */
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
+
+/** The arithmetic of the convolutions. */
+typedef enum maso_model_precision {
+    /** float32 throughout: the codes of the pretrained network. */
+    MASO_PRECISION_FP32 = 0,
+    /** int8 weights (rounded per output channel, scale max|w|/127) times
+     *  uint8 activations (rounded per tensor, scale max/255 of each
+     *  image's own input to the layer), summed exactly in int32, for every
+     *  convolution whose input is >= 0; the first convolution reads the
+     *  integer pixels themselves (input + mean, when the preprocessing
+     *  scale is 1), others stay fp32.  The codes are those of this
+     *  quantized network: close to fp32's, not identical (README,
+     *  "Precision: fp32 and int8"). */
+    MASO_PRECISION_INT8 = 1
+} maso_model_precision;
+
+/** Choose the precision; only before maso_model_load() (else
+ *  MASO_EINVAL_ARG).  Default MASO_PRECISION_FP32.  Codes of different
+ *  precisions must not be compared: stores record it in their identity.
+ *  With int8, maso_model_set_preprocess() after loading keeps the scale
+ *  at 1 or fails with MASO_EINVAL_ARG (the first layer reads pixels). */
+int maso_model_set_precision(maso_model *model,
+                             maso_model_precision precision);
+/** The precision chosen (FP32 for NULL). */
+maso_model_precision maso_model_get_precision(const maso_model *model);
+/** "fp32" or "int8"; NULL for a value outside the enum.  Static storage. */
+const char *maso_precision_name(maso_model_precision precision);
+/** @p name "fp32" or "int8" into @p precision; MASO_EINVAL_ARG otherwise
+ *  (and @p precision unchanged). */
+int maso_precision_parse(const char *name, maso_model_precision *precision);
 
 int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre);
 /** The model's preprocessing (owned by the model); NULL for NULL. */

@@ -22,5 +22,12 @@ int core_cpu_supports(unsigned features)
     if ((features & CORE_CPU_AVX512VPOPCNTDQ) &&
         !__builtin_cpu_supports("avx512vpopcntdq"))
         return 0;
+    if ((features & CORE_CPU_AVX512VL) && !__builtin_cpu_supports("avx512vl"))
+        return 0;
+    if ((features & CORE_CPU_AVX512VNNI) &&
+        !__builtin_cpu_supports("avx512vnni"))
+        return 0;
+    if ((features & CORE_CPU_AVXVNNI) && !__builtin_cpu_supports("avxvnni"))
+        return 0;
     return 1;
 }

@@ -24,7 +24,10 @@ enum {
     CORE_CPU_AVX512F = 1u << 1,
     CORE_CPU_AVX512BW = 1u << 2,
     CORE_CPU_AVX512DQ = 1u << 3,
-    CORE_CPU_AVX512VPOPCNTDQ = 1u << 4
+    CORE_CPU_AVX512VPOPCNTDQ = 1u << 4,
+    CORE_CPU_AVX512VL = 1u << 5,
+    CORE_CPU_AVX512VNNI = 1u << 6,
+    CORE_CPU_AVXVNNI = 1u << 7    /* the VEX (256-bit, non-AVX-512) VNNI */
 };
 
 /* Nonzero when this CPU (and its OS, which must save the registers) runs
@@ -38,5 +41,10 @@ int core_cpu_supports(unsigned features);
 #define CORE_TARGET_AVX512DQ __attribute__((target("avx512f,avx512dq")))
 #define CORE_TARGET_VPOPCNTDQ \
     __attribute__((target("avx512f,avx512bw,avx512vpopcntdq")))
+#define CORE_TARGET_AVX512VNNI \
+    __attribute__((target("avx512f,avx512bw,avx512vnni")))
+#define CORE_TARGET_AVXVNNI __attribute__((target("avx2,avxvnni")))
+#define CORE_TARGET_AVX512VNNI_VL \
+    __attribute__((target("avx2,avx512vnni,avx512vl")))
 
 #endif

@@ -18,6 +18,8 @@
 #include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 
+#include "kernels/epilogue_avx512_internal.h"
+
 #include <immintrin.h>
 
 #define MR CORE_GEMM_MR
@@ -57,13 +59,8 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
                                const core_gemm_out *out)
 {
     __m512 acc[MR][NV];
-    __mmask16 mask[NV];
-    for (int v = 0; v < NV; v++) {
-        int left = cols - 16 * v;
-        mask[v] = left >= 16 ? (__mmask16)0xffff
-                  : left > 0 ? (__mmask16)((1u << left) - 1u)
-                             : (__mmask16)0;
-    }
+    __mmask16 mask[NV] = {0};
+    core_tile_masks(cols, nv, mask);
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 3
@@ -83,7 +80,6 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
                 acc[i][v] = _mm512_fmadd_ps(w, bv[v], acc[i][v]);
         }
     }
-    const __m512 zero = _mm512_setzero_ps();
     const __m512 slope = _mm512_set1_ps(out->slope);
     const int want_bits = out->bits && out->act != CORE_ACT_NONE;
 #pragma GCC unroll 8
@@ -97,13 +93,9 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++) {
             __m512 x = _mm512_add_ps(acc[i][v], bias);
-            __mmask16 pos = _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ);
-            if (out->act == CORE_ACT_RELU)
-                x = _mm512_maskz_mov_ps(pos, x);
-            else if (out->act == CORE_ACT_LEAKY)
-                x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
-            _mm512_mask_storeu_ps(c + 16 * v, mask[v], x);
-            word |= (uint64_t)(pos & mask[v]) << (16 * v);
+            __mmask16 pos = core_tile_store(x, c + 16 * v, mask[v], out->act,
+                                            slope);
+            word |= (uint64_t)pos << (16 * v);
         }
         if (want_bits)
             core_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,

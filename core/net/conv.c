@@ -11,9 +11,15 @@
  * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
  * the unpadded interior: the border outputs see nothing but zero padding,
  * so they are the bias alone (OpenBLAS or the AVX-512 GEMM).  3x3 stride-1 pad-1 convolutions go through
- * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs. */
+ * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs.
+ *
+ * With int8 precision, every convolution whose input is >= 0 (it comes out
+ * of ReLUs, max pools and concatenations of them), and the first one when
+ * its input is integer pixels minus the mean, runs through
+ * kernels/conv_int8.c instead, on any CPU; the others stay fp32. */
 #include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
+#include "kernels/gemm_int8_internal.h"
 #include "net/layers_internal.h"
 #include "net/winograd_internal.h"
 
@@ -46,36 +52,144 @@ static int uses_winograd(const core_conv_desc *c)
     return c->packed && c->winograd;
 }
 
+/* Floats of the padded 1x1 convolution's interior product. */
+static size_t interior_floats(const core_conv_desc *c, core_shape in)
+{
+    return (size_t)c->num_output * in.h * in.w;
+}
+
 size_t core_conv_workspace(const core_conv_desc *c, core_shape in,
                            core_shape out)
 {
+    if (c->qweight) {
+        /* the interior (padded 1x1), then the int8 operands */
+        size_t head = is_padded_pointwise(c) ? interior_floats(c, in) : 0;
+        core_shape inner = head ? in : out;
+        return ((head + 15) & ~(size_t)15) +
+               (core_conv8_workspace(c, in, inner) + 3) / 4;
+    }
     if (uses_winograd(c))
         return core_winograd_workspace(c->num_output, in);
     if (is_direct(c, in))
         return 0;
     size_t col = (size_t)in.c * c->kh * c->kw * (size_t)out.h * out.w;
-    size_t inner = (size_t)c->num_output * in.h * in.w;
+    size_t inner = interior_floats(c, in);
     return is_padded_pointwise(c) && inner > col ? inner : col;
+}
+
+/* Blob @p b holds no negative value whatever the input: it comes out of
+ * a ReLU (or a convolution with a fused ReLU), or out of max pooling,
+ * concatenation or aliasing of such blobs. */
+static int is_nonnegative(const maso_model *model, int b, int depth)
+{
+    const core_layer *l = &model->layers[model->blobs[b].producer];
+    if (depth > model->n_layers)
+        return 0;
+    switch (l->op) {
+    case CORE_OP_RELU:
+        return l->slope == 0.0f;
+    case CORE_OP_CONV:
+    case CORE_OP_INNERPRODUCT:
+        return l->conv.act == CORE_ACT_RELU;
+    case CORE_OP_POOL:
+    case CORE_OP_ALIAS:
+        return is_nonnegative(model, l->in[0], depth + 1);
+    case CORE_OP_CONCAT:
+        for (int k = 0; k < l->n_in; k++)
+            if (!is_nonnegative(model, l->in[k], depth + 1))
+                return 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* @p l is a convolution of the network input whose values are integer
+ * pixels minus the mean (preprocessing scale 1 on every channel) and that
+ * pads nothing: int8 reads the pixels exactly (kernels/conv_int8.c). */
+static int reads_pixels(const maso_model *model, const core_layer *l)
+{
+    const core_conv_desc *c = &l->conv;
+    if (l->op != CORE_OP_CONV || l->in[0] != model->input_blob ||
+        model->blobs[l->in[0]].shape.c != 3 ||
+        (c->pad_l | c->pad_r | c->pad_t | c->pad_b))
+        return 0;
+    for (int ch = 0; ch < 3; ch++)
+        if (model->pre.scale[ch] != 1.0f)
+            return 0;
+    return 1;
+}
+
+int core_conv_preprocess_changed(maso_model *model)
+{
+    for (int i = 0; i < model->n_layers; i++) {
+        core_layer *l = &model->layers[i];
+        if (l->op != CORE_OP_CONV || !l->conv.qoffset)
+            continue;
+        if (!reads_pixels(model, l))
+            return core_model_fail(model, MASO_EINVAL_ARG, "with int8 "
+                                   "precision the preprocessing scale must "
+                                   "stay 1 once the model is loaded (layer "
+                                   "'%s' reads integer pixels); set it "
+                                   "before maso_model_load()", l->name);
+        /* the sums are kept: nothing to allocate */
+        core_conv8_fold_offset(&l->conv, 3, model->pre.mean);
+    }
+    return 0;
+}
+
+/* Round @p c's weights to int8 for the kernel set @p isa. */
+static int prepare_int8(maso_model *model, const core_layer *l,
+                        core_conv_desc *c, core_gemm8_isa isa)
+{
+    const int ch = model->blobs[l->in[0]].shape.c;
+    c->qweight = malloc(
+        core_gemm8_packed_bytes(c->num_output, core_conv8_k(c, ch)));
+    c->qscale = malloc(sizeof(float) * (size_t)c->num_output);
+    if (!c->qweight || !c->qscale ||
+        core_conv8_pack_weights(c, ch, c->qweight, c->qscale) != 0)
+        return core_model_fail(model, ENOMEM, "layer '%s': out of memory "
+                               "rounding weights to int8", l->name);
+    c->qisa = (int)isa;
+    return 0;
 }
 
 int core_conv_prepare_all(maso_model *model)
 {
     if (model->kernels == MASO_MODEL_KERNELS_BEST && core_gemm_avx512_usable())
         model->simd = CORE_SIMD_AVX512;
-    else if (core_cpu_supports(CORE_CPU_AVX2))
+    else if (model->kernels != MASO_MODEL_KERNELS_SCALAR &&
+             core_cpu_supports(CORE_CPU_AVX2))
         model->simd = CORE_SIMD_AVX2;
     else
         model->simd = CORE_SIMD_NONE;
+    const core_gemm8_isa isa8 = core_gemm8_best(
+        model->kernels == MASO_MODEL_KERNELS_BEST       ? CORE_GEMM8_AVX512VNNI
+        : model->kernels == MASO_MODEL_KERNELS_PORTABLE ? CORE_GEMM8_AVX2
+                                                        : CORE_GEMM8_SCALAR);
     for (int i = 0; i < model->n_layers; i++) {
         core_layer *l = &model->layers[i];
         l->pool.simd = model->simd;
         l->conv.simd = model->simd;
-        if (model->simd != CORE_SIMD_AVX512 ||
-            (l->op != CORE_OP_CONV && l->op != CORE_OP_INNERPRODUCT))
+        if (l->op != CORE_OP_CONV && l->op != CORE_OP_INNERPRODUCT)
             continue;
         core_conv_desc *c = &l->conv;
         const int ch = model->blobs[l->in[0]].shape.c;
         const int k = ch * c->kh * c->kw;
+        const int pixels = reads_pixels(model, l);
+        if (model->precision == MASO_PRECISION_INT8 &&
+            (pixels || is_nonnegative(model, l->in[0], 0))) {
+            int rc = prepare_int8(model, l, c, isa8);
+            if (rc == 0 && pixels &&
+                core_conv8_fold_offset(c, ch, model->pre.mean) != 0)
+                rc = core_model_fail(model, ENOMEM, "layer '%s': out of "
+                                     "memory folding the mean", l->name);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (model->simd != CORE_SIMD_AVX512)
+            continue;
         c->winograd = l->op == CORE_OP_CONV && core_winograd_applies(c);
         size_t n = c->winograd ? core_winograd_packed_floats(c->num_output, ch)
                                : core_gemm_packed_floats(c->num_output, k);
@@ -140,7 +254,16 @@ static void conv_padded_pointwise(const core_conv_desc *c, core_shape in,
                                   float *dst, float *workspace, uint8_t *bits)
 {
     const int m = c->num_output, n = in.h * in.w;
-    if (c->packed) {
+    if (c->qweight) {
+        /* the same convolution without its padding, into the interior */
+        core_conv_desc inner = *c;
+        inner.pad_l = inner.pad_r = inner.pad_t = inner.pad_b = 0;
+        core_gemm_out raw = {workspace, (size_t)n, NULL, CORE_ACT_NONE, 0.0f,
+                             NULL};
+        core_conv8_run(&inner, in, src, in, &raw,
+                       workspace + ((interior_floats(c, in) + 15) &
+                                    ~(size_t)15));
+    } else if (c->packed) {
         core_gemm_out raw = {workspace, (size_t)n, NULL, CORE_ACT_NONE, 0.0f,
                              NULL};
         core_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
@@ -166,6 +289,13 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
     if (uses_winograd(c)) {
         core_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
         core_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        return;
+    }
+    if (c->qweight && !is_padded_pointwise(c)) {
+        core_gemm_out o = {dst, (size_t)out.h * out.w,
+                           c->qbias ? c->qbias : c->bias, c->act, c->slope,
+                           bits};
+        core_conv8_run(c, in, src, out, &o, workspace);
         return;
     }
     if (is_padded_pointwise(c) && out.w == in.w + c->pad_l +

@@ -44,6 +44,11 @@ static void model_clear(maso_model *model)
         free(l->conv.weight);
         free(l->conv.bias);
         free(l->conv.packed);
+        free(l->conv.qweight);
+        free(l->conv.qscale);
+        free(l->conv.qoffset);
+        free(l->conv.qbias);
+        free(l->conv.qsums);
         free(l->bn);
     }
     free(model->layers);
@@ -249,12 +254,55 @@ const char *maso_model_errmsg(const maso_model *model)
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels)
 {
     if (!model || (kernels != MASO_MODEL_KERNELS_BEST &&
-                   kernels != MASO_MODEL_KERNELS_PORTABLE))
+                   kernels != MASO_MODEL_KERNELS_PORTABLE &&
+                   kernels != MASO_MODEL_KERNELS_SCALAR))
         return MASO_EINVAL_ARG;
     if (model->loaded)
         return core_model_fail(model, MASO_EINVAL_ARG,
                                "kernels must be chosen before the model is loaded");
     model->kernels = kernels;
+    return 0;
+}
+
+int maso_model_set_precision(maso_model *model,
+                             maso_model_precision precision)
+{
+    if (!model || (precision != MASO_PRECISION_FP32 &&
+                   precision != MASO_PRECISION_INT8))
+        return MASO_EINVAL_ARG;
+    if (model->loaded)
+        return core_model_fail(model, MASO_EINVAL_ARG, "the precision must "
+                               "be chosen before the model is loaded");
+    model->precision = precision;
+    return 0;
+}
+
+maso_model_precision maso_model_get_precision(const maso_model *model)
+{
+    return model ? model->precision : MASO_PRECISION_FP32;
+}
+
+const char *maso_precision_name(maso_model_precision precision)
+{
+    switch (precision) {
+    case MASO_PRECISION_FP32:
+        return "fp32";
+    case MASO_PRECISION_INT8:
+        return "int8";
+    }
+    return NULL;
+}
+
+int maso_precision_parse(const char *name, maso_model_precision *precision)
+{
+    if (!name || !precision)
+        return MASO_EINVAL_ARG;
+    if (strcmp(name, "fp32") == 0)
+        *precision = MASO_PRECISION_FP32;
+    else if (strcmp(name, "int8") == 0)
+        *precision = MASO_PRECISION_INT8;
+    else
+        return MASO_EINVAL_ARG;
     return 0;
 }
 
@@ -265,8 +313,12 @@ int maso_model_set_preprocess(maso_model *model, const maso_preprocess *pre)
     for (int c = 0; c < 3; c++)
         if (!(pre->scale[c] == pre->scale[c]) || !(pre->mean[c] == pre->mean[c]))
             return core_model_fail(model, MASO_EINVAL_ARG, "NaN in preprocess");
+    const maso_preprocess old = model->pre;
     model->pre = *pre;
-    return 0;
+    int rc = model->loaded ? core_conv_preprocess_changed(model) : 0;
+    if (rc)
+        model->pre = old;
+    return rc;
 }
 
 const maso_preprocess *maso_model_get_preprocess(const maso_model *model)

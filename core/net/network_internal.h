@@ -61,7 +61,19 @@ typedef struct core_conv_desc {
     float *bias;          /* owned by the model */
     float *packed;        /* weight packed for gemm_internal.h, or NULL (no AVX-512);
                            * owned by the model */
-    int winograd;         /* packed holds winograd_internal.h's transformed weights */
+    int winograd;         /* packed holds winograd.h's transformed weights */
+    int8_t *qweight;      /* int8 weights packed for gemm_int8.h, or NULL
+                           * (fp32 layer); owned by the model */
+    float *qscale;        /* their per-output-channel scales; owned */
+    int qisa;             /* core_gemm8_isa of the int8 kernel set */
+    /* The network's first convolution in int8 reads integer pixels: the
+     * input plus qoffset[ch] (the preprocessing mean, scale 1), with the
+     * offset's product folded into qbias; qsums[o*channels + ch] are the
+     * int8 weights' sums per input channel, to fold again when the
+     * preprocessing changes.  All NULL elsewhere; owned by the model. */
+    float *qoffset;
+    float *qbias;
+    int32_t *qsums;
     core_simd simd;       /* vector paths allowed (maso_model.simd) */
 } core_conv_desc;
 
@@ -117,6 +129,7 @@ struct maso_model {
     char bin_sha256[65];
     maso_model_kernels kernels; /* as asked with maso_model_set_kernels() */
     core_simd simd;       /* the best the kernels choice and CPU allow */
+    maso_model_precision precision; /* maso_model_set_precision() */
 };
 
 /* An inference context (forward.c).  Blob memory is one arena planned at
@@ -152,8 +165,14 @@ int core_weights_fold_batchnorm(maso_model *model);
 float core_fp16_to_fp32(uint16_t h);
 
 /* conv.c: pack every convolution's weights for the AVX-512 GEMM when the
- * CPU has it (nothing to do otherwise); ENOMEM with a message. */
+ * CPU has it, and for the int8 GEMM when the precision is int8 (the
+ * convolutions whose input is >= 0); ENOMEM with a message. */
 int core_conv_prepare_all(maso_model *model);
+
+/* conv.c: fold the model's preprocessing into the int8 first
+ * convolution again after maso_model_set_preprocess(); MASO_EINVAL_ARG
+ * with a message when its scale is no longer 1. */
+int core_conv_preprocess_changed(maso_model *model);
 
 /* code_layout.c: build model->code_layers from the layers. */
 int core_code_layout_build(maso_model *model);

@@ -117,8 +117,8 @@ struct maso_search;
  * What an index was built with.  Stored when the store is created; opening
  * it again compares the model fields with the caller's.
  * Fill the model fields from maso_model_param_sha256(), _bin_sha256(),
- * _input_size(), maso_store_preprocess_format(maso_model_get_preprocess()) and
- * maso_model_code_layers().
+ * _input_size(), maso_store_preprocess_format(maso_model_get_preprocess()),
+ * maso_model_code_layers() and maso_model_get_precision().
  */
 typedef struct maso_store_identity {
     char param_sha256[65]; /**< lowercase hex + NUL */
@@ -134,6 +134,10 @@ typedef struct maso_store_identity {
      *  maso_store_get_identity) and the caller's values are ignored. */
     maso_sketch_params sketch;
     int full_codes;
+    /** The arithmetic that made the codes (maso_model_get_precision()):
+     *  codes of different precisions are never mixed in one store or one
+     *  search.  Stores written before it was recorded read as FP32. */
+    maso_model_precision precision;
 } maso_store_identity;
 
 /** Write the canonical text of @p pre to @p buf ("mean=104,117,123

@@ -32,6 +32,8 @@ static void usage(FILE *out)
 "  --weights FILE   per-layer weights written by `maso-eval fit`\n"
 "  --model DIR      model directory (default: $MASO_MODEL, ../shared, or\n"
 "                   the user cache)\n"
+"  --precision P    the network's arithmetic for vq/deep: fp32 (default)\n"
+"                   or int8, as maso-index --precision\n"
 "  --csv FILE       one row per pair and metric\n"
 "  --html FILE      self-contained report with SVG plots\n"
 "  --markdown FILE  the result tables as markdown\n"
@@ -71,12 +73,13 @@ int main(int argc, char **argv)
     enum { OPT_METRIC = 256, OPT_LAYERS, OPT_WEIGHTS, OPT_MODEL, OPT_CSV,
            OPT_HTML, OPT_MARKDOWN, OPT_SCORES, OPT_LOGISTIC, OPT_SEED,
            OPT_SIZE, OPT_LIMIT, OPT_OUT, OPT_NO_ORIENT, OPT_NO_TRIM,
-           OPT_COPIES, OPT_VERSION };
+           OPT_COPIES, OPT_VERSION, OPT_PRECISION };
     static const struct option longopts[] = {
         { "metric", required_argument, NULL, OPT_METRIC },
         { "layers", required_argument, NULL, OPT_LAYERS },
         { "weights", required_argument, NULL, OPT_WEIGHTS },
         { "model", required_argument, NULL, OPT_MODEL },
+        { "precision", required_argument, NULL, OPT_PRECISION },
         { "csv", required_argument, NULL, OPT_CSV },
         { "html", required_argument, NULL, OPT_HTML },
         { "markdown", required_argument, NULL, OPT_MARKDOWN },
@@ -107,6 +110,13 @@ int main(int argc, char **argv)
         case OPT_LAYERS: opt.layers = optarg; break;
         case OPT_WEIGHTS: opt.weights = optarg; break;
         case OPT_MODEL: opt.model_dir = optarg; break;
+        case OPT_PRECISION:
+            if (maso_precision_parse(optarg, &opt.precision) != 0) {
+                fprintf(stderr, "maso-eval: --precision: expected fp32 or "
+                        "int8, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_CSV: opt.csv = optarg; break;
         case OPT_HTML: opt.html = optarg; break;
         case OPT_MARKDOWN: opt.markdown = optarg; break;

@@ -19,7 +19,8 @@ int eval_model_open(eval_model *em, const eval_options *opt,
                     char err[MASO_CLI_ERRLEN])
 {
     memset(em, 0, sizeof *em);
-    int rc = maso_cli_model_open(opt->model_dir, &em->model, NULL, err);
+    int rc = maso_cli_model_open_precision(opt->model_dir, opt->precision,
+                                           &em->model, NULL, err);
     if (rc)
         return rc;
     if ((rc = maso_forward_create(em->model, &em->forward)) != 0) {

@@ -25,6 +25,7 @@ typedef struct eval_options {
     const char *layers;      /* --layers SPEC, or NULL */
     const char *weights;     /* --weights FILE, or NULL */
     const char *model_dir;   /* --model, or NULL */
+    maso_model_precision precision; /* --precision (default fp32) */
     const char *csv;         /* --csv FILE */
     const char *html;        /* --html FILE */
     const char *markdown;    /* --markdown FILE */

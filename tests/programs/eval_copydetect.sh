@@ -13,6 +13,21 @@ run() {
 run --metric vq,dhash --csv "$work/a.csv" --markdown "$work/a.md" \
   --html "$work/a.html" --out "$work/w.txt" > "$work/a.txt" || fail "copydetect exit status $?"
 run --metric dhash --csv "$work/b.csv" > /dev/null || fail "second run"
+# --precision int8 codes through the int8 network: vq distances close to the
+# fp32 run's (the codes differ in ~2 % of their units), not equal to them
+run --metric vq --precision int8 --csv "$work/i8.csv" > /dev/null || fail "int8 run"
+python3 - "$work/a.csv" "$work/i8.csv" <<'PY' || fail "int8 distances"
+import csv, sys
+def vq(path):
+    return {(r["distorted"], r["reference"]): float(r["value"])
+            for r in csv.DictReader(open(path)) if r["metric"] == "vq"}
+a, b = vq(sys.argv[1]), vq(sys.argv[2])
+assert a.keys() == b.keys() and a, (len(a), len(b))
+diff = [abs(a[k] - b[k]) for k in a]
+assert max(diff) > 0, "int8 distances equal fp32's: --precision ignored"
+assert max(diff) < 0.05, max(diff)
+PY
+"$eval_bin" copydetect "$work/photos" --precision fp16 > /dev/null 2>&1 && fail "--precision fp16 accepted"
 grep ",dhash," "$work/a.csv" > "$work/a2.csv"
 grep ",dhash," "$work/b.csv" > "$work/b2.csv"
 cmp -s "$work/a2.csv" "$work/b2.csv" || fail "two runs with one seed differ"

@@ -42,6 +42,44 @@ head -c 65536 /dev/zero | tr '\0' 'x' > "$tmp/notastore/data.mdb"
 run_index 2 "$tmp/notastore" "$tmp/photos"
 grep -q "cannot open the store" "$tmp/err" || fail "not a store: $(cat "$tmp/err")"
 
+# Precision: an int8 store keeps int8 (without --precision too), refuses
+# fp32 codes with a message naming both, and maso-query codes its queries
+# in the store's precision: a stored photo finds itself at distance 0
+# (fp32 codes of it would not be identical), and an fp32 store cannot be
+# searched with it.
+run_index 0 --precision int8 "$tmp/db8" "$tmp/photos"
+[ "$(info "$tmp/db8" model | python3 -c 'import json,sys; print(json.load(sys.stdin)["precision"])')" = int8 ] \
+    || fail "--info does not say int8"
+[ "$(info "$db" model | python3 -c 'import json,sys; print(json.load(sys.stdin)["precision"])')" = fp32 ] \
+    || fail "--info does not say fp32"
+cp "$shared/images/kodak/kodim05.png" "$tmp/photos/more.png"
+run_index 0 "$tmp/db8" "$tmp/photos"
+[ "$(summary indexed)" = 1 ] || fail "int8 store without --precision: $(cat "$tmp/err")"
+run_index 2 --precision fp32 "$tmp/db8" "$tmp/photos"
+grep -q "precision differs: the store holds int8 codes, these are fp32 codes" "$tmp/err" \
+    || fail "precision mismatch message: $(cat "$tmp/err")"
+run_index 2 --precision fp16 "$tmp/db8" "$tmp/photos"
+grep -q "expected fp32 or int8" "$tmp/err" || fail "--precision fp16: $(cat "$tmp/err")"
+"$query" --include-self -k 1 --json "$tmp/db8" "$tmp/photos/img0.png" > "$tmp/self.json"
+python3 - "$tmp/self.json" "$tmp/photos/img0.png" <<'PY' || fail "int8 self match: $(cat "$tmp/self.json")"
+import json, sys
+text = open(sys.argv[1]).read()
+docs = [json.loads(l) for l in text.splitlines() if l.strip()] if not text.lstrip().startswith('[') else json.loads(text)
+def matches(d):
+    for key in ("matches", "results"):
+        if key in d:
+            return d[key]
+    return []
+m = [x for d in docs for x in matches(d)]
+assert m and m[0]["path"].endswith("img0.png") and m[0]["distance"] == 0, m
+PY
+set +e
+"$query" --db "$db" --db "$tmp/db8" "$tmp/photos/img0.png" > /dev/null 2> "$tmp/err"
+status=$?
+set -e
+[ "$status" -eq 2 ] || fail "fp32 and int8 stores searched together: status $status"
+grep -q "precision differs" "$tmp/err" || fail "mixed search message: $(cat "$tmp/err")"
+
 # Usage errors.
 run_index 2
 run_index 2 "$db"
