@@ -268,10 +268,26 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
     else if (o->candidates >= 0)
         candidates = (size_t)o->candidates;
     else
-        candidates = engine->count <= MASO_ENGINE_DUPES_EXACT_MAX
+        candidates = 0; /* automatic: chosen below */
+    const uint8_t **orients = NULL;
+    maso_search_variants var = { 0, NULL };
+    engine->unoriented = 0;
+    if (!o->no_orient) {
+        int rc = engine_orient_variants(engine, &orients);
+        if (rc)
+            return rc;
+        if (engine->unoriented < engine->count)
+            var = (maso_search_variants){ MASO_STORE_ORIENTS, orients };
+    }
+    uint64_t exact_max = var.n ? MASO_ENGINE_DUPES_ORIENT_EXACT_MAX
+                               : MASO_ENGINE_DUPES_EXACT_MAX;
+    if (!o->exact && o->candidates < 0)
+        candidates = engine->count <= exact_max
                          ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
-    int rc = maso_search_group(engine->search, engine->segs, engine->n_segs,
-                               max_distance, candidates, groups, NULL);
+    int rc = maso_search_group_variants(engine->search, engine->segs,
+                                        engine->n_segs, &var, max_distance,
+                                        candidates, groups, NULL);
+    free(orients);
     if (rc)
         return engine_fail(engine, rc, "%s",
                            maso_search_errmsg(engine->search));

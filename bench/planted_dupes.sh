@@ -1,0 +1,61 @@
+#!/bin/sh
+# planted_dupes.sh -- maso-query --duplicates against the tools people use,
+# on a planted collection: every photo of ORIGINALS with 8 copies made by
+# ImageMagick (JPEG q60, half size, 10 % centre crop, 3-degree rotation
+# (cropped to the inside), mirror, +25 % brightness, a screenshot-style
+# window frame, a 90-degree turn), plus the photos of UNRELATED (no copies).
+# Pair recall: pairs of one photo's files in one group / all such pairs;
+# pair precision: such pairs / all pairs in groups.  Rows for maso at
+# several thresholds (with and without its orientation data), findimagedupes
+# (its default), 64-bit pHash and dHash (threshold 10 bits, the usual
+# default), and the index cost of the orientation data.
+# usage: bench/planted_dupes.sh BUILD_DIR ORIGINALS UNRELATED [WORK_DIR]
+# Not a test: it prints tables.  Run heavy: flock /tmp/maso-heavy.lock ...
+set -eu
+build=$1 originals=$2 unrelated=$3 work=${4:-/tmp/maso-planted}
+here=$(cd "$(dirname "$0")" && pwd)
+py="python3 $here/planted_dupes.py"
+index=$build/indexer/maso-index query=$build/query/maso-query
+rm -rf "$work"
+mkdir -p "$work/copies"
+for f in "$originals"/*; do
+    stem=$(basename "${f%.*}")
+    c=$work/copies/$stem
+    convert "$f[0]" -auto-orient "$c.png"
+    convert "$c.png" -quality 60 "${c}_jpeg60.jpg"
+    convert "$c.png" -resize 50% "${c}_half.png"
+    convert "$c.png" -gravity center -crop 90%x90%+0+0 +repage "${c}_crop10.png"
+    convert "$c.png" -distort SRT 3 -gravity center -crop 90%x90%+0+0 +repage "${c}_rot3.png"
+    convert "$c.png" -flop "${c}_mirror.png"
+    convert "$c.png" -evaluate multiply 1.25 "${c}_bright25.png"
+    convert "$c.png" -bordercolor '#d8d8d8' -border 10 -background '#303030' \
+        -gravity north -splice 0x32 "${c}_frame.png"
+    convert "$c.png" -rotate 90 "${c}_rot90.png"
+done
+echo "## $(ls "$work/copies" | wc -l) files from $originals (9 each), $(ls "$unrelated" | wc -l) unrelated from $unrelated"
+echo
+echo "| method | groups | pair recall | pair precision | copies not joined, by edit | false pairs |"
+echo "| --- | --- | --- | --- | --- | --- |"
+for mode in "" --no-orient; do
+    rm -rf "$work/db$mode"
+    start=$(date +%s.%N)
+    "$index" -q --jobs 2 $mode "$work/db$mode" "$work/copies" "$unrelated"
+    end=$(date +%s.%N)
+    echo "$mode $(echo "$end - $start" | bc) $(du -sb "$work/db$mode" | cut -f1)" >> "$work/cost.txt"
+done
+for t in 0.15 0.2 0.25 0.3; do
+    for mode in "" --no-orient; do
+        "$query" --duplicates --json --threshold "$t" "$work/db$mode" > "$work/g.json" || true
+        $py maso "$work/g.json" > "$work/g.tsv"
+        $py score "maso $t ${mode:-(default)}" "$work/g.tsv" "$work/copies" "$unrelated"
+    done
+done
+findimagedupes -q -- "$work/copies" "$unrelated" 2>/dev/null | tr ' ' '\t' > "$work/fid.tsv" || true
+$py score "findimagedupes (default)" "$work/fid.tsv" "$work/copies" "$unrelated"
+for kind in phash dhash; do
+    $py hash $kind 10 "$work/copies"/* "$unrelated"/* > "$work/$kind.tsv"
+    $py score "$kind <= 10 bits" "$work/$kind.tsv" "$work/copies" "$unrelated"
+done
+echo
+echo "index cost (mode, seconds for all files with --jobs 2, store bytes):"
+cat "$work/cost.txt"
