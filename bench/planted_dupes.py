@@ -59,7 +59,14 @@ def score(name, groups_file, copies, unrelated_dir):
     print("| %s | %d | %.3f | %.3f | %s | %s |" % (
         name, len(groups), good / truth, good / got if got else 1.0,
         ", ".join("%s %d" % kv for kv in sorted(missed.items())) or "none",
-        ", ".join("%s (%d)" % kv for kv in sorted(false_pairs.items())) or "none"))
+        false_list(false_pairs)))
+
+
+def false_list(false_pairs):
+    # the photos wrongly joined, most false pairs first (at most 4)
+    top = sorted(false_pairs.items(), key=lambda kv: -kv[1])
+    text = ", ".join("%s (%d)" % kv for kv in top[:4]) or "none"
+    return text + (", ... %d more" % (len(top) - 4) if len(top) > 4 else "")
 
 
 def grey(path, w, h):

@@ -18,20 +18,7 @@ py="python3 $here/planted_dupes.py"
 index=$build/indexer/maso-index query=$build/query/maso-query
 rm -rf "$work"
 mkdir -p "$work/copies"
-for f in "$originals"/*; do
-    stem=$(basename "${f%.*}")
-    c=$work/copies/$stem
-    convert "$f[0]" -auto-orient "$c.png"
-    convert "$c.png" -quality 60 "${c}_jpeg60.jpg"
-    convert "$c.png" -resize 50% "${c}_half.png"
-    convert "$c.png" -gravity center -crop 90%x90%+0+0 +repage "${c}_crop10.png"
-    convert "$c.png" -distort SRT 3 -gravity center -crop 90%x90%+0+0 +repage "${c}_rot3.png"
-    convert "$c.png" -flop "${c}_mirror.png"
-    convert "$c.png" -evaluate multiply 1.25 "${c}_bright25.png"
-    convert "$c.png" -bordercolor '#d8d8d8' -border 10 -background '#303030' \
-        -gravity north -splice 0x32 "${c}_frame.png"
-    convert "$c.png" -rotate 90 "${c}_rot90.png"
-done
+"$here/planted_make.sh" "$originals" "$work/copies"
 echo "## $(ls "$work/copies" | wc -l) files from $originals (9 each), $(ls "$unrelated" | wc -l) unrelated from $unrelated"
 echo
 echo "| method | groups | pair recall | pair precision | copies not joined, by edit | false pairs |"
