@@ -257,6 +257,8 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
     if (!engine)
         return MASO_EINVAL_ARG;
     engine->errmsg[0] = 0;
+    if (groups) /* empty on every failure */
+        memset(groups, 0, sizeof *groups);
     if (!engine->n)
         return engine_fail(engine, MASO_EINVAL_ARG, "no stores open");
     maso_engine_params defaults;
