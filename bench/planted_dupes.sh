@@ -6,7 +6,8 @@
 # window frame, a 90-degree turn), plus the photos of UNRELATED (no copies).
 # Pair recall: pairs of one photo's files in one group / all such pairs;
 # pair precision: such pairs / all pairs in groups.  Rows for maso at
-# several thresholds (with and without its orientation data), findimagedupes
+# several thresholds (with its orientation sketches and --no-orient: a
+# store indexed with maso-index --no-orient), findimagedupes
 # (its default), 64-bit pHash and dHash (threshold 10 bits, the usual
 # default), and the index cost of the orientation data.
 # usage: bench/planted_dupes.sh BUILD_DIR ORIGINALS UNRELATED [WORK_DIR]
@@ -23,18 +24,20 @@ echo "## $(ls "$work/copies" | wc -l) files from $originals (9 each), $(ls "$unr
 echo
 echo "| method | groups | pair recall | pair precision | copies not joined, by edit | false pairs |"
 echo "| --- | --- | --- | --- | --- | --- |"
+n_files=$(( $(ls "$work/copies" | wc -l) + $(ls "$unrelated" | wc -l) ))
 for mode in "" --no-orient; do
     rm -rf "$work/db$mode"
     start=$(date +%s.%N)
     "$index" -q --jobs 2 $mode "$work/db$mode" "$work/copies" "$unrelated"
     end=$(date +%s.%N)
-    echo "$mode $(echo "$end - $start" | bc) $(du -sb "$work/db$mode" | cut -f1)" >> "$work/cost.txt"
+    bytes=$(du -sb "$work/db$mode" | cut -f1)
+    echo "| maso-index ${mode:-(default)} | $(echo "$n_files / ($end - $start)" | bc -l | cut -c1-5) | $((bytes / n_files)) |" >> "$work/cost.txt"
 done
-for t in 0.15 0.2 0.25 0.3; do
+for t in "" 0.12 0.14 0.18 0.2 0.25; do
     for mode in "" --no-orient; do
-        "$query" --duplicates --json --threshold "$t" "$work/db$mode" > "$work/g.json" || true
+        "$query" --duplicates --json ${t:+--threshold "$t"} $mode "$work/db$mode" > "$work/g.json" 2> /dev/null || true
         $py maso "$work/g.json" > "$work/g.tsv"
-        $py score "maso $t ${mode:-(default)}" "$work/g.tsv" "$work/copies" "$unrelated"
+        $py score "maso ${t:-default (0.16)} ${mode:-(orientations)}" "$work/g.tsv" "$work/copies" "$unrelated"
     done
 done
 findimagedupes -q -- "$work/copies" "$unrelated" 2>/dev/null | tr ' ' '\t' > "$work/fid.tsv" || true
@@ -44,5 +47,6 @@ for kind in phash dhash; do
     $py score "$kind <= 10 bits" "$work/$kind.tsv" "$work/copies" "$unrelated"
 done
 echo
-echo "index cost (mode, seconds for all files with --jobs 2, store bytes):"
+echo "| index cost ($n_files files, --jobs 2) | images/s | store bytes per image |"
+echo "| --- | --- | --- |"
 cat "$work/cost.txt"

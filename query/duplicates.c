@@ -126,8 +126,8 @@ int query_duplicates(const search_options *o)
     if (!rc && unoriented)
         fprintf(stderr, "maso-query: %llu of %llu images were indexed without "
                 "their mirrored and turned sketches (an older maso-index, or "
-                "--no-orient): they are grouped only as they are; index into "
-                "a new store to group them in every orientation\n",
+                "--no-orient): they are grouped only as they are; "
+                "maso-index --rescan adds them\n",
                 (unsigned long long)unoriented,
                 (unsigned long long)maso_engine_count(s.engine));
     if (rc) {
