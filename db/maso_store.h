@@ -450,6 +450,9 @@ typedef struct maso_store_stats {
         pages_codes;
     /** Bytes of all sub-databases' pages per record (0 when empty). */
     double bytes_per_record;
+    /** Records with orientation sketches, and the pages of their table
+     *  (counted in bytes_per_record). */
+    uint64_t orients, pages_orients;
 } maso_store_stats;
 
 int maso_store_stats_get(maso_store *store, maso_store_stats *stats);
