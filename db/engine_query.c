@@ -8,6 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The automatic number of summary candidates: MASO_SEARCH_CANDIDATES_DEFAULT
+ * (measured with every layer weighted) scaled by the share of summary bits
+ * the weights mask out, so that weights on a few layers (the default late
+ * layers: 13 of 29) keep the coarse stage's recall; the rerank reads only
+ * the weighted layers, so its bytes stay about those of the default. */
+static size_t engine_auto_candidates(const maso_engine *e)
+{
+    size_t bits = maso_search_summary_bytes(e->search) * 8;
+    size_t weighted = maso_search_summary_weighted_bits(e->search);
+    if (!weighted || weighted >= bits)
+        return MASO_SEARCH_CANDIDATES_DEFAULT;
+    return (size_t)((double)MASO_SEARCH_CANDIDATES_DEFAULT * (double)bits /
+                    (double)weighted + 0.5);
+}
+
 void maso_engine_params_init(maso_engine_params *params)
 {
     memset(params, 0, sizeof *params);
@@ -121,7 +136,7 @@ static int sketch_search(maso_engine *e, const maso_engine_probe *probes,
         sp.candidates = (size_t)o->candidates;
     else
         sp.candidates = e->count <= MASO_ENGINE_EXACT_SCAN_MAX
-                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+                            ? 0 : engine_auto_candidates(e);
     if (sp.candidates && sp.candidates < sp.k)
         sp.candidates = sp.k;
     const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];

@@ -183,6 +183,12 @@ const char *maso_search_kernels(const maso_search *search);
 /** Size in bytes of one summary (summary bits / 8). */
 size_t maso_search_summary_bytes(const maso_search *search);
 
+/** How many summary bits belong to layers of non-zero weight (the others
+ *  are masked out of the summary distance): with fewer, the summary
+ *  ranks candidates less well, and a caller may keep more of them (the
+ *  exact distance then reads only the weighted layers too). */
+size_t maso_search_summary_weighted_bits(const maso_search *search);
+
 /**
  * Write the summary of sketch @p record to @p summary
  * (maso_search_summary_bytes() bytes).
