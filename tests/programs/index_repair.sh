@@ -14,19 +14,32 @@ run_index 0 -j 1 "$db" "$tmp/photos"
 "$query" --json -k 5 "$db" "$tmp/photos/img0.png" > "$tmp/before.json"
 
 # Damage the sketch of img3 (id 4) and the record of img5 (id 6), in place,
-# at offsets found from the documented layouts.
+# at offsets found from the documented layouts.  LMDB writes a changed page
+# to a new place and keeps the old copy as a free page until it is reused,
+# so the file can hold stale copies of the block and of the record (how many
+# depends on the page layout, so on the length of the paths, so on where the
+# test runs): every copy is damaged, the live one among them.
 python3 - "$db/data.mdb" "$tmp/photos/img5.png" <<'PY'
 import struct, sys
 p = sys.argv[1]
 d = bytearray(open(p, 'rb').read())
+hits = 0
 at = d.find(b'MBK1')
-stride, sketches = struct.unpack_from('<I', d, at + 16)[0], struct.unpack_from('<I', d, at + 28)[0]
-d[at + sketches + 4 * stride + 17] ^= 0x20   # slot 4 = id 4 = img3
+while at >= 0:
+    stride, sketches = struct.unpack_from('<I', d, at + 16)[0], struct.unpack_from('<I', d, at + 28)[0]
+    if struct.unpack_from('<I', d, at + 36)[0] >= 5:   # a copy holding slot 4
+        d[at + sketches + 4 * stride + 17] ^= 0x20     # slot 4 = id 4 = img3
+        hits += 1
+    at = d.find(b'MBK1', at + 1)
+assert hits, "no sketch block holding id 4"
 path = sys.argv[2].encode() + b'\0'
-at = d.find(path)
-while struct.unpack_from('<I', d, at - 32 + 4)[0] != len(path) - 1:
-    at = d.find(path, at + 1)                # the record, not the path key
-d[at - 32 + 16] ^= 0x01                       # its size field
+at, hits = d.find(path), 0
+while at >= 0:
+    if struct.unpack_from('<I', d, at - 32 + 4)[0] == len(path) - 1:  # the record, not the path key
+        d[at - 32 + 16] ^= 0x01                                      # its size field
+        hits += 1
+    at = d.find(path, at + 1)
+assert hits, "no record of img5"
 open(p, 'wb').write(d)
 PY
 
