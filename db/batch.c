@@ -28,6 +28,7 @@ typedef struct batch_op {
     uint8_t *sketch; /* OK records */
     uint8_t *summary; /* of the sketch, computed once at put */
     uint8_t *code;   /* only when the store keeps full codes */
+    uint8_t *orients; /* orientation sketches, or NULL */
 } batch_op;
 
 struct maso_store_batch {
@@ -74,6 +75,7 @@ static void free_op(batch_op *op)
     free(op->sketch);
     free(op->summary);
     free(op->code);
+    free(op->orients);
 }
 
 void maso_store_batch_abort(maso_store_batch *batch)
@@ -130,7 +132,7 @@ static int new_op(maso_store_batch *b, const char *path, batch_op **out)
 }
 
 static int copy_payloads(maso_store *s, batch_op *op,
-                         const maso_store_record *r)
+                         const maso_store_record *r, const uint8_t *orients)
 {
     size_t sk = maso_sketch_bytes(s->sketch);
     if (r->status == MASO_RECORD_FAILED) {
@@ -162,11 +164,24 @@ static int copy_payloads(maso_store *s, batch_op *op,
             return store_fail(s, ENOMEM, "out of memory");
         memcpy(op->code, r->code, s->code_bytes);
     }
+    if (orients) {
+        op->orients = malloc(STORE_ORIENTS_BYTES(s));
+        if (!op->orients)
+            return store_fail(s, ENOMEM, "out of memory");
+        memcpy(op->orients, orients, STORE_ORIENTS_BYTES(s));
+    }
     return 0;
 }
 
 int maso_store_batch_put(maso_store_batch *batch,
                          const maso_store_record *record)
+{
+    return maso_store_batch_put_oriented(batch, record, NULL);
+}
+
+int maso_store_batch_put_oriented(maso_store_batch *batch,
+                                  const maso_store_record *record,
+                                  const uint8_t *orients)
 {
     if (!batch || !record)
         return MASO_EINVAL_ARG;
@@ -182,7 +197,7 @@ int maso_store_batch_put(maso_store_batch *batch,
     op->size = record->size;
     op->mtime_ns = record->mtime_ns;
     op->status = record->status;
-    rc = copy_payloads(s, op, record);
+    rc = copy_payloads(s, op, record, orients);
     if (rc) {
         free_op(op);
         return rc;
@@ -265,6 +280,8 @@ static int drop_old(apply_ctx *a, uint64_t id)
         c->codes--;
     if (!rc)
         rc = store_del_id(s, txn, s->dbi_codes, id, "delete code");
+    if (!rc)
+        rc = store_del_id(s, txn, s->dbi_orients, id, "delete orientations");
     return rc;
 }
 
@@ -310,6 +327,9 @@ static int apply_put(apply_ctx *a, const batch_op *op)
         rc = put_blob(s, txn, s->dbi_codes, STORE_CODE_MAGIC, id, op->code,
                       s->code_bytes, flags);
     }
+    if (!rc && op->orients)
+        rc = put_blob(s, txn, s->dbi_orients, STORE_ORIENTS_MAGIC, id,
+                      op->orients, STORE_ORIENTS_BYTES(s), flags);
     return rc;
 }
 

@@ -52,9 +52,12 @@ int store_blob_verify(maso_store *s, const MDB_val *val, uint64_t id,
     if (!s->checksums ||
         store_le64(p + 16) == store_sum(p + STORE_BLOB_PREFIX, n, id))
         return 0;
-    return store_fail(s, MASO_EDATA, "%s: the full code of record %llu is "
+    return store_fail(s, MASO_EDATA, "%s: the %s of record %llu %s "
                       "damaged (checksum mismatch)", s->path,
-                      (unsigned long long)id);
+                      memcmp(p, STORE_ORIENTS_MAGIC, 4) == 0
+                          ? "orientation sketches" : "full code",
+                      (unsigned long long)id,
+                      memcmp(p, STORE_ORIENTS_MAGIC, 4) == 0 ? "are" : "is");
 }
 
 int store_blob_get(maso_store *s, MDB_txn *txn, MDB_dbi dbi,

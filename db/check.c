@@ -198,6 +198,11 @@ static int survey_record(maso_store *s, MDB_txn *txn, const MDB_val *k,
     } else if (has_key(txn, s->dbi_codes, id)) {
         return DAMAGED("full code");
     }
+    if (s->has_orients && has_key(txn, s->dbi_orients, id) &&
+        (r.status != MASO_RECORD_OK ||
+         store_blob_get(s, txn, s->dbi_orients, STORE_ORIENTS_MAGIC, id,
+                        STORE_ORIENTS_BYTES(s), &p) != 0))
+        return DAMAGED("orientation sketches");
 #undef DAMAGED
     if (r.status == MASO_RECORD_OK)
         sv->ok++;

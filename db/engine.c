@@ -239,7 +239,7 @@ size_t maso_engine_segments(const maso_engine *engine,
 }
 
 /* The view a tagged id belongs to, or NULL. */
-static maso_store_view *view_of(const maso_engine *e, uint64_t id,
+maso_store_view *engine_view_of(const maso_engine *e, uint64_t id,
                                 size_t *index)
 {
     size_t tag = maso_store_id_tag_of(id);
@@ -254,7 +254,7 @@ int maso_engine_record(maso_engine *engine, uint64_t id,
                        maso_store_record *record, size_t *store)
 {
     size_t tag;
-    maso_store_view *v = view_of(engine, id, &tag);
+    maso_store_view *v = engine_view_of(engine, id, &tag);
     if (!v)
         return MASO_ENOTFOUND;
     if (store)
@@ -264,13 +264,13 @@ int maso_engine_record(maso_engine *engine, uint64_t id,
 
 const uint8_t *maso_engine_sketch_of(maso_engine *engine, uint64_t id)
 {
-    maso_store_view *v = view_of(engine, id, NULL);
+    maso_store_view *v = engine_view_of(engine, id, NULL);
     return v ? maso_store_view_sketch(v, id) : NULL;
 }
 
 const uint8_t *maso_engine_code_of(maso_engine *engine, uint64_t id)
 {
-    maso_store_view *v = view_of(engine, id, NULL);
+    maso_store_view *v = engine_view_of(engine, id, NULL);
     const uint8_t *code = NULL;
     if (!v || maso_store_view_code(v, id, &code) != 0)
         return NULL;

@@ -20,6 +20,7 @@ struct maso_engine {
     size_t n_layers;
     const maso_code_layer *sketch_layers; /* sketch layout */
     double *weights;            /* NULL: equal */
+    uint64_t unoriented;        /* of the last duplicates call */
     maso_search_hit *hits;      /* scratch of a query, cap entries */
     size_t cap;
     char errmsg[MASO_ERRMSG_SIZE];
@@ -35,5 +36,15 @@ int engine_reserve_hits(maso_engine *e, size_t n);
 /* The exact full-code distance of two codes with the engine's weights. */
 double engine_code_distance(const maso_engine *e, const uint8_t *a,
                             const uint8_t *b, double *per_layer);
+
+/* The view holding tagged id @p id (and its store index), or NULL. */
+maso_store_view *engine_view_of(const maso_engine *e, uint64_t id,
+                                size_t *index);
+
+/* The orientation variants of every record of e->segs in segment order
+ * (maso_search_variants with n = MASO_STORE_ORIENTS) into *sketches
+ * (malloc'ed, owned by the caller); e->unoriented counts the records
+ * without.  0, ENOMEM or MASO_EDATA (engine_dupes.c). */
+int engine_orient_variants(maso_engine *e, const uint8_t ***sketches);
 
 #endif

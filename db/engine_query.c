@@ -9,6 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The automatic number of summary candidates: MASO_SEARCH_CANDIDATES_DEFAULT
+ * (measured with every layer weighted) scaled by the share of summary bits
+ * the weights mask out, so that weights on a few layers (the default late
+ * layers: 13 of 29) keep the coarse stage's recall; the rerank reads only
+ * the weighted layers, so its bytes stay about those of the default. */
+static size_t engine_auto_candidates(const maso_engine *e)
+{
+    if (!e)
+        return MASO_SEARCH_CANDIDATES_DEFAULT;
+    size_t bits = maso_search_summary_bytes(e->search) * 8;
+    size_t weighted = maso_search_summary_weighted_bits(e->search);
+    if (!weighted || weighted >= bits)
+        return MASO_SEARCH_CANDIDATES_DEFAULT;
+    return (size_t)((double)MASO_SEARCH_CANDIDATES_DEFAULT * (double)bits /
+                    (double)weighted + 0.5);
+}
+
 void maso_engine_params_init(maso_engine_params *params)
 {
     memset(params, 0, sizeof *params);
@@ -126,7 +143,8 @@ size_t maso_engine_rerank_candidates(const maso_engine_params *params,
     return sketch_cap(params, n_stores, 1);
 }
 
-size_t maso_engine_summary_candidates(const maso_engine_params *params,
+size_t maso_engine_summary_candidates(const maso_engine *engine,
+                                      const maso_engine_params *params,
                                       uint64_t count, size_t n_stores,
                                       int rerank)
 {
@@ -137,7 +155,7 @@ size_t maso_engine_summary_candidates(const maso_engine_params *params,
         c = (size_t)params->candidates;
     else
         c = count <= MASO_ENGINE_EXACT_SCAN_MAX
-                ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+                ? 0 : engine_auto_candidates(engine);
     size_t cap = sketch_cap(params, n_stores, rerank);
     return c && c < cap ? cap : c;
 }
@@ -178,7 +196,7 @@ static int sketch_stage(maso_engine *e, const maso_engine_probe *probes,
     sp.threshold = o->threshold;
     if (rerank && o->threshold >= 0)
         sp.threshold = o->threshold + MASO_ENGINE_SKETCH_MARGIN;
-    sp.candidates = maso_engine_summary_candidates(o, e->count, e->n, rerank);
+    sp.candidates = maso_engine_summary_candidates(e, o, e->count, e->n, rerank);
     const uint8_t *sketches[MASO_ENGINE_PROBES_MAX];
     probe_sketches(probes, n_probes, sketches);
     if (o->chosen) {

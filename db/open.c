@@ -35,6 +35,14 @@ static int open_dbis(maso_store *s, MDB_txn *txn, int create)
         if (rc)
             return store_mdb(s, rc, dbs[i].name);
     }
+    /* Added after schema 3 was first written: a store opened read-only
+     * may predate it (its records then keep no orientation sketches); one
+     * opened for writing gets it. */
+    int rc = mdb_dbi_open(txn, "orients", create ? MDB_CREATE : 0,
+                          &s->dbi_orients);
+    if (rc && rc != MDB_NOTFOUND)
+        return store_mdb(s, rc, "orients");
+    s->has_orients = rc == 0;
     return 0;
 }
 

@@ -95,6 +95,9 @@ static int repair_txn(maso_store *s, MDB_txn *txn, store_survey *sv)
         rc = store_del_id(s, txn, s->dbi_records, id, "delete record");
         if (!rc)
             rc = store_del_id(s, txn, s->dbi_codes, id, "delete code");
+        if (!rc && s->has_orients)
+            rc = store_del_id(s, txn, s->dbi_orients, id,
+                              "delete orientations");
         int bad_block = 0;
         for (size_t j = 0; j < sv->n_bad_blocks; j++)
             bad_block |= sv->bad_blocks[j] == id / s->block_records;

@@ -36,6 +36,15 @@ int maso_store_get_stats(maso_store *store, maso_store_stats *stats)
         {store->dbi_codes, &stats->pages_codes},
     };
     uint64_t total = 0;
+    if (!rc && store->has_orients) {
+        MDB_stat st;
+        rc = mdb_stat(txn, store->dbi_orients, &st);
+        if (rc)
+            store_mdb(store, rc, "stat");
+        stats->orients = st.ms_entries;
+        stats->pages_orients = pages(&st);
+        total += pages(&st);
+    }
     for (size_t i = 0; i < sizeof dbs / sizeof dbs[0] && !rc; i++) {
         MDB_stat st;
         rc = mdb_stat(txn, dbs[i].dbi, &st);

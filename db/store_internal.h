@@ -23,6 +23,10 @@
 struct maso_store {
     MDB_env *env;
     MDB_dbi dbi_meta, dbi_records, dbi_paths, dbi_blocks, dbi_codes;
+    /* Orientation sketches (maso_store_record.orients), one blob per id;
+     * has_orients 0 when a store opened read-only predates the table. */
+    MDB_dbi dbi_orients;
+    int has_orients;
     unsigned flags;
     uint64_t init_map_size;
     uint64_t map_grows;
@@ -131,6 +135,9 @@ int store_counters_write(maso_store *s, MDB_txn *txn,
 /* -- blob.c: 64-byte aligned payload values (full codes) */
 #define STORE_BLOB_PREFIX 48
 #define STORE_CODE_MAGIC "MCD1"
+#define STORE_ORIENTS_MAGIC "MOR1"
+/* Bytes of one record's orientation sketches. */
+#define STORE_ORIENTS_BYTES(s) (MASO_STORE_ORIENTS * maso_sketch_bytes((s)->sketch))
 size_t store_blob_size(const maso_store *s, size_t payload);
 /* With s->checksums, the payload's checksum goes to prefix bytes 16..23. */
 void store_blob_fill(const maso_store *s, uint8_t *value, size_t value_size,

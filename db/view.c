@@ -350,6 +350,33 @@ int maso_store_view_code(maso_store_view *view, uint64_t id,
     return MASO_SUCCESS;
 }
 
+int maso_store_view_orients(maso_store_view *view, uint64_t id,
+                            const uint8_t **orients)
+{
+    if (!view || !orients)
+        return MASO_EINVAL_ARG;
+    *orients = NULL;
+    maso_store *s = view->store;
+    if (!s->has_orients)
+        return MASO_ENOTFOUND;
+    uint64_t raw;
+    MDB_val val;
+    int rc = view_get(view, id, s->dbi_orients, &raw, &val);
+    if (rc)
+        return rc;
+    const uint8_t *p = store_blob_payload(&val, STORE_ORIENTS_MAGIC, raw,
+                                          STORE_ORIENTS_BYTES(s));
+    if (!p)
+        return store_fail(s, MASO_EDATA, "%s: malformed orientation "
+                          "sketches of record %llu", s->path,
+                          (unsigned long long)raw);
+    rc = store_blob_verify(s, &val, raw, STORE_ORIENTS_BYTES(s));
+    if (rc)
+        return store_status(rc);
+    *orients = p;
+    return MASO_SUCCESS;
+}
+
 void maso_store_view_end(maso_store_view *view)
 {
     if (!view)

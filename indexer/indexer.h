@@ -92,7 +92,19 @@ typedef struct index_pipeline_options {
     double batch_seconds;     /* ... or batch_seconds */
     index_verbosity verbosity;
     volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM: stop feeding */
+    int no_orient;            /* 1: keep no orientation sketches */
 } index_pipeline_options;
+
+/* Code the image file @p path as maso_forward_code_file() with
+ * MASO_CODE_TRIM_BORDER does into @p code, and its MASO_STORE_ORIENTS other
+ * orientations (MASO_STORE_ORIENTATIONS) through @p scratch (a code
+ * buffer) into @p orients (their sketches, maso_sketch_bytes(@p sketch)
+ * each) (orient.c).  0, or a status with a message naming the file in
+ * @p err. */
+int index_code_orients(maso_forward *forward, maso_decoder *decoder,
+                       const char *path, const maso_sketch *sketch,
+                       uint8_t *code, uint8_t *scratch, uint8_t *orients,
+                       char *err, size_t err_size);
 
 /* Messages of failed files are cut to this many bytes. */
 #define INDEX_REASON_MAX 1024

@@ -49,6 +49,9 @@ static void usage(FILE *out)
 "                     default: the pretrained network's codes) or int8\n"
 "                     (faster with VNNI; ~1.6 % of the code units differ);\n"
 "                     an existing store keeps its own\n"
+"  --no-orient        keep no mirrored and turned sketches: faster, smaller;\n"
+"                     maso-query --duplicates then groups images only as\n"
+"                     they are (searches stay orientation-invariant)\n"
 "  --shards S         a new sharded index: DB holds a manifest and S shard\n"
 "                     stores, a file going to the shard its path hashes to\n"
 "                     (default 1: one store)\n"
@@ -124,7 +127,8 @@ static int parse_count(const char *s, const char *what, long max, long *out)
 static int parse_args(int argc, char **argv, index_options *o)
 {
     enum { OPT_FILES_FROM = 256, OPT_RESCAN, OPT_PRUNE, OPT_BATCH,
-           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_MODEL, OPT_SHARDS,
+           OPT_BATCH_SECONDS, OPT_FULL_CODES, OPT_NO_ORIENT, OPT_MODEL,
+           OPT_SHARDS,
            OPT_SHARD_DIR, OPT_VERSION, OPT_EXCLUDE, OPT_EXCLUDE_FROM,
            OPT_HIDDEN, OPT_REPAIR, OPT_PRECISION };
     static const struct option longopts[] = {
@@ -142,6 +146,7 @@ static int parse_args(int argc, char **argv, index_options *o)
         { "batch-seconds", required_argument, NULL, OPT_BATCH_SECONDS },
         { "full-codes", no_argument, NULL, OPT_FULL_CODES },
         { "precision", required_argument, NULL, OPT_PRECISION },
+        { "no-orient", no_argument, NULL, OPT_NO_ORIENT },
         { "model", required_argument, NULL, OPT_MODEL },
         { "shards", required_argument, NULL, OPT_SHARDS },
         { "shard-dir", required_argument, NULL, OPT_SHARD_DIR },
@@ -218,6 +223,7 @@ static int parse_args(int argc, char **argv, index_options *o)
             break;
         }
         case OPT_FULL_CODES: o->full_codes = 1; break;
+        case OPT_NO_ORIENT: o->pipe.no_orient = 1; break;
         case OPT_MODEL: o->model_dir = optarg; break;
         case OPT_SHARDS:
             if (parse_count(optarg, "--shards", MASO_SHARDS_MAX, &o->shards))

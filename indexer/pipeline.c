@@ -33,6 +33,7 @@ typedef struct slot {
     int failed;
     char reason[REASON_MAX]; /* failed: the message, naming the file */
     uint8_t *payload;        /* ok: sketch, or full code */
+    uint8_t *orients;        /* ok: orientation sketches, or NULL */
 } slot;
 
 typedef struct pipeline {
@@ -50,6 +51,8 @@ typedef struct pipeline {
     const index_plan *plan;
     const maso_model *model;
     const maso_sketch *sketch; /* NULL: slots hold full codes */
+    const maso_sketch *store_sketch; /* of the orientation sketches */
+    int orient;               /* code the orientations too */
     size_t code_bytes;
     volatile sig_atomic_t *stop;
 } pipeline;
@@ -98,8 +101,11 @@ static void *worker_main(void *arg)
     pipeline *p = arg;
     maso_decoder *dec = NULL;
     maso_forward *fw = NULL;
-    uint8_t *code = aligned_alloc(64, (p->code_bytes + 63) / 64 * 64);
-    int rc = code ? maso_decoder_create(&dec) : ENOMEM;
+    size_t code_alloc = (p->code_bytes + 63) / 64 * 64;
+    uint8_t *code = aligned_alloc(64, code_alloc);
+    uint8_t *scratch = p->orient ? aligned_alloc(64, code_alloc) : NULL;
+    int rc = code && (scratch || !p->orient) ? maso_decoder_create(&dec)
+                                             : ENOMEM;
     if (!rc)
         rc = maso_forward_create(p->model, &fw);
     if (rc) {
@@ -111,25 +117,31 @@ static void *worker_main(void *arg)
     size_t item;
     while (!rc && next_file(p, &item)) {
         const char *path = p->plan->todo[item].path;
-        int failed = maso_forward_code_file(fw, dec, path,
-                                            MASO_CODE_TRIM_BORDER, code, NULL) != 0;
         slot *s = take_slot(p);
         if (!s)
             break;
-        s->item = item;
-        s->failed = failed;
-        if (failed)
+        int failed;
+        if (p->orient)
+            failed = index_code_orients(fw, dec, path, p->store_sketch, code,
+                                        scratch, s->orients, s->reason,
+                                        sizeof s->reason) != 0;
+        else if ((failed = maso_forward_code_file(fw, dec, path,
+                                                  MASO_CODE_TRIM_BORDER,
+                                                  code, NULL) != 0))
             snprintf(s->reason, sizeof s->reason, "%s",
                      maso_forward_errmsg(fw));
-        else if (p->sketch)
+        s->item = item;
+        s->failed = failed;
+        if (!failed && p->sketch)
             maso_sketch_apply(p->sketch, code, s->payload);
-        else
+        else if (!failed)
             memcpy(s->payload, code, p->code_bytes);
         publish(p, s);
     }
     maso_forward_destroy(fw);
     maso_decoder_destroy(dec);
     free(code);
+    free(scratch);
     worker_done(p);
     return NULL;
 }
@@ -215,7 +227,8 @@ static int writer_put(writer *w, const index_item *item, const slot *s)
         }
         w->pending.indexed++;
     }
-    if (maso_store_batch_put(w->batch, &r) != 0)
+    if (maso_store_batch_put_oriented(w->batch, &r,
+                                      s->failed ? NULL : s->orients) != 0)
         return writer_fail(w, item->path);
     return writer_commit(w, 0);
 }
@@ -310,6 +323,8 @@ static int pipeline_init(pipeline *p, maso_store *store,
     p->stop = opt->stop;
     int full = maso_store_get_identity(store)->full_codes;
     p->sketch = full ? NULL : maso_store_sketch(store);
+    p->store_sketch = maso_store_sketch(store);
+    p->orient = !opt->no_orient;
     p->code_bytes = maso_model_code_bytes(model);
     size_t payload = full ? p->code_bytes : maso_sketch_bytes(p->sketch);
     payload = (payload + 63) / 64 * 64;
@@ -322,6 +337,10 @@ static int pipeline_init(pipeline *p, maso_store *store,
     for (size_t i = 0; i < p->n_slots; i++) {
         p->slots[i].payload = aligned_alloc(64, payload);
         if (!p->slots[i].payload)
+            return ENOMEM;
+        if (p->orient && !(p->slots[i].orients = aligned_alloc(
+                               64, MASO_STORE_ORIENTS * ((maso_sketch_bytes(
+                                       p->store_sketch) + 63) / 64 * 64))))
             return ENOMEM;
         p->free_stack[p->n_free++] = i;
     }
@@ -339,7 +358,10 @@ static void pipeline_free(pipeline *p)
 {
     if (p->slots) {
         for (size_t i = 0; i < p->n_slots; i++)
+        {
             free(p->slots[i].payload);
+            free(p->slots[i].orients);
+        }
         pthread_mutex_destroy(&p->lock);
         pthread_cond_destroy(&p->slot_free);
         pthread_cond_destroy(&p->ready);

@@ -543,13 +543,19 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
     }
     /* The coarse stage: the candidates one process over all the shards
      * keeps, agreed by all ranks. */
-    size_t wanted = maso_engine_summary_candidates(&ep, m->count, o->n_dbs,
-                                                   m->full_codes);
+    uint64_t wanted = maso_engine_summary_candidates(
+        m->has_engine ? m->s.engine : NULL, &ep, m->count, o->n_dbs,
+        m->full_codes);
+    /* A rank without a store counts every summary bit; the ranks with
+     * stores all weigh them alike: the largest is one process's number. */
+    MPI_Allreduce(MPI_IN_PLACE, &wanted, 1, MPI_UINT64_T, MPI_MAX,
+                  MPI_COMM_WORLD);
     maso_engine_candidate *chosen = NULL;
     if (wanted) {
         int rc = query_agree_candidates(
             m->has_engine ? m->s.engine : NULL, m->global_of, o->n_dbs,
-            probe, n_probes, wanted, m->summary_bins, &chosen, &ep.n_chosen);
+            probe, n_probes, (size_t)wanted, m->summary_bins, &chosen,
+            &ep.n_chosen);
         if (rc) {
             put_failure(m, out, "a rank failed in the coarse stage");
             return;

@@ -83,7 +83,9 @@ static int act_one(session *s, dupe_group *g, dupe_member *m,
     return dupe_updates_link(u, m->path,
                              maso_engine_sketch_of(s->engine, k->id),
                              maso_sketch_bytes(sk), code,
-                             maso_sketch_code_bytes(sk), k->size, k->mtime_ns)
+                             maso_sketch_code_bytes(sk),
+                             maso_engine_orients_of(s->engine, k->id),
+                             k->size, k->mtime_ns)
                ? -1 : 0;
 }
 

@@ -2,7 +2,7 @@
  * a moved, trashed or deleted file's record is removed (a moved file has
  * left the collection: listing it again at its new place would bring it
  * back as a duplicate), a file replaced by a hard link gets the kept
- * file's sketch. */
+ * file's sketch (and full code, orientation sketches). */
 #include "dupes.h"
 
 #include <errno.h>
@@ -15,6 +15,7 @@
 typedef struct update {
     char *path;
     uint8_t *sketch, *code; /* link: copies; remove: NULL */
+    uint8_t *orients;       /* link: a copy, or NULL (none kept) */
     uint64_t size;
     int64_t mtime_ns;
     int link;
@@ -39,6 +40,7 @@ void dupe_updates_destroy(dupe_updates *u)
         free(u->u[i].path);
         free(u->u[i].sketch);
         free(u->u[i].code);
+        free(u->u[i].orients);
     }
     free(u->u);
     free(u);
@@ -79,7 +81,8 @@ static uint8_t *copy(const uint8_t *p, size_t n)
 
 int dupe_updates_link(dupe_updates *u, const char *path,
                       const uint8_t *sketch, size_t sketch_bytes,
-                      const uint8_t *code, size_t code_bytes, uint64_t size,
+                      const uint8_t *code, size_t code_bytes,
+                      const uint8_t *orients, uint64_t size,
                       int64_t mtime_ns)
 {
     update *e = push(u, path);
@@ -90,7 +93,10 @@ int dupe_updates_link(dupe_updates *u, const char *path,
     e->mtime_ns = mtime_ns;
     e->sketch = copy(sketch, sketch_bytes);
     e->code = code ? copy(code, code_bytes) : NULL;
-    return e->sketch && (!code || e->code) ? 0 : ENOMEM;
+    e->orients = orients ? copy(orients, MASO_STORE_ORIENTS * sketch_bytes)
+                         : NULL;
+    return e->sketch && (!code || e->code) && (!orients || e->orients)
+               ? 0 : ENOMEM;
 }
 
 /* The updates of one store, in one batch. */
@@ -124,7 +130,7 @@ static int apply_one(dupe_updates *u, maso_store *s)
         r.status = MASO_RECORD_OK;
         r.sketch = full ? NULL : e->sketch;
         r.code = full ? e->code : NULL;
-        rc = maso_store_batch_put(b, &r);
+        rc = maso_store_batch_put_oriented(b, &r, e->orients);
     }
     if (rc) {
         maso_store_batch_abort(b);

@@ -117,11 +117,13 @@ void dupe_updates_destroy(dupe_updates *u);
 /* The record of @p path goes (moved, trashed, deleted). */
 int dupe_updates_remove(dupe_updates *u, const char *path);
 /* @p path is now the file @p kept_path (hardlink): its record becomes a
- * copy of the kept one's sketch (and full code when @p code is not NULL),
- * with the file's new size and mtime. */
+ * copy of the kept one's sketch (and full code when @p code is not NULL,
+ * orientation sketches, MASO_STORE_ORIENTS * sketch_bytes, when @p orients
+ * is not NULL), with the file's new size and mtime. */
 int dupe_updates_link(dupe_updates *u, const char *path,
                       const uint8_t *sketch, size_t sketch_bytes,
-                      const uint8_t *code, size_t code_bytes, uint64_t size,
+                      const uint8_t *code, size_t code_bytes,
+                      const uint8_t *orients, uint64_t size,
                       int64_t mtime_ns);
 size_t dupe_updates_count(const dupe_updates *u);
 /* Apply to every store of @p dbs (each opened for writing in turn); 0, or

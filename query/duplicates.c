@@ -56,19 +56,19 @@ static int collect(session *s, const maso_search_groups *g, dupe_group *out,
     return 0;
 }
 
-/* Distances to the kept member (0 for it; the sketch distance with the
- * session's weights). */
-static void distances(session *s, dupe_group *g)
+/* Distances to the kept member (0 for it): the distance grouping used
+ * (the sketch distance with the session's weights, over the orientations
+ * unless --no-orient). */
+static void distances(session *s, dupe_group *g, int orient)
 {
     if (g->keep >= g->n)
         return;
-    maso_search *se = maso_engine_search_handle(s->engine);
-    const uint8_t *k = maso_engine_sketch_of(s->engine,
-                                             g->members[g->keep].id);
+    uint64_t k = g->members[g->keep].id;
     for (size_t i = 0; i < g->n; i++) {
-        const uint8_t *m = maso_engine_sketch_of(s->engine, g->members[i].id);
-        g->members[i].distance = i == g->keep || !k || !m
-                                     ? 0 : maso_search_distance(se, k, m);
+        double d = i == g->keep ? 0
+                                : maso_engine_pair_distance(
+                                      s->engine, k, g->members[i].id, orient);
+        g->members[i].distance = d < 0 ? 0 : d;
     }
 }
 
@@ -101,7 +101,7 @@ static size_t run_groups(session *s, const dupe_options *d, dupe_group *groups,
         dupe_group *g = &groups[i];
         dupe_members_stat(g);
         dupe_group_choose(g, d);
-        distances(s, g);
+        distances(s, g, !s->o->no_orient);
         failed += dupe_group_act(s, g, d, cwd, u);
         output_group(&s->rep, i + 1, g, d);
         output_tally_group(tally, g);
@@ -120,8 +120,17 @@ int query_duplicates(const search_options *o)
     ep.exact = o->exact;
     ep.candidates = o->candidates;
     ep.bands = o->bands;
+    ep.no_orient = o->no_orient;
     maso_search_groups g = { 0, NULL, NULL, NULL };
     int rc = maso_engine_duplicates(s.engine, thr, &ep, &g);
+    uint64_t unoriented = maso_engine_duplicates_unoriented(s.engine);
+    if (!rc && unoriented)
+        fprintf(stderr, "maso-query: %llu of %llu images were indexed without "
+                "their mirrored and turned sketches (an older maso-index, or "
+                "--no-orient): they are grouped only as they are; "
+                "maso-index --rescan adds them\n",
+                (unsigned long long)unoriented,
+                (unsigned long long)maso_engine_count(s.engine));
     if (rc) {
         char msg[MASO_CLI_ERRLEN];
         snprintf(msg, sizeof msg, "--duplicates: %s",

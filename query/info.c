@@ -139,8 +139,9 @@ static void print_json(maso_store *s, const char *db,
     fputc('{', stdout);
     output_json_path(stdout, "db", db);
     printf(", \"records\": %" PRIu64 ", \"indexed\": %" PRIu64
-           ", \"failed\": %" PRIu64 ", \"codes\": %" PRIu64,
-           st->records, st->ok, st->failed, st->codes);
+           ", \"failed\": %" PRIu64 ", \"codes\": %" PRIu64
+           ", \"orients\": %" PRIu64,
+           st->records, st->ok, st->failed, st->codes, st->orients);
     fputs(", \"model\": {\"param_sha256\": ", stdout);
     maso_cli_json_string(stdout, id->param_sha256);
     fputs(", \"bin_sha256\": ", stdout);
@@ -184,6 +185,11 @@ static void print_text(maso_store *s, const char *db,
            maso_sketch_code_bytes(sk), maso_sketch_bytes(sk),
            id->full_codes ? "kept" : "not kept",
            maso_precision_name(id->precision));
+    printf("orients:    %" PRIu64 " of %" PRIu64 " images with their mirrored "
+           "and turned sketches (orientation-invariant --duplicates)%s\n",
+           st->orients, st->ok,
+           st->orients < st->ok ? "; maso-index --rescan adds the others"
+                                : "");
     printf("size:       %.1f MB in use (map %.0f MB), %.0f bytes per image\n",
            (double)st->file_bytes / 1e6, (double)st->map_size / 1e6,
            st->bytes_per_record);
@@ -214,6 +220,7 @@ static void add_stats(maso_store_stats *t, const maso_store_stats *s)
     t->ok += s->ok;
     t->failed += s->failed;
     t->codes += s->codes;
+    t->orients += s->orients;
     t->file_bytes += s->file_bytes;
     t->map_size += s->map_size;
     t->page_size = s->page_size;

@@ -14,28 +14,26 @@ void search_options_init(search_options *o)
     o->candidates = -1;
 }
 
-/* --layers or --weights into s->weights; for --duplicates without either
- * the calibrated QUERY_DUPLICATES_LAYERS when the model has those layers;
- * else NULL (equal weights). */
-static int weights_load(session *s, int duplicates, char err[MASO_CLI_ERRLEN])
+/* --layers or --weights into s->weights; without either the calibrated
+ * QUERY_DEFAULT_LAYERS (searches and --duplicates alike: one distance for
+ * a pair) when the model has those layers; else NULL (equal weights). */
+static int weights_load(session *s, char err[MASO_CLI_ERRLEN])
 {
     const search_options *o = s->o;
-    if (!o->layers && !o->weights_file && duplicates) {
+    if (!o->layers && !o->weights_file) {
         s->weights = calloc(s->n_layers, sizeof *s->weights);
         if (!s->weights) {
             snprintf(err, MASO_CLI_ERRLEN, "out of memory");
             return ENOMEM;
         }
         char msg[MASO_CLI_ERRLEN];
-        if (maso_cli_layer_spec_parse(QUERY_DUPLICATES_LAYERS, s->layers,
+        if (maso_cli_layer_spec_parse(QUERY_DEFAULT_LAYERS, s->layers,
                                       s->n_layers, s->weights, msg) != 0) {
             free(s->weights); /* another model: equal weights */
             s->weights = NULL;
         }
         return 0;
     }
-    if (!o->layers && !o->weights_file)
-        return 0;
     if (o->layers && o->weights_file) {
         snprintf(err, MASO_CLI_ERRLEN, "--layers and --weights both set the "
                  "layer weights: use one");
@@ -134,7 +132,7 @@ int session_open(session *s, const search_options *o, int duplicates)
         s->param_sha256 = id->param_sha256;
         s->bin_sha256 = id->bin_sha256;
     }
-    if (weights_load(s, duplicates, err) != 0)
+    if (weights_load(s, err) != 0)
         goto fail;
     if (engine_setup(s, err) != 0)
         goto fail;

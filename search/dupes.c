@@ -153,7 +153,8 @@ int maso_search_band_pair(const maso_search *search, const uint8_t *a,
 }
 
 int search_groups_collect(maso_search *s, const search_span *sp,
-                          const uint8_t *const *rec, uint32_t *parent,
+                          const uint8_t *const *rec,
+                          const maso_search_variants *var, uint32_t *parent,
                           size_t n, maso_search_groups *g)
 {
     uint32_t *size = calloc(n ? n : 1, sizeof *size);
@@ -205,7 +206,9 @@ int search_groups_collect(maso_search *s, const search_span *sp,
         int all = last - first <= MASO_SEARCH_GROUP_DIAMETER_MAX;
         for (size_t a = first; a < (all ? last : first + 1); a++)
             for (size_t b = a + 1; b < last; b++) {
-                double x = s->score(s, rec[idx[a]], rec[idx[b]]);
+                double x = search_pair_distance(s, rec, var,
+                                                (uint32_t)idx[a],
+                                                (uint32_t)idx[b], -1);
                 mx = x > mx ? x : mx;
             }
         g->max_distance[q] = mx;
@@ -288,7 +291,8 @@ int maso_search_duplicates(maso_search *search,
                     consider(&d, a[x].rec, a[y].rec, band);
         }
     }
-    rc = search_groups_collect(search, &sp, d.rec, d.parent, n, groups);
+    rc = search_groups_collect(search, &sp, d.rec, NULL, d.parent, n,
+                               groups);
 out:
     free(d.parent);
     free(d.rec);

@@ -7,6 +7,12 @@
  * record its `candidates` nearest others by the weighted summary distance
  * and verifies those pairs exactly.
  *
+ * With variants (maso_search_group_variants: a record's mirrored and turned
+ * sketches) a pair's distance is the smallest over its sketch pairs, and
+ * its summary distance the smallest over its summary pairs; the pair with
+ * the records as they are comes first, so that copies in one orientation
+ * cost one distance, as without variants.
+ *
  * Every thread keeps its own union-find forest over all records and skips
  * a pair its forest already joins (an edge inside a component changes no
  * component: in a cluster of near-identical images most pairs cost one
@@ -30,6 +36,8 @@ typedef struct group_job {
     const maso_search *s;
     const uint8_t *const *rec;
     const uint8_t *const *sum;
+    const maso_search_variants *var; /* NULL: none */
+    const uint8_t *const *var_sum;   /* summaries of the variants */
     size_t n;
     double limit;
     int part, parts;
@@ -56,12 +64,60 @@ static void join(uint32_t *parent, uint32_t a, uint32_t b)
         parent[ra] = rb;
 }
 
+/* Sketch @p k of record @p r: 0 the record, 1..n its variants (NULL when
+ * it lacks one). */
+static const uint8_t *sketch_k(const uint8_t *const *rec,
+                               const maso_search_variants *var, uint32_t r,
+                               size_t k)
+{
+    return k == 0 ? rec[r] : var->sketches[(size_t)r * var->n + k - 1];
+}
+
+double search_pair_distance(const maso_search *s, const uint8_t *const *rec,
+                            const maso_search_variants *var, uint32_t a,
+                            uint32_t b, double stop)
+{
+    double best = s->score(s, rec[a], rec[b]);
+    size_t n = var ? var->n : 0;
+    for (size_t ka = 0; ka <= n && best > stop; ka++) {
+        const uint8_t *x = sketch_k(rec, var, a, ka);
+        for (size_t kb = 0; x && kb <= n && best > stop; kb++) {
+            const uint8_t *y = sketch_k(rec, var, b, kb);
+            if (!y || (ka == 0 && kb == 0))
+                continue;
+            double d = s->score(s, x, y);
+            best = d < best ? d : best;
+        }
+    }
+    return best;
+}
+
+double maso_search_distance_variants(const maso_search *search,
+                                     const uint8_t *a,
+                                     const uint8_t *const *a_variants,
+                                     const uint8_t *b,
+                                     const uint8_t *const *b_variants,
+                                     size_t n)
+{
+    const uint8_t *rec[2] = { a, b };
+    const uint8_t *sk[2 * (MASO_SEARCH_VARIANTS_MAX + 1)] = { NULL };
+    if (n > MASO_SEARCH_VARIANTS_MAX)
+        n = MASO_SEARCH_VARIANTS_MAX;
+    for (size_t v = 0; v < n; v++) {
+        sk[v] = a_variants ? a_variants[v] : NULL;
+        sk[n + v] = b_variants ? b_variants[v] : NULL;
+    }
+    maso_search_variants var = { n, sk };
+    return search_pair_distance(search, rec, &var, 0, 1, -1);
+}
+
 static void try_pair(group_job *j, uint32_t a, uint32_t b)
 {
     if (search_find_root(j->parent, a) == search_find_root(j->parent, b))
         return;
     j->verified++;
-    if (j->s->score(j->s, j->rec[a], j->rec[b]) <= j->limit)
+    if (search_pair_distance(j->s, j->rec, j->var, a, b, j->limit) <=
+        j->limit)
         join(j->parent, a, b);
 }
 
@@ -130,6 +186,27 @@ static uint32_t summary_score(const group_job *j, const uint8_t *a,
     return summary_score_generic(j, a, b);
 }
 
+/* The smallest summary distance over the sketch pairs of a and b. */
+static uint32_t summary_pair_score(const group_job *j, uint32_t a,
+                                   uint32_t b)
+{
+    uint32_t best = summary_score(j, j->sum[a], j->sum[b]);
+    size_t n = j->var ? j->var->n : 0;
+    for (size_t ka = 0; ka <= n && best; ka++) {
+        const uint8_t *x = ka ? j->var_sum[(size_t)a * n + ka - 1]
+                              : j->sum[a];
+        for (size_t kb = 0; x && kb <= n && best; kb++) {
+            const uint8_t *y = kb ? j->var_sum[(size_t)b * n + kb - 1]
+                                  : j->sum[b];
+            if (!y || (ka == 0 && kb == 0))
+                continue;
+            uint32_t d = summary_score(j, x, y);
+            best = d < best ? d : best;
+        }
+    }
+    return best;
+}
+
 static void *candidate_worker(void *arg)
 {
     group_job *j = arg;
@@ -147,7 +224,8 @@ static void *candidate_worker(void *arg)
                 for (size_t r = c0; r < c1; r++) {
                     if (r == q)
                         continue;
-                    double d = summary_score(j, j->sum[q], j->sum[r]);
+                    double d = summary_pair_score(j, (uint32_t)q,
+                                                  (uint32_t)r);
                     if (h->size == c && d > h->items[0].distance)
                         continue;
                     if (search_heap_wants(h, d, r))
@@ -204,6 +282,19 @@ int maso_search_group(maso_search *search,
                       double max_distance, size_t candidates,
                       maso_search_groups *groups, uint64_t *verified)
 {
+    return maso_search_group_variants(search, segments, n_segments, NULL,
+                                      max_distance, candidates, groups,
+                                      verified);
+}
+
+int maso_search_group_variants(maso_search *search,
+                               const maso_search_segment *segments,
+                               size_t n_segments,
+                               const maso_search_variants *variants,
+                               double max_distance, size_t candidates,
+                               maso_search_groups *groups,
+                               uint64_t *verified)
+{
     if (!search)
         return MASO_EINVAL_ARG;
     search->errmsg[0] = 0;
@@ -215,12 +306,22 @@ int maso_search_group(maso_search *search,
     if (!(max_distance >= 0 && max_distance <= 1))
         return search_fail(search, MASO_EINVAL_ARG,
                            "max_distance %g is not in [0, 1]", max_distance);
+    if (variants && variants->n > MASO_SEARCH_VARIANTS_MAX)
+        return search_fail(search, MASO_EINVAL_ARG, "%zu variants per record "
+                           "(at most %d)", variants->n,
+                           MASO_SEARCH_VARIANTS_MAX);
+    if (variants && variants->n && !variants->sketches)
+        return search_fail(search, MASO_EINVAL_ARG, "variants without "
+                           "sketches");
+    const maso_search_variants *var = variants && variants->n ? variants
+                                                              : NULL;
     search_span sp;
     int rc = search_span_init_grouping(search, &sp, segments, n_segments,
                                        candidates > 0);
     if (rc)
         return rc;
     size_t n = sp.total;
+    size_t nv = var ? var->n : 0, sbytes = search->summary_bits / 8;
     if (candidates >= n)
         candidates = n > 1 ? n - 1 : 1;
     int parts = search->threads;
@@ -234,8 +335,14 @@ int maso_search_group(maso_search *search,
     maso_search_hit *heaps = candidates
         ? malloc((size_t)parts * QUERIES * candidates * sizeof *heaps) : NULL;
     uint64_t *masks = candidates ? sliced_masks(search) : NULL;
+    int want_vs = candidates && nv;
+    const uint8_t **var_sum = want_vs ? calloc(nn * nv, sizeof *var_sum)
+                                      : NULL;
+    uint8_t *var_sum_data = want_vs ? aligned_alloc(64, (nn * nv * sbytes +
+                                                         63) / 64 * 64)
+                                    : NULL;
     if (!rec || !sum || !forests || !jobs || (candidates && !heaps) ||
-        (candidates && !masks)) {
+        (candidates && !masks) || (want_vs && (!var_sum || !var_sum_data))) {
         rc = search_fail(search, ENOMEM, "no memory to group %zu records", n);
         goto out;
     }
@@ -245,6 +352,13 @@ int maso_search_group(maso_search *search,
             sum[r] = candidates ? sp.seg[seg].summaries +
                                       i * (search->summary_bits / 8)
                                 : NULL;
+        }
+    for (size_t r = 0; want_vs && r < n; r++)
+        for (size_t v = 0; v < nv; v++) {
+            const uint8_t *x = var->sketches[r * nv + v];
+            uint8_t *out = var_sum_data + (r * nv + v) * sbytes;
+            if (x && maso_search_summarize(search, x, out) == 0)
+                var_sum[r * nv + v] = out;
         }
 #if defined(__x86_64__)
     int avx512 = __builtin_cpu_supports("avx512f") &&
@@ -256,7 +370,8 @@ int maso_search_group(maso_search *search,
         uint32_t *parent = forests + (size_t)k * nn;
         for (size_t r = 0; r < n; r++)
             parent[r] = (uint32_t)r;
-        jobs[k] = (group_job){ .s = search, .rec = rec, .sum = sum, .n = n,
+        jobs[k] = (group_job){ .s = search, .rec = rec, .sum = sum,
+                               .var = var, .var_sum = var_sum, .n = n,
                                .limit = max_distance, .part = k,
                                .parts = parts, .candidates = candidates,
                                .masks = masks,
@@ -282,8 +397,10 @@ int maso_search_group(maso_search *search,
     }
     if (verified)
         *verified = pairs;
-    rc = search_groups_collect(search, &sp, rec, forests, n, groups);
+    rc = search_groups_collect(search, &sp, rec, var, forests, n, groups);
 out:
+    free(var_sum);
+    free(var_sum_data);
     free(rec);
     free(sum);
     free(forests);

@@ -151,10 +151,20 @@ uint32_t search_find_root(uint32_t *parent, uint32_t x);
 /* The components of size >= 2 of the forest @p parent over the n records
  * of @p sp (sketches rec[]) into @p g: members in record order, groups
  * ordered by their first member (the root must be the smallest index),
- * max_distance over all pairs of each group (dupes.c). */
+ * max_distance over all pairs of each group, by search_pair_distance()
+ * (dupes.c). */
 int search_groups_collect(maso_search *s, const search_span *sp,
-                          const uint8_t *const *rec, uint32_t *parent,
+                          const uint8_t *const *rec,
+                          const maso_search_variants *var, uint32_t *parent,
                           size_t n, maso_search_groups *g);
+
+/* The distance of records a and b (sketches rec[], variants @p var or
+ * NULL) as maso_search_distance_variants(); it returns as soon as a pair
+ * of sketches is within @p stop (a negative stop: the smallest of all)
+ * (groups.c). */
+double search_pair_distance(const maso_search *s, const uint8_t *const *rec,
+                            const maso_search_variants *var, uint32_t a,
+                            uint32_t b, double stop);
 
 /* Run fn(arg_i) for i in [0, n) on n threads (the caller's thread runs the
  * first, and any part whose thread could not be created) (threads.c). */

@@ -66,6 +66,14 @@ int search_plan_build(maso_search *s)
     return 0;
 }
 
+size_t maso_search_summary_weighted_bits(const maso_search *search)
+{
+    size_t n = 0;
+    for (size_t w = 0; search && w < search->summary_bits / 64; w++)
+        n += (size_t)__builtin_popcountll(search->mask[w]);
+    return n;
+}
+
 int maso_search_summarize(const maso_search *search, const uint8_t *record,
                           uint8_t *summary)
 {

@@ -1034,12 +1034,22 @@ static int store_write(const char *dir, const maso_store_identity *id,
                              id);
     if (rc == 0)
         rc = maso_store_batch_begin(st, &b);
+    /* even records keep orientation sketches (of other codes) */
+    static uint8_t orients[MASO_STORE_ORIENTS * 16384];
     for (int i = 0; rc == 0 && i < STORE_OK; i++) {
         store_code((uint64_t)i, code);
         store_path(i, path, sizeof path);
         maso_store_record r = {0, path, 100 + (uint64_t)i, i * 7,
                                MASO_RECORD_OK, NULL, NULL, code};
-        rc = maso_store_batch_put(b, &r);
+        const maso_sketch *sk = maso_store_sketch(st);
+        size_t bytes = maso_sketch_bytes(sk);
+        assert_true(bytes <= 16384);
+        for (size_t v = 0; v < MASO_STORE_ORIENTS; v++) {
+            uint8_t other[STORE_TEST_CODE];
+            store_code((uint64_t)(i + 1 + (int)v), other);
+            maso_sketch_apply(sk, other, orients + v * bytes);
+        }
+        rc = maso_store_batch_put_oriented(b, &r, i % 2 ? NULL : orients);
     }
     if (rc == 0) {
         maso_store_record r = {0, "/images/broken.jpg", 3, 4,

@@ -848,6 +848,114 @@ static void test_damage_named_and_repaired(void **state)
     maso_store_destroy(s);
 }
 
+/* Orientation sketches: kept with a record, read back in place, replaced
+ * and removed with it, absent for records put without them and in a store
+ * whose table predates them; a flipped bit is named by check_damage,
+ * refused by the view and removed by repair. */
+static void put_oriented(maso_store *s, maso_store_batch *b, const char *p,
+                         uint64_t n, int with, uint8_t *orients)
+{
+    uint8_t c[STORE_TEST_CODE];
+    make_code(n, c);
+    size_t bytes = maso_sketch_bytes(maso_store_sketch(s));
+    for (size_t v = 0; v < MASO_STORE_ORIENTS; v++) {
+        uint8_t other[STORE_TEST_CODE];
+        make_code(n + 100 * (v + 1), other);
+        maso_sketch_apply(maso_store_sketch(s), other, orients + v * bytes);
+    }
+    maso_store_record r = {0, p, 1000 + n, (int64_t)n * 1000000007,
+                           MASO_RECORD_OK, NULL, NULL, c};
+    assert_int_equal(maso_store_batch_put_oriented(b, &r,
+                                                   with ? orients : NULL), 0);
+}
+
+static void test_orients(void **state)
+{
+    fixture *f = *state;
+    maso_store_identity id;
+    small_identity(&id, 0);
+    maso_store *s = open_store(f->dir, MASO_STORE_CREATE, &id);
+    size_t bytes = maso_sketch_bytes(maso_store_sketch(s));
+    uint8_t *want = malloc(4 * MASO_STORE_ORIENTS * bytes);
+    assert_non_null(want);
+    maso_store_batch *b;
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    for (uint64_t n = 1; n <= 4; n++) { /* ids 1..4, id 4 without */
+        char p[64];
+        snprintf(p, sizeof p, "/img/o%llu.jpg", (unsigned long long)n);
+        put_oriented(s, b, p, n, n != 4,
+                     want + (n - 1) * MASO_STORE_ORIENTS * bytes);
+    }
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_view *v;
+    const uint8_t *o;
+    assert_int_equal(maso_store_view_begin(s, 0, &v), 0);
+    for (uint64_t n = 1; n <= 3; n++) {
+        assert_int_equal(maso_store_view_orients(v, n, &o), 0);
+        assert_memory_equal(o, want + (n - 1) * MASO_STORE_ORIENTS * bytes,
+                            MASO_STORE_ORIENTS * bytes);
+    }
+    assert_int_equal(maso_store_view_orients(v, 4, &o), MASO_ENOTFOUND);
+    assert_null(o);
+    maso_store_view_end(v);
+    /* replaced without them, deleted: gone with the record */
+    assert_int_equal(maso_store_batch_begin(s, &b), 0);
+    put_oriented(s, b, "/img/o2.jpg", 2, 0, want);
+    assert_int_equal(maso_store_batch_delete(b, "/img/o3.jpg"), 0);
+    assert_int_equal(maso_store_batch_commit(b), 0);
+    assert_int_equal(maso_store_view_begin(s, 0, &v), 0);
+    assert_int_equal(maso_store_view_orients(v, 2, &o), MASO_ENOTFOUND);
+    assert_int_equal(maso_store_view_orients(v, 3, &o), MASO_ENOTFOUND);
+    assert_int_equal(maso_store_view_orients(v, 1, &o), 0);
+    maso_store_view_end(v);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+
+    uint8_t key[8];
+    be64(1, key);
+    raw_flip(f->dir, "orients", key, 8, 48 + 17, 0x08);
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    damage_seen seen = {0};
+    uint64_t n = 0;
+    assert_int_equal(maso_store_check_damage(s, on_damage, &seen, &n),
+                     MASO_EDATA);
+    assert_int_equal(n, 1);
+    assert_int_equal(seen.id[0], 1);
+    assert_string_equal(seen.what[0], "orientation ske"); /* 16 bytes kept */
+    assert_int_equal(maso_store_view_begin(s, 0, &v), 0);
+    assert_int_equal(maso_store_view_orients(v, 1, &o), MASO_EDATA);
+    assert_non_null(strstr(maso_store_errmsg(s),
+                           "orientation sketches of record 1 are damaged"));
+    maso_store_view_end(v);
+    maso_store_destroy(s);
+    s = open_store(f->dir, 0, &id);
+    assert_int_equal(maso_store_repair(s, NULL, NULL, &n), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(maso_store_check(s), 0);
+    maso_store_destroy(s);
+
+    /* a store written before the table: read-only opens see none */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 8);
+    assert_int_equal(mdb_env_open(env, f->dir, 0, 0666), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "orients", 0, &dbi), 0);
+    assert_int_equal(mdb_drop(txn, dbi, 1), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    s = open_store(f->dir, MASO_STORE_RDONLY, &id);
+    assert_int_equal(maso_store_check(s), 0);
+    assert_int_equal(maso_store_view_begin(s, 0, &v), 0);
+    assert_int_equal(maso_store_view_orients(v, 4, &o), MASO_ENOTFOUND);
+    maso_store_view_end(v);
+    maso_store_destroy(s);
+    free(want);
+}
+
 /* A damaged block header (its presence bitmap): every OK record of the
  * block is named; repair drops the block and those records. */
 static void test_damaged_block(void **state)
@@ -1408,6 +1516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_and_corrupt, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damage_named_and_repaired, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_damaged_block, setup, teardown),

@@ -75,6 +75,10 @@ extern "C" {
  *  verified. */
 #define MASO_ENGINE_DUPES_EXACT_MAX ((uint64_t)5000)
 #define MASO_ENGINE_DUPES_CANDIDATES 64
+/** The same limit when orientation sketches are compared: a pair costs up
+ *  to 16 distances instead of one, so all pairs of 1,250 images cost what
+ *  all pairs of 5,000 cost without them. */
+#define MASO_ENGINE_DUPES_ORIENT_EXACT_MAX ((uint64_t)1250)
 
 typedef struct maso_engine maso_engine;
 
@@ -219,6 +223,9 @@ typedef struct maso_engine_params {
      *  automatic number of bands for the threshold.  Then exact and
      *  candidates are not read. */
     long bands;
+    /** maso_engine_duplicates(): 1 compares the images as they are, not
+     *  their stored orientation sketches.  Default 0. */
+    int no_orient;
 } maso_engine_params;
 
 void maso_engine_params_init(maso_engine_params *params);
@@ -255,9 +262,14 @@ int maso_engine_query(maso_engine *engine, const maso_engine_probe *probes,
  * (0: no summary stage, an exact scan), when the full codes are re-ranked
  * (@p rerank: every store keeps them and the probes have theirs) or not.
  * An engine over part of a collection passes the whole collection's
- * figures to keep what one process over all of it keeps.
+ * figures to keep what one process over all of it keeps.  The automatic
+ * number grows as the engine's layer weights leave summary bits out
+ * (fewer weighted bits rank less sharply), so it depends on @p engine;
+ * NULL (a part that holds no store) counts every bit, which never gives
+ * more than an engine does: a job takes the largest of its parts'.
  */
-size_t maso_engine_summary_candidates(const maso_engine_params *params,
+size_t maso_engine_summary_candidates(const maso_engine *engine,
+                                      const maso_engine_params *params,
                                       uint64_t count, size_t n_stores,
                                       int rerank);
 
@@ -321,16 +333,24 @@ double maso_engine_explain(maso_engine *engine, const maso_engine_probe *probe,
  * pairs at sketch distance <= @p max_distance (in [0, 1]) under the
  * engine's weights, components of one image left out.  Groups hold tagged
  * ids (see maso_search_groups; release with maso_search_groups_free()).
- * @p params (NULL: defaults): only exact and candidates are read.
+ * The distance of a pair is maso_engine_pair_distance(): orientation-
+ * invariant for images whose stores keep orientation sketches (unless
+ * params->no_orient).
+ * @p params (NULL: defaults): only exact, candidates and no_orient are read.
  *  - exact, or candidates 0: every pair is compared (maso_search_group()
  *    with 0 candidates): the groups of an all-pairs computation;
  *  - candidates N > 0: each image's N nearest by the summary distance are
  *    compared exactly;
  *  - automatic (default): all pairs up to MASO_ENGINE_DUPES_EXACT_MAX
- *    images, else MASO_ENGINE_DUPES_CANDIDATES candidates;
+ *    images (MASO_ENGINE_DUPES_ORIENT_EXACT_MAX with orientation
+ *    sketches), else MASO_ENGINE_DUPES_CANDIDATES candidates;
  *  - bands (params->bands != 0): the pairs that share a band key
- *    (maso_engine_dupe_keys()) and pass maso_engine_dupe_pair().
- * Errors: those of maso_search_group() and maso_search_duplicates().
+ *    (maso_engine_dupe_keys()) and pass maso_engine_dupe_pair(), the
+ *    images compared as they are (the band keys are those of the
+ *    sketches, not of their orientations).
+ * Errors: those of maso_search_group_variants() and
+ * maso_search_duplicates(), ENOMEM, MASO_EDATA (a damaged orientation
+ * value).
  */
 int maso_engine_duplicates(maso_engine *engine, double max_distance,
                            const maso_engine_params *params,
@@ -370,6 +390,26 @@ double maso_engine_dupe_pair(const maso_engine *engine,
                              const uint8_t *summary_a,
                              const uint8_t *sketch_b,
                              const uint8_t *summary_b, size_t bands);
+
+/** The orientation sketches of tagged id @p id (MASO_STORE_ORIENTS
+ *  sketches one after the other, maso_store.h), in place (owned by the
+ *  engine), or NULL when its store keeps none for it. */
+const uint8_t *maso_engine_orients_of(maso_engine *engine, uint64_t id);
+
+/**
+ * The distance of two stored images as maso_engine_duplicates() measures
+ * it: with @p orient and orientation sketches, the smallest sketch
+ * distance over their 4 x 4 orientation pairs
+ * (maso_search_distance_variants()); else the sketch distance as they
+ * are.  Negative when an id is absent.
+ */
+double maso_engine_pair_distance(maso_engine *engine, uint64_t a, uint64_t b,
+                                 int orient);
+
+/** Of the last maso_engine_duplicates() call, the number of images
+ *  compared as they are only because their store keeps no orientation
+ *  sketches for them (0 with params->no_orient). */
+uint64_t maso_engine_duplicates_unoriented(const maso_engine *engine);
 
 #ifdef __cplusplus
 }

@@ -183,6 +183,12 @@ const char *maso_search_kernels(const maso_search *search);
 /** Size in bytes of one summary (summary bits / 8). */
 size_t maso_search_summary_bytes(const maso_search *search);
 
+/** How many summary bits belong to layers of non-zero weight (the others
+ *  are masked out of the summary distance): with fewer, the summary
+ *  ranks candidates less well, and a caller may keep more of them (the
+ *  exact distance then reads only the weighted layers too). */
+size_t maso_search_summary_weighted_bits(const maso_search *search);
+
 /**
  * Write the summary of sketch @p record to @p summary
  * (maso_search_summary_bytes() bytes).
@@ -406,6 +412,55 @@ int maso_search_group(maso_search *search,
                       const maso_search_segment *segments, size_t n_segments,
                       double max_distance, size_t candidates,
                       maso_search_groups *groups, uint64_t *verified);
+
+/**
+ * Other sketches of each record, for grouping that does not care how an
+ * image is oriented: e.g. the sketches of the image mirrored and turned.
+ * Record r (counted over all segments, segment 0 first) has up to @c n
+ * variants at sketches[r * n + v] (v < n), each laid out like the
+ * records; a NULL entry is a variant the record lacks.  The distance of
+ * two records is then the smallest distance between any of their sketches
+ * (the record's own and its variants: (1 + n)^2 pairs), the same whichever
+ * record comes first.  Borrowed for the call.
+ */
+#define MASO_SEARCH_VARIANTS_MAX 7
+
+typedef struct maso_search_variants {
+    size_t n;
+    const uint8_t *const *sketches;
+} maso_search_variants;
+
+/**
+ * The distance of two records with variants (see maso_search_variants):
+ * the smallest distance between a sketch of {@p a, @p a_variants[0..n-1]}
+ * and one of {@p b, @p b_variants[0..n-1]}, NULL variants skipped;
+ * @p a_variants / @p b_variants may be NULL (no variants).
+ */
+double maso_search_distance_variants(const maso_search *search,
+                                     const uint8_t *a,
+                                     const uint8_t *const *a_variants,
+                                     const uint8_t *b,
+                                     const uint8_t *const *b_variants,
+                                     size_t n);
+
+/**
+ * maso_search_group() with the distance of maso_search_variants: the
+ * connected components of all pairs whose smallest distance over their
+ * sketches is <= @p max_distance.  @p variants NULL or with n 0 is
+ * maso_search_group().  In candidate mode a record's candidates are the
+ * others nearest by the smallest summary distance over the sketch pairs
+ * (the variants' summaries are computed here).  Costs up to (1 + n)^2
+ * times maso_search_group()'s distances.
+ * Errors: those of maso_search_group(), MASO_EINVAL_ARG for n >
+ * MASO_SEARCH_VARIANTS_MAX.
+ */
+int maso_search_group_variants(maso_search *search,
+                               const maso_search_segment *segments,
+                               size_t n_segments,
+                               const maso_search_variants *variants,
+                               double max_distance, size_t candidates,
+                               maso_search_groups *groups,
+                               uint64_t *verified);
 
 #ifdef __cplusplus
 }

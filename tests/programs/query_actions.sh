@@ -172,6 +172,8 @@ PY
         [ "$(stat -c %i "$c/x/kodim17_q80.jpg")" = "$(stat -c %i "$c/a/kodim17_blur.png")" ] || fail "hardlink: kodim17"
         [ "$(stat -c %h "$c/kodim21.png")" = 4 ] || fail "hardlink: kodim21 links"
         [ "$(records)" = 10 ] || fail "hardlink: store has $(records) records"
+        # the linked records got the kept file's orientation sketches too
+        [ "$(info "$tmp/db" orients)" = 10 ] || fail "hardlink: $(info "$tmp/db" orients) records with orientation sketches"
         dq --json
         [ "$(grep -o '"role": "linked"' "$tmp/out.txt" | wc -l)" = 6 ] || fail "hardlink: then $(cat "$tmp/out.txt")" ;;
     delete)
