@@ -101,7 +101,8 @@ static size_t run_groups(session *s, const dupe_options *d, dupe_group *groups,
         dupe_group *g = &groups[i];
         dupe_members_stat(g);
         dupe_group_choose(g, d);
-        distances(s, g, !s->o->no_orient);
+        /* as the groups were made: --bands compares images as they are */
+        distances(s, g, !s->o->no_orient && !s->o->bands);
         failed += dupe_group_act(s, g, d, cwd, u);
         output_group(&s->rep, i + 1, g, d);
         output_tally_group(tally, g);
