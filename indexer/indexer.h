@@ -100,11 +100,14 @@ typedef struct index_pipeline_options {
  * orientations (MASO_STORE_ORIENTATIONS) through @p scratch (a code
  * buffer) into @p orients (their sketches, maso_sketch_bytes(@p sketch)
  * each) (orient.c).  0, or a status with a message naming the file in
- * @p err. */
+ * @p err; ECANCELED (no message: the file is not coded, not failed) when
+ * @p stop is set between two passes, so that a signal stops the run
+ * within one pass rather than four. */
 int index_code_orients(maso_forward *forward, maso_decoder *decoder,
                        const char *path, const maso_sketch *sketch,
-                       uint8_t *code, uint8_t *scratch, uint8_t *orients,
-                       char *err, size_t err_size);
+                       volatile sig_atomic_t *stop, uint8_t *code,
+                       uint8_t *scratch, uint8_t *orients, char *err,
+                       size_t err_size);
 
 /* Messages of failed files are cut to this many bytes. */
 #define INDEX_REASON_MAX 1024

@@ -20,8 +20,9 @@
 
 int index_code_orients(maso_forward *forward, maso_decoder *decoder,
                        const char *path, const maso_sketch *sketch,
-                       uint8_t *code, uint8_t *scratch, uint8_t *orients,
-                       char *err, size_t err_size)
+                       volatile sig_atomic_t *stop, uint8_t *code,
+                       uint8_t *scratch, uint8_t *orients, char *err,
+                       size_t err_size)
 {
     static const int turns[MASO_STORE_ORIENTS] = MASO_STORE_ORIENTATIONS;
     const maso_model *model = maso_forward_model(forward);
@@ -43,6 +44,10 @@ int index_code_orients(maso_forward *forward, maso_decoder *decoder,
     size_t bytes = (size_t)image.width * (size_t)image.height * 3;
     size_t sketch_bytes = maso_sketch_bytes(sketch);
     for (size_t v = 0; !rc && v < MASO_STORE_ORIENTS; v++) {
+        if (stop && *stop) {
+            rc = ECANCELED;
+            break;
+        }
         maso_image turned = image;
         turned.pixels = malloc(bytes ? bytes : 1);
         if (!turned.pixels) {
@@ -58,7 +63,9 @@ int index_code_orients(maso_forward *forward, maso_decoder *decoder,
             maso_sketch_apply(sketch, scratch, orients + v * sketch_bytes);
     }
     maso_image_free(&image);
-    if (rc == ENOMEM)
+    if (rc == ECANCELED)
+        err[0] = 0;
+    else if (rc == ENOMEM)
         snprintf(err, err_size, "%s: out of memory", path);
     else if (rc)
         snprintf(err, err_size, "%s: %s", path, maso_forward_errmsg(forward));

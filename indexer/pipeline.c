@@ -88,6 +88,15 @@ static void publish(pipeline *p, slot *s)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A slot taken for a file the run stopped before coding goes back. */
+static void give_back(pipeline *p, slot *s)
+{
+    pthread_mutex_lock(&p->lock);
+    p->free_stack[p->n_free++] = (size_t)(s - p->slots);
+    pthread_cond_signal(&p->slot_free);
+    pthread_mutex_unlock(&p->lock);
+}
+
 static void worker_done(pipeline *p)
 {
     pthread_mutex_lock(&p->lock);
@@ -121,11 +130,16 @@ static void *worker_main(void *arg)
         if (!s)
             break;
         int failed;
-        if (p->orient)
-            failed = index_code_orients(fw, dec, path, p->store_sketch, code,
-                                        scratch, s->orients, s->reason,
-                                        sizeof s->reason) != 0;
-        else if ((failed = maso_forward_code_file(fw, dec, path,
+        if (p->orient) {
+            int orc = index_code_orients(fw, dec, path, p->store_sketch,
+                                         p->stop, code, scratch, s->orients,
+                                         s->reason, sizeof s->reason);
+            if (orc == ECANCELED) { /* stopped: not coded, not failed */
+                give_back(p, s);
+                break;
+            }
+            failed = orc != 0;
+        } else if ((failed = maso_forward_code_file(fw, dec, path,
                                                   MASO_CODE_TRIM_BORDER,
                                                   code, NULL) != 0))
             snprintf(s->reason, sizeof s->reason, "%s",
