@@ -20,7 +20,7 @@ int query_image_load(maso_decoder *decoder, const char *path,
     }
     char *data = NULL;
     size_t size = 0;
-    int rc = maso_cli_read_fd(STDIN_FILENO, &data, &size);
+    int rc = maso_file_read_fd(STDIN_FILENO, SIZE_MAX, &data, &size);
     if (rc) {
         snprintf(err, MASO_CLI_ERRLEN, "standard input: %s", maso_strerror(rc));
         return rc;

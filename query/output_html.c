@@ -50,7 +50,7 @@ static int copy_page(const char *path, FILE *out)
     static const char end[] = "</body></html>\n";
     char *text = NULL;
     size_t n = 0;
-    int rc = maso_cli_read_file(path, &text, &n);
+    int rc = maso_file_read(path, SIZE_MAX, &text, &n);
     size_t len = sizeof end - 1;
     if (!rc && (n < len || memcmp(text + n - len, end, len) != 0 ||
                 n < 15 || memcmp(text, "<!DOCTYPE html>", 15) != 0))

@@ -1724,7 +1724,7 @@ static void test_labels(void **state)
     maso_cli_labels_free(&ref);
 }
 
-/* ---- whole files in memory (maso_cli_read_file) ------------------------- */
+/* ---- whole files in memory (maso_file_read) ------------------------- */
 
 static void test_read_file(void **state)
 {
@@ -1733,12 +1733,12 @@ static void test_read_file(void **state)
     size_t ref_size = 0, size = 0;
     /* the weights: many times the first buffer, so that it grows */
     const char *path = MODEL_DIR "/squeezenet_v1.1.bin";
-    assert_int_equal(maso_cli_read_file(path, &ref, &ref_size), 0);
+    assert_int_equal(maso_file_read(path, SIZE_MAX, &ref, &ref_size), 0);
     assert_true(ref_size > 16 * 65536);
     long failures = 0;
     for (long n = 0;; n++) {
         oom_arm(n);
-        int rc = maso_cli_read_file(path, &got, &size);
+        int rc = maso_file_read(path, SIZE_MAX, &got, &size);
         int hit = oom_disarm();
         if (!hit) {
             assert_int_equal(rc, 0);
@@ -1752,7 +1752,7 @@ static void test_read_file(void **state)
         assert_null(got);
         assert_int_equal(size, 0);
     }
-    expect_loop("maso_cli_read_file", failures);
+    expect_loop("maso_file_read", failures);
     free(ref);
 }
 

@@ -142,19 +142,6 @@ int maso_cli_utf8_valid(const char *s);
  */
 void maso_cli_text_escaped(FILE *out, const char *s);
 
-/**
- * Read all of the open file descriptor @p fd (a file, a pipe, standard
- * input) into *data: malloc'ed, owned by the caller (free()), with a NUL
- * one byte past *size so that text parsers may rely on it.  Reads
- * interrupted by a signal are retried; @p fd is not closed.  Returns 0,
- * ENOMEM, or the errno of read() (*data NULL and *size 0 then).
- */
-int maso_cli_read_fd(int fd, char **data, size_t *size);
-
-/** The same for the file at @p path; returns the errno of open() when it
- *  cannot be opened (ENOENT, EACCES...). */
-int maso_cli_read_file(const char *path, char **data, size_t *size);
-
 /** Write @p s as HTML text or an attribute value (either quote): & < > "
  *  and ' become entities, and control characters, which HTML does not
  *  allow, are written as the text \xHH; every other byte passes. */

@@ -99,6 +99,22 @@ int maso_errmsg_vformat(char msg[MASO_ERRMSG_SIZE], int status,
                         const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
+/**
+ * Read all of the open file descriptor @p fd (a file, a pipe, standard
+ * input) into *data: malloc'ed, owned by the caller (free()), with a NUL
+ * one byte past *size so that text parsers may rely on it.  Reads
+ * interrupted by a signal are retried; @p fd is not closed.  Returns 0,
+ * MASO_ETOOBIG when there are more than @p max_size bytes (SIZE_MAX: no
+ * bound), ENOMEM, or the errno of read(); *data is NULL and *size 0 on
+ * every failure.
+ */
+int maso_file_read_fd(int fd, size_t max_size, char **data, size_t *size);
+
+/** The same for the file at @p path; returns the errno of open() when it
+ *  cannot be opened (ENOENT, EACCES...). */
+int maso_file_read(const char *path, size_t max_size, char **data,
+                   size_t *size);
+
 /* ------------------------------------------------------------------------ */
 /* Images                                                                    */
 /* ------------------------------------------------------------------------ */

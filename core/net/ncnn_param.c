@@ -36,51 +36,20 @@ static int fail(char *err, size_t errsize, const char *path, int line,
 static int read_all(const char *path, char **data, size_t *size, char *err,
                     size_t errsize)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno ? errno : EIO;
-        snprintf(err, errsize, "%s: cannot open: %s", path, strerror(e));
-        return e;
-    }
-    size_t cap = 8192, len = 0;
-    char *buf = malloc(cap);
-    int rc = 0;
-    while (buf) {
-        if (len + 1 >= cap) {
-            if (cap >= PARAM_MAX_FILE) {
-                rc = fail(err, errsize, path, 0, "file larger than %u bytes",
-                          PARAM_MAX_FILE);
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - 1 - len, f);
-        len += n;
-        if (n == 0) {
-            if (ferror(f)) {
-                rc = EIO;
-                snprintf(err, errsize, "%s: read error", path);
-            }
-            break;
-        }
-    }
-    fclose(f);
-    if (!buf) {
+    char *buf;
+    size_t len;
+    int rc = maso_file_read(path, PARAM_MAX_FILE, &buf, &len);
+    if (rc == MASO_ETOOBIG)
+        return fail(err, errsize, path, 0, "file larger than %u bytes",
+                    PARAM_MAX_FILE);
+    if (rc == ENOMEM) {
         snprintf(err, errsize, "%s: out of memory", path);
         return ENOMEM;
     }
     if (rc) {
-        free(buf);
+        snprintf(err, errsize, "%s: cannot read: %s", path, strerror(rc));
         return rc;
     }
-    buf[len] = '\0';
     const char *nul = memchr(buf, '\0', len);
     if (nul) {
         int line = 1; /* name the line the NUL byte is on */

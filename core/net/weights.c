@@ -127,43 +127,24 @@ static int load_layer(bin_reader *r, core_layer *layer)
     return 0;
 }
 
+/* The whole .bin in memory; a model larger than this is not SqueezeNet's
+ * kind (and would not fit the machines maso runs on). */
+#define WEIGHTS_MAX_FILE ((size_t)1 << 34)
+
 static int read_file(maso_model *model, const char *path, unsigned char **data,
                      size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno ? errno : EIO;
-        return core_model_fail(model, e, "%s: cannot open: %s", path,
-                               strerror(e));
-    }
-    size_t cap = 1 << 20, len = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            unsigned char *nb = cap < ((size_t)1 << 34) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf)
+    char *buf;
+    int rc = maso_file_read(path, WEIGHTS_MAX_FILE, &buf, size);
+    if (rc == MASO_ETOOBIG)
+        return core_model_fail(model, rc, "%s: larger than %zu bytes", path,
+                               WEIGHTS_MAX_FILE);
+    if (rc == ENOMEM)
         return core_model_fail(model, ENOMEM, "%s: out of memory", path);
-    if (err) {
-        free(buf);
-        return core_model_fail(model, EIO, "%s: read error", path);
-    }
-    *data = buf;
-    *size = len;
+    if (rc)
+        return core_model_fail(model, rc, "%s: cannot read: %s", path,
+                               strerror(rc));
+    *data = (unsigned char *)buf;
     return 0;
 }
 

@@ -7,7 +7,6 @@
  * padded with spaces and ended by '\n'; the raw array data follows. */
 #include "maso_eval.h"
 #include "errmsg_internal.h"
-#include "maso_cli.h"
 
 #include "maso.h"
 
@@ -351,7 +350,7 @@ int maso_eval_npy_load_file(maso_eval_npy *npy, const char *path)
         return MASO_EINVAL_ARG;
     char *data;
     size_t size;
-    int rc = maso_cli_read_file(path, &data, &size);
+    int rc = maso_file_read(path, SIZE_MAX, &data, &size);
     if (rc != 0)
         return fail(npy, rc, path, "cannot read: %s", maso_strerror(rc));
     rc = maso_eval_npy_load_memory(npy, data, size, path);

@@ -1,7 +1,6 @@
 /* pairs_csv.c -- read `reference,distorted,score` pair lists (RFC 4180 CSV). */
 #include "maso_eval.h"
 #include "errmsg_internal.h"
-#include "maso_cli.h"
 
 #include "maso.h"
 
@@ -364,7 +363,7 @@ int maso_eval_pairs_load_csv(maso_eval_pairs *pairs, const char *path)
     pairs->errmsg[0] = '\0';
     char *text;
     size_t size;
-    int rc = maso_cli_read_file(path, &text, &size);
+    int rc = maso_file_read(path, SIZE_MAX, &text, &size);
     if (rc != 0)
         return fail(pairs, rc, path, 0, "cannot read: %s",
                     maso_strerror(rc));
