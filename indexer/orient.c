@@ -7,9 +7,10 @@
  * The image as it is goes through the same steps as
  * maso_forward_code_file() (decode no larger than the input needs, cut
  * uniform borders, run), so its code is the one maso-index stores without
- * orientations; the other orientations turn that decoded, trimmed image,
- * as maso-query turns a query (the trim is symmetric, so a turned copy of
- * a framed photo is trimmed alike).
+ * orientations; the other orientations turn that decoded, trimmed image
+ * once it is resized to the network's input (maso_forward_run_turned(): no
+ * second resize, no copy of the decoded image; the trim is symmetric, so a
+ * turned copy of a framed photo is trimmed alike).
  */
 #include "indexer.h"
 
@@ -48,17 +49,22 @@ int index_code_orients(maso_forward *forward, maso_decoder *decoder,
             rc = ECANCELED;
             break;
         }
-        maso_image turned = image;
-        turned.pixels = malloc(bytes ? bytes : 1);
-        if (!turned.pixels) {
-            rc = ENOMEM;
-            break;
+        /* turned at the input size; a turn of a non-square input turns
+         * the decoded image and resizes it again */
+        rc = maso_forward_run_turned(forward, turns[v], scratch, NULL);
+        if (rc == MASO_EUNSUPPORTED) {
+            maso_image turned = image;
+            turned.pixels = malloc(bytes ? bytes : 1);
+            if (!turned.pixels) {
+                rc = ENOMEM;
+                break;
+            }
+            memcpy(turned.pixels, image.pixels, bytes);
+            rc = maso_image_orient(&turned, turns[v]);
+            if (!rc)
+                rc = maso_forward_run_image(forward, &turned, scratch, NULL);
+            maso_image_free(&turned);
         }
-        memcpy(turned.pixels, image.pixels, bytes);
-        rc = maso_image_orient(&turned, turns[v]);
-        if (!rc)
-            rc = maso_forward_run_image(forward, &turned, scratch, NULL);
-        maso_image_free(&turned);
         if (!rc)
             maso_sketch_apply(sketch, scratch, orients + v * sketch_bytes);
     }

@@ -1,6 +1,7 @@
 /* test_pipeline.c -- decode -> preprocess -> forward on real photos,
  * checked against the independent float64 reference (top5.tsv, input.f32),
- * and maso_forward_code_file() against the same steps done one by one. */
+ * and maso_forward_code_file() and maso_forward_run_turned() against the
+ * same steps done one by one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -248,6 +249,92 @@ static void test_code_file_errors(void **state)
     free(got);
 }
 
+/* maso_forward_run_turned() against the steps done one by one: resize to
+ * the input size (maso_image_resize), turn (maso_image_orient),
+ * maso_forward_run on the preprocessed tensor: the same code and output
+ * bit for bit for all 8 orientations, on photos of several sizes and on
+ * one already at the input size (which the context copies instead of
+ * resizing).  And the documented approximation: turning after the resize
+ * moves no tensor value by more than one level from turning the decoded
+ * image first. */
+static void test_run_turned_equals_steps(void **state)
+{
+    fixture *f = *state;
+    const char *names[] = { "dog.jpg", "bird.png", "giraffe.jpg", NULL };
+    size_t cb = maso_model_code_bytes(f->model), n = 3 * 227 * 227;
+    uint8_t *want = malloc(cb), *got = malloc(cb);
+    float *want_out = malloc(1000 * sizeof(float));
+    float *got_out = malloc(1000 * sizeof(float));
+    float *tensor = malloc(n * sizeof(float));
+    float *first = malloc(n * sizeof(float));
+    assert_true(want && got && want_out && got_out && tensor && first);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        maso_image image = { 0, 0, NULL }, small = { 0, 0, NULL };
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", IMAGES,
+                 names[i] ? names[i] : "cat.png");
+        decode(f, path, &image);
+        assert_int_equal(maso_image_resize(&image, 227, 227, &small), 0);
+        if (!names[i]) { /* the input-size image itself */
+            maso_image_free(&image);
+            image = small;
+            assert_int_equal(maso_image_resize(&image, 227, 227, &small), 0);
+        }
+        assert_int_equal(maso_forward_run_image(f->forward, &image, got, NULL), 0);
+        double worst = 0;
+        for (int o = 1; o <= 8; o++) {
+            maso_image turned = { 0, 0, NULL };
+            assert_int_equal(maso_image_resize(&small, 227, 227, &turned), 0);
+            assert_int_equal(maso_image_orient(&turned, o), 0);
+            assert_int_equal(maso_model_preprocess_image(f->model, &turned,
+                                                         tensor), 0);
+            maso_image_free(&turned);
+            assert_int_equal(maso_forward_run(f->forward, tensor, want,
+                                              want_out), 0);
+            /* maso_forward_run() leaves nothing to turn */
+            assert_int_equal(maso_forward_run_turned(f->forward, o, got, NULL),
+                             MASO_EINVAL_ARG);
+            assert_int_equal(maso_forward_run_image(f->forward, &image, got,
+                                                    NULL), 0);
+            memset(got, 0xAB, cb);
+            assert_int_equal(maso_forward_run_turned(f->forward, o, got,
+                                                     got_out), 0);
+            if (memcmp(got, want, cb) != 0)
+                fail_msg("%s, orientation %d: the code differs from the "
+                         "step-by-step one", path, o);
+            assert_memory_equal(got_out, want_out, 1000 * sizeof(float));
+            /* turning the decoded image first, then resizing */
+            maso_image full = { 0, 0, NULL };
+            assert_int_equal(maso_image_resize(&image, image.width,
+                                               image.height, &full), 0);
+            assert_int_equal(maso_image_orient(&full, o), 0);
+            assert_int_equal(maso_model_preprocess_image(f->model, &full,
+                                                         first), 0);
+            maso_image_free(&full);
+            for (size_t k = 0; k < n; k++)
+                worst = fmax(worst, fabs((double)first[k] - tensor[k]));
+        }
+        if (worst > 1.0)
+            fail_msg("%s: turned after the resize, a value moved by %.2f "
+                     "levels", path, worst);
+        maso_image_free(&image);
+        maso_image_free(&small);
+    }
+    assert_int_equal(maso_forward_run_turned(f->forward, 0, got, NULL),
+                     MASO_EINVAL_ARG);
+    assert_int_equal(maso_forward_run_turned(f->forward, 9, got, NULL),
+                     MASO_EINVAL_ARG);
+    assert_non_null(strstr(maso_forward_errmsg(f->forward), "9"));
+    assert_int_equal(maso_forward_run_turned(NULL, 2, got, NULL),
+                     MASO_EINVAL_ARG);
+    free(want);
+    free(got);
+    free(want_out);
+    free(got_out);
+    free(tensor);
+    free(first);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_preprocess_against_reference),
         cmocka_unit_test(test_code_file_equals_steps),
         cmocka_unit_test(test_code_file_errors),
+        cmocka_unit_test(test_run_turned_equals_steps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

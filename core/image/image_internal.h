@@ -141,6 +141,12 @@ int core_exif_tiff_orientation(const unsigned char *tiff, size_t len);
 /* True when an orientation swaps width and height (5..8). */
 int core_orientation_swaps(int orientation);
 
+/* The stored pixel (*sx, *sy) shown at upright position (x, y) of an image
+ * stored W x H with EXIF orientation @p orientation (1 or out of range: as
+ * stored). */
+void core_orientation_source(int orientation, int x, int y, int W, int H,
+                             int *sx, int *sy);
+
 /* Turn @p image, stored with EXIF orientation @p orientation, into the
  * upright image it depicts (replacing its pixels).  Returns 0 or ENOMEM;
  * on failure the image is unchanged. */

@@ -18,10 +18,8 @@ int core_orientation_swaps(int orientation)
     return orientation >= 5 && orientation <= 8;
 }
 
-/* The stored pixel (*sx, *sy) shown at upright position (x, y), for a
- * stored image of W x H. */
-static void source_of(int orientation, int x, int y, int W, int H, int *sx,
-                      int *sy)
+void core_orientation_source(int orientation, int x, int y, int W, int H,
+                             int *sx, int *sy)
 {
     switch (orientation) {
     case 2: *sx = W - 1 - x; *sy = y; break;
@@ -54,9 +52,9 @@ int maso_image_orient(maso_image *image, int orientation)
 
         /* The source position moves linearly along an output row: find the
          * step once instead of per pixel. */
-        source_of(orientation, 0, y, W, H, &sx, &sy);
+        core_orientation_source(orientation, 0, y, W, H, &sx, &sy);
         if (ow > 1) {
-            source_of(orientation, 1, y, W, H, &sx1, &sy1);
+            core_orientation_source(orientation, 1, y, W, H, &sx1, &sy1);
             dx = sx1 - sx;
             dy = sy1 - sy;
         } else {

@@ -1,15 +1,21 @@
 /* preprocess.c -- from a decoded image, or an image file, to the network's
  * input tensor and the code: maso_model_preprocess_image(),
- * maso_forward_run_image() and maso_forward_code_file().
+ * maso_forward_run_image(), maso_forward_run_turned() and
+ * maso_forward_code_file().
  *
  * A forward context preprocesses straight into its own input blob, through
  * its own resizer and input-size image: coding a photo allocates nothing
- * but the decoded pixels. */
+ * but the decoded pixels.  The input-size image stays in the context, so
+ * the same photo in another orientation is turned at the input size (a
+ * 227 x 227 image instead of the decoded one, with no resize). */
+#include "image/image_internal.h"
 #include "net/network_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Per tensor channel: (value - mean) * scale, from an image of the input
  * size. */
@@ -25,6 +31,33 @@ static void normalise(const maso_preprocess *pre, const maso_image *src,
         const unsigned char *in = src->pixels + from;
         for (size_t i = 0; i < plane; i++)
             out[i] = ((float)in[3 * i] - mean) * scale;
+    }
+}
+
+/* normalise() of @p src turned to EXIF @p orientation, whose turned size
+ * must be @p src's own (any orientation of a square image, 2..4 of any):
+ * tensor pixel (x, y) reads the pixel core_orientation_source() names. */
+static void normalise_turned(const maso_preprocess *pre, const maso_image *src,
+                             int orientation, float *tensor)
+{
+    const int W = src->width, H = src->height;
+    const size_t plane = (size_t)H * W;
+    for (int ch = 0; ch < 3; ch++) {
+        int from = pre->bgr ? 2 - ch : ch;
+        float mean = pre->mean[ch], scale = pre->scale[ch];
+        float *out = tensor + ch * plane;
+        for (int y = 0; y < H; y++) {
+            /* the source moves by a fixed step along an output row */
+            int sx, sy, sx1, sy1;
+            core_orientation_source(orientation, 0, y, W, H, &sx, &sy);
+            core_orientation_source(orientation, W > 1 ? 1 : 0, y, W, H, &sx1,
+                                    &sy1);
+            const ptrdiff_t step = ((ptrdiff_t)(sy1 - sy) * W + (sx1 - sx)) * 3;
+            ptrdiff_t off = ((ptrdiff_t)sy * W + sx) * 3 + from;
+            float *row = out + (size_t)y * W;
+            for (int x = 0; x < W; x++, off += step)
+                row[x] = ((float)src->pixels[off] - mean) * scale;
+        }
     }
 }
 
@@ -64,15 +97,45 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
     else if (image && image->pixels && image->width > 0 && image->height > 0)
         rc = 0;
     const maso_image *src = image;
+    forward->resized_valid = 0;
     if (!rc && (image->width != input.w || image->height != input.h)) {
         rc = core_resizer_run(&forward->resizer, image, &forward->resized);
         src = &forward->resized;
+    } else if (!rc) { /* kept for maso_forward_run_turned() */
+        memcpy(forward->resized.pixels, image->pixels,
+               (size_t)input.w * (size_t)input.h * 3);
     }
     if (rc)
         return core_forward_fail(forward, rc, "preprocessing a %dx%d image: %s",
                                  image ? image->width : 0,
                                  image ? image->height : 0, maso_strerror(rc));
+    forward->resized_valid = 1;
     normalise(&model->pre, src, forward->blob[model->input_blob]);
+    core_forward_run_input(forward, code, output);
+    return 0;
+}
+
+int maso_forward_run_turned(maso_forward *forward, int orientation,
+                            uint8_t *code, float *output)
+{
+    const maso_model *model = maso_forward_model(forward);
+    if (!model)
+        return MASO_EINVAL_ARG;
+    forward->errmsg[0] = '\0';
+    if (!forward->resized_valid)
+        return core_forward_fail(forward, MASO_EINVAL_ARG,
+                                 "no image to turn: run one first");
+    if (orientation < 1 || orientation > 8)
+        return core_forward_fail(forward, MASO_EINVAL_ARG,
+                                 "orientation %d is not 1..8", orientation);
+    const maso_image *src = &forward->resized;
+    if (core_orientation_swaps(orientation) && src->width != src->height)
+        return core_forward_fail(forward, MASO_EUNSUPPORTED,
+                                 "orientation %d of a %dx%d input: the "
+                                 "network's input is not square",
+                                 orientation, src->width, src->height);
+    normalise_turned(&model->pre, src, orientation,
+                     forward->blob[model->input_blob]);
     core_forward_run_input(forward, code, output);
     return 0;
 }

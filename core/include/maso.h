@@ -482,6 +482,23 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
                            uint8_t *code, float *output);
 
 /**
+ * Run the image of the last successful maso_forward_run_image() on
+ * @p forward again, turned to EXIF orientation @p orientation (1..8, as
+ * maso_image_orient() numbers them) after it was resized to the input
+ * size: the code of maso_forward_run_image() on the turned image, up to
+ * the resize's rounding (a resized pixel can differ by one level where the
+ * filter's float sums round the other way), without resizing or copying
+ * the full-size image again.  Orientations 5..8 swap width and height, so
+ * they need a square input.  @p code and @p output as in
+ * maso_forward_run().  Errors, with a message: MASO_EINVAL_ARG (no image
+ * run since maso_forward_create() or the last maso_forward_run(), or
+ * @p orientation outside 1..8), MASO_EUNSUPPORTED (5..8 on a non-square
+ * input).
+ */
+int maso_forward_run_turned(maso_forward *forward, int orientation,
+                            uint8_t *code, float *output);
+
+/**
  * Code the image file at @p path: decode it with @p decoder (default
  * maso_decode_params, at no more than the network's input size needs, so
  * that JPEGs are scaled in the DCT domain), then maso_forward_run_image().

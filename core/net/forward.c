@@ -162,6 +162,7 @@ int maso_forward_run(maso_forward *forward, const float *input,
     f->errmsg[0] = '\0';
     if (!input)
         return core_forward_fail(f, MASO_EINVAL_ARG, "input tensor is NULL");
+    f->resized_valid = 0; /* the input is no longer that image's */
     memcpy(f->blob[m->input_blob], input,
            blob_floats(&m->blobs[m->input_blob]) * sizeof(float));
     core_forward_run_input(f, code, output);

@@ -142,6 +142,8 @@ struct maso_forward {
     float *workspace;     /* im2col, shared by all convolutions */
     core_resizer resizer; /* filter taps and rows kept from image to image */
     maso_image resized;   /* the input-size RGB image, owned */
+    int resized_valid;    /* resized holds the last maso_forward_run_image()'s
+                           * image (maso_forward_run_turned() reads it) */
     char errmsg[MASO_ERRMSG_SIZE];
 };
 
