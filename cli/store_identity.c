@@ -4,6 +4,7 @@
  * (a difference would make every store built by one refused by the other),
  * and the precision of an existing store, which both programs follow. */
 #include "maso_cli.h"
+#include "maso_shards.h"
 #include "maso_store.h"
 
 #include <errno.h>
@@ -29,7 +30,8 @@ void maso_cli_store_identity(const maso_model *model,
     maso_sketch_params_init(&id->sketch);
 }
 
-int maso_cli_store_precision(const char *db, maso_model_precision *precision)
+/* The precision of the plain store at @p db; ENOENT when unreadable. */
+static int store_precision(const char *db, maso_model_precision *precision)
 {
     maso_store *s = NULL;
     int rc = maso_store_create(&s);
@@ -38,5 +40,21 @@ int maso_cli_store_precision(const char *db, maso_model_precision *precision)
     if (rc == 0)
         *precision = maso_store_get_identity(s)->precision;
     maso_store_destroy(s);
+    return rc ? ENOENT : 0;
+}
+
+int maso_cli_store_precision(const char *db, maso_model_precision *precision)
+{
+    if (maso_shards_is_sharded(db) != 1)
+        return store_precision(db, precision);
+    /* a sharded index: its manifest's record, or for a manifest written
+     * before precisions were recorded, its first shard store's */
+    maso_shards *m = NULL;
+    int rc = maso_shards_create(&m);
+    if (rc == 0)
+        rc = maso_shards_open(m, db);
+    if (rc == 0 && (rc = maso_shards_precision(m, precision)) == ENOENT)
+        rc = store_precision(maso_shards_location(m, 0), precision);
+    maso_shards_destroy(m);
     return rc ? ENOENT : 0;
 }

@@ -34,6 +34,8 @@ struct maso_shards {
     char *preprocess;
     maso_sketch_params sketch;
     int full_codes;
+    int has_precision; /* manifests before issue 14 do not record it */
+    maso_model_precision precision;
     char errmsg[MASO_ERRMSG_SIZE];
 };
 
@@ -245,6 +247,13 @@ int maso_shards_init(maso_shards *m, const char *db, size_t count,
     m->input_width = id->input_width;
     m->sketch = id->sketch;
     m->full_codes = id->full_codes ? 1 : 0;
+    if (!maso_precision_name(id->precision)) {
+        clear(m);
+        return fail(m, MASO_EINVAL_ARG, "unknown precision %d",
+                    (int)id->precision);
+    }
+    m->has_precision = 1;
+    m->precision = id->precision;
     for (size_t i = 0; i < count; i++) {
         const char *host = names_h ? hosts[i % n_hosts] : MASO_SHARDS_ANY_HOST;
         shard_entry *e = &m->shard[i];
@@ -282,6 +291,8 @@ static int print_manifest(const maso_shards *m, FILE *f)
             m->preprocess, (unsigned long long)m->sketch.seed,
             m->sketch.relu_samples, m->sketch.maxpool_samples,
             m->full_codes);
+    if (m->has_precision)
+        fprintf(f, "precision %s\n", maso_precision_name(m->precision));
     for (size_t i = 0; i < m->count; i++)
         fprintf(f, "shard %zu %s %s\n", i, m->shard[i].host,
                 m->shard[i].path);
@@ -468,6 +479,14 @@ static int parse_line(parser *p, char *line)
             return bad(p, "full_codes must be 0 or 1");
         m->full_codes = (int)n;
         p->seen |= SEEN_FULL;
+    } else if (strcmp(line, "precision") == 0) {
+        /* optional: manifests written before it was recorded lack it */
+        if (m->has_precision)
+            return bad(p, "'precision' given twice");
+        if (maso_precision_parse(v, &m->precision) != 0)
+            return bad(p, "unknown precision '%s' (this program knows fp32 "
+                       "and int8)", v);
+        m->has_precision = 1;
     } else if (strcmp(line, "shard") == 0) {
         return parse_shard(p, v);
     } else {
@@ -553,13 +572,14 @@ int maso_shards_identity(maso_shards *m, const maso_store_identity *model,
     id->preprocess = m->preprocess;
     id->sketch = m->sketch;
     id->full_codes = m->full_codes;
+    id->precision = m->has_precision ? m->precision : MASO_PRECISION_FP32;
     if (!model)
         return 0;
     id->layers = model->layers;
     id->n_layers = model->n_layers;
-    /* not in the manifest: every shard store records it and refuses
-     * codes of another precision */
-    id->precision = model->precision;
+    /* a manifest that predates the record: every shard store records it
+     * and refuses codes of another precision */
+    id->precision = m->has_precision ? m->precision : model->precision;
     const char *field = NULL, *ours = "", *theirs = "";
     char a[64], b[64];
     if (strcmp(m->param_sha256, model->param_sha256) != 0) {
@@ -589,5 +609,23 @@ int maso_shards_identity(maso_shards *m, const maso_store_identity *model,
     if (field)
         return fail(m, MASO_EMISMATCH, "%s/%s: %s %s, the model's %s",
                     m->db, MASO_SHARDS_MANIFEST, field, ours, theirs);
+    if (m->has_precision && m->precision != model->precision)
+        return fail(m, MASO_EMISMATCH, "%s/%s: precision differs: the index "
+                    "holds %s codes, these are %s codes (an index keeps the "
+                    "precision it was created with: maso-index --precision)",
+                    m->db, MASO_SHARDS_MANIFEST,
+                    maso_precision_name(m->precision),
+                    maso_precision_name(model->precision));
+    return 0;
+}
+
+int maso_shards_precision(const maso_shards *m,
+                          maso_model_precision *precision)
+{
+    if (!m || !precision || !m->db)
+        return MASO_EINVAL_ARG;
+    if (!m->has_precision)
+        return ENOENT;
+    *precision = m->precision;
     return 0;
 }

@@ -209,6 +209,70 @@ static void test_malformed(void **state)
     cleanup(dir);
 }
 
+/* The precision is recorded at creation and read back; a model identity of
+ * another precision is refused naming both; a manifest written before the
+ * record (no precision line) answers ENOENT and takes the model's; a bad
+ * or repeated precision line is refused. */
+static void test_precision(void **state)
+{
+    (void)state;
+    char *dir = tmpdir();
+    maso_store_identity id, back;
+    identity(&id);
+    id.precision = MASO_PRECISION_INT8;
+    maso_shards *m, *r;
+    assert_int_equal(maso_shards_create(&m), 0);
+    assert_int_equal(maso_shards_create(&r), 0);
+    assert_int_equal(maso_shards_init(m, dir, 2, NULL, NULL, 0, &id), 0);
+    assert_int_equal(maso_shards_write(m), 0);
+    assert_int_equal(maso_shards_open(r, dir), 0);
+    maso_model_precision p = MASO_PRECISION_FP32;
+    assert_int_equal(maso_shards_precision(r, &p), 0);
+    assert_int_equal(p, MASO_PRECISION_INT8);
+    assert_int_equal(maso_shards_identity(r, &id, &back), 0);
+    assert_int_equal(back.precision, MASO_PRECISION_INT8);
+    assert_int_equal(maso_shards_identity(r, NULL, &back), 0);
+    assert_int_equal(back.precision, MASO_PRECISION_INT8);
+    maso_store_identity fp32 = id;
+    fp32.precision = MASO_PRECISION_FP32;
+    assert_int_equal(maso_shards_identity(r, &fp32, &back), MASO_EMISMATCH);
+    assert_non_null(strstr(maso_shards_errmsg(r), "precision differs: the "
+                                                 "index holds int8 codes, "
+                                                 "these are fp32 codes"));
+    assert_non_null(strstr(maso_shards_errmsg(r), "manifest"));
+    /* fp32 is recorded too */
+    assert_int_equal(maso_shards_init(m, dir, 2, NULL, NULL, 0, &fp32), 0);
+    assert_int_equal(maso_shards_write(m), 0);
+    assert_int_equal(maso_shards_open(r, dir), 0);
+    assert_int_equal(maso_shards_precision(r, &p), 0);
+    assert_int_equal(p, MASO_PRECISION_FP32);
+    assert_int_equal(maso_shards_identity(r, &id, &back), MASO_EMISMATCH);
+    /* an older manifest: not recorded, the model's is taken */
+    write_file(dir, HEAD "shard 0 * s0\nshard 1 * s1\n");
+    assert_int_equal(maso_shards_open(r, dir), 0);
+    assert_int_equal(maso_shards_precision(r, &p), ENOENT);
+    maso_store_identity old = id;
+    memcpy(old.param_sha256, "6a38784ab51f056e5ecdf208120f8a9174b74831255e66b7"
+                             "4c4dd6bf755a4324", 65);
+    memcpy(old.bin_sha256, "928c82c485a16064df88794d83c333025055e60c08f73217"
+                           "222244ab0ed2dbc6", 65);
+    old.preprocess = "mean=1 scale=1 bgr=1";
+    assert_int_equal(maso_shards_identity(r, &old, &back), 0);
+    assert_int_equal(back.precision, MASO_PRECISION_INT8);
+    write_file(dir, HEAD "precision int8\nshard 0 * s0\nshard 1 * s1\n");
+    assert_int_equal(maso_shards_open(r, dir), 0);
+    assert_int_equal(maso_shards_identity(r, &old, &back), 0);
+    old.precision = MASO_PRECISION_FP32;
+    assert_int_equal(maso_shards_identity(r, &old, &back), MASO_EMISMATCH);
+    maso_shards_destroy(m);
+    maso_shards_destroy(r);
+    expect_bad(dir, HEAD "precision int4\nshard 0 * s0\nshard 1 * s1\n",
+               ":10: unknown precision 'int4'");
+    expect_bad(dir, HEAD "precision fp32\nprecision fp32\n",
+               "'precision' given twice");
+    cleanup(dir);
+}
+
 static void test_owners(void **state)
 {
     (void)state;
@@ -257,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_templates),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_precision),
         cmocka_unit_test(test_owners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

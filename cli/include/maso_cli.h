@@ -76,7 +76,9 @@ int maso_cli_model_open_precision(const char *option_dir,
  * The precision the store in directory @p db was built with, into
  * @p precision: 0; or ENOENT (no store there, or it cannot be read: the
  * caller then decides, and opening it later reports why).  Opens the
- * store read-only for the moment of the call.
+ * store read-only for the moment of the call.  For a sharded index
+ * (maso_shards.h): the manifest's record, or, in a manifest written before
+ * precisions were recorded, its first shard store's.
  */
 int maso_cli_store_precision(const char *db, maso_model_precision *precision);
 

@@ -22,6 +22,8 @@
  *     preprocess mean=104,117,123 scale=1,1,1 bgr=1
  *     sketch 1 2048 640                    seed, ReLU and max-pool samples
  *     full_codes 0
+ *     precision fp32                       the codes' arithmetic (absent in
+ *                                          manifests before it was recorded)
  *     shard 0 * shard-000                  number, host, path (rest of line)
  *     shard 1 node7 /local/maso/shard-001
  *
@@ -108,13 +110,25 @@ size_t maso_shards_of_path(const maso_shards *shards, const char *path);
 /**
  * Fill @p identity with what the manifest records, taking the layout table
  * from @p model_identity (the manifest does not hold it: every shard store
- * does) and compare the model fields with @p model_identity's (NULL: no
- * comparison).  MASO_EMISMATCH names the first difference.  @p identity
+ * does) and compare the model fields and the precision with
+ * @p model_identity's (NULL: no comparison).  A manifest that predates the
+ * precision's record gives @p model_identity's precision (fp32 without
+ * one).  MASO_EMISMATCH names the first difference.  @p identity
  * points into the handle and lives as long as it.
  */
 int maso_shards_identity(maso_shards *shards,
                          const maso_store_identity *model_identity,
                          maso_store_identity *identity);
+
+/**
+ * The precision the manifest records (maso_shards_init() records
+ * @p identity's) into @p precision: 0, or ENOENT when the manifest was
+ * written before precisions were recorded (each shard store still records
+ * its own).  maso_shards_identity() refuses a model identity of another
+ * precision with MASO_EMISMATCH.
+ */
+int maso_shards_precision(const maso_shards *shards,
+                          maso_model_precision *precision);
 
 #ifdef __cplusplus
 }

@@ -131,6 +131,31 @@ assert i["partial"] is True and "missing" in i["shards"][1], i["shards"]
 assert i["indexed"] == sum(s.get("indexed", 0) for s in i["shards"])
 PY
 
+# The precision: recorded in the manifest at creation; a rerun without
+# --precision goes on in it (every shard store agrees), another is refused
+# naming both, and a query is coded in it and finds a stored photo at 0.
+photos "$tmp/p8" 6
+run_index 0 -q --shards 2 --no-orient --precision int8 "$tmp/i8" "$tmp/p8"
+grep -q '^precision int8$' "$tmp/i8/manifest" || fail "manifest: $(cat "$tmp/i8/manifest")"
+grep -q '^precision fp32$' "$tmp/db/manifest" || fail "fp32 manifest: $(cat "$tmp/db/manifest")"
+photos "$tmp/p8more" 8
+run_index 0 -q --no-orient "$tmp/i8" "$tmp/p8more"
+for s in 000 001; do
+    "$query" --info "$tmp/i8/shard-$s" | grep -q 'int8 precision' ||
+        fail "shard $s: $("$query" --info "$tmp/i8/shard-$s")"
+done
+run_index 2 -q --no-orient --precision fp32 "$tmp/i8" "$tmp/p8more"
+grep -q "manifest: precision differs: the index holds int8 codes, these are fp32 codes" "$tmp/err" ||
+    fail "fp32 into an int8 index: $(cat "$tmp/err")"
+"$query" --json -k 1 "$tmp/i8" "$tmp/p8/img2.png" > "$tmp/q8.json" ||
+    fail "query of the int8 index"
+python3 - "$tmp/q8.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+hit = r["matches"][0]  # p8more holds copies of p8's photos
+assert hit["distance"] == 0 and hit["path"].endswith("/img2.png"), hit
+PY
+
 # kill -9 of a sharded run, then a rerun: the same contents as one store.
 photos "$tmp/big" 60
 "$index" -j 1 --batch 2 -q --shards 3 "$tmp/k" "$tmp/big" 2> /dev/null &
