@@ -21,9 +21,10 @@
  * Peak RSS (getrusage ru_maxrss, which only grows) is read after loading,
  * after the end-to-end runs (done first, before the per-stage buffers
  * exist) and at the end.  --portable also runs the forward and end-to-end
- * stages with MASO_MODEL_KERNELS_PORTABLE (OpenBLAS) for the side by side.
+ * stages with MASO_MODEL_KERNELS_PORTABLE (OpenBLAS) for the side by side;
+ * --int8 runs them with the best kernels at MASO_PRECISION_INT8 instead.
  *
- * usage: bench_pipeline [--portable] [--rounds N] [image_dir]
+ * usage: bench_pipeline [--portable | --int8] [--rounds N] [image_dir]
  * Prints a markdown table.
  */
 #include <cblas.h>
@@ -389,10 +390,12 @@ static void inputs_free(inputs *in)
     free(in->sketches);
 }
 
-static maso_model *model_load(maso_model_kernels kernels)
+static maso_model *model_load(maso_model_kernels kernels,
+                              maso_model_precision precision)
 {
     maso_model *m = NULL;
     if (maso_model_create(&m) || maso_model_set_kernels(m, kernels) ||
+        maso_model_set_precision(m, precision) ||
         maso_model_load(m, MODEL ".param", MODEL ".bin")) {
         fprintf(stderr, "bench_pipeline: %s\n",
                 m ? maso_model_errmsg(m) : "out of memory");
@@ -430,13 +433,14 @@ static int run_stages(const maso_model *model, const maso_sketch *sketch,
 
 /* One markdown table: a row per stage, a column per (kernels, threads);
  * @p cpu picks CPU microseconds per unit instead of units per second. */
-static void print_rates(const results *res, int cols, int cpu)
+static void print_rates(const results *res, int cols, const char *second,
+                        int cpu)
 {
     printf("| stage | %s |", cpu ? "CPU per unit" : "unit");
     for (int k = 0; k < cols; k++)
         for (int t = 1; t <= MAX_THREADS; t++)
             printf(" %s%d thread%s |",
-                   k ? "portable, " : (cols > 1 ? "best, " : ""), t,
+                   k ? second : (cols > 1 ? "best, " : ""), t,
                    t > 1 ? "s" : "");
     printf("\n| --- | --- |");
     for (int i = 0; i < cols * MAX_THREADS; i++)
@@ -461,14 +465,14 @@ static void print_rates(const results *res, int cols, int cpu)
     }
 }
 
-static void print_table(const results *res, int portable, size_t n,
-                        const double rss[4])
+static void print_table(const results *res, int portable, const char *second,
+                        size_t n, const double rss[4])
 {
     int cols = portable ? 2 : 1;
-    print_rates(res, cols, 0);
+    print_rates(res, cols, second, 0);
     printf("\nCPU time per image or distance (all threads summed: the "
            "figure the machine's load disturbs least)\n\n");
-    print_rates(res, cols, 1);
+    print_rates(res, cols, second, 1);
     printf("\nPeak RSS (ru_maxrss, %zu files in memory): after loading the "
            "model and files %.1f MB; end to end 1 thread %.1f MB, 2 threads "
            "%.1f MB; whole benchmark (all stage inputs held%s) %.1f MB\n", n,
@@ -478,14 +482,16 @@ static void print_table(const results *res, int portable, size_t n,
 int main(int argc, char **argv)
 {
     const char *dir = MASO_SHARED_DIR "/images/kodak";
-    int portable = 0, rounds = 5;
+    int portable = 0, int8 = 0, rounds = 5;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--portable") == 0)
             portable = 1;
+        else if (strcmp(argv[i], "--int8") == 0)
+            portable = int8 = 1;
         else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
             rounds = atoi(argv[++i]);
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: bench_pipeline [--portable] [--rounds N] "
+            fprintf(stderr, "usage: bench_pipeline [--portable | --int8] [--rounds N] "
                             "[image_dir]\n");
             return 2;
         } else
@@ -495,7 +501,8 @@ int main(int argc, char **argv)
         rounds = 5;
     openblas_set_num_threads(1); /* parallelism comes from the threads */
 
-    maso_model *model = model_load(MASO_MODEL_KERNELS_BEST);
+    maso_model *model = model_load(MASO_MODEL_KERNELS_BEST,
+                                   MASO_PRECISION_FP32);
     const maso_code_layer *layers;
     maso_sketch_params sp;
     maso_sketch *sketch = NULL;
@@ -543,7 +550,9 @@ int main(int argc, char **argv)
                    res.r[0], res.have[0]))
         return 1;
     if (portable) {
-        maso_model *pm = model_load(MASO_MODEL_KERNELS_PORTABLE);
+        maso_model *pm =
+            int8 ? model_load(MASO_MODEL_KERNELS_BEST, MASO_PRECISION_INT8)
+                 : model_load(MASO_MODEL_KERNELS_PORTABLE, MASO_PRECISION_FP32);
         if (!pm || run_stages(pm, sketch, &in,
                               (1u << STAGE_FORWARD) | (1u << STAGE_END_TO_END),
                               rounds, res.r[1], res.have[1]))
@@ -551,7 +560,7 @@ int main(int argc, char **argv)
         maso_model_destroy(pm);
     }
     rss[3] = peak_rss_mb();
-    print_table(&res, portable, in.n, rss);
+    print_table(&res, portable, int8 ? "int8, " : "portable, ", in.n, rss);
     inputs_free(&in);
     maso_sketch_destroy(sketch);
     maso_model_destroy(model);

@@ -3,10 +3,12 @@
 # system seconds of /usr/bin/time, start-up included, / images) on 800-px
 # photos and on 12-MP JPEGs, 1 and 2 jobs, beside findimagedupes building
 # its fingerprints (-n, OMP_NUM_THREADS=1) on the same files, and beside a
-# second maso-index (BASE_BUILD, e.g. an older commit) when given, and
-# beside maso-index --precision int8 (key int8.J).  The
-# commands alternate round by round (the machine is shared and noisy), and
-# the median of the rounds is printed.
+# second maso-index (BASE_BUILD, e.g. an older commit; keys base.J and
+# base-int8.J) when given.  maso-index runs at each precision (keys fp32.J, int8.J: the
+# default, with orientation sketches) and with --no-orient
+# (fp32-noorient.J, int8-noorient.J).  The commands alternate round by
+# round (the machine is shared and noisy), and the median of the rounds is
+# printed.
 #
 # usage: bench/index_sizes.sh BUILD_DIR SETS_DIR [BASE_BUILD_DIR]
 #   SETS_DIR: from bench/make_sizes.sh (SETS_DIR/800, SETS_DIR/12mp).
@@ -44,23 +46,26 @@ for set in 800 12mp; do
             names="fid"
         fi
         for jobs in 1 2; do
-            for which in base new int8; do
-                dir=$build precision=
-                if [ "$which" = base ]; then
+            # key:precision:orientation option; base is the BASE_BUILD
+            for variant in base:fp32: base-int8:int8: fp32:fp32: int8:int8: \
+                fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient; do
+                which=${variant%%:*} rest=${variant#*:}
+                precision=${rest%%:*} orient=${rest#*:}
+                dir=$build
+                case $which in base*)
                     [ -n "$base" ] || continue
                     dir=$base
-                fi
-                [ "$which" = int8 ] && precision="--precision int8"
+                esac
                 rm -rf "$work/db"
-                # shellcheck disable=SC2086 # $precision: two words or none
+                # shellcheck disable=SC2086 # $orient: one word or none
                 cpu "$work/$set.$which.$jobs" "$dir/indexer/maso-index" -q -j "$jobs" \
-                    $precision --files-from "$work/list" "$work/db"
+                    --precision "$precision" $orient --files-from "$work/list" "$work/db"
             done
         done
     done
     echo "== $set: $n photos, CPU ms per image of the whole command, median of $rounds rounds"
     for f in "$work/$set".*; do
         key=${f#"$work/$set."}
-        printf '%-10s %8.2f\n' "$key" "$(median "$f" | awk -v n="$n" '{ print $1 * 1000 / n }')"
+        printf '%-18s %8.2f\n' "$key" "$(median "$f" | awk -v n="$n" '{ print $1 * 1000 / n }')"
     done
 done

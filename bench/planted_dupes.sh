@@ -11,16 +11,19 @@
 # (its default), 64-bit pHash and dHash (threshold 10 bits, the usual
 # default), and the index cost of the orientation data.
 # usage: bench/planted_dupes.sh BUILD_DIR ORIGINALS UNRELATED [WORK_DIR]
+# Environment: PRECISION (fp32 or int8, default fp32): maso-index's
+# --precision for both stores.
 # Not a test: it prints tables.  Run heavy: flock /tmp/maso-heavy.lock ...
 set -eu
 build=$1 originals=$2 unrelated=$3 work=${4:-/tmp/maso-planted}
+precision=${PRECISION:-fp32}
 here=$(cd "$(dirname "$0")" && pwd)
 py="python3 $here/planted_dupes.py"
 index=$build/indexer/maso-index query=$build/query/maso-query
 rm -rf "$work"
 mkdir -p "$work/copies"
 "$here/planted_make.sh" "$originals" "$work/copies"
-echo "## $(ls "$work/copies" | wc -l) files from $originals (9 each), $(ls "$unrelated" | wc -l) unrelated from $unrelated"
+echo "## $(ls "$work/copies" | wc -l) files from $originals (9 each), $(ls "$unrelated" | wc -l) unrelated from $unrelated, $precision"
 echo
 echo "| method | groups | pair recall | pair precision | copies not joined, by edit | false pairs |"
 echo "| --- | --- | --- | --- | --- | --- |"
@@ -28,7 +31,8 @@ n_files=$(( $(ls "$work/copies" | wc -l) + $(ls "$unrelated" | wc -l) ))
 for mode in "" --no-orient; do
     rm -rf "$work/db$mode"
     start=$(date +%s.%N)
-    "$index" -q --jobs 2 $mode "$work/db$mode" "$work/copies" "$unrelated"
+    "$index" -q --jobs 2 --precision "$precision" $mode "$work/db$mode" \
+        "$work/copies" "$unrelated"
     end=$(date +%s.%N)
     bytes=$(du -sb "$work/db$mode" | cut -f1)
     echo "| maso-index ${mode:-(default)} | $(echo "$n_files / ($end - $start)" | bc -l | cut -c1-5) | $((bytes / n_files)) |" >> "$work/cost.txt"

@@ -8,7 +8,10 @@
  *     equal to the float64 golden stays above a floor measured on these
  *     images (see AGREEMENT below), and the top class is the golden's;
  *   - conv1 reads the integer pixels (input + mean, scale 1);
- *   - the precision is chosen before loading, and named. */
+ *   - the precision is chosen before loading, and named;
+ *   - runs limited to a sketch (maso_forward_limit_to_sketch(), conv10 at
+ *     the sampled units only) give the sketches of whole runs bit for
+ *     bit, at both precisions and with every kernel choice. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -232,12 +235,120 @@ static void test_precision_api(void **state)
     assert_int_equal(maso_model_get_precision(NULL), MASO_PRECISION_FP32);
 }
 
+/* maso_forward_limit_to_sketch(): for each precision and kernel choice,
+ * the sketch of a limited run's code equals the whole run's; the limit
+ * engages (conv10's section keeps only sampled bits: fewer than the whole
+ * run's where the limit applies); a run asked for the output is whole; a
+ * sketch of another layout is refused; NULL removes the limit. */
+static void test_limit_to_sketch(void **state)
+{
+    (void)state;
+    const maso_model_kernels kernels[] = {MASO_MODEL_KERNELS_BEST,
+                                          MASO_MODEL_KERNELS_PORTABLE,
+                                          MASO_MODEL_KERNELS_SCALAR};
+    const maso_model_precision precisions[] = {MASO_PRECISION_FP32,
+                                               MASO_PRECISION_INT8};
+    for (size_t p = 0; p < 2; p++)
+        for (size_t k = 0; k < 3; k++) {
+            if (precisions[p] == MASO_PRECISION_FP32 &&
+                kernels[k] == MASO_MODEL_KERNELS_SCALAR)
+                continue; /* the scalar choice is of the int8 kernels */
+            maso_model *m = load(kernels[k], precisions[p]);
+            const maso_code_layer *layers;
+            size_t nl = maso_model_code_layers(m, &layers), conv10 = nl;
+            for (size_t i = 0; i < nl; i++)
+                if (strcmp(layers[i].name, "conv10") == 0)
+                    conv10 = i;
+            assert_true(conv10 < nl);
+            maso_sketch_params sp;
+            maso_sketch_params_init(&sp);
+            maso_sketch *sk = NULL;
+            assert_int_equal(maso_sketch_create(layers, nl, &sp, &sk), 0);
+            maso_forward *whole = NULL, *limited = NULL;
+            assert_int_equal(maso_forward_create(m, &whole), 0);
+            assert_int_equal(maso_forward_create(m, &limited), 0);
+            assert_int_equal(maso_forward_limit_to_sketch(limited, sk), 0);
+            size_t cb = maso_model_code_bytes(m), sb = maso_sketch_bytes(sk);
+            uint8_t *a = malloc(cb), *b = malloc(cb);
+            uint8_t *sa = malloc(sb), *sb_ = malloc(sb);
+            float out_a[1000], out_b[1000];
+            assert_true(a && b && sa && sb_);
+            size_t fewer = 0;
+            for (size_t i = 0; i < N_IMAGES; i++) {
+                size_t size = 0;
+                float *input = read_golden(images[i], "input.f32", &size);
+                assert_int_equal(maso_forward_run(whole, input, a, NULL), 0);
+                assert_int_equal(maso_forward_run(limited, input, b, NULL), 0);
+                maso_sketch_apply(sk, a, sa);
+                maso_sketch_apply(sk, b, sb_);
+                if (memcmp(sa, sb_, sb) != 0)
+                    fail_msg("%s, kernels %d, precision %d: the limited "
+                             "run's sketch differs", images[i], (int)kernels[k],
+                             (int)precisions[p]);
+                /* every section but conv10's is the whole run's */
+                const maso_code_layer *c10 = &layers[conv10];
+                assert_memory_equal(a, b, c10->offset);
+                assert_memory_equal(a + c10->offset + c10->bytes,
+                                    b + c10->offset + c10->bytes,
+                                    cb - c10->offset - c10->bytes);
+                size_t ones_a = 0, ones_b = 0;
+                for (size_t j = 0; j < c10->bytes; j++) {
+                    ones_a += (size_t)__builtin_popcount(a[c10->offset + j]);
+                    ones_b += (size_t)__builtin_popcount(b[c10->offset + j]);
+                    /* no bit the whole run does not set */
+                    assert_int_equal(b[c10->offset + j] &
+                                     ~a[c10->offset + j], 0);
+                }
+                fewer += ones_b < ones_a;
+                /* asked for the output: whole */
+                assert_int_equal(maso_forward_run(whole, input, a, out_a), 0);
+                assert_int_equal(maso_forward_run(limited, input, b, out_b), 0);
+                assert_memory_equal(a, b, cb);
+                assert_memory_equal(out_a, out_b, sizeof out_a);
+                free(input);
+            }
+            /* limited: int8 everywhere, fp32 with the AVX-512 kernels only */
+            __builtin_cpu_init();
+            int avx512 = __builtin_cpu_supports("avx512f");
+            int expect = precisions[p] == MASO_PRECISION_INT8 ||
+                         (kernels[k] == MASO_MODEL_KERNELS_BEST && avx512);
+            assert_int_equal(fewer, expect ? N_IMAGES : 0);
+            /* removed: whole again */
+            size_t size = 0;
+            float *input = read_golden(images[0], "input.f32", &size);
+            assert_int_equal(maso_forward_limit_to_sketch(limited, NULL), 0);
+            assert_int_equal(maso_forward_run(whole, input, a, NULL), 0);
+            assert_int_equal(maso_forward_run(limited, input, b, NULL), 0);
+            assert_memory_equal(a, b, cb);
+            free(input);
+            /* a sketch of another layout */
+            maso_sketch *other = NULL;
+            assert_int_equal(maso_sketch_create(layers, nl - 1, &sp, &other),
+                             0);
+            assert_int_equal(maso_forward_limit_to_sketch(limited, other),
+                             MASO_EINVAL_ARG);
+            assert_non_null(strstr(maso_forward_errmsg(limited), "layout"));
+            maso_sketch_destroy(other);
+            free(a);
+            free(b);
+            free(sa);
+            free(sb_);
+            maso_forward_destroy(whole);
+            maso_forward_destroy(limited);
+            maso_sketch_destroy(sk);
+            maso_model_destroy(m);
+        }
+    assert_int_equal(maso_forward_limit_to_sketch(NULL, NULL),
+                     MASO_EINVAL_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_sets_agree),
         cmocka_unit_test(test_agreement_with_golden),
         cmocka_unit_test(test_precision_api),
+        cmocka_unit_test(test_limit_to_sketch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

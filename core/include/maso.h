@@ -516,6 +516,25 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
 #define MASO_CODE_TRIM_BORDER 1u
 
 /**
+ * Limit @p forward's runs that ask for the code and not the output
+ * (maso_forward_run() and the functions above with @p output NULL) to what
+ * @p sketch samples, where that saves work without changing it: a
+ * convolution whose output no layer with a code reads (SqueezeNet's
+ * conv10, about a fifth of the pass) computes only the units @p sketch
+ * samples of it, and the layers after it that only it feeds are not run.
+ * maso_sketch_apply() of a limited run's code gives the sketch of a whole
+ * run bit for bit; the rest of that convolution's section is zero, and its
+ * blob and those after it hold nothing (maso_forward_blob()).  Done with
+ * int8 and with the fp32 AVX-512 kernels, whose sums can be repeated unit by unit;
+ * fp32 portable kernels (OpenBLAS) run whole.  @p sketch must be of the
+ * model's code layout (MASO_EINVAL_ARG otherwise) and outlive the limit;
+ * NULL removes it.
+ */
+struct maso_sketch;
+int maso_forward_limit_to_sketch(maso_forward *forward,
+                                 const struct maso_sketch *sketch);
+
+/**
  * After a successful run: the activation blob named @p blob (a blob name of
  * the .param).  Returns a pointer to channels*height*width floats in CHW
  * order, owned by the context and valid until its next run, or NULL when no

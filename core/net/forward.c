@@ -49,6 +49,8 @@ int maso_forward_create(const maso_model *model, maso_forward **forward)
     f->model = model;
     size_t *start = calloc((size_t)model->n_blobs, sizeof(size_t));
     f->blob = calloc((size_t)model->n_blobs, sizeof(float *));
+    f->limit = calloc((size_t)model->n_layers + 1, sizeof *f->limit);
+    f->derived = malloc((size_t)model->n_blobs + 1);
     size_t total = 0, ws = 0;
     for (int i = 0; start && i < model->n_blobs; i++) {
         if (model->blobs[i].parent >= 0)
@@ -66,9 +68,11 @@ int maso_forward_create(const maso_model *model, maso_forward **forward)
     }
     f->arena = alloc_floats(total);
     f->workspace = alloc_floats(ws);
+    f->workspace_bytes = ws * sizeof(float);
     const core_shape input = model->blobs[model->input_blob].shape;
     int rc = core_image_alloc(&f->resized, input.w, input.h);
-    if (!start || !f->blob || !f->arena || !f->workspace || rc) {
+    if (!start || !f->blob || !f->limit || !f->derived || !f->arena ||
+        !f->workspace || rc) {
         free(start);
         maso_forward_destroy(f);
         return ENOMEM;
@@ -92,6 +96,8 @@ void maso_forward_destroy(maso_forward *forward)
     core_resizer_free(&forward->resizer);
     maso_image_free(&forward->resized);
     free(forward->blob);
+    free(forward->limit);
+    free(forward->derived);
     free(forward);
 }
 
@@ -180,11 +186,96 @@ void core_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
     const maso_model *m = f->model;
     if (code)
         memset(code, 0, m->code_bytes); /* padding stays zero */
-    for (int i = 0; i < m->n_layers; i++)
-        layer_run(f, &m->layers[i], code, conv_input, ctx);
+    /* a limit applies to runs that want the code and not the output */
+    const int limited = f->limited && code && !output;
+    for (int i = 0; i < m->n_layers; i++) {
+        const core_layer *l = &m->layers[i];
+        const core_layer_limit *lim = &f->limit[i];
+        if (!limited || lim->mode == CORE_LIMIT_RUN) {
+            layer_run(f, l, code, conv_input, ctx);
+        } else if (lim->mode == CORE_LIMIT_SAMPLE) {
+            const float *src = f->blob[l->in[0]];
+            core_shape in = m->blobs[l->in[0]].shape;
+            if (conv_input)
+                src = conv_input(ctx, i, l->in[0], src,
+                                 (size_t)in.c * in.h * in.w);
+            core_conv_run_sampled(&l->conv, in, src, m->blobs[l->out[0]].shape,
+                                  f->workspace, f->workspace_bytes,
+                                  lim->units, lim->n,
+                                  code + m->code_layers[l->code].offset);
+        }
+    }
     if (output)
         memcpy(output, f->blob[m->output_blob],
                blob_floats(&m->blobs[m->output_blob]) * sizeof(float));
+}
+
+/* Whether a layer that has a code reads, directly or through other
+ * layers, the output of layer @p i. */
+static int feeds_code(const maso_model *m, int i, unsigned char *derived)
+{
+    memset(derived, 0, (size_t)m->n_blobs);
+    for (int k = 0; k < m->layers[i].n_out; k++)
+        derived[m->layers[i].out[k]] = 1;
+    for (int j = i + 1; j < m->n_layers; j++) {
+        const core_layer *l = &m->layers[j];
+        int reads = 0;
+        for (int k = 0; k < l->n_in; k++)
+            reads |= derived[l->in[k]];
+        if (!reads)
+            continue;
+        if (l->code >= 0)
+            return 1;
+        for (int k = 0; k < l->n_out; k++)
+            derived[l->out[k]] = 1;
+    }
+    return 0;
+}
+
+int maso_forward_limit_to_sketch(maso_forward *forward,
+                                 const maso_sketch *sketch)
+{
+    if (!forward)
+        return MASO_EINVAL_ARG;
+    maso_forward *f = forward;
+    const maso_model *m = f->model;
+    f->errmsg[0] = '\0';
+    memset(f->limit, 0, sizeof *f->limit * (size_t)m->n_layers);
+    f->limited = 0;
+    if (!sketch)
+        return 0;
+    const maso_code_layer *layers;
+    size_t n_layers = maso_sketch_layers(sketch, &layers);
+    int same = n_layers == m->n_code_layers &&
+               maso_sketch_code_bytes(sketch) == m->code_bytes;
+    for (size_t i = 0; same && i < n_layers; i++)
+        same = strcmp(layers[i].name, m->code_layers[i].name) == 0;
+    if (!same)
+        return core_forward_fail(f, MASO_EINVAL_ARG, "the sketch is not of "
+                                 "this model's code layout");
+    unsigned char *derived = f->derived;
+    for (int i = 0; i < m->n_layers; i++) {
+        const core_layer *l = &m->layers[i];
+        if (l->op != CORE_OP_CONV || l->code < 0 ||
+            !core_conv_sampled_supported(&l->conv,
+                                         m->blobs[l->out[0]].shape) ||
+            feeds_code(m, i, derived))
+            continue;
+        f->limit[i].mode = CORE_LIMIT_SAMPLE;
+        f->limit[i].units = maso_sketch_positions(sketch, (size_t)l->code,
+                                                  &f->limit[i].n);
+        f->limited = 1;
+        /* what only it feeds is not run: no code reads it */
+        for (int j = i + 1; j < m->n_layers; j++) {
+            const core_layer *d = &m->layers[j];
+            int reads = 0;
+            for (int k = 0; k < d->n_in; k++)
+                reads |= derived[d->in[k]];
+            if (reads && f->limit[j].mode == CORE_LIMIT_RUN)
+                f->limit[j].mode = CORE_LIMIT_SKIP;
+        }
+    }
+    return 0;
 }
 
 const float *maso_forward_blob(const maso_forward *forward, const char *blob,

@@ -46,6 +46,21 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
                    core_shape out, float *dst, float *workspace,
                    uint8_t *bits);
 
+/* sampled.c: whether core_conv_run_sampled() gives @p c's code bits as
+ * core_conv_run() does (int8; fp32 1x1 stride-1 through the AVX-512 GEMM;
+ * with an activation). */
+int core_conv_sampled_supported(const core_conv_desc *c, core_shape out);
+
+/* sampled.c: the code bits of convolution @p c at the @p n units
+ * @p units only (unit = channel * out.h * out.w + pixel), OR-ed into
+ * @p bits (which the caller zeroed), bit for bit those of core_conv_run();
+ * no output is written.  @p workspace as for core_conv_run(), of
+ * @p workspace_bytes (more lets int8 1x1 layers use AVX-512 VNNI). */
+void core_conv_run_sampled(const core_conv_desc *c, core_shape in,
+                           const float *src, core_shape out, void *workspace,
+                           size_t workspace_bytes, const uint32_t *units,
+                           size_t n, uint8_t *bits);
+
 /* pool.c: max/average/global pooling; max pooling writes the winner of each
  * window into @p code (NULL: not recorded) with @p bits_per_unit 4 or 8. */
 void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,

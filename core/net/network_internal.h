@@ -135,13 +135,32 @@ struct maso_model {
 /* An inference context (forward.c).  Blob memory is one arena planned at
  * creation; the input blob is where maso_forward_run() copies its tensor
  * and where preprocess.c writes an image directly. */
+/* What a run limited to a sketch does with a layer
+ * (maso_forward_limit_to_sketch()). */
+typedef enum core_limit_mode {
+    CORE_LIMIT_RUN = 0,   /* run it whole */
+    CORE_LIMIT_SAMPLE,    /* a last convolution: only the sampled units */
+    CORE_LIMIT_SKIP       /* after one: feeds no code, not run */
+} core_limit_mode;
+
+typedef struct core_layer_limit {
+    core_limit_mode mode;
+    const uint32_t *units; /* CORE_LIMIT_SAMPLE: the sketch's positions */
+    size_t n;
+} core_layer_limit;
+
 struct maso_forward {
     const maso_model *model;
     float *arena;
     float **blob;         /* per blob: its first float */
     float *workspace;     /* im2col, shared by all convolutions */
+    size_t workspace_bytes;
     core_resizer resizer; /* filter taps and rows kept from image to image */
     maso_image resized;   /* the input-size RGB image, owned */
+    core_layer_limit *limit; /* per layer; all RUN without a limit */
+    int limited;          /* some layer is not RUN */
+    unsigned char *derived; /* per blob, maso_forward_limit_to_sketch()'s
+                             * scratch */
     int resized_valid;    /* resized holds the last maso_forward_run_image()'s
                            * image (maso_forward_run_turned() reads it) */
     char errmsg[MASO_ERRMSG_SIZE];
