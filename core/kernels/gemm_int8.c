@@ -43,6 +43,8 @@ float core_gemm8_input_scale(core_gemm8_isa isa, const float *x, size_t n)
 #if defined(__GNUC__) && defined(__x86_64__)
     if (isa == CORE_GEMM8_AVX512VNNI)
         return core_gemm8_input_scale_avx512(x, n);
+    if (isa == CORE_GEMM8_AVX2 || isa == CORE_GEMM8_VNNI256)
+        return core_gemm8_input_scale_avx2(x, n);
 #endif
     (void)isa;
     float top = 0.0f;
@@ -59,6 +61,11 @@ void core_gemm8_pack_pixels(core_gemm8_isa isa, const float *x,
     if (isa == CORE_GEMM8_AVX512VNNI) {
         core_gemm8_pack_pixels_avx512(x, channels, plane, scale, offset,
                                       pixels);
+        return;
+    }
+    if (isa == CORE_GEMM8_AVX2 || isa == CORE_GEMM8_VNNI256) {
+        core_gemm8_pack_pixels_avx2(x, channels, plane, scale, offset,
+                                    pixels);
         return;
     }
 #endif

@@ -93,6 +93,10 @@ float core_gemm8_input_scale_avx512(const float *x, size_t n);
 void core_gemm8_pack_pixels_avx512(const float *x, int channels,
                                    size_t plane, float scale,
                                    const float *offset, uint8_t *pixels);
+float core_gemm8_input_scale_avx2(const float *x, size_t n);
+void core_gemm8_pack_pixels_avx2(const float *x, int channels, size_t plane,
+                                 float scale, const float *offset,
+                                 uint8_t *pixels);
 
 /* The kernel set this CPU runs, at most @p limit. */
 core_gemm8_isa core_gemm8_best(core_gemm8_isa limit);
