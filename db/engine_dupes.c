@@ -129,6 +129,7 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
     else
         candidates = engine->count <= exact_max
                          ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
+    engine_prefetch(engine); /* every sketch is read, most more than once */
     int rc = maso_search_group_variants(engine->search, engine->segs,
                                         engine->n_segs, &var, max_distance,
                                         candidates, groups, NULL);
