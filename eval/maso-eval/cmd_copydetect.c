@@ -54,13 +54,11 @@ typedef struct prediction {
 
 typedef struct copy_run {
     const eval_options *opt;
-    eval_metrics ms;
-    eval_photo *photo;
-    size_t n, n_refs;
+    eval_photo_set set;        /* metrics, photos, --csv */
+    size_t n_refs;
     size_t n_cols;             /* metrics, then the -norm of model metrics */
     size_t *col_metric;        /* metric of each column */
     int *col_norm;
-    eval_csv *csv;
     prediction *pred;          /* [col][query][PREDICTIONS] */
     size_t n_queries;
     size_t *hits;              /* recall@1 hits [col][edit] */
@@ -89,13 +87,13 @@ static int dbl_cmp(const void *a, const void *b)
 static int distances(copy_run *r, size_t m, void ***states, size_t n_orient,
                      double *d, char err[MASO_CLI_ERRLEN])
 {
-    const maso_eval_metric *metric = r->ms.metric[m];
+    const maso_eval_metric *metric = r->set.ms.metric[m];
     size_t orients = is_model_metric(metric) ? n_orient : 1;
     for (size_t j = 0; j < r->n_refs; j++) {
         d[j] = INFINITY;
         for (size_t o = 0; o < orients; o++) {
             double v;
-            int rc = metric->distance(metric, r->photo[2 * j].states[m],
+            int rc = metric->distance(metric, r->set.photo[2 * j].states[m],
                                       states[o][m], &v);
             if (rc) {
                 snprintf(err, MASO_CLI_ERRLEN, "metric %s: %s", metric->name,
@@ -163,11 +161,11 @@ static void score_query(copy_run *r, size_t i, size_t e, size_t q,
 static void nearest_layers(copy_run *r, void ***states, size_t n_orient,
                            size_t j, double *pl, double *tmp)
 {
-    const eval_model *em = &r->ms.model;
+    const eval_model *em = &r->set.ms.model;
     double best = INFINITY;
     for (size_t o = 0; o < n_orient; o++) {
         double d = maso_code_distance(em->layers, em->n_layers, NULL,
-                                      r->photo[j].states[r->vq],
+                                      r->set.photo[j].states[r->vq],
                                       states[o][r->vq], tmp);
         if (d < best) {
             best = d;
@@ -179,9 +177,9 @@ static void nearest_layers(copy_run *r, void ***states, size_t n_orient,
 /* The fitting rows of one query (photo i): one per other photo. */
 static int fit_rows(copy_run *r, size_t i, void ***states, size_t n_orient)
 {
-    size_t L = r->ms.model.n_layers;
-    if (r->rows + r->n > r->cap) {
-        size_t cap = (r->rows + r->n) * 2;
+    size_t L = r->set.ms.model.n_layers;
+    if (r->rows + r->set.n > r->cap) {
+        size_t cap = (r->rows + r->set.n) * 2;
         double *x = realloc(r->x, cap * L * sizeof *x);
         if (!x)
             return ENOMEM;
@@ -193,7 +191,7 @@ static int fit_rows(copy_run *r, size_t i, void ***states, size_t n_orient)
         return ENOMEM;
     double *other = own + L, *tmp = own + 2 * L;
     nearest_layers(r, states, n_orient, i, own, tmp);
-    for (size_t j = 0; j < r->n; j++) {
+    for (size_t j = 0; j < r->set.n; j++) {
         if (j == i)
             continue;
         nearest_layers(r, states, n_orient, j, other, tmp);
@@ -208,7 +206,7 @@ static int fit_rows(copy_run *r, size_t i, void ***states, size_t n_orient)
 /* Fit and write the weights (--out). */
 static int fit_write(copy_run *r, char err[MASO_CLI_ERRLEN])
 {
-    const eval_model *em = &r->ms.model;
+    const eval_model *em = &r->set.ms.model;
     size_t L = em->n_layers;
     double *w = malloc(L * sizeof *w), *h = malloc(r->rows * sizeof *h);
     if (!w || !h) {
@@ -254,8 +252,8 @@ static int fit_write(copy_run *r, char err[MASO_CLI_ERRLEN])
 static int write_copy(copy_run *r, size_t i, const char *edit,
                       const maso_image *copy, char err[MASO_CLI_ERRLEN])
 {
-    const char *base = strrchr(r->photo[i].path, '/');
-    base = base ? base + 1 : r->photo[i].path;
+    const char *base = strrchr(r->set.photo[i].path, '/');
+    base = base ? base + 1 : r->set.photo[i].path;
     char name[EVAL_PATH_MAX], path[2 * EVAL_PATH_MAX];
     snprintf(name, sizeof name, "%s", base);
     char *dot = strrchr(name, '.');
@@ -264,7 +262,7 @@ static int write_copy(copy_run *r, size_t i, const char *edit,
     int rc = 0;
     if (!strcmp(edit, maso_eval_copy_edit_name((maso_eval_copy_edit)0))) {
         snprintf(path, sizeof path, "%s/%s.jpg", r->opt->copies, name);
-        rc = maso_eval_write_jpeg(&r->photo[i].full, path, 95);
+        rc = maso_eval_write_jpeg(&r->set.photo[i].full, path, 95);
     }
     if (!rc) {
         snprintf(path, sizeof path, "%s/%s_%s.jpg", r->opt->copies, name,
@@ -280,30 +278,32 @@ static int run_all(copy_run *r, char err[MASO_CLI_ERRLEN])
 {
     size_t n_orient = r->opt->no_orient ? 1 : ORIENTATIONS;
     void **states[ORIENTATIONS];
-    double *dist = malloc(r->ms.count * r->n_refs * sizeof *dist);
+    double *dist = malloc(r->set.ms.count * r->n_refs * sizeof *dist);
     double *sorted = malloc(r->n_refs * sizeof *sorted);
     int rc = dist && sorted ? 0 : ENOMEM;
     for (size_t o = 0; o < ORIENTATIONS; o++)
-        if (!(states[o] = calloc(r->ms.count, sizeof **states)))
+        if (!(states[o] = calloc(r->set.ms.count, sizeof **states)))
             rc = ENOMEM;
     if (rc)
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
     size_t q = 0;
-    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+    for (size_t i = 0; rc == 0 && i < r->set.n; i++) {
         for (size_t e = 0; rc == 0 && e < EDITS; e++, q++) {
-            maso_image copy = { 0, 0, NULL };
+            maso_image copy = {0, 0, NULL};
             const char *edit = maso_eval_copy_edit_name((maso_eval_copy_edit)e);
-            rc = maso_eval_copy_edit_apply(
-                &r->photo[i].full, (maso_eval_copy_edit)e, r->opt->seed, &copy);
+            rc = maso_eval_copy_edit_apply(&r->set.photo[i].full,
+                                           (maso_eval_copy_edit)e, r->opt->seed,
+                                           &copy);
             if (rc)
                 snprintf(err, MASO_CLI_ERRLEN, "%s: edit %s: %s",
-                         r->photo[i].path, edit, maso_strerror(rc));
+                         r->set.photo[i].path, edit, maso_strerror(rc));
             if (rc == 0 && r->opt->copies)
                 rc = write_copy(r, i, edit, &copy, err);
             for (size_t o = 0; rc == 0 && o < n_orient; o++)
-                rc = eval_metrics_prepare_resized(&r->ms, &copy, r->opt->size,
-                                                  (int)o + 1, states[o], err);
-            for (size_t m = 0; rc == 0 && m < r->ms.count; m++)
+                rc = eval_metrics_prepare_resized(&r->set.ms, &copy,
+                                                  r->opt->size, (int)o + 1,
+                                                  states[o], err);
+            for (size_t m = 0; rc == 0 && m < r->set.ms.count; m++)
                 rc = distances(r, m, states, n_orient,
                                dist + m * r->n_refs, err);
             if (rc == 0 && r->opt->out &&
@@ -313,17 +313,17 @@ static int run_all(copy_run *r, char err[MASO_CLI_ERRLEN])
                 r->positives[e] += i % 2 == 0;
                 score_query(r, i, e, q, dist, sorted);
                 char label[EVAL_PATH_MAX + 32];
-                snprintf(label, sizeof label, "%s#%s", r->photo[i].path,
+                snprintf(label, sizeof label, "%s#%s", r->set.photo[i].path,
                          edit);
-                for (size_t m = 0; m < r->ms.count; m++)
+                for (size_t m = 0; m < r->set.ms.count; m++)
                     for (size_t j = 0; j < r->n_refs; j++)
-                        eval_csv_row(r->csv, r->photo[2 * j].path, label,
-                                     r->ms.metric[m]->name,
+                        eval_csv_row(r->set.csv, r->set.photo[2 * j].path,
+                                     label, r->set.ms.metric[m]->name,
                                      dist[m * r->n_refs + j], "copydetect",
                                      edit, 2 * j == i);
             }
             for (size_t o = 0; o < n_orient; o++)
-                eval_metrics_release(&r->ms, states[o]);
+                eval_metrics_release(&r->set.ms, states[o]);
             maso_image_free(&copy);
         }
     }
@@ -373,7 +373,7 @@ static int summarise(copy_run *r, eval_table *t)
     snprintf(t->note, sizeof t->note, NOTE "; %zu references (every other "
              "photo), %zu queries (12 edits of all %zu photos), %zu with "
              "their original; micro-AP over the top %d of each query",
-             r->n_refs, r->n_queries, r->n, positives, PREDICTIONS);
+             r->n_refs, r->n_queries, r->set.n, positives, PREDICTIONS);
     t->digits = 3;
     snprintf(t->row[0], sizeof t->row[0], "micro-AP");
     snprintf(t->row[1], sizeof t->row[1], "recall@1");
@@ -382,7 +382,7 @@ static int summarise(copy_run *r, eval_table *t)
                  maso_eval_copy_edit_name((maso_eval_copy_edit)e));
     for (size_t c = 0; c < r->n_cols; c++) {
         snprintf(t->col[c], sizeof t->col[c], "%s%s",
-                 r->ms.metric[r->col_metric[c]]->name,
+                 r->set.ms.metric[r->col_metric[c]]->name,
                  r->col_norm[c] ? "-norm" : "");
         size_t hits = 0;
         for (size_t e = 0; e < EDITS; e++) {
@@ -400,16 +400,12 @@ static int summarise(copy_run *r, eval_table *t)
 
 static void free_run(copy_run *r)
 {
-    char err[MASO_CLI_ERRLEN];
-    eval_photos_free(&r->ms, r->photo, r->n);
+    eval_photo_set_close(&r->set);
     free(r->pred);
     free(r->hits);
     free(r->col_metric);
     free(r->col_norm);
     free(r->x);
-    eval_csv_close(r->csv, err);
-    if (r->ms.metric)
-        eval_metrics_close(&r->ms);
 }
 
 int eval_cmd_copydetect(const eval_options *opt)
@@ -421,36 +417,28 @@ int eval_cmd_copydetect(const eval_options *opt)
     eval_table t;
     memset(&t, 0, sizeof t);
     int status = EVAL_EXIT_ERROR;
-    if (!eval_is_dir(opt->input)) {
-        eval_fail("%s: no such folder", opt->input);
-        goto out;
-    }
-    if (eval_metrics_start(&r.ms, &r.csv, opt, err) != 0) {
+    /* vq codes the photos as maso-index and maso-query do: borders cut;
+     * the references are the 1st, 3rd... photo; --out fits on all */
+    if (eval_photo_set_open(&r.set, opt, !opt->out, !opt->no_trim,
+                            err) != 0) {
         eval_fail("%s", err);
         goto out;
     }
-    /* vq as maso-index and maso-query code images: borders cut */
-    r.ms.model.trim = r.ms.has_model && !opt->no_trim;
-    /* the references are the 1st, 3rd... photo; --out fits on all */
-    if (eval_photos_load(&r.ms, opt, !opt->out, &r.photo, &r.n, err) != 0) {
-        eval_fail("%s", err);
-        goto out;
-    }
-    r.n_refs = (r.n + 1) / 2;
-    size_t nm = r.ms.count;
+    r.n_refs = (r.set.n + 1) / 2;
+    size_t nm = r.set.ms.count;
     r.col_metric = calloc(2 * nm, sizeof *r.col_metric);
     r.col_norm = calloc(2 * nm, sizeof *r.col_norm);
-    r.n_queries = r.n * EDITS;
+    r.n_queries = r.set.n * EDITS;
     if (!r.col_metric || !r.col_norm) {
         eval_fail("out of memory");
         goto out;
     }
     r.vq = SIZE_MAX;
     for (size_t m = 0; m < nm; m++) {
-        if (!strcmp(r.ms.metric[m]->name, "vq"))
+        if (!strcmp(r.set.ms.metric[m]->name, "vq"))
             r.vq = m;
         r.col_metric[r.n_cols++] = m;
-        if (is_model_metric(r.ms.metric[m])) {
+        if (is_model_metric(r.set.ms.metric[m])) {
             r.col_metric[r.n_cols] = m;
             r.col_norm[r.n_cols++] = 1;
         }
@@ -473,8 +461,8 @@ int eval_cmd_copydetect(const eval_options *opt)
         eval_fail("out of memory");
         goto out;
     }
-    int rc = eval_csv_close(r.csv, err);
-    r.csv = NULL;
+    int rc = eval_csv_close(r.set.csv, err);
+    r.set.csv = NULL;
     if (rc) {
         eval_fail("%s", err);
         goto out;

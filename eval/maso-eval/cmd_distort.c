@@ -25,10 +25,7 @@
 
 typedef struct distort_run {
     const eval_options *opt;
-    eval_metrics ms;
-    eval_photo *photo;
-    size_t n;
-    eval_csv *csv;
+    eval_photo_set set;   /* metrics, photos, --csv */
     /* dissimilarity to the own original: [metric][family][level][photo] */
     double *own;
     /* hits of recall@1: [metric][family] */
@@ -37,7 +34,7 @@ typedef struct distort_run {
 
 static double *own_at(distort_run *r, size_t m, size_t f, size_t l, size_t i)
 {
-    return &r->own[((m * FAMILIES + f) * LEVELS + l) * r->n + i];
+    return &r->own[((m * FAMILIES + f) * LEVELS + l) * r->set.n + i];
 }
 
 /* One copy: its dissimilarity to every original, for every metric. */
@@ -46,13 +43,14 @@ static int score_copy(distort_run *r, size_t i, size_t f, int level,
 {
     char label[EVAL_PATH_MAX + 32];
     const char *family = maso_eval_distortion_name((maso_eval_distortion)f);
-    snprintf(label, sizeof label, "%s#%s:%d", r->photo[i].path, family, level);
-    for (size_t m = 0; m < r->ms.count; m++) {
-        const maso_eval_metric *metric = r->ms.metric[m];
+    snprintf(label, sizeof label, "%s#%s:%d", r->set.photo[i].path, family,
+             level);
+    for (size_t m = 0; m < r->set.ms.count; m++) {
+        const maso_eval_metric *metric = r->set.ms.metric[m];
         double own = 0.0, best_other = INFINITY;
-        for (size_t j = 0; j < r->n; j++) {
+        for (size_t j = 0; j < r->set.n; j++) {
             double v;
-            int rc = metric->distance(metric, r->photo[j].states[m],
+            int rc = metric->distance(metric, r->set.photo[j].states[m],
                                       states[m], &v);
             if (rc) {
                 snprintf(err, MASO_CLI_ERRLEN, "%s: metric %s: %s", label,
@@ -62,8 +60,8 @@ static int score_copy(distort_run *r, size_t i, size_t f, int level,
             double d = maso_eval_metric_dissimilarity(metric, v);
             if (j == i) {
                 own = d;
-                eval_csv_row(r->csv, r->photo[i].path, label, metric->name,
-                             v, "distort", family, level);
+                eval_csv_row(r->set.csv, r->set.photo[i].path, label,
+                             metric->name, v, "distort", family, level);
             } else if (d < best_other) {
                 best_other = d;
             }
@@ -76,28 +74,29 @@ static int score_copy(distort_run *r, size_t i, size_t f, int level,
 
 static int run_all(distort_run *r, char err[MASO_CLI_ERRLEN])
 {
-    void **states = calloc(r->ms.count, sizeof *states);
+    void **states = calloc(r->set.ms.count, sizeof *states);
     if (!states) {
         snprintf(err, MASO_CLI_ERRLEN, "out of memory");
         return ENOMEM;
     }
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < r->n; i++) {
+    for (size_t i = 0; rc == 0 && i < r->set.n; i++) {
         for (size_t f = 0; rc == 0 && f < FAMILIES; f++) {
             for (int level = 1; rc == 0 && level <= LEVELS; level++) {
                 maso_image copy = { 0, 0, NULL };
-                rc = maso_eval_distort(&r->photo[i].full,
+                rc = maso_eval_distort(&r->set.photo[i].full,
                                        (maso_eval_distortion)f, level,
                                        r->opt->seed, &copy);
                 if (rc)
                     snprintf(err, MASO_CLI_ERRLEN, "%s: distortion %s: %s",
-                             r->photo[i].path,
+                             r->set.photo[i].path,
                              maso_eval_distortion_name((maso_eval_distortion)f),
                              maso_strerror(rc));
-                else if ((rc = eval_metrics_prepare_resized(
-                              &r->ms, &copy, r->opt->size, 1, states, err)) == 0)
+                else if ((rc = eval_metrics_prepare_resized(&r->set.ms, &copy,
+                                                            r->opt->size, 1,
+                                                            states, err)) == 0)
                     rc = score_copy(r, i, f, level, states, err);
-                eval_metrics_release(&r->ms, states);
+                eval_metrics_release(&r->set.ms, states);
                 maso_image_free(&copy);
             }
         }
@@ -109,7 +108,7 @@ static int run_all(distort_run *r, char err[MASO_CLI_ERRLEN])
 /* Spearman and recall tables, and the mean curves for the report. */
 static int summarise(distort_run *r, eval_table t[2], double *curve)
 {
-    size_t nm = r->ms.count, cnt = LEVELS * r->n;
+    size_t nm = r->set.ms.count, cnt = LEVELS * r->set.n;
     if (eval_table_init(&t[0], "Spearman correlation of distance with "
                         "distortion level", FAMILIES + 1, nm) ||
         eval_table_init(&t[1], "Copy-detection recall@1 among all originals",
@@ -122,20 +121,24 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
         return ENOMEM;
     }
     snprintf(t[0].note, sizeof t[0].note, NOTE "; %zu photos x 5 levels per "
-             "family, pooled; 0 when the distance does not change", r->n);
-    snprintf(t[1].note, sizeof t[1].note, NOTE "; %zu photos x 5 levels per "
-             "family; nearest of %zu originals is the copy's own", r->n, r->n);
+             "family, pooled; 0 when the distance does not change", r->set.n);
+    snprintf(t[1].note, sizeof t[1].note,
+             NOTE "; %zu photos x 5 levels per "
+                  "family; nearest of %zu originals is the copy's own",
+             r->set.n, r->set.n);
     for (size_t m = 0; m < nm; m++) {
-        snprintf(t[0].col[m], sizeof t[0].col[m], "%s", r->ms.metric[m]->name);
-        snprintf(t[1].col[m], sizeof t[1].col[m], "%s", r->ms.metric[m]->name);
+        snprintf(t[0].col[m], sizeof t[0].col[m], "%s",
+                 r->set.ms.metric[m]->name);
+        snprintf(t[1].col[m], sizeof t[1].col[m], "%s",
+                 r->set.ms.metric[m]->name);
         double sum_s = 0.0, sum_r = 0.0;
         for (size_t f = 0; f < FAMILIES; f++) {
             for (size_t l = 0; l < LEVELS; l++) {
                 double mean = 0.0;
-                for (size_t i = 0; i < r->n; i++) {
-                    level[l * r->n + i] = (double)(l + 1);
-                    d[l * r->n + i] = *own_at(r, m, f, l, i);
-                    mean += d[l * r->n + i] / (double)r->n;
+                for (size_t i = 0; i < r->set.n; i++) {
+                    level[l * r->set.n + i] = (double)(l + 1);
+                    d[l * r->set.n + i] = *own_at(r, m, f, l, i);
+                    mean += d[l * r->set.n + i] / (double)r->set.n;
                 }
                 curve[(f * nm + m) * LEVELS + l] = mean;
             }
@@ -185,13 +188,9 @@ static int summarise(distort_run *r, eval_table t[2], double *curve)
 
 static void free_run(distort_run *r)
 {
-    char err[MASO_CLI_ERRLEN];
-    eval_photos_free(&r->ms, r->photo, r->n);
+    eval_photo_set_close(&r->set);
     free(r->own);
     free(r->hits);
-    eval_csv_close(r->csv, err);
-    if (r->ms.metric)
-        eval_metrics_close(&r->ms);
 }
 
 int eval_cmd_distort(const eval_options *opt)
@@ -204,18 +203,12 @@ int eval_cmd_distort(const eval_options *opt)
     memset(t, 0, sizeof t);
     double *curve = NULL;
     int status = EVAL_EXIT_ERROR;
-    if (!eval_is_dir(opt->input)) {
-        eval_fail("%s: no such folder", opt->input);
-        goto out;
-    }
-    if (eval_metrics_open(&r.ms, opt, err) != 0 ||
-        eval_photos_load(&r.ms, opt, 0, &r.photo, &r.n, err) != 0 ||
-        (opt->csv && eval_csv_open(opt->csv, &r.csv, err) != 0)) {
+    if (eval_photo_set_open(&r.set, opt, 0, 0, err) != 0) {
         eval_fail("%s", err);
         goto out;
     }
-    size_t nm = r.ms.count;
-    r.own = malloc(nm * FAMILIES * LEVELS * r.n * sizeof *r.own);
+    size_t nm = r.set.ms.count;
+    r.own = malloc(nm * FAMILIES * LEVELS * r.set.n * sizeof *r.own);
     r.hits = calloc(nm * FAMILIES, sizeof *r.hits);
     curve = malloc(FAMILIES * nm * LEVELS * sizeof *curve);
     if (!r.own || !r.hits || !curve) {
@@ -230,8 +223,8 @@ int eval_cmd_distort(const eval_options *opt)
         eval_fail("out of memory");
         goto out;
     }
-    int rc = eval_csv_close(r.csv, err);
-    r.csv = NULL;
+    int rc = eval_csv_close(r.set.csv, err);
+    r.set.csv = NULL;
     if (rc) {
         eval_fail("%s", err);
         goto out;
@@ -240,7 +233,7 @@ int eval_cmd_distort(const eval_options *opt)
     for (size_t f = 0; f < FAMILIES; f++)
         groups[f] = maso_eval_distortion_name((maso_eval_distortion)f);
     for (size_t m = 0; m < nm && m < 64; m++)
-        series[m] = r.ms.metric[m]->name;
+        series[m] = r.set.ms.metric[m]->name;
     eval_curves cv = { "distortion level", "Distance against distortion "
                        "level (mean over photos; each metric scaled to "
                        "[0, 1] within each family)", FAMILIES, nm < 64 ? nm : 64, LEVELS,

@@ -15,6 +15,7 @@
 typedef struct ref_cache {
     char *path;
     void **states;
+    int size[2];
 } ref_cache;
 
 /* Metric values of every pair: v[m * n + i] as the metric reports it. */
@@ -23,7 +24,9 @@ static int measure(eval_metrics *ms, const maso_eval_pairs *pairs,
 {
     size_t n = maso_eval_pairs_count(pairs);
     maso_decoder *decoder = NULL;
-    ref_cache ref = { NULL, calloc(ms->count, sizeof(void *)) };
+    ref_cache ref = { NULL, calloc(ms->count, sizeof(void *)),
+                      { 0, 0 } };
+    int dist_size[2];
     void **dist = calloc(ms->count, sizeof *dist);
     int rc = (!ref.states || !dist) ? ENOMEM : maso_decoder_create(&decoder);
     if (rc)
@@ -35,7 +38,7 @@ static int measure(eval_metrics *ms, const maso_eval_pairs *pairs,
             free(ref.path);
             ref.path = NULL;
             if ((rc = eval_metrics_load(ms, decoder, p->reference, ref.states,
-                                        err)))
+                                        ref.size, err)))
                 break;
             if (!(ref.path = strdup(p->reference))) {
                 rc = ENOMEM;
@@ -43,17 +46,20 @@ static int measure(eval_metrics *ms, const maso_eval_pairs *pairs,
                 break;
             }
         }
-        if ((rc = eval_metrics_load(ms, decoder, p->distorted, dist, err)))
+        if ((rc = eval_metrics_load(ms, decoder, p->distorted, dist,
+                                    dist_size, err)))
             break;
         for (size_t m = 0; rc == 0 && m < ms->count; m++) {
             const maso_eval_metric *metric = ms->metric[m];
             double *value = &v[m * n + i];
             rc = metric->distance(metric, ref.states[m], dist[m], value);
-            if (rc)
-                snprintf(err, MASO_CLI_ERRLEN, "%s vs %s (line %zu): metric "
-                         "%s: %s", p->reference, p->distorted, p->line,
-                         metric->name, maso_strerror(rc));
-            else
+            if (rc) {
+                char why[MASO_CLI_ERRLEN];
+                eval_metric_failure(ms, m, rc, ref.size, dist_size, why,
+                                    sizeof why);
+                snprintf(err, MASO_CLI_ERRLEN, "%s vs %s (line %zu): %s",
+                         p->reference, p->distorted, p->line, why);
+            } else
                 eval_csv_row(csv, p->reference, p->distorted, metric->name,
                              v[m * n + i], "mos", "", p->score);
         }

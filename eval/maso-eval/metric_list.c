@@ -175,7 +175,7 @@ void eval_warn_fitted_on(const eval_model *em, const char *input)
 }
 
 int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
-                      const char *path, void **states,
+                      const char *path, void **states, int size[2],
                       char err[MASO_CLI_ERRLEN])
 {
     maso_image full = { 0, 0, NULL }, coded = { 0, 0, NULL };
@@ -197,9 +197,27 @@ int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, MASO_CLI_ERRLEN, "%s: %s", path, why);
     }
+    if (size) {
+        size[0] = want_full ? full.width : coded.width;
+        size[1] = want_full ? full.height : coded.height;
+    }
     maso_image_free(&full);
     maso_image_free(&coded);
     return rc;
+}
+
+void eval_metric_failure(const eval_metrics *ms, size_t m, int rc,
+                         const int size_a[2], const int size_b[2], char *out,
+                         size_t out_size)
+{
+    const char *name = ms->metric[m]->name;
+    if (!eval_metrics_on_network(ms, m) &&
+        (size_a[0] != size_b[0] || size_a[1] != size_b[1]))
+        snprintf(out, out_size, "metric %s compares images of one size, "
+                 "these are %dx%d and %dx%d", name, size_a[0], size_a[1],
+                 size_b[0], size_b[1]);
+    else
+        snprintf(out, out_size, "metric %s: %s", name, maso_strerror(rc));
 }
 
 int eval_metrics_start(eval_metrics *ms, eval_csv **csv,

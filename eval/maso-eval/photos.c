@@ -3,7 +3,9 @@
  * the working size. */
 #include "program.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int eval_metrics_prepare_resized(eval_metrics *ms, const maso_image *image,
                                  int size, int orient, void **states,
@@ -86,4 +88,31 @@ void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n)
         maso_image_free(&photos[i].full);
     }
     free(photos);
+}
+
+int eval_photo_set_open(eval_photo_set *set, const eval_options *opt,
+                        int originals_only, int trim,
+                        char err[MASO_CLI_ERRLEN])
+{
+    memset(set, 0, sizeof *set);
+    if (!eval_is_dir(opt->input)) {
+        snprintf(err, MASO_CLI_ERRLEN, "%s: no such folder", opt->input);
+        return ENOENT;
+    }
+    int rc = eval_metrics_start(&set->ms, &set->csv, opt, err);
+    if (rc)
+        return rc;
+    set->ms.model.trim = set->ms.has_model && trim;
+    return eval_photos_load(&set->ms, opt, originals_only, &set->photo,
+                            &set->n, err);
+}
+
+void eval_photo_set_close(eval_photo_set *set)
+{
+    char err[MASO_CLI_ERRLEN];
+    eval_photos_free(&set->ms, set->photo, set->n);
+    eval_csv_close(set->csv, err);
+    if (set->ms.metric)
+        eval_metrics_close(&set->ms);
+    memset(set, 0, sizeof *set);
 }

@@ -140,22 +140,55 @@ int eval_photos_load(eval_metrics *ms, const eval_options *opt,
  * (NULL is a no-op). */
 void eval_photos_free(const eval_metrics *ms, eval_photo *photos, size_t n);
 
+/* What the synthetic-edit runs (distort, copydetect) start from: the
+ * metrics of opt->metrics, the photos of opt->input prepared for them
+ * (eval_photos_load) and the --csv file when asked for. */
+typedef struct eval_csv eval_csv; /* results_csv.c */
+
+typedef struct eval_photo_set {
+    eval_metrics ms;
+    eval_photo *photo;
+    size_t n;
+    eval_csv *csv;     /* NULL without --csv */
+} eval_photo_set;
+
+/* Open *set for opt; trim: cut uniform borders before the network metrics
+ * code a photo (as maso-index does).  On failure err names the folder or
+ * file and the cause, and *set is still released by
+ * eval_photo_set_close(). */
+int eval_photo_set_open(eval_photo_set *set, const eval_options *opt,
+                        int originals_only, int trim,
+                        char err[MASO_CLI_ERRLEN]);
+
+/* Release everything of *set (the CSV closed without its error: a command
+ * that reports results closes set->csv itself first and sets it NULL). */
+void eval_photo_set_close(eval_photo_set *set);
+
 /* Resize image to size x size, turn it to EXIF orientation orient (1: as
  * it is) and prepare it for every metric. */
 int eval_metrics_prepare_resized(eval_metrics *ms, const maso_image *image,
                                  int size, int orient, void **states,
                                  char err[MASO_CLI_ERRLEN]);
 
-/* Decode path and prepare it for every metric; err names path and the
- * cause.  The pixel metrics get the image at full resolution, as the
+/* Decode path and prepare it for every metric; size (may be NULL) gets
+ * the width and height of the image the pixel metrics compare; err names
+ * path and the cause.  The pixel metrics get the image at full resolution, as the
  * benchmarks define them (a PNG reference and its JPEG copy compare at
  * their stored sizes); the network metrics get it decoded as maso-index
  * decodes it (a JPEG DCT-scaled to no less than the model's input size),
  * so that vq measures the distance maso-query computes.  A file that is
  * not a JPEG is decoded once for both. */
 int eval_metrics_load(eval_metrics *ms, maso_decoder *decoder,
-                      const char *path, void **states,
+                      const char *path, void **states, int size[2],
                       char err[MASO_CLI_ERRLEN]);
+
+/* The cause of metric m's failure rc on two images that
+ * eval_metrics_load() gave the sizes size_a and size_b, into out: "metric
+ * NAME: CAUSE", the two sizes named when a pixel metric was given images
+ * of different sizes. */
+void eval_metric_failure(const eval_metrics *ms, size_t m, int rc,
+                         const int size_a[2], const int size_b[2], char *out,
+                         size_t out_size);
 
 /* ---- images and folders (images.c) ----------------------------------- */
 
@@ -215,7 +248,6 @@ void eval_bapps_close(eval_bapps *b);
  * (2AFC); for JND (set->ref NULL) d0 compares p0 with p1 and d1 is not
  * used (may be NULL).  Writes CSV rows (group = set name) when csv is not
  * NULL.  err names the failing image. */
-typedef struct eval_csv eval_csv;
 int eval_bapps_distances(eval_metrics *ms, const eval_bapps_set *set,
                          eval_csv *csv, double *d0, double *d1,
                          char err[MASO_CLI_ERRLEN]);

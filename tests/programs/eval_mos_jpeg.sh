@@ -87,4 +87,17 @@ for r in rows:
 PY
 grep -q "^ *l2 *psnr *ssim *vq" "$work/mixed.txt" ||
   fail "mixed-format table: $(cat "$work/mixed.txt")"
+# A pixel metric on images of different sizes: the message names the pair,
+# the metric and both sizes (as ImageMagick reads them); vq compares them.
+"$magick" "$mj/kodim01.png" -resize 50% "$mj/kodim01_half.png" || fail "convert half"
+printf 'reference,distorted,score\nkodim01.png,kodim01_half.png,3.0\n' > "$mj/sizes.csv"
+"$eval_bin" mos "$mj/sizes.csv" --metric vq > /dev/null 2> "$work/sizes.err" ||
+  fail "mos vq on two sizes: $(cat "$work/sizes.err")"
+if "$eval_bin" mos "$mj/sizes.csv" --metric l2 > /dev/null 2> "$work/sizes.err"; then
+  fail "mos l2 on images of two sizes succeeded"
+fi
+want=$(/usr/bin/identify -format '%wx%h ' "$mj/kodim01.png" "$mj/kodim01_half.png")
+set -- $want
+grep -q "kodim01.png vs .*kodim01_half.png (line 2): metric l2 compares images of one size, these are $1 and $2" \
+  "$work/sizes.err" || fail "size mismatch message: $(cat "$work/sizes.err") (sizes $want)"
 echo "eval_mos_jpeg.sh: all checks passed"
