@@ -53,12 +53,6 @@ static int record_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static size_t root_of(size_t *parent, size_t x)
-{
-    while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-    return x;
-}
 
 /* The rank that takes (band, key): a 64-bit mix of both. */
 static int key_rank(uint64_t band, uint64_t key, int ranks)
@@ -262,9 +256,9 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
         parent[i] = i;
     size_t k = 0;
     for (size_t i = 0; i < n_pair; i++) {
-        size_t ra = root_of(parent, (size_t)((const uint64_t *)bsearch(
+        size_t ra = box_find_root(parent, (size_t)((const uint64_t *)bsearch(
                                 &pair[2 * i], node, n_node, 8, box_cmp1) - node));
-        size_t rb = root_of(parent, (size_t)((const uint64_t *)bsearch(
+        size_t rb = box_find_root(parent, (size_t)((const uint64_t *)bsearch(
                                 &pair[2 * i + 1], node, n_node, 8, box_cmp1) -
                             node));
         if (ra == rb)

@@ -12,6 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t box_find_root(size_t *parent, size_t x)
+{
+    while (parent[x] != x)
+        x = parent[x] = parent[parent[x]];
+    return x;
+}
+
 int outbox_init(outbox *o, int ranks)
 {
     memset(o, 0, sizeof *o);

@@ -42,6 +42,10 @@ void box_fetch(const outbox *ask, size_t words,
  * and drop repeats; returns the new n (v may be NULL when n is 0). */
 size_t box_sort_unique(uint64_t *v, size_t n, int width);
 
+/* The root of @p x in the union-find forest @p parent (halving the path
+ * on the way). */
+size_t box_find_root(size_t *parent, size_t x);
+
 /* qsort comparisons of uint64_t items of 1, 2 and 3 values. */
 int box_cmp1(const void *a, const void *b);
 int box_cmp2(const void *a, const void *b);

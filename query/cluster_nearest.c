@@ -263,11 +263,17 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
     qsort(remote, n_remote, sizeof *remote, near_cmp);
     outbox_free(&ask);
 
-    /* 3. each record's pairs with its candidates, verified */
+    /* 3. each record's pairs with its candidates, verified; a pair whose
+     * records this rank's edges already join is not (it changes no
+     * component), so a cluster of near-identical images costs about one
+     * distance per member, as in one process */
     size_t pairs = 0;
     for (size_t q = 0; q < n; q++)
         pairs += n_nearest[q];
     uint64_t *edge = must(malloc((2 * pairs + 1) * sizeof *edge));
+    size_t *parent = must(malloc((n + n_remote + 1) * sizeof *parent));
+    for (size_t i = 0; i < n + n_remote; i++)
+        parent[i] = i;
     size_t k = 0;
     for (size_t q = 0; q < n; q++)
         for (size_t c = 0; c < n_nearest[q]; c++) {
@@ -275,10 +281,15 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
                                 { NULL } };
             const near_record *b = bsearch(&key, mine, n, sizeof *mine,
                                            near_cmp);
-            if (!b)
-                b = bsearch(&key, remote, n_remote, sizeof *remote,
-                            near_cmp);
+            size_t node = b ? (size_t)(b - mine) : 0;
+            if (!b && (b = bsearch(&key, remote, n_remote, sizeof *remote,
+                                   near_cmp)))
+                node = n + (size_t)(b - remote);
             if (!b || !b->sketch)
+                continue;
+            size_t ra = box_find_root(parent, q);
+            size_t rb = box_find_root(parent, node);
+            if (ra == rb)
                 continue;
             double d = maso_search_distance_variants(
                 h, mine[q].sketch, nv ? mine[q].orient : NULL, b->sketch,
@@ -287,8 +298,10 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
                 edge[2 * k] = mine[q].id;
                 edge[2 * k + 1] = b->id;
                 k++;
+                parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
             }
         }
+    free(parent);
     free(remote);
     free(got);
     free(nearest);

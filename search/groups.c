@@ -432,24 +432,37 @@ typedef struct nearest_job {
 static void *nearest_worker(void *arg)
 {
     nearest_job *j = arg;
-    size_t c = j->g.candidates, nq = j->n_queries;
-    for (size_t q = (size_t)j->g.part; q < nq; q += (size_t)j->g.parts) {
-        search_heap h = { j->nearest + q * c, j->n_nearest[q], c };
-        /* the hits kept so far are a heap again once pushed in turn */
-        size_t kept = h.size;
-        h.size = 0;
-        for (size_t k = 0; k < kept; k++)
-            search_heap_push(&h, h.items[k].distance, h.items[k].id);
-        for (size_t r = 0; r < j->n_others; r++) {
-            uint64_t id = j->other_ids[r];
-            if (id == j->query_ids[q])
-                continue;
-            double d = summary_pair_score(&j->g, (uint32_t)q,
-                                          (uint32_t)(nq + r));
-            if (search_heap_wants(&h, d, id))
-                search_heap_push(&h, d, id);
+    size_t c = j->g.candidates, nq = j->n_queries, no = j->n_others;
+    size_t blocks = (nq + QUERIES - 1) / QUERIES;
+    search_heap heap[QUERIES];
+    /* as candidate_worker: QUERIES queries visit a chunk of the others
+     * while it stays in cache */
+    for (size_t bi = (size_t)j->g.part; bi < blocks; bi += (size_t)j->g.parts) {
+        size_t q0 = bi * QUERIES, q1 = q0 + QUERIES < nq ? q0 + QUERIES : nq;
+        for (size_t q = q0; q < q1; q++) {
+            /* the hits kept so far are a heap again once pushed in turn */
+            search_heap *h = &heap[q - q0];
+            *h = (search_heap){ j->nearest + q * c, 0, c };
+            for (size_t k = 0; k < j->n_nearest[q]; k++)
+                search_heap_push(h, h->items[k].distance, h->items[k].id);
         }
-        j->n_nearest[q] = h.size;
+        for (size_t c0 = 0; c0 < no; c0 += CHUNK) {
+            size_t c1 = c0 + CHUNK < no ? c0 + CHUNK : no;
+            for (size_t q = q0; q < q1; q++) {
+                search_heap *h = &heap[q - q0];
+                for (size_t r = c0; r < c1; r++) {
+                    uint64_t id = j->other_ids[r];
+                    if (id == j->query_ids[q])
+                        continue;
+                    double d = summary_pair_score(&j->g, (uint32_t)q,
+                                                  (uint32_t)(nq + r));
+                    if (search_heap_wants(h, d, id))
+                        search_heap_push(h, d, id);
+                }
+            }
+        }
+        for (size_t q = q0; q < q1; q++)
+            j->n_nearest[q] = heap[q - q0].size;
     }
     return NULL;
 }
@@ -483,8 +496,8 @@ int maso_search_nearest_merge(maso_search *search,
     const uint8_t **var_sum = nv ? malloc(n * nv * sizeof *var_sum) : NULL;
     uint64_t *masks = sliced_masks(search);
     int parts = search->threads;
-    if ((size_t)parts > nq)
-        parts = (int)nq;
+    if ((size_t)parts > (nq + QUERIES - 1) / QUERIES)
+        parts = (int)((nq + QUERIES - 1) / QUERIES);
     nearest_job *jobs = calloc((size_t)parts, sizeof *jobs);
     if (!sum || (nv && !var_sum) || !masks || !jobs) {
         free(sum);
