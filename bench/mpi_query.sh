@@ -7,17 +7,24 @@
 # stored paths (--indexed), so no forward pass is timed.
 #
 # usage: bench/mpi_query.sh BUILD_DIR [N [Q [ROUNDS]]]   (1000000 40 3)
-#   scratch in $TMPDIR (about 8 KB per record).
+#   scratch in $TMPDIR (about 8 KB per record); MASO_BENCH_DB=DIR reuses a
+#   DB that an earlier run's shard_synth made with the same N (kept, not
+#   rebuilt).
 set -eu
 build=$1 n=${2:-1000000} q=${3:-40} rounds=${4:-3}
 query=$build/query/maso-query
 mpirun="mpirun --oversubscribe --allow-run-as-root"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpi_query.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-t0=$(date +%s.%N)
-"$build/bench/shard_synth" "$work/db" "$n" 2 2> /dev/null
-t1=$(date +%s.%N)
-echo "built $n records in 2 shards in $(echo "$t1 - $t0" | bc) s, $(du -sm "$work/db" | cut -f1) MB"
+if [ -n "${MASO_BENCH_DB:-}" ]; then
+  ln -s "$MASO_BENCH_DB" "$work/db"
+  echo "reusing $MASO_BENCH_DB, $(du -smL "$work/db" | cut -f1) MB"
+else
+  t0=$(date +%s.%N)
+  "$build/bench/shard_synth" "$work/db" "$n" 2 2> /dev/null
+  t1=$(date +%s.%N)
+  echo "built $n records in 2 shards in $(echo "$t1 - $t0" | bc) s, $(du -sm "$work/db" | cut -f1) MB"
+fi
 python3 -c "
 import random, sys
 random.seed(7)

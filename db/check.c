@@ -128,6 +128,7 @@ static int survey_blocks(maso_store *s, MDB_txn *txn, store_survey *sv)
                             s->path);
             break;
         }
+        store_prefetch(v.mv_data, v.mv_size); /* read whole: see open.c */
         if (store_block_parse(s, number, &v, &b) != 0) {
             rc = push_id(s, &sv->bad_blocks, &sv->n_bad_blocks,
                          &sv->cap_bad_blocks, number);

@@ -163,6 +163,15 @@ int maso_engine_open(maso_engine *engine, const char *const *paths,
     return 0;
 }
 
+void engine_prefetch(maso_engine *e)
+{
+    if (e->prefetched)
+        return;
+    for (size_t i = 0; i < e->n; i++)
+        maso_store_view_prefetch(e->views[i]);
+    e->prefetched = 1;
+}
+
 int maso_engine_set_weights(maso_engine *engine, const double *weights)
 {
     if (!engine || !engine->n)

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* Default initial map: large enough that small indexes never grow, small
  * enough for 32-bit address spaces.  The file only holds used pages. */
@@ -186,4 +188,15 @@ int store_grow(maso_store *s)
         return store_mdb(s, rc, "grow map");
     s->map_grows++;
     return 0;
+}
+
+void store_prefetch(const void *data, size_t n)
+{
+    static const uintptr_t fallback = 4096;
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t mask = (page > 0 ? (uintptr_t)page : fallback) - 1;
+    uintptr_t from = (uintptr_t)data & ~mask;
+    uintptr_t to = ((uintptr_t)data + n + mask) & ~mask;
+    if (n)
+        (void)posix_madvise((void *)from, to - from, POSIX_MADV_WILLNEED);
 }

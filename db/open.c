@@ -108,7 +108,15 @@ static int open_env(maso_store *s, unsigned flags, int exists)
     /* An existing store keeps the map size it last grew to. */
     if (!exists)
         mdb_env_set_mapsize(s->env, (size_t)s->init_map_size);
-    unsigned eflags = MDB_NOTLS; /* scans may live in any thread */
+    /* MDB_NOTLS: scans may live in any thread.  MDB_NORDAHEAD: a query
+     * touches one summary region every ~490 KB of sketches and then the
+     * sketches of its candidates; the kernel's read-around for each page
+     * fault (128 KB to several MB) would read the sketches between them
+     * too, so on a store larger than the page cache every query read most
+     * of the file (4,000,000 records in 30 GB: 18 s per query, against
+     * 0.4 s without read-around).  Whole passes (exact scans, duplicates,
+     * --check) ask for their pages ahead instead (store_prefetch). */
+    unsigned eflags = MDB_NOTLS | MDB_NORDAHEAD;
     if (flags & MASO_STORE_RDONLY)
         eflags |= MDB_RDONLY;
     if (flags & MASO_STORE_NOSYNC)

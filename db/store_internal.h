@@ -73,6 +73,10 @@ int store_scan_txn_begin(maso_store *s, MDB_txn **txn);
 void store_scan_txn_end(maso_store *s, MDB_txn *txn);
 /* Double the map (no transaction of this handle may be open). */
 int store_grow(maso_store *s);
+/* Ask the kernel to read [data, data + n) of the map ahead
+ * (POSIX_MADV_WILLNEED): stores are opened without read-around (open.c), so a
+ * pass over many pages asks for them.  Speed only: failures are ignored. */
+void store_prefetch(const void *data, size_t n);
 
 /* -- checksum.c: XXH3 checksums of stored values (schema 3) */
 uint64_t store_sum(const void *data, size_t n, uint64_t seed);

@@ -203,6 +203,16 @@ int maso_store_view_begin(maso_store *store, unsigned tag,
     return MASO_SUCCESS;
 }
 
+void maso_store_view_prefetch(maso_store_view *view)
+{
+    if (!view)
+        return;
+    for (size_t i = 0; i < view->n_segs; i++) {
+        const maso_search_segment *g = &view->segs[i];
+        store_prefetch(g->base, g->count * g->stride);
+    }
+}
+
 size_t maso_store_view_segments(const maso_store_view *view,
                                 const maso_search_segment **segments)
 {
@@ -364,6 +374,8 @@ int maso_store_view_orients(maso_store_view *view, uint64_t id,
     int rc = view_get(view, id, s->dbi_orients, &raw, &val);
     if (rc)
         return rc;
+    /* its pages in one request, not one fault each (see open.c) */
+    store_prefetch(val.mv_data, val.mv_size);
     const uint8_t *p = store_blob_payload(&val, STORE_ORIENTS_MAGIC, raw,
                                           STORE_ORIENTS_BYTES(s));
     if (!p)

@@ -263,10 +263,14 @@ static int start(mpi_search *m, maso_job *job, const search_options *o,
     m->count = m->has_engine ? maso_engine_count(m->s.engine) : 0;
     MPI_Allreduce(MPI_IN_PLACE, &m->count, 1, MPI_UINT64_T, MPI_SUM,
                   MPI_COMM_WORLD);
+    /* Exact or coarse is decided on the whole count, as one process over
+     * all the shards decides it; the automatic number of candidates
+     * (-1) is the engine's (maso_engine_summary_candidates: it grows with
+     * the summary bits the weights mask out), not the unweighted default. */
     m->candidates = o->candidates;
-    if (!o->exact && o->candidates < 0)
-        m->candidates = m->count <= MASO_ENGINE_EXACT_SCAN_MAX
-                            ? 0 : MASO_SEARCH_CANDIDATES_DEFAULT;
+    if (!o->exact && o->candidates < 0 &&
+        m->count <= MASO_ENGINE_EXACT_SCAN_MAX)
+        m->candidates = 0;
     uint64_t bits = m->has_engine ? 8 * maso_search_summary_bytes(
                         maso_engine_search_handle(m->s.engine)) : 0;
     MPI_Allreduce(MPI_IN_PLACE, &bits, 1, MPI_UINT64_T, MPI_MAX,

@@ -393,6 +393,16 @@ int maso_store_view_code(maso_store_view *view, uint64_t id,
 int maso_store_view_orients(maso_store_view *view, uint64_t id,
                             const uint8_t **orients);
 
+/**
+ * Ask the kernel to read every sketch of the view ahead, for a reader
+ * about to go through them all (an exact scan, duplicate groups).  Stores
+ * are opened without the kernel's read-around, which would make every
+ * query read most of a store larger than the page cache; a whole pass
+ * asks for its pages instead.  Speed only, never results; cheap when the
+ * pages are cached.
+ */
+void maso_store_view_prefetch(maso_store_view *view);
+
 /** End the view (NULL allowed); its pointers become invalid. */
 void maso_store_view_end(maso_store_view *view);
 
