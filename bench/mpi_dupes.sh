@@ -3,16 +3,19 @@
 # clustered records in 4 shards, shard_synth) as one process and as an MPI
 # job with 1 to 4 ranks, side by side in one session: the banded mode
 # (--bands B: band keys exchanged all-to-all, cluster_bands.c) and the
-# default mode (above 5,000 images each image's 64 nearest by summary,
-# compared block by block around the ring: N^2 / ranks summary distances).
-# Every rank runs one thread; every MPI output is compared with the one
-# process's of the same mode.  Wall seconds, start-up and opening included.
+# default mode (above 5,000 images each image's 64 nearest by summary: the
+# summaries around the ring, N^2 / ranks summary distances per rank, then
+# the candidates' sketches fetched, cluster_nearest.c).  Every rank runs
+# one thread; every MPI output is compared with the one process's of the
+# same mode.  Wall seconds, start-up and opening included.  With BASE_BUILD
+# the MPI runs of BASE_BUILD's maso-query are timed beside (an A/B of two
+# versions in one session).
 #
-# usage: bench/mpi_dupes.sh BUILD_DIR [N [BANDS [RING_MAX]]]   (20000 16 20000)
-#   the ring is timed only up to RING_MAX records (it is quadratic);
-#   scratch in $TMPDIR (about 8 KB per record).
+# usage: bench/mpi_dupes.sh BUILD_DIR [N [BANDS [RING_MAX [BASE_BUILD]]]]
+#   (20000 16 20000) the default mode is timed only up to RING_MAX records
+#   (it is quadratic); scratch in $TMPDIR (about 8 KB per record).
 set -eu
-build=$1 n=${2:-20000} bands=${3:-16} ring_max=${4:-20000}
+build=$1 n=${2:-20000} bands=${3:-16} ring_max=${4:-20000} base=${5:-}
 query=$build/query/maso-query
 mpirun="mpirun --oversubscribe --allow-run-as-root"
 work=$(mktemp -d "${TMPDIR:-/tmp}/mpi_dupes.XXXXXX")
@@ -50,5 +53,9 @@ for mode in $modes; do
     for np in 1 2 3 4; do
         run "$mode-np$np" $mpirun -np $np "$query" --duplicates --json --threads 1 $args "$work/db"
         same "$mode-np$np" "$mode-one-t1"
+        if [ -n "$base" ]; then
+            run "$mode-base-np$np" $mpirun -np $np "$base/query/maso-query" --duplicates --json --threads 1 $args "$work/db"
+            same "$mode-base-np$np" "$mode-one-t1"
+        fi
     done
 done

@@ -32,6 +32,21 @@ static void split(const maso_engine *e, const uint8_t *o,
         out[v] = o ? o + v * bytes : NULL;
 }
 
+int maso_engine_orient_sketches(maso_engine *engine,
+                                const uint8_t ***sketches,
+                                uint64_t *unoriented)
+{
+    if (!engine || !sketches)
+        return MASO_EINVAL_ARG;
+    engine->errmsg[0] = 0;
+    uint64_t last = engine->unoriented; /* the last duplicates call's */
+    int rc = engine_orient_variants(engine, sketches);
+    if (unoriented)
+        *unoriented = rc ? 0 : engine->unoriented;
+    engine->unoriented = last;
+    return rc;
+}
+
 int engine_orient_variants(maso_engine *e, const uint8_t ***sketches)
 {
     size_t n = 0;
@@ -119,16 +134,8 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
         if (engine->unoriented < engine->count)
             var = (maso_search_variants){ MASO_STORE_ORIENTS, orients };
     }
-    uint64_t exact_max = var.n ? MASO_ENGINE_DUPES_ORIENT_EXACT_MAX
-                               : MASO_ENGINE_DUPES_EXACT_MAX;
-    size_t candidates;
-    if (o->exact)
-        candidates = 0;
-    else if (o->candidates >= 0)
-        candidates = (size_t)o->candidates;
-    else
-        candidates = engine->count <= exact_max
-                         ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
+    size_t candidates = maso_engine_dupe_candidates(o, engine->count,
+                                                    var.n != 0);
     engine_prefetch(engine); /* every sketch is read, most more than once */
     int rc = maso_search_group_variants(engine->search, engine->segs,
                                         engine->n_segs, &var, max_distance,
@@ -138,6 +145,18 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
         return engine_fail(engine, rc, "%s",
                            maso_search_errmsg(engine->search));
     return 0;
+}
+
+size_t maso_engine_dupe_candidates(const maso_engine_params *params,
+                                   uint64_t count, int oriented)
+{
+    uint64_t exact_max = oriented ? MASO_ENGINE_DUPES_ORIENT_EXACT_MAX
+                                  : MASO_ENGINE_DUPES_EXACT_MAX;
+    if (params->exact)
+        return 0;
+    if (params->candidates >= 0)
+        return (size_t)params->candidates;
+    return count <= exact_max ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
 }
 
 size_t maso_engine_dupe_bands(const maso_engine *engine, double max_distance,

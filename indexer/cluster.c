@@ -7,12 +7,16 @@
  * Rank 0 then hands the files out in small chunks on request, so that a
  * rank that drew large photos simply asks less often (dynamic balancing:
  * photo sizes vary 100x).  Every rank, rank 0 included, codes its chunks
- * one file at a time and sends each result (sketch, or full code, or the
- * reason of a failure) to the owner of the file's shard, which queues it
+ * one file at a time and sends each result (sketch, or full code, with the
+ * sketches of the image mirrored and turned unless --no-orient, as the
+ * pipeline codes them: index_code_orients; or the reason of a failure) to
+ * the owner of the file's shard, which queues it
  * in that shard's batch and commits every --batch files or
  * --batch-seconds, exactly as the single-process writer does: a kill -9
  * of the job or of a rank loses at most the open batch of each shard, and
- * a rerun plans again from what was committed.
+ * a rerun plans again from what was committed.  A record and its
+ * orientation sketches are one put of one batch, so they are committed
+ * together or not at all.
  *
  * Only the main thread calls MPI; nothing blocks in MPI except to finish:
  * sends are non-blocking (a bounded number in flight per rank), and a
@@ -47,12 +51,15 @@ enum { TAG_REQUEST = 1, TAG_WORK, TAG_RESULT, TAG_DONE };
 /* The broadcast of the file list in pieces below MPI's int counts. */
 #define BCAST_PIECE (1 << 30)
 
-/* A result on the wire: this header, then the payload (the sketch or the
- * full code when ok, else the reason's bytes). */
+/* A result on the wire: this header, then the payload: when ok, the
+ * sketch or the full code, then with RESULT_ORIENTS the
+ * MASO_STORE_ORIENTS orientation sketches; else the reason's bytes. */
+enum { RESULT_FAILED = 1, RESULT_ORIENTS = 2 };
+
 typedef struct result_header {
     uint64_t file;   /* index in the file list */
-    uint32_t failed;
-    uint32_t bytes;
+    uint32_t flags;  /* RESULT_* */
+    uint32_t bytes;  /* of the payload */
 } result_header;
 
 typedef struct pending {
@@ -102,8 +109,10 @@ typedef struct cluster {
     maso_decoder *decoder;
     maso_forward *forward;
     maso_sketch *sketch;
-    uint8_t *code, *payload;
+    uint8_t *code, *scratch;    /* scratch: NULL with --no-orient */
+    uint8_t *orients;           /* the orientation sketches of a file */
     size_t code_bytes, payload_bytes;
+    size_t orient_bytes;        /* of the orientation sketches, or 0 */
     /* Messages. */
     pending *pend;
     size_t n_pend, cap_pend;
@@ -326,7 +335,8 @@ static void put_result(cluster *c, const result_header *h,
     r.size = it->size;
     r.mtime_ns = it->mtime_ns;
     char reason[INDEX_REASON_MAX];
-    if (h->failed) {
+    const uint8_t *orients = NULL;
+    if (h->flags & RESULT_FAILED) {
         size_t n = h->bytes < INDEX_REASON_MAX ? h->bytes
                                                : INDEX_REASON_MAX - 1;
         memcpy(reason, payload, n);
@@ -337,9 +347,13 @@ static void put_result(cluster *c, const result_header *h,
         fprintf(stderr, "maso-index: %s\n", reason);
         c->counts->failed++;
     } else {
-        if (h->bytes != c->payload_bytes)
+        size_t want = c->payload_bytes +
+                      (h->flags & RESULT_ORIENTS ? c->orient_bytes : 0);
+        if (h->bytes != want)
             die(c, "a result of %u bytes for %s, expected %zu", h->bytes,
-                it->path, c->payload_bytes);
+                it->path, want);
+        if (h->flags & RESULT_ORIENTS)
+            orients = payload + c->payload_bytes;
         r.status = MASO_RECORD_OK;
         if (c->set->identity.full_codes)
             r.code = payload;
@@ -351,7 +365,7 @@ static void put_result(cluster *c, const result_header *h,
         }
         c->counts->indexed++;
     }
-    if (maso_store_batch_put(m->shard->batch, &r) != 0)
+    if (maso_store_batch_put_oriented(m->shard->batch, &r, orients) != 0)
         die(c, "%s: %s", it->path, maso_store_errmsg(m->shard->store));
     commit(c, m->shard, 0);
 }
@@ -490,7 +504,13 @@ static void coder_start(cluster *c, const maso_model *model)
         die(c, "cannot start coding: %s", maso_strerror(rc));
     c->payload_bytes = c->set->identity.full_codes
                            ? c->code_bytes : maso_sketch_bytes(c->sketch);
-    c->code = must(c, aligned_alloc(64, (c->code_bytes + 63) / 64 * 64));
+    size_t code_alloc = (c->code_bytes + 63) / 64 * 64;
+    c->code = must(c, aligned_alloc(64, code_alloc));
+    if (!c->o->pipe->no_orient) {
+        c->orient_bytes = MASO_STORE_ORIENTS * maso_sketch_bytes(c->sketch);
+        c->scratch = must(c, aligned_alloc(64, code_alloc));
+        c->orients = must(c, malloc(c->orient_bytes));
+    }
 }
 
 static void coder_end(cluster *c)
@@ -499,30 +519,49 @@ static void coder_end(cluster *c)
     maso_decoder_destroy(c->decoder);
     maso_sketch_destroy(c->sketch);
     free(c->code);
+    free(c->scratch);
+    free(c->orients);
 }
 
-/* Code file @p f and deliver the result to its shard's owner. */
+/* Code file @p f and deliver the result to its shard's owner; a file the
+ * run stopped in (a signal between its orientation passes) is left for the
+ * rerun, neither coded nor failed. */
 static void code_one(cluster *c, uint64_t f)
 {
     const char *path = c->path[f];
     char reason[INDEX_REASON_MAX];
-    /* as the pipeline codes a file (pipeline.c) */
-    int failed = maso_forward_code_file(c->forward, c->decoder, path,
-                                        MASO_CODE_TRIM_BORDER, c->code,
-                                        NULL) != 0;
-    if (failed)
-        snprintf(reason, sizeof reason, "%s", maso_forward_errmsg(c->forward));
-    size_t n = failed ? strlen(reason) : c->payload_bytes;
+    /* as the pipeline codes a file (pipeline.c): the orientations from the
+     * same decode */
+    uint8_t *orients = c->orients;
+    int failed;
+    if (orients) {
+        int rc = index_code_orients(c->forward, c->decoder, path, c->sketch,
+                                    c->o->pipe->stop, c->code, c->scratch,
+                                    orients, reason, sizeof reason);
+        if (rc == ECANCELED)
+            return;
+        failed = rc != 0;
+    } else if ((failed = maso_forward_code_file(c->forward, c->decoder, path,
+                                                MASO_CODE_TRIM_BORDER,
+                                                c->code, NULL) != 0)) {
+        snprintf(reason, sizeof reason, "%s",
+                 maso_forward_errmsg(c->forward));
+    }
+    size_t with = orients && !failed ? c->orient_bytes : 0;
+    size_t n = failed ? strlen(reason) : c->payload_bytes + with;
     uint8_t *buf = must(c, malloc(sizeof(result_header) + n));
-    result_header h = { f, (uint32_t)failed, (uint32_t)n };
+    result_header h = { f, (failed ? RESULT_FAILED : 0) |
+                               (with ? RESULT_ORIENTS : 0), (uint32_t)n };
     memcpy(buf, &h, sizeof h);
     uint8_t *payload = buf + sizeof h;
     if (failed)
         memcpy(payload, reason, n);
     else if (c->set->identity.full_codes)
-        memcpy(payload, c->code, n);
+        memcpy(payload, c->code, c->payload_bytes);
     else
         maso_sketch_apply(c->sketch, c->code, payload);
+    if (with)
+        memcpy(payload + c->payload_bytes, orients, with);
     int dest = c->owner[index_shard_of(c->set, path)];
     if (dest == c->rank) {
         put_result(c, &h, payload);

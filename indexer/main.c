@@ -65,7 +65,8 @@ static void usage(FILE *out)
 "      --version      the program's version\n"
 "\n"
 "As an MPI job (mpirun -np N maso-index ...), the ranks share the files\n"
-"and each shard is written by one rank; each rank codes on one thread.\n"
+"and each shard is written by one rank, with the contents one process\n"
+"writes (orientation sketches included); each rank codes on one thread.\n"
 "\n"
 "Exit status: 0 all indexed, 1 some files failed, 2 usage or fatal error,\n"
 "130 interrupted (what was done is committed).\n", out);

@@ -17,12 +17,18 @@
  * on the single process's candidates (cluster_cut.c) and each ranks its
  * own.
  *
- * --duplicates: each rank sends its sketches and summaries around a ring
- * (N - 1 steps); at each step its engine's search handle groups its own
- * records together with the visiting block, so that every pair of records
- * meets on some rank; rank 0 joins the groups of all steps (union-find:
+ * --duplicates compares the images over their orientation sketches, as
+ * one process does (unless --no-orient or --bands), and picks the mode on
+ * the count of all shards.  All pairs: each rank sends its sketches,
+ * orientation sketches and summaries around a ring (N / 2 steps); at each
+ * step its engine's search handle groups its own records together with the
+ * visiting block, so that every pair of records meets on some rank.
+ * Candidates: each record's N nearest of the whole job, as one process
+ * picks them (cluster_nearest.c).  Bands: band keys all-to-all
+ * (cluster_bands.c).  Rank 0 joins the edges of all ranks (union-find:
  * the components of the whole graph), and computes each group's largest
- * distance from the members' sketches, which it gathers.
+ * distance from the members' sketches and orientation sketches, which it
+ * gathers.
  */
 #include "session.h"
 #include "query.h"
@@ -44,6 +50,7 @@ typedef struct buffer {
     int failed;
 } buffer;
 
+/* Append @p n bytes of @p p (NULL: zeros). */
 static void put(buffer *b, const void *p, size_t n)
 {
     if (b->failed)
@@ -60,8 +67,10 @@ static void put(buffer *b, const void *p, size_t n)
         b->data = d;
         b->cap = cap;
     }
-    if (n)
+    if (n && p)
         memcpy(b->data + b->n, p, n);
+    else if (n)
+        memset(b->data + b->n, 0, n);
     b->n += n;
 }
 
@@ -724,10 +733,14 @@ static int one_query(mpi_search *m, const char *name, buffer *coded,
 
 /* -- duplicates ------------------------------------------------------------ */
 
-/* This rank's records as one block: {u64 count, u64 stride}, the ids
- * (tagged with the stores' positions in the whole list), the sketches at
- * the stride, the summaries. */
-static void pack_block(mpi_search *m, buffer *b)
+/* This rank's records as one block: {u64 count, u64 stride, u64 nv}, the
+ * ids (tagged with the stores' positions in the whole list), the sketches
+ * at the stride, the summaries; with @p nv orientations, a presence word
+ * per record (bit v: orientation v) and its nv orientation sketches at
+ * the stride (zeros where absent; @p orients in segment order, nv per
+ * record). */
+static void pack_block(mpi_search *m, const uint8_t *const *orients,
+                       uint64_t nv, buffer *b)
 {
     uint64_t count = 0, stride = round64(m->sketch_bytes), sbytes = 0;
     const maso_search_segment *segs = NULL;
@@ -741,6 +754,7 @@ static void pack_block(mpi_search *m, buffer *b)
         count += segs[i].count;
     put(b, &count, sizeof count);
     put(b, &stride, sizeof stride);
+    put(b, &nv, sizeof nv);
     for (size_t i = 0; i < n_segs; i++)
         for (size_t j = 0; j < segs[i].count; j++) {
             uint64_t id = segs[i].ids[j];
@@ -749,40 +763,64 @@ static void pack_block(mpi_search *m, buffer *b)
                 maso_store_id_local(id));
             put(b, &global, sizeof global);
         }
-    uint8_t pad[64] = { 0 };
     for (size_t i = 0; i < n_segs; i++)
         for (size_t j = 0; j < segs[i].count; j++) {
             put(b, segs[i].base + j * segs[i].stride, m->sketch_bytes);
-            put(b, pad, stride - m->sketch_bytes);
+            put(b, NULL, stride - m->sketch_bytes);
         }
     for (size_t i = 0; i < n_segs; i++)
         put(b, segs[i].summaries, segs[i].count * sbytes);
+    for (uint64_t r = 0; nv && r < count; r++) {
+        uint64_t has = 0;
+        for (uint64_t v = 0; v < nv; v++)
+            has |= (uint64_t)(orients[r * nv + v] != NULL) << v;
+        put(b, &has, sizeof has);
+    }
+    for (uint64_t r = 0; nv && r < count; r++)
+        for (uint64_t v = 0; v < nv; v++) {
+            put(b, orients[r * nv + v], m->sketch_bytes);
+            put(b, NULL, stride - m->sketch_bytes);
+        }
 }
 
-/* The segment of a packed block (its bytes must stay in place). */
-static maso_search_segment block_segment(const uint8_t *block, size_t sbytes)
+/* The segment of a packed block (its bytes must stay in place), and the
+ * pointers to its orientation sketches into @p var (count * nv of them,
+ * NULL where absent) when @p var is not NULL. */
+static maso_search_segment block_segment(const uint8_t *block, size_t sbytes,
+                                         const uint8_t **var)
 {
-    uint64_t count, stride;
+    uint64_t count, stride, nv;
     memcpy(&count, block, sizeof count);
     memcpy(&stride, block + 8, sizeof stride);
+    memcpy(&nv, block + 16, sizeof nv);
     maso_search_segment seg;
-    seg.ids = (const uint64_t *)(block + 16);
-    seg.base = block + 16 + count * 8;
+    seg.ids = (const uint64_t *)(block + 24);
+    seg.base = block + 24 + count * 8;
     seg.stride = (size_t)stride;
     seg.count = (size_t)count;
     seg.summaries = seg.base + count * stride;
-    (void)sbytes;
+    const uint8_t *has = seg.summaries + count * sbytes;
+    const uint8_t *sketches = has + count * 8;
+    for (uint64_t r = 0; var && r < count; r++) {
+        uint64_t bits;
+        memcpy(&bits, has + r * 8, sizeof bits);
+        for (uint64_t v = 0; v < nv; v++)
+            var[r * nv + v] = bits >> v & 1
+                                  ? sketches + (r * nv + v) * stride : NULL;
+    }
     return seg;
 }
 
-/* Group the records of @p segs and add each group's joins to @p edges
- * (pairs of ids: first member, other member). */
+/* Group every pair of the records of @p segs (with their orientation
+ * sketches @p var, or none) and add each group's joins to @p edges (pairs
+ * of ids: first member, other member). */
 static int group_into(mpi_search *m, const maso_search_segment *segs,
-                      size_t n, double thr, size_t candidates, buffer *edges)
+                      size_t n, const maso_search_variants *var, double thr,
+                      buffer *edges)
 {
     maso_search *h = maso_engine_search_handle(m->s.engine);
     maso_search_groups g = { 0, NULL, NULL, NULL };
-    int rc = maso_search_group(h, segs, n, thr, candidates, &g, NULL);
+    int rc = maso_search_group_variants(h, segs, n, var, thr, 0, &g, NULL);
     if (rc) {
         fprintf(stderr, "maso-query: rank %d on %s: --duplicates: %s\n",
                 m->rank, maso_job_host(m->job), maso_search_errmsg(h));
@@ -800,21 +838,29 @@ static int group_into(mpi_search *m, const maso_search_segment *segs,
 /* Every pair of records meets on some rank: each rank groups its own
  * block, then its block with the block of rank - k for k = 1 .. N/2 (for
  * an even N the last step on the lower half only), received around the
- * ring. */
-static int ring_edges(mpi_search *m, double thr, size_t candidates,
+ * ring; with @p nv orientation sketches per record (@p orients, in segment
+ * order), over their orientations. */
+static int ring_edges(mpi_search *m, double thr,
+                      const uint8_t *const *orients, size_t nv,
                       buffer *edges)
 {
     buffer mine = { NULL, 0, 0, 0 }, visit = { NULL, 0, 0, 0 };
-    pack_block(m, &mine);
+    pack_block(m, orients, nv, &mine);
     if (mine.failed)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     size_t sbytes = m->has_engine ? maso_search_summary_bytes(
                         maso_engine_search_handle(m->s.engine)) : 0;
     maso_search_segment segs[2];
-    segs[0] = block_segment(mine.data, sbytes);
+    segs[0] = block_segment(mine.data, sbytes, NULL);
+    /* the orientation sketches of both blocks, own records first */
+    const uint8_t **var = NULL;
+    if (nv && !(var = calloc(segs[0].count * nv + 1, sizeof *var)))
+        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    block_segment(mine.data, sbytes, var);
+    maso_search_variants vs = { nv, var };
     int rc = 0;
     if (segs[0].count)
-        rc = group_into(m, segs, 1, thr, candidates, edges);
+        rc = group_into(m, segs, 1, nv ? &vs : NULL, thr, edges);
     int half = m->size / 2;
     for (int k = 1; k <= half; k++) {
         int dest = (m->rank + k) % m->size;
@@ -823,19 +869,28 @@ static int ring_edges(mpi_search *m, double thr, size_t candidates,
         MPI_Sendrecv(&out, 1, MPI_UINT64_T, dest, 1, &in, 1, MPI_UINT64_T,
                      src, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         visit.n = 0;
-        uint8_t *zero = calloc(1, in ? in : 1);
-        put(&visit, zero, in);
-        free(zero);
+        put(&visit, NULL, in);
         if (visit.failed || in > INT_MAX || out > INT_MAX)
             MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
         MPI_Sendrecv(mine.data, (int)out, MPI_BYTE, dest, 2, visit.data,
                      (int)in, MPI_BYTE, src, 2, MPI_COMM_WORLD,
                      MPI_STATUS_IGNORE);
         int compute = !(2 * k == m->size && m->rank >= half);
-        segs[1] = block_segment(visit.data, sbytes);
+        segs[1] = block_segment(visit.data, sbytes, NULL);
+        if (nv) {
+            const uint8_t **grown = realloc(
+                var, ((segs[0].count + segs[1].count) * nv + 1) *
+                         sizeof *var);
+            if (!grown)
+                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            var = grown;
+            vs.sketches = var;
+            block_segment(visit.data, sbytes, var + segs[0].count * nv);
+        }
         if (!rc && compute && segs[0].count && segs[1].count)
-            rc = group_into(m, segs, 2, thr, candidates, edges);
+            rc = group_into(m, segs, 2, nv ? &vs : NULL, thr, edges);
     }
+    free(var);
     free(mine.data);
     free(visit.data);
     return agree(rc ? QUERY_EXIT_ERROR : 0);
@@ -863,9 +918,37 @@ static size_t index_of(const uint64_t *ids, size_t n, uint64_t id)
 }
 
 
-/* Rank 0: components of the gathered joins, then the members' paths and
- * sketches from their ranks, then the output. */
-static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
+/* The sketches of the members of write_groups() on rank 0: each one's
+ * sketch, and its nv orientation sketches when it has them. */
+typedef struct member_sketches {
+    uint8_t *sketch, *orient;
+    int *has_orient;
+    size_t nv, stride;
+} member_sketches;
+
+/* The distance of members @p a and @p b as one process measures it
+ * (maso_engine_pair_distance: over their orientations when kept). */
+static double member_distance(const maso_search *h, const member_sketches *k,
+                              size_t a, size_t b)
+{
+    const uint8_t *va[MASO_STORE_ORIENTS], *vb[MASO_STORE_ORIENTS];
+    for (size_t v = 0; v < k->nv; v++) {
+        va[v] = k->has_orient[a] ? k->orient + (a * k->nv + v) * k->stride
+                                 : NULL;
+        vb[v] = k->has_orient[b] ? k->orient + (b * k->nv + v) * k->stride
+                                 : NULL;
+    }
+    return maso_search_distance_variants(h, k->sketch + a * k->stride,
+                                         k->nv ? va : NULL,
+                                         k->sketch + b * k->stride,
+                                         k->nv ? vb : NULL, k->nv);
+}
+
+/* Rank 0: components of the gathered joins, then the members' paths,
+ * sketches and (@p nv of them, or none) orientation sketches from their
+ * ranks, then the output. */
+static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges,
+                        size_t nv)
 {
     /* The members: every id on an edge, sorted, once. */
     uint64_t n_ids = 0;
@@ -907,6 +990,13 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         put(&mine, &r.size, sizeof r.size);
         put(&mine, &r.mtime_ns, sizeof r.mtime_ns);
         put(&mine, s, m->sketch_bytes);
+        const uint8_t *o = nv ? maso_engine_orients_of(m->s.engine, id)
+                              : NULL;
+        uint64_t has = o != NULL;
+        if (nv) {
+            put(&mine, &has, sizeof has);
+            put(&mine, o, nv * m->sketch_bytes);
+        }
         put(&mine, r.path, strlen(r.path) + 1);
     }
     gathered_bytes gb;
@@ -918,8 +1008,13 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     /* Components. */
     parent = malloc((n_ids + 1) * sizeof *parent);
     dupe_member *info = calloc(n_ids + 1, sizeof *info);
-    uint8_t *sketches = aligned_alloc(64, (n_ids + 1) *
-                                      round64(m->sketch_bytes));
+    size_t stride = round64(m->sketch_bytes);
+    member_sketches k = { aligned_alloc(64, (n_ids + 1) * stride),
+                          nv ? aligned_alloc(64, (n_ids * nv + 1) * stride)
+                             : NULL,
+                          calloc(n_ids + 1, sizeof *k.has_orient), nv,
+                          stride };
+    uint8_t *sketches = k.sketch;
     dupe_group *groups = calloc(n_ids + 1, sizeof *groups);
     dupe_member *order = calloc(n_ids + 1, sizeof *order);
     size_t *member_of = calloc(n_ids + 1, sizeof *member_of);
@@ -927,6 +1022,7 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
     const maso_code_layer *sl;
     size_t n_sl = maso_sketch_layers(m->sketch, &sl);
     if (!parent || !info || !sketches || !groups || !order || !member_of ||
+        (nv && !k.orient) || !k.has_orient ||
         maso_search_create(sl, n_sl, &h) != 0 ||
         maso_search_set_weights(h, m->s.weights) != 0) {
         fprintf(stderr, "maso-query: out of memory\n");
@@ -952,8 +1048,15 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
             get(&rd, &info[i].record_size, sizeof info[i].record_size);
             get(&rd, &info[i].record_mtime_ns,
                 sizeof info[i].record_mtime_ns);
-            get(&rd, sketches + i * round64(m->sketch_bytes),
-                m->sketch_bytes);
+            get(&rd, sketches + i * stride, m->sketch_bytes);
+            if (nv) {
+                uint64_t has;
+                get(&rd, &has, sizeof has);
+                k.has_orient[i] = has != 0;
+                for (size_t v = 0; v < nv; v++)
+                    get(&rd, k.orient + (i * nv + v) * stride,
+                        m->sketch_bytes);
+            }
             info[i].path = (const char *)rd.p;
             info[i].id = i;
             rd.p += strlen(info[i].path) + 1;
@@ -997,10 +1100,8 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
                               ? size[g] : 1;
         for (size_t a = 0; a < pairs_of; a++)
             for (size_t b = a + 1; b < size[g]; b++) {
-                size_t stride = round64(m->sketch_bytes);
-                double d = maso_search_distance(
-                    h, sketches + idx[start[g] + a] * stride,
-                    sketches + idx[start[g] + b] * stride);
+                double d = member_distance(h, &k, idx[start[g] + a],
+                                           idx[start[g] + b]);
                 if (d > max)
                     max = d;
             }
@@ -1020,13 +1121,11 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges)
         dupe_group *dg = &groups[g];
         dupe_members_stat(dg);
         dupe_group_choose(dg, &m->o->dupes);
-        size_t stride = round64(m->sketch_bytes);
         for (size_t i = 0; i < dg->n && dg->keep < dg->n; i++)
             dg->members[i].distance =
                 i == dg->keep ? 0
-                : maso_search_distance(
-                      h, sketches + dg->members[dg->keep].id * stride,
-                      sketches + dg->members[i].id * stride);
+                : member_distance(h, &k, dg->members[dg->keep].id,
+                                  dg->members[i].id);
         output_group(&m->s.rep, g + 1, dg, &m->o->dupes);
         output_tally_group(&tally, dg);
     }
@@ -1041,6 +1140,8 @@ free_all:
     free(order);
     free(groups);
     free(sketches);
+    free(k.orient);
+    free(k.has_orient);
     free(info);
     free(parent);
 done:
@@ -1056,17 +1157,6 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
     if (status)
         return finish(&m, status);
     double thr = o->threshold < 0 ? QUERY_DUPLICATES_THRESHOLD : o->threshold;
-    size_t candidates;
-    if (o->exact)
-        candidates = 0;
-    else if (o->candidates >= 0)
-        candidates = (size_t)o->candidates;
-    else
-        candidates = m.count <= MASO_ENGINE_DUPES_EXACT_MAX
-                         ? 0 : MASO_ENGINE_DUPES_CANDIDATES;
-    buffer edges = { NULL, 0, 0, 0 };
-    /* --bands: the band keys all-to-all (cluster_bands.c); the other modes
-     * compare all pairs of blocks around the ring. */
     maso_engine_params ep;
     maso_engine_params_init(&ep);
     ep.bands = o->bands;
@@ -1074,19 +1164,54 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
                          ? maso_engine_dupe_bands(m.s.engine, thr, &ep) : 0;
     MPI_Allreduce(MPI_IN_PLACE, &bands, 1, MPI_UINT64_T, MPI_MAX,
                   MPI_COMM_WORLD);
+    /* Over the orientation sketches unless --no-orient or --bands (the
+     * band keys are the sketches': images as they are), when any image of
+     * the job has them, as maso_engine_duplicates() decides. */
+    int want_orient = !o->no_orient && !bands;
+    const uint8_t **orients = NULL;
+    uint64_t unoriented = 0;
+    if (want_orient && m.has_engine &&
+        maso_engine_orient_sketches(m.s.engine, &orients, &unoriented)) {
+        fprintf(stderr, "maso-query: rank %d on %s: --duplicates: %s\n",
+                m.rank, maso_job_host(job), maso_engine_errmsg(m.s.engine));
+        status = QUERY_EXIT_ERROR;
+    }
+    status = agree(status);
+    if (status) {
+        free(orients);
+        return finish(&m, status);
+    }
+    MPI_Allreduce(MPI_IN_PLACE, &unoriented, 1, MPI_UINT64_T, MPI_SUM,
+                  MPI_COMM_WORLD);
+    size_t nv = want_orient && unoriented < m.count ? MASO_STORE_ORIENTS : 0;
+    if (m.rank == 0 && unoriented)
+        query_say_unoriented(unoriented, m.count);
+    ep.exact = o->exact;
+    ep.candidates = o->candidates;
+    size_t candidates = maso_engine_dupe_candidates(&ep, m.count, nv != 0);
+    if (candidates >= m.count) /* as maso_search_group_variants() */
+        candidates = m.count > 1 ? (size_t)m.count - 1 : 1;
+    buffer edges = { NULL, 0, 0, 0 };
+    uint64_t *found = NULL;
+    size_t n_found = 0;
     if (bands) {
-        uint64_t *band_edges, compared;
-        size_t n_band_edges;
+        uint64_t compared;
         query_band_edges(m.has_engine ? m.s.engine : NULL, m.global_of,
                          m.owner, (size_t)bands, thr, m.sketch_bytes,
-                         (m.summary_bins - 1) / 8, &band_edges,
-                         &n_band_edges, &compared);
-        put(&edges, band_edges, n_band_edges * 2 * sizeof *band_edges);
-        free(band_edges);
-        status = 0;
+                         (m.summary_bins - 1) / 8, &found, &n_found,
+                         &compared);
+    } else if (candidates) {
+        status = query_nearest_edges(m.has_engine ? m.s.engine : NULL,
+                                     m.global_of, m.owner, candidates,
+                                     nv != 0, thr, m.sketch_bytes,
+                                     (m.summary_bins - 1) / 8, &found,
+                                     &n_found);
     } else {
-        status = ring_edges(&m, thr, candidates, &edges);
+        status = ring_edges(&m, thr, orients, nv, &edges);
     }
+    free(orients);
+    put(&edges, found, n_found * 2 * sizeof *found);
+    free(found);
     if (edges.failed)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     if (status) {
@@ -1098,7 +1223,7 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
     gather_bytes(&m, &edges, &g);
     free(edges.data);
     status = write_groups(&m, (const uint64_t *)g.all,
-                          g.total / (2 * sizeof(uint64_t)));
+                          g.total / (2 * sizeof(uint64_t)), nv);
     fflush(stdout);
     gathered_free(&g);
     return finish(&m, status);

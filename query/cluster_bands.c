@@ -28,6 +28,7 @@
  */
 #include "query.h"
 #include "search.h"
+#include "cluster_box.h"
 
 #ifdef MASO_HAVE_MPI
 #include <mpi.h>
@@ -46,159 +47,12 @@ typedef struct local_record {
     const uint8_t *sketch, *summary;
 } local_record;
 
-/* A growing array of uint64_t per destination rank. */
-typedef struct outbox {
-    uint64_t **v;
-    size_t *n, *cap;
-    int ranks, failed;
-} outbox;
-
-static int outbox_init(outbox *o, int ranks)
-{
-    memset(o, 0, sizeof *o);
-    o->ranks = ranks;
-    o->v = calloc((size_t)ranks, sizeof *o->v);
-    o->n = calloc((size_t)ranks, sizeof *o->n);
-    o->cap = calloc((size_t)ranks, sizeof *o->cap);
-    return o->v && o->n && o->cap ? 0 : ENOMEM;
-}
-
-static void outbox_put(outbox *o, int to, const uint64_t *x, size_t n)
-{
-    if (o->failed)
-        return;
-    if (o->n[to] + n > o->cap[to]) {
-        size_t cap = o->cap[to] ? 2 * o->cap[to] : 1024;
-        while (cap < o->n[to] + n)
-            cap *= 2;
-        uint64_t *g = realloc(o->v[to], cap * sizeof *g);
-        if (!g) {
-            o->failed = 1;
-            return;
-        }
-        o->v[to] = g;
-        o->cap[to] = cap;
-    }
-    memcpy(o->v[to] + o->n[to], x, n * sizeof *x);
-    o->n[to] += n;
-}
-
-static void outbox_clear(outbox *o)
-{
-    for (int r = 0; r < o->ranks; r++)
-        o->n[r] = 0;
-}
-
-static void outbox_free(outbox *o)
-{
-    for (int r = 0; o->v && r < o->ranks; r++)
-        free(o->v[r]);
-    free(o->v);
-    free(o->n);
-    free(o->cap);
-}
-
-/* Send every rank its uint64_t values; *in receives
- * what all ranks sent here, in rank order (malloc'ed), *n_in its count of
- * values.
- * Collective; aborts the job when out of memory or past int counts (an
- * MPI rank cannot half-answer). */
-static void exchange(const outbox *o, uint64_t **in, size_t *n_in)
-{
-    int ranks = o->ranks;
-    int *sc = calloc((size_t)ranks, sizeof *sc);
-    int *rc = calloc((size_t)ranks, sizeof *rc);
-    int *sd = calloc((size_t)ranks, sizeof *sd);
-    int *rd = calloc((size_t)ranks, sizeof *rd);
-    uint64_t *out = NULL;
-    size_t total = 0;
-    for (int r = 0; r < ranks; r++)
-        total += o->n[r];
-    int failed = o->failed || !sc || !rc || !sd || !rd ||
-                 total > INT_MAX || !(out = malloc((total + 1) * 8));
-    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    size_t at = 0;
-    for (int r = 0; r < ranks; r++) {
-        sc[r] = (int)o->n[r];
-        sd[r] = (int)at;
-        if (o->n[r])
-            memcpy(out + at, o->v[r], o->n[r] * 8);
-        at += o->n[r];
-    }
-    MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, MPI_COMM_WORLD);
-    size_t got = 0;
-    for (int r = 0; r < ranks; r++) {
-        rd[r] = (int)got;
-        got += (size_t)rc[r];
-    }
-    *in = got <= INT_MAX ? malloc((got + 1) * 8) : NULL;
-    failed = !*in;
-    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    MPI_Alltoallv(out, sc, sd, MPI_UINT64_T, *in, rc, rd, MPI_UINT64_T,
-                  MPI_COMM_WORLD);
-    *n_in = got;
-    free(out);
-    free(sc);
-    free(rc);
-    free(sd);
-    free(rd);
-}
-
-static int cmp3(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-    for (int i = 0; i < 3; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-static int cmp2(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-    for (int i = 0; i < 2; i++)
-        if (x[i] != y[i])
-            return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-static int cmp1(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int record_cmp(const void *a, const void *b)
 {
     const local_record *x = a, *y = b;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-/* Sort @p v (n items of @p width values) and drop repeats; the new n. */
-static size_t sort_unique(uint64_t *v, size_t n, int width)
-{
-    if (n == 0)
-        return 0; /* v may be NULL: an outbox nothing was put in */
-    qsort(v, n, (size_t)width * 8, width == 3 ? cmp3 : width == 2 ? cmp2
-                                                                  : cmp1);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || memcmp(v + (k - 1) * width, v + i * width,
-                             (size_t)width * 8))
-            memmove(v + k++ * width, v + i * width, (size_t)width * 8);
-    return k;
-}
-
-static size_t root_of(size_t *parent, size_t x)
-{
-    while (parent[x] != x)
-        x = parent[x] = parent[parent[x]];
-    return x;
-}
 
 /* The rank that takes (band, key): a 64-bit mix of both. */
 static int key_rank(uint64_t band, uint64_t key, int ranks)
@@ -208,6 +62,25 @@ static int key_rank(uint64_t band, uint64_t key, int ranks)
     h *= 0xbf58476d1ce4e5b9u;
     h ^= h >> 32;
     return (int)(h % (uint64_t)ranks);
+}
+
+/* box_fetch()'s answer: the sketch and summary of a record of this rank. */
+typedef struct record_answer {
+    const local_record *mine;
+    size_t n, sketch_bytes, summary_bytes;
+} record_answer;
+
+static void answer_record(uint64_t id, uint64_t *out, void *arg)
+{
+    const record_answer *a = arg;
+    local_record key = { id, NULL, NULL };
+    const local_record *l = bsearch(&key, a->mine, a->n, sizeof *a->mine,
+                                    record_cmp);
+    if (l) {
+        memcpy(out, l->sketch, a->sketch_bytes);
+        memcpy((uint8_t *)out + a->sketch_bytes, l->summary,
+               a->summary_bytes);
+    }
 }
 
 int query_band_edges(maso_engine *engine, const size_t *global_of,
@@ -282,9 +155,9 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
         }
         uint64_t *in;
         size_t n_in;
-        exchange(&box, &in, &n_in);
+        box_exchange(&box, &in, &n_in);
         size_t items = n_in / width;
-        qsort(in, items, width * 8, cmp3);
+        qsort(in, items, width * 8, box_cmp3);
         for (size_t lo = 0, hi; lo < items; lo = hi) {
             const uint64_t *x0 = in + lo * width;
             for (hi = lo + 1; hi < items && in[hi * width] == x0[0] &&
@@ -335,9 +208,9 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     /* 2. the pairs to the owners of their first records */
     uint64_t *pair;
     size_t n_pair;
-    exchange(&pairs, &pair, &n_pair);
+    box_exchange(&pairs, &pair, &n_pair);
     outbox_free(&pairs);
-    n_pair = sort_unique(pair, n_pair / 2, 2);
+    n_pair = box_sort_unique(pair, n_pair / 2, 2);
 
     /* 3. the second records this rank lacks, from their owners */
     outbox_clear(&box);
@@ -347,49 +220,16 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
             outbox_put(&box, owner[maso_store_id_tag_of(key.id)], &key.id, 1);
     }
     for (int r = 0; r < ranks; r++)
-        box.n[r] = sort_unique(box.v[r], box.n[r], 1);
-    uint64_t *asked;
-    size_t n_asked;
-    exchange(&box, &asked, &n_asked);
+        box.n[r] = box_sort_unique(box.v[r], box.n[r], 1);
     /* answers: each asked record's sketch and summary, in 8-byte words */
     size_t words = (sketch_bytes + summary_bytes + 7) / 8;
-    outbox answers;
-    uint64_t *rec = calloc(words, 8);
-    if (outbox_init(&answers, ranks) || !rec)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-    {
-        /* the ranks asked in rank order: find where each one's part is */
-        int *counts = calloc((size_t)ranks, sizeof *counts);
-        int *sent = calloc((size_t)ranks, sizeof *sent);
-        if (!counts || !sent)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
-        for (int r = 0; r < ranks; r++)
-            sent[r] = (int)box.n[r];
-        MPI_Alltoall(sent, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
-        size_t at = 0;
-        for (int r = 0; r < ranks; r++)
-            for (int k = 0; k < counts[r]; k++, at++) {
-                local_record key = { asked[at], NULL, NULL };
-                const local_record *l = bsearch(&key, mine, n, sizeof *mine,
-                                                record_cmp);
-                memset(rec, 0, words * 8);
-                if (l) {
-                    memcpy(rec, l->sketch, sketch_bytes);
-                    memcpy((uint8_t *)rec + sketch_bytes, l->summary,
-                           summary_bytes);
-                }
-                outbox_put(&answers, r, rec, words);
-            }
-        free(counts);
-        free(sent);
-    }
-    free(asked);
+    record_answer answer = { mine, n, sketch_bytes, summary_bytes };
     uint64_t *got;
-    size_t n_got;
-    exchange(&answers, &got, &n_got);
-    outbox_free(&answers);
+    box_fetch(&box, words, answer_record, &answer, &got);
     /* what came back, in the order asked: box.v[r] for r = 0.. */
-    size_t n_remote = n_got / words, at = 0;
+    size_t n_remote = 0, at = 0;
+    for (int r = 0; r < ranks; r++)
+        n_remote += box.n[r];
     local_record *remote = malloc((n_remote + 1) * sizeof *remote);
     if (!remote)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
@@ -411,15 +251,15 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     if (!edge || !node || !parent)
         MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
     memcpy(node, pair, 2 * n_pair * sizeof *node);
-    size_t n_node = sort_unique(node, 2 * n_pair, 1);
+    size_t n_node = box_sort_unique(node, 2 * n_pair, 1);
     for (size_t i = 0; i < n_node; i++)
         parent[i] = i;
     size_t k = 0;
     for (size_t i = 0; i < n_pair; i++) {
-        size_t ra = root_of(parent, (size_t)((const uint64_t *)bsearch(
-                                &pair[2 * i], node, n_node, 8, cmp1) - node));
-        size_t rb = root_of(parent, (size_t)((const uint64_t *)bsearch(
-                                &pair[2 * i + 1], node, n_node, 8, cmp1) -
+        size_t ra = box_find_root(parent, (size_t)((const uint64_t *)bsearch(
+                                &pair[2 * i], node, n_node, 8, box_cmp1) - node));
+        size_t rb = box_find_root(parent, (size_t)((const uint64_t *)bsearch(
+                                &pair[2 * i + 1], node, n_node, 8, box_cmp1) -
                             node));
         if (ra == rb)
             continue;
@@ -448,7 +288,6 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     free(remote);
     free(got);
     free(pair);
-    free(rec);
     free(keys);
     free(mine);
     *edges = edge;

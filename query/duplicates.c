@@ -56,6 +56,15 @@ static int collect(session *s, const maso_search_groups *g, dupe_group *out,
     return 0;
 }
 
+void query_say_unoriented(uint64_t unoriented, uint64_t count)
+{
+    fprintf(stderr, "maso-query: %llu of %llu images were indexed without "
+            "their mirrored and turned sketches (an older maso-index, or "
+            "--no-orient): they are grouped only as they are; "
+            "maso-index --rescan adds them\n",
+            (unsigned long long)unoriented, (unsigned long long)count);
+}
+
 /* Distances to the kept member (0 for it): the distance grouping used
  * (the sketch distance with the session's weights, over the orientations
  * unless --no-orient). */
@@ -126,12 +135,7 @@ int query_duplicates(const search_options *o)
     int rc = maso_engine_duplicates(s.engine, thr, &ep, &g);
     uint64_t unoriented = maso_engine_duplicates_unoriented(s.engine);
     if (!rc && unoriented)
-        fprintf(stderr, "maso-query: %llu of %llu images were indexed without "
-                "their mirrored and turned sketches (an older maso-index, or "
-                "--no-orient): they are grouped only as they are; "
-                "maso-index --rescan adds them\n",
-                (unsigned long long)unoriented,
-                (unsigned long long)maso_engine_count(s.engine));
+        query_say_unoriented(unoriented, maso_engine_count(s.engine));
     if (rc) {
         char msg[MASO_CLI_ERRLEN];
         snprintf(msg, sizeof msg, "--duplicates: %s",

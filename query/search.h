@@ -69,6 +69,10 @@ int query_search(const search_options *o);
 /* maso-query --duplicates DB: near-duplicate groups of the whole store(s).
  * Returns the exit status. */
 int query_duplicates(const search_options *o);
+/* Say on standard error that @p unoriented of the @p count images have no
+ * orientation sketches, so --duplicates groups them only as they are
+ * (duplicates.c; rank 0 of an MPI job alike). */
+void query_say_unoriented(uint64_t unoriented, uint64_t count);
 
 struct maso_job;
 
@@ -110,6 +114,21 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
                      const int *owner, size_t bands, double max_distance,
                      size_t sketch_bytes, size_t summary_bytes,
                      uint64_t **edges, size_t *n_edges, uint64_t *compared);
+
+/* The edges of --duplicates with @p candidates (>= 1, < the records of
+ * the job) of an MPI job (cluster_nearest.c): each record's @p candidates
+ * nearest of all ranks' records by the summary distance, as one process
+ * picks them (over the orientation sketches with @p orient), the pairs
+ * verified on the record's rank with the candidates' sketches fetched
+ * from their owners; those within @p max_distance into *edges, as
+ * query_band_edges().  Collective; a failure to allocate aborts the job.
+ * Returns 0, or QUERY_EXIT_ERROR (printed) on every rank when a rank
+ * cannot read its orientation sketches. */
+int query_nearest_edges(maso_engine *engine, const size_t *global_of,
+                        const int *owner, size_t candidates, int orient,
+                        double max_distance, size_t sketch_bytes,
+                        size_t summary_bytes, uint64_t **edges,
+                        size_t *n_edges);
 
 /* Rank 0's @p status on every rank (collective under MPI; the status
  * itself otherwise). */

@@ -5,7 +5,9 @@
  * TILE x TILE records (both tiles stay in L2: every sketch is read from
  * memory n/TILE times instead of n times).  Candidate mode gives each
  * record its `candidates` nearest others by the weighted summary distance
- * and verifies those pairs exactly.
+ * and verifies those pairs exactly; maso_search_nearest_merge() is that
+ * candidate stage for the parts of a job that each hold some records (MPI
+ * ranks), merged block by block.
  *
  * With variants (maso_search_group_variants: a record's mirrored and turned
  * sketches) a pair's distance is the smallest over its sketch pairs, and
@@ -175,6 +177,18 @@ static uint32_t summary_score_avx512(const group_job *j, const uint8_t *a,
     return (uint32_t)_mm512_reduce_add_epi64(sum);
 }
 #endif
+
+/* 1 when summary_score_avx512() runs here on the summaries of @p s. */
+static int summary_avx512(const maso_search *s)
+{
+#if defined(__x86_64__)
+    return s->summary_bits == 512 && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vpopcntdq");
+#else
+    (void)s;
+    return 0;
+#endif
+}
 
 static uint32_t summary_score(const group_job *j, const uint8_t *a,
                               const uint8_t *b)
@@ -360,12 +374,7 @@ int maso_search_group_variants(maso_search *search,
             if (x && maso_search_summarize(search, x, out) == 0)
                 var_sum[r * nv + v] = out;
         }
-#if defined(__x86_64__)
-    int avx512 = __builtin_cpu_supports("avx512f") &&
-                 __builtin_cpu_supports("avx512vpopcntdq");
-#else
-    int avx512 = 0;
-#endif
+    int avx512 = summary_avx512(search);
     for (int k = 0; k < parts; k++) {
         uint32_t *parent = forests + (size_t)k * nn;
         for (size_t r = 0; r < n; r++)
@@ -376,8 +385,7 @@ int maso_search_group_variants(maso_search *search,
                                .parts = parts, .candidates = candidates,
                                .masks = masks,
                                .words = search->summary_bits / 64,
-                               .avx512 = avx512 &&
-                                         search->summary_bits == 512,
+                               .avx512 = avx512,
                                .parent = parent,
                                .heaps = heaps ? heaps + (size_t)k * QUERIES *
                                                             candidates
@@ -409,4 +417,120 @@ out:
     free(masks);
     search_span_free(&sp);
     return rc;
+}
+
+/* -- the candidate stage by parts (maso_search_nearest_merge) ------------- */
+
+typedef struct nearest_job {
+    group_job g;               /* sum, var_sum over queries then others */
+    size_t n_queries, n_others;
+    const uint64_t *query_ids, *other_ids;
+    maso_search_hit *nearest;
+    size_t *n_nearest;
+} nearest_job;
+
+static void *nearest_worker(void *arg)
+{
+    nearest_job *j = arg;
+    size_t c = j->g.candidates, nq = j->n_queries, no = j->n_others;
+    size_t blocks = (nq + QUERIES - 1) / QUERIES;
+    search_heap heap[QUERIES];
+    /* as candidate_worker: QUERIES queries visit a chunk of the others
+     * while it stays in cache */
+    for (size_t bi = (size_t)j->g.part; bi < blocks; bi += (size_t)j->g.parts) {
+        size_t q0 = bi * QUERIES, q1 = q0 + QUERIES < nq ? q0 + QUERIES : nq;
+        for (size_t q = q0; q < q1; q++) {
+            /* the hits kept so far are a heap again once pushed in turn */
+            search_heap *h = &heap[q - q0];
+            *h = (search_heap){ j->nearest + q * c, 0, c };
+            for (size_t k = 0; k < j->n_nearest[q]; k++)
+                search_heap_push(h, h->items[k].distance, h->items[k].id);
+        }
+        for (size_t c0 = 0; c0 < no; c0 += CHUNK) {
+            size_t c1 = c0 + CHUNK < no ? c0 + CHUNK : no;
+            for (size_t q = q0; q < q1; q++) {
+                search_heap *h = &heap[q - q0];
+                for (size_t r = c0; r < c1; r++) {
+                    uint64_t id = j->other_ids[r];
+                    if (id == j->query_ids[q])
+                        continue;
+                    double d = summary_pair_score(&j->g, (uint32_t)q,
+                                                  (uint32_t)(nq + r));
+                    if (search_heap_wants(h, d, id))
+                        search_heap_push(h, d, id);
+                }
+            }
+        }
+        for (size_t q = q0; q < q1; q++)
+            j->n_nearest[q] = heap[q - q0].size;
+    }
+    return NULL;
+}
+
+static int summary_set_bad(const maso_search_summary_set *s)
+{
+    return !s || (s->count && (!s->ids || !s->summaries)) ||
+           s->n_variants > MASO_SEARCH_VARIANTS_MAX ||
+           (s->count && s->n_variants && !s->variants);
+}
+
+int maso_search_nearest_merge(maso_search *search,
+                              const maso_search_summary_set *queries,
+                              const maso_search_summary_set *others,
+                              size_t candidates, maso_search_hit *nearest,
+                              size_t *n_nearest)
+{
+    if (!search)
+        return MASO_EINVAL_ARG;
+    search->errmsg[0] = 0;
+    if (summary_set_bad(queries) || summary_set_bad(others) ||
+        queries->n_variants != others->n_variants || !candidates ||
+        (queries->count && (!nearest || !n_nearest)))
+        return search_fail(search, MASO_EINVAL_ARG, "malformed summary "
+                           "sets or candidates");
+    size_t nq = queries->count, n = nq + others->count;
+    size_t nv = queries->n_variants, sbytes = search->summary_bits / 8;
+    if (!nq || !others->count)
+        return 0;
+    const uint8_t **sum = malloc(n * sizeof *sum);
+    const uint8_t **var_sum = nv ? malloc(n * nv * sizeof *var_sum) : NULL;
+    uint64_t *masks = sliced_masks(search);
+    int parts = search->threads;
+    if ((size_t)parts > (nq + QUERIES - 1) / QUERIES)
+        parts = (int)((nq + QUERIES - 1) / QUERIES);
+    nearest_job *jobs = calloc((size_t)parts, sizeof *jobs);
+    if (!sum || (nv && !var_sum) || !masks || !jobs) {
+        free(sum);
+        free(var_sum);
+        free(masks);
+        free(jobs);
+        return search_fail(search, ENOMEM, "no memory to rank %zu records' "
+                           "candidates", nq);
+    }
+    for (size_t r = 0; r < n; r++) {
+        const maso_search_summary_set *set = r < nq ? queries : others;
+        size_t i = r < nq ? r : r - nq;
+        sum[r] = set->summaries + i * sbytes;
+        for (size_t v = 0; v < nv; v++)
+            var_sum[r * nv + v] = set->variants[i * nv + v];
+    }
+    int avx512 = summary_avx512(search);
+    /* the variants' sketches are not read: only their count */
+    maso_search_variants var = { nv, NULL };
+    for (int k = 0; k < parts; k++)
+        jobs[k] = (nearest_job){
+            .g = { .s = search, .sum = sum, .var = nv ? &var : NULL,
+                   .var_sum = var_sum, .n = n, .part = k, .parts = parts,
+                   .candidates = candidates, .masks = masks,
+                   .words = search->summary_bits / 64,
+                   .avx512 = avx512 },
+            .n_queries = nq, .n_others = others->count,
+            .query_ids = queries->ids, .other_ids = others->ids,
+            .nearest = nearest, .n_nearest = n_nearest };
+    search_run_threads(parts, nearest_worker, jobs, sizeof *jobs);
+    free(jobs);
+    free(sum);
+    free(var_sum);
+    free(masks);
+    return 0;
 }

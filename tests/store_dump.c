@@ -2,6 +2,7 @@
  * path, so that two indexes can be compared with cmp(1) whatever their
  * ids, shard layout or the order their files were written in:
  *     PATH \t ok|failed \t SIZE \t MTIME_NS \t sha256(sketch) | REASON
+ *          \t sha256(orientation sketches) | - (none kept)
  * DB is a single store or a sharded index (every shard, and the shard of
  * each record checked against the manifest's hash).  Used by the MPI
  * program tests: "the same store contents as one process". */
@@ -19,8 +20,22 @@ typedef struct dump {
     const maso_shards *shards;
     size_t shard;
     size_t sketch_bytes;
+    maso_store_view *view;      /* of the store being dumped */
     int misplaced;
 } dump;
+
+/* The hex SHA-256 of @p n bytes at @p p into @p hex (65 bytes). */
+static void digest(const uint8_t *p, size_t n, char *hex)
+{
+    unsigned char h[32];
+    maso_sha256 ctx;
+    maso_sha256_init(&ctx);
+    if (p)
+        maso_sha256_update(&ctx, p, n);
+    maso_sha256_final(&ctx, h);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+}
 
 static int add(const maso_store_record *r, void *arg)
 {
@@ -31,16 +46,16 @@ static int add(const maso_store_record *r, void *arg)
                 maso_shards_of_path(d->shards, r->path));
         d->misplaced = 1;
     }
-    char value[1100];
+    char value[1100], orients[65] = "-";
     if (r->status == MASO_RECORD_OK) {
-        unsigned char h[32];
-        maso_sha256 ctx;
-        maso_sha256_init(&ctx);
-        if (r->sketch)
-            maso_sha256_update(&ctx, r->sketch, d->sketch_bytes);
-        maso_sha256_final(&ctx, h);
-        for (int i = 0; i < 32; i++)
-            snprintf(value + 2 * i, 3, "%02x", h[i]);
+        digest(r->sketch, d->sketch_bytes, value);
+        /* the orientation sketches (maso_store_batch_put_oriented) */
+        const uint8_t *o = NULL;
+        int rc = maso_store_view_orients(d->view, r->id, &o);
+        if (rc == 0)
+            digest(o, MASO_STORE_ORIENTS * d->sketch_bytes, orients);
+        else if (rc != MASO_ENOTFOUND)
+            return 1;
     } else {
         snprintf(value, sizeof value, "%s", r->reason ? r->reason : "");
     }
@@ -50,13 +65,14 @@ static int add(const maso_store_record *r, void *arg)
         if (!d->lines)
             return 1;
     }
-    size_t len = strlen(r->path) + strlen(value) + 64;
+    size_t len = strlen(r->path) + strlen(value) + 136;
     char *line = malloc(len);
     if (!line)
         return 1;
-    snprintf(line, len, "%s\t%s\t%llu\t%lld\t%s", r->path,
+    snprintf(line, len, "%s\t%s\t%llu\t%lld\t%s\t%s", r->path,
              r->status == MASO_RECORD_OK ? "ok" : "failed",
-             (unsigned long long)r->size, (long long)r->mtime_ns, value);
+             (unsigned long long)r->size, (long long)r->mtime_ns, value,
+             orients);
     d->lines[d->n++] = line;
     return 0;
 }
@@ -72,7 +88,13 @@ static int dump_store(dump *d, const char *path)
         return 1;
     }
     d->sketch_bytes = maso_sketch_bytes(maso_store_sketch(s));
-    int rc = maso_store_foreach(s, MASO_STORE_WANT_SKETCH, add, d);
+    int rc = maso_store_view_begin(s, 0, &d->view);
+    if (!rc)
+        rc = maso_store_foreach(s, MASO_STORE_WANT_SKETCH, add, d);
+    if (rc)
+        fprintf(stderr, "store_dump: %s: %s\n", path, maso_store_errmsg(s));
+    maso_store_view_end(d->view);
+    d->view = NULL;
     maso_store_destroy(s);
     return rc;
 }

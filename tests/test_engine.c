@@ -625,6 +625,85 @@ static double compare_groups(const maso_search_groups *g, uint32_t *parent,
     return pairs ? (double)kept / (double)pairs : 1;
 }
 
+/* The groups of the candidate mode computed by parts, as the ranks of an
+ * MPI job compute them (query/cluster_nearest.c): each store's records get
+ * their @p c nearest of all stores' records by maso_search_nearest_merge(),
+ * merged store by store (the summaries of the orientation sketches with
+ * @p orient), and their pairs within @p thr by maso_engine_pair_distance()
+ * are joined in @p parent: a second implementation of one engine's
+ * candidate stage. */
+static void parts_groups(maso_engine *e, size_t n, size_t c, int orient,
+                         double thr, uint32_t *parent)
+{
+    enum { PARTS = 3, NV = MASO_STORE_ORIENTS };
+    maso_search *h = maso_engine_search_handle(e);
+    size_t sb = maso_search_summary_bytes(h);
+    size_t bytes = maso_sketch_bytes(maso_engine_sketch(e));
+    const maso_search_segment *segs;
+    size_t n_segs = maso_engine_segments(e, &segs);
+    uint64_t *ids[PARTS];
+    uint8_t *sums[PARTS], *vsum[PARTS];
+    const uint8_t **var[PARTS];
+    maso_search_summary_set set[PARTS];
+    for (size_t p = 0; p < PARTS; p++) {
+        ids[p] = malloc(count_of[p] * sizeof *ids[p]);
+        sums[p] = malloc(count_of[p] * sb);
+        vsum[p] = malloc(count_of[p] * NV * sb);
+        var[p] = calloc(count_of[p] * NV, sizeof *var[p]);
+        assert_true(ids[p] && sums[p] && vsum[p] && var[p]);
+        set[p] = (maso_search_summary_set){ 0, ids[p], sums[p],
+                                            orient ? NV : 0, var[p] };
+    }
+    for (size_t g = 0; g < n_segs; g++)
+        for (size_t i = 0; i < segs[g].count; i++) {
+            uint64_t id = segs[g].ids[i];
+            size_t p = maso_store_id_tag_of(id), k = set[p].count++;
+            ids[p][k] = id;
+            memcpy(sums[p] + k * sb, segs[g].summaries + i * sb, sb);
+            const uint8_t *o = maso_engine_orients_of(e, id);
+            for (size_t v = 0; o && v < NV; v++) {
+                uint8_t *out = vsum[p] + (k * NV + v) * sb;
+                assert_int_equal(maso_search_summarize(h, o + v * bytes,
+                                                        out), 0);
+                var[p][k * NV + v] = out;
+            }
+        }
+    for (size_t i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (size_t p = 0; p < PARTS; p++) {
+        assert_int_equal(set[p].count, count_of[p]);
+        maso_search_hit *hits = malloc(count_of[p] * c * sizeof *hits);
+        size_t *n_hits = calloc(count_of[p], sizeof *n_hits);
+        assert_true(hits && n_hits);
+        /* the other parts in a turned order, as around a ring */
+        for (size_t k = 0; k < PARTS; k++)
+            assert_int_equal(maso_search_nearest_merge(
+                                 h, &set[p], &set[(p + k) % PARTS], c, hits,
+                                 n_hits), 0);
+        for (size_t q = 0; q < count_of[p]; q++) {
+            assert_int_equal(n_hits[q], c);
+            for (size_t k = 0; k < n_hits[q]; k++) {
+                uint64_t b = hits[q * c + k].id;
+                assert_true(b != ids[p][q]);
+                if (maso_engine_pair_distance(e, ids[p][q], b, orient) >
+                    thr)
+                    continue;
+                uint32_t ra = root_of(parent, (uint32_t)index_of(ids[p][q]));
+                uint32_t rb = root_of(parent, (uint32_t)index_of(b));
+                parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
+            }
+        }
+        free(hits);
+        free(n_hits);
+    }
+    for (size_t p = 0; p < PARTS; p++) {
+        free(ids[p]);
+        free(sums[p]);
+        free(vsum[p]);
+        free(var[p]);
+    }
+}
+
 static void check_duplicates(fixture *f, int full, int oriented)
 {
     size_t n_s = 3, n = 0;
@@ -669,6 +748,8 @@ static void check_duplicates(fixture *f, int full, int oriented)
             assert_int_equal(maso_engine_orients_of(e, ia) != NULL, has[a]);
         }
     uint32_t *parent = malloc(n * sizeof *parent);
+    uint32_t *by_parts = malloc(n * sizeof *by_parts);
+    assert_non_null(by_parts);
     const double thr[] = {0.0173, 0.0811, 0.1517, 0.2333, 0.3071, 0.4129,
                           0.5003};
     double w[STORE_TEST_LAYERS] = {0.25, 3, 1};
@@ -681,14 +762,15 @@ static void check_duplicates(fixture *f, int full, int oriented)
                              bytes, n, sl, weighted ? w : NULL, thr[t],
                              parent);
             /* all pairs: exact, candidates 0, automatic (300 images), and
-             * candidates enough for every other image */
-            for (int mode = 0; mode < 5; mode++) {
+             * candidates enough for every other image; then 12 and 2
+             * candidates, also computed by parts */
+            for (int mode = 0; mode < 6; mode++) {
                 maso_engine_params p;
                 maso_engine_params_init(&p);
                 p.no_orient = no_orient;
                 p.exact = mode == 0;
                 p.candidates = mode == 1 ? 0 : mode == 2 ? -1
-                             : mode == 3 ? (long)n : 12;
+                             : mode == 3 ? (long)n : mode == 4 ? 12 : 2;
                 maso_search_groups g;
                 int rc = maso_engine_duplicates(e, thr[t], &p, &g);
                 if (rc)
@@ -701,6 +783,11 @@ static void check_duplicates(fixture *f, int full, int oriented)
                 if (mode == 4)
                     assert_true(recall >= (no_orient || !oriented ? 0.9
                                                                   : 0.7));
+                if (mode >= 4) { /* the same candidates by parts */
+                    parts_groups(e, n, (size_t)p.candidates,
+                                 oriented && !no_orient, thr[t], by_parts);
+                    compare_groups(&g, by_parts, n, 1);
+                }
                 ran_groups += g.n_groups > 1;
                 /* images without orientation sketches are counted */
                 assert_int_equal(maso_engine_duplicates_unoriented(e),
@@ -711,6 +798,7 @@ static void check_duplicates(fixture *f, int full, int oriented)
         }
     }
     assert_true(ran_groups > 10); /* the thresholds make several groups */
+    free(by_parts);
     free(parent);
     free(sk);
     free(ori);

@@ -967,6 +967,64 @@ static void test_search_duplicates(void **state)
     free(sd.summaries);
 }
 
+/* The summary sets of maso_search_nearest_merge(): segment @p k's records,
+ * each with one variant (the summary of the record after it; the last
+ * lacks one). */
+static maso_search_summary_set nearest_set(const search_data *sd,
+                                           const maso_search *s, size_t k,
+                                           const uint8_t **var)
+{
+    size_t sb = maso_search_summary_bytes(s), n = sd->seg[k].count;
+    for (size_t i = 0; i < n; i++)
+        var[i] = i + 1 < n ? sd->seg[k].summaries + (i + 1) * sb : NULL;
+    return (maso_search_summary_set){ n, sd->seg[k].ids,
+                                      sd->seg[k].summaries, 1, var };
+}
+
+static void test_search_nearest(void **state)
+{
+    oom_mode(state);
+    maso_search *s = NULL;
+    assert_int_equal(maso_search_create(store_test_layers, STORE_TEST_LAYERS,
+                                        &s), 0);
+    search_data sd;
+    search_data_make(&sd, s);
+    const uint8_t *qv[120], *ov[180];
+    maso_search_summary_set q = nearest_set(&sd, s, 0, qv);
+    maso_search_summary_set o = nearest_set(&sd, s, 1, ov);
+    enum { C = 4 };
+    maso_search_hit ref[120 * C], got[120 * C];
+    size_t ref_n[120] = {0}, got_n[120];
+    assert_int_equal(maso_search_nearest_merge(s, &q, &o, C, ref, ref_n), 0);
+    for (size_t i = 0; i < 120; i++)
+        assert_int_equal(ref_n[i], C);
+    long failures = 0;
+    for (long n = 0;; n++) {
+        memset(got_n, 0, sizeof got_n);
+        oom_arm(n);
+        int rc = maso_search_nearest_merge(s, &q, &o, C, got, got_n);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_search_nearest_merge", n, rc,
+                           maso_search_errmsg(s));
+        }
+        if (rc == 0) {
+            assert_memory_equal(got_n, ref_n, sizeof ref_n);
+            assert_memory_equal(got, ref, sizeof ref);
+        } else {
+            for (size_t i = 0; i < 120; i++) /* nothing merged */
+                assert_int_equal(got_n[i], 0);
+        }
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_search_nearest_merge", failures);
+    maso_search_destroy(s);
+    free(sd.base);
+    free(sd.summaries);
+}
+
 /* ---- store -------------------------------------------------------------- */
 
 #define STORE_OK 5
@@ -1890,6 +1948,8 @@ int main(void)
         cmocka_unit_test_prestate(test_search_query, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_search_duplicates, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_search_duplicates, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_search_nearest, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_search_nearest, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_store, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_store_update, (void *)&oom_transient),

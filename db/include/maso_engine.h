@@ -406,6 +406,31 @@ const uint8_t *maso_engine_orients_of(maso_engine *engine, uint64_t id);
 double maso_engine_pair_distance(maso_engine *engine, uint64_t a, uint64_t b,
                                  int orient);
 
+/**
+ * The candidates per image maso_engine_duplicates() compares for @p count
+ * images (0: every pair), as @p params (exact, candidates) ask or by the
+ * automatic limit, MASO_ENGINE_DUPES_ORIENT_EXACT_MAX when @p oriented
+ * (orientation sketches compared), else MASO_ENGINE_DUPES_EXACT_MAX.  For
+ * a job whose parts hold the images (MPI ranks), which decide on the
+ * count of all of them.
+ */
+size_t maso_engine_dupe_candidates(const maso_engine_params *params,
+                                   uint64_t count, int oriented);
+
+/**
+ * The orientation sketches of every record of the engine in the order of
+ * its segments (maso_engine_segments()), as maso_engine_duplicates()
+ * compares them: *sketches receives MASO_STORE_ORIENTS pointers per record
+ * (into the stores' views, valid while the engine is open; NULL for a
+ * record whose store keeps none), in an array the caller frees with
+ * free(); *unoriented the number of records without them.  For a job
+ * whose parts group the records together (MPI ranks).
+ * Errors: ENOMEM, MASO_EDATA (a damaged orientation value).
+ */
+int maso_engine_orient_sketches(maso_engine *engine,
+                                const uint8_t ***sketches,
+                                uint64_t *unoriented);
+
 /** Of the last maso_engine_duplicates() call, the number of images
  *  compared as they are only because their store keeps no orientation
  *  sketches for them (0 with params->no_orient). */

@@ -462,6 +462,42 @@ int maso_search_group_variants(maso_search *search,
                                maso_search_groups *groups,
                                uint64_t *verified);
 
+/**
+ * Records known by their summaries only, for the candidate stage of
+ * maso_search_group_variants() run by the parts of a job that hold the
+ * records (MPI ranks): @c count records with ids @c ids (smaller ids win
+ * ties), their summaries one after the other (maso_search_summary_bytes()
+ * each, 8-byte aligned), and @c n_variants (0 ..
+ * MASO_SEARCH_VARIANTS_MAX) summaries of variants per record at
+ * variants[r * n_variants + v] (maso_search_summarize() of the variant's
+ * sketch; NULL: a variant the record lacks).  Borrowed for the call.
+ */
+typedef struct maso_search_summary_set {
+    size_t count;
+    const uint64_t *ids;
+    const uint8_t *summaries;
+    size_t n_variants;
+    const uint8_t *const *variants;
+} maso_search_summary_set;
+
+/**
+ * Merge the records of @p others into each query's candidates: for query
+ * q of @p queries, nearest[q * candidates ..] holds n_nearest[q] (<=
+ * @p candidates, 0 before the first call) hits (id, summary distance) in
+ * no particular order; after the call they are the @p candidates best of
+ * those and of @p others (a record with the query's own id left out), by
+ * the summary distance and then the smaller id: exactly the candidates
+ * maso_search_group_variants() gives a record when @p others, over all
+ * calls, are every record of its collection with ids in its order and the
+ * same variants.  @p queries and @p others have the same n_variants.
+ * Errors: MASO_EINVAL_ARG, ENOMEM.
+ */
+int maso_search_nearest_merge(maso_search *search,
+                              const maso_search_summary_set *queries,
+                              const maso_search_summary_set *others,
+                              size_t candidates, maso_search_hit *nearest,
+                              size_t *n_nearest);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 #!/bin/sh
 # maso-index as an MPI job on this machine (mpirun --oversubscribe -np
 # 1..4): every run ends with the same store contents as one process
-# (store_dump: records, sizes, mtimes, sketch digests, failure reasons),
+# (store_dump: records, sizes, mtimes, digests of the sketches and of the
+# orientation sketches, failure reasons; --no-orient: none kept),
 # whatever the number of ranks and shards; reruns skip everything; kill -9
 # of the whole job or of one rank, then a rerun, gives the same contents
 # and whole stores; a rank that fails makes the job exit non-zero with a
@@ -55,6 +56,17 @@ mpi_index 1 4 --shards 5 "$tmp/db4" "$tmp/photos"
 same_as_ref "$tmp/db4" "4 ranks, 5 shards"
 mpi_index 1 2 "$tmp/single" "$tmp/photos"
 same_as_ref "$tmp/single" "2 ranks, one store"
+# Every record ok has its orientation sketches (one process's, byte for
+# byte, by the digests above), unless --no-orient: then none, as one
+# process keeps none.
+[ "$(grep -c '	ok	.*	-$' "$tmp/ref.txt")" -eq 0 ] || fail "reference: records without orientation sketches"
+cp "$tmp/ref.txt" "$tmp/ref-orient.txt"
+run_index 1 -q --no-orient "$tmp/ref-plain" "$tmp/photos"
+"$dump" "$tmp/ref-plain" > "$tmp/ref.txt"
+[ "$(grep -c '	-$' "$tmp/ref.txt")" -eq 41 ] || fail "--no-orient reference keeps orientation sketches"
+mpi_index 1 3 --no-orient --shards 2 "$tmp/plain" "$tmp/photos"
+same_as_ref "$tmp/plain" "3 ranks, --no-orient"
+cp "$tmp/ref-orient.txt" "$tmp/ref.txt"
 # The same index, written without MPI next: nothing left to do.
 run_index 1 "$tmp/db4" "$tmp/photos"
 [ "$(summary indexed)" = 0 ] || fail "without MPI after MPI: $(cat "$tmp/err")"

@@ -2,16 +2,18 @@
 # maso-query as an MPI job (mpirun --oversubscribe -np 1..4) over a
 # sharded index: searches (JSON, text, TSV, --explain, --indexed,
 # --include-self, --threshold), near-duplicate groups across shard
-# boundaries (all pairs, and --bands: band keys all-to-all), the coarse
+# boundaries (over the orientation sketches by default, as one process:
+# mirrored and turned copies join their original; all pairs, each image's
+# N nearest candidates, and --bands: band keys all-to-all), the coarse
 # mode's candidates, stores with full codes, and the exit statuses are
 # byte-for-byte those of one process over the same shards; a missing shard
 # is an error naming it, --allow-partial answers from the others, and says
 # so.  One process over the shards is itself checked against one store of
 # the same files.
-# usage: query_mpi.sh MASO_INDEX MASO_QUERY STORE_DUMP "MPIRUN ARGS" SHARED_DIR TMPDIR
+# usage: query_mpi.sh MASO_INDEX MASO_QUERY MAKE_VARIANTS "MPIRUN ARGS" SHARED_DIR TMPDIR
 set -eu
 . "$(dirname "$0")/index_lib.sh"
-dump=$3
+variants=$3
 # Under AddressSanitizer, leak checks stay off in the ranks: the MPI
 # runtime keeps allocations of plugins it unloads at exit (reported from
 # "<unknown module>", so they cannot be suppressed by name).  Memory errors
@@ -29,9 +31,7 @@ q1="$tmp/photos/img3.png" q2="$tmp/photos/img31.jpg"
 printf 'broken' > "$tmp/broken.png"
 
 # same NP STATUS ARGS...: maso-query ARGS alone and under mpirun -np NP
-# give the same output and exit status STATUS.  (--duplicates under mpirun
-# compares the images as they are: the ranks do not exchange orientation
-# sketches yet, so one process is asked with --no-orient.)
+# give the same output and exit status STATUS.
 same() {
     np=$1 want=$2
     shift 2
@@ -46,7 +46,7 @@ same() {
 
 for np in 1 2 3 4; do
     same $np 0 --json -k 8 "$tmp/db" "$q1" "$q2"
-    same $np 0 --duplicates --no-orient --json "$tmp/db"
+    same $np 0 --duplicates --json "$tmp/db"
 done
 same 3 0 -k 5 --explain "$tmp/db" "$q1" "$q2" "$tmp/photos/img7.png"
 same 2 0 --tsv --include-self -k 30 "$tmp/db" "$q1"
@@ -54,7 +54,46 @@ same 3 0 --json --indexed "$tmp/db" "$q2" "$tmp/photos/img11.png"
 same 3 2 --json --indexed "$tmp/db" "$tmp/not-indexed.png"
 same 2 2 --json "$tmp/db" "$q1" "$tmp/broken.png" "$q2"
 same 4 1 --json --threshold 0.001 "$tmp/db" "$q2"
+same 3 0 --duplicates --threshold 0.4 "$tmp/db"
 same 3 0 --duplicates --no-orient --threshold 0.4 "$tmp/db"
+
+# Mirrored and turned copies (5 of each of 8 Kodak photos, beside the 24
+# photos and the classify photos) in 3 shards: by default the ranks compare
+# the 16 pairs of orientation sketches as one process does, and each copy
+# joins its original: 8 groups of 6.
+"$variants" "$shared/images/kodak" "$tmp/v" orient > /dev/null || fail "make_query_variants"
+mkdir -p "$tmp/turned"
+cp "$shared"/images/kodak/*.png "$shared"/images/classify/* "$tmp/v/orient"/kodim0[1-8]_*.png "$tmp/turned/"
+run_index 0 -q --shards 3 "$tmp/odb" "$tmp/turned"
+for np in 2 3 4; do
+    same $np 0 --duplicates --json "$tmp/odb"
+done
+python3 - "$tmp/mpi.out" <<'PY' || fail "turned copies: $(cat "$tmp/mpi.out")"
+import json, os, sys
+groups = [json.loads(l)["group"] for l in open(sys.argv[1])]
+assert len(groups) == 8 and all(len(g) == 6 for g in groups), groups
+for g in groups:
+    assert len({os.path.basename(p)[:7] for p in g}) == 1, g
+PY
+same 3 1 --duplicates --no-orient --json "$tmp/odb"
+same 3 0 --duplicates --exact --threshold 0.3 "$tmp/odb"
+same 2 0 --duplicates --json --keep newest --threshold 0.25 "$tmp/odb"
+# Each image's N nearest by the summary distance (the mode above the
+# all-pairs limit, forced by --candidates): the ranks find every image's N
+# nearest of the whole job, ties to the first, so that they verify exactly
+# one process's pairs; with 1 or 2 candidates the nearest within a pair of
+# shards is often not the nearest of all, so a rank that kept those (the
+# ring's candidates, a superset) would make other groups.
+for c in 1 2 3 8; do
+    same 3 0 --duplicates --json --candidates $c "$tmp/odb"
+    same 4 0 --duplicates --json --candidates $c --threshold 0.3 "$tmp/odb"
+done
+for c in 1 2; do
+    for np in 2 3; do
+        same $np 0 --duplicates --json --no-orient --candidates $c --threshold 0.3 "$tmp/odb"
+    done
+done
+same 2 0 --duplicates --json --candidates 5 --threshold 0.3 "$tmp/db"
 # The coarse mode (a summary stage, then the exact rank of its candidates:
 # the default above 16,000 images, forced here by --candidates): the ranks
 # agree on one cut of the summary distances, so that they rank exactly the
@@ -108,7 +147,7 @@ set -e
 [ $st -eq 2 ] && grep -q "goes with --duplicates" "$tmp/err" || fail "--bands without --duplicates: $st $(cat "$tmp/err")"
 
 # The duplicates are the copies, wherever their shards are.
-"$query" --duplicates --no-orient --json "$tmp/one" > "$tmp/one.json"
+"$query" --duplicates --json "$tmp/one" > "$tmp/one.json"
 $mpirun -np 3 "$query" --duplicates --json "$tmp/db" > "$tmp/mpi.out" < /dev/null
 cmp "$tmp/one.json" "$tmp/mpi.out" || fail "duplicates differ from one store's"
 python3 - "$tmp/one.json" "$tmp/db" <<'PY' || fail "duplicates: $(cat "$tmp/one.json")"
@@ -125,8 +164,8 @@ assert any(len({shard(p) for p in g["group"]}) > 1 for g in groups), "no group s
 PY
 
 # The kept member and the distances to it, as one process chooses them.
-same 3 0 --duplicates --no-orient --json --keep newest "$tmp/db"
-same 2 0 --duplicates --no-orient --reference "$tmp/photos" "$tmp/db"
+same 3 0 --duplicates --json --keep newest "$tmp/db"
+same 2 0 --duplicates --reference "$tmp/photos" "$tmp/db"
 
 # Actions are refused under mpirun, said once (rank 0), no file touched.
 before=$(ls "$tmp/photos" | wc -l)
@@ -168,6 +207,6 @@ groups = [json.loads(l)["group"] for l in open(sys.argv[1])]
 print(0 if any(sum(shard(p) != 2 for p in g) >= 2 for g in groups) else 1)
 PY
 )
-same 2 "$want" --duplicates --no-orient --allow-partial --json "$tmp/db"
+same 2 "$want" --duplicates --allow-partial --json "$tmp/db"
 mv "$tmp/away" "$tmp/db/shard-002"
 echo "query_mpi: ok"
