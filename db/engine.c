@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int maso_engine_create(maso_engine **engine)
 {
@@ -167,9 +168,18 @@ void engine_prefetch(maso_engine *e)
 {
     if (e->prefetched)
         return;
+    e->prefetched = 1;
+    /* Sketches that would fill more than half of memory are not asked for
+     * at once: the first ones would leave the page cache before the pass
+     * reached them, and be read twice. */
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < e->n_segs; i++)
+        bytes += (uint64_t)e->segs[i].count * e->segs[i].stride;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0 && bytes > (uint64_t)pages * (uint64_t)page / 2)
+        return;
     for (size_t i = 0; i < e->n; i++)
         maso_store_view_prefetch(e->views[i]);
-    e->prefetched = 1;
 }
 
 int maso_engine_set_weights(maso_engine *engine, const double *weights)

@@ -374,8 +374,10 @@ int maso_store_view_orients(maso_store_view *view, uint64_t id,
     int rc = view_get(view, id, s->dbi_orients, &raw, &val);
     if (rc)
         return rc;
-    /* its pages in one request, not one fault each (see open.c) */
-    store_prefetch(val.mv_data, val.mv_size);
+    /* a value over several pages in one request, not one fault each (see
+     * open.c); one within a page costs no more than its fault */
+    if (val.mv_size > 4096)
+        store_prefetch(val.mv_data, val.mv_size);
     const uint8_t *p = store_blob_payload(&val, STORE_ORIENTS_MAGIC, raw,
                                           STORE_ORIENTS_BYTES(s));
     if (!p)

@@ -500,6 +500,10 @@ static void coder_start(cluster *c, const maso_model *model)
         rc = maso_decoder_create(&c->decoder);
     if (!rc)
         rc = maso_forward_create(model, &c->forward);
+    /* only sketches are stored: the last convolution computes only the
+     * units they sample, as in one process (pipeline.c) */
+    if (!rc && !c->set->identity.full_codes)
+        rc = maso_forward_limit_to_sketch(c->forward, c->sketch);
     if (rc)
         die(c, "cannot start coding: %s", maso_strerror(rc));
     c->payload_bytes = c->set->identity.full_codes

@@ -491,9 +491,9 @@ int maso_forward_run_image(maso_forward *forward, const maso_image *image,
  * the full-size image again.  Orientations 5..8 swap width and height, so
  * they need a square input.  @p code and @p output as in
  * maso_forward_run().  Errors, with a message: MASO_EINVAL_ARG (no image
- * run since maso_forward_create() or the last maso_forward_run(), or
- * @p orientation outside 1..8), MASO_EUNSUPPORTED (5..8 on a non-square
- * input).
+ * run since maso_forward_create(), the last maso_forward_run() or a failed
+ * maso_forward_run_image(), or @p orientation outside 1..8),
+ * MASO_EUNSUPPORTED (5..8 on a non-square input).
  */
 int maso_forward_run_turned(maso_forward *forward, int orientation,
                             uint8_t *code, float *output);
