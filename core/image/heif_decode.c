@@ -11,14 +11,55 @@
  * is set from it too.  Decoding stays on the calling thread.  Images of
  * more than 8 bits (10-bit HEIC, 12-bit AVIF) are converted to 8 bits by
  * libheif.
+ *
+ * libheif is not linked: it is loaded by its SONAME at the first HEIF or
+ * AVIF file (base/library_internal.h says why), so a file met on a machine
+ * without it fails with "HEIF support needs libheif.so.1: <cause>" and
+ * every other format goes on.
  */
 #include "image/image_internal.h"
+#include "base/library_internal.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <libheif/heif.h>
+
+/* The functions this decoder calls, looked up in MASO_LIBHEIF_SONAME. */
+#define HEIF_FUNCTIONS(X)                                                  \
+    X(heif_context_alloc) X(heif_context_free)                             \
+    X(heif_context_set_maximum_image_size_limit)                           \
+    X(heif_context_set_max_decoding_threads)                               \
+    X(heif_context_read_from_memory_without_copy)                          \
+    X(heif_context_get_primary_image_handle)                               \
+    X(heif_image_handle_get_width) X(heif_image_handle_get_height)         \
+    X(heif_image_handle_has_alpha_channel) X(heif_image_handle_release)    \
+    X(heif_decoding_options_alloc) X(heif_decoding_options_free)           \
+    X(heif_decode_image) X(heif_image_release)                             \
+    X(heif_image_get_width) X(heif_image_get_height)                       \
+    X(heif_image_get_plane_readonly)
+
+typedef struct heif_api {
+    int ready;
+    char error[CORE_LIBRARY_ERRLEN];
+    HEIF_FUNCTIONS(CORE_LIBRARY_MEMBER)
+} heif_api;
+
+static heif_api heif_table;
+static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
+
+static void heif_table_fill(void)
+{
+    void *lib = core_library_open(MASO_LIBHEIF_SONAME, heif_table.error);
+    if (lib == NULL)
+        return;
+#define LOOKUP(f) CORE_LIBRARY_LOOKUP(heif_table, lib, f)
+    HEIF_FUNCTIONS(LOOKUP)
+#undef LOOKUP
+    heif_table.ready = 1;
+}
 
 static int fail_heif(maso_decoder *decoder, const char *name,
                      const char *format, struct heif_error err,
@@ -43,15 +84,15 @@ static int fail_heif(maso_decoder *decoder, const char *name,
 
 /* Copy libheif's interleaved rows (with their stride) into @p img, and
  * composite alpha. */
-static int copy_pixels(maso_decoder *decoder, const char *name,
-                       const struct heif_image *him, int channels,
+static int copy_pixels(const heif_api *lib, maso_decoder *decoder,
+                       const char *name, const struct heif_image *him, int channels,
                        const maso_decode_params *params, maso_image *img)
 {
     int stride = 0;
-    int w = heif_image_get_width(him, heif_channel_interleaved);
-    int h = heif_image_get_height(him, heif_channel_interleaved);
+    int w = lib->heif_image_get_width(him, heif_channel_interleaved);
+    int h = lib->heif_image_get_height(him, heif_channel_interleaved);
     const uint8_t *src =
-        heif_image_get_plane_readonly(him, heif_channel_interleaved, &stride);
+        lib->heif_image_get_plane_readonly(him, heif_channel_interleaved, &stride);
     int rc;
 
     if (src == NULL || w <= 0 || h <= 0 || stride < w * channels)
@@ -92,35 +133,41 @@ int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
     struct heif_decoding_options *opt;
     struct heif_error err;
     maso_image img = {0, 0, NULL};
+    const heif_api *lib = &heif_table;
     uint64_t side;
     int rc, alpha, channels;
 
-    ctx = heif_context_alloc();
+    if (pthread_once(&heif_once, heif_table_fill) != 0 || !lib->ready)
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+                                 "HEIF support needs %s: %s",
+                                 MASO_LIBHEIF_SONAME,
+                                 lib->error[0] ? lib->error : "not loaded");
+    ctx = lib->heif_context_alloc();
     if (ctx == NULL)
         return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot allocate the HEIF reader");
     /* The longest side a picture within max_pixels can have. */
     side = params->max_pixels < INT_MAX ? params->max_pixels : INT_MAX;
-    heif_context_set_maximum_image_size_limit(ctx, side > 0 ? (int)side : 1);
-    heif_context_set_max_decoding_threads(ctx, 0);
-    err = heif_context_read_from_memory_without_copy(ctx, data, size, NULL);
+    lib->heif_context_set_maximum_image_size_limit(ctx, side > 0 ? (int)side : 1);
+    lib->heif_context_set_max_decoding_threads(ctx, 0);
+    err = lib->heif_context_read_from_memory_without_copy(ctx, data, size, NULL);
     if (err.code != heif_error_Ok) {
         rc = fail_heif(decoder, name, format, err, "the file does not read");
         goto done;
     }
-    err = heif_context_get_primary_image_handle(ctx, &handle);
+    err = lib->heif_context_get_primary_image_handle(ctx, &handle);
     if (err.code != heif_error_Ok) {
         rc = fail_heif(decoder, name, format, err, "no primary image");
         goto done;
     }
     rc = core_decoder_check_size(
-        decoder, name, format, (uint64_t)heif_image_handle_get_width(handle),
-        (uint64_t)heif_image_handle_get_height(handle), params);
+        decoder, name, format, (uint64_t)lib->heif_image_handle_get_width(handle),
+        (uint64_t)lib->heif_image_handle_get_height(handle), params);
     if (rc != 0)
         goto done;
-    alpha = heif_image_handle_has_alpha_channel(handle);
+    alpha = lib->heif_image_handle_has_alpha_channel(handle);
     channels = alpha ? 4 : 3;
-    opt = heif_decoding_options_alloc();
+    opt = lib->heif_decoding_options_alloc();
     if (opt == NULL) {
         rc = core_decoder_fail(decoder, ENOMEM, name,
                                "cannot allocate the HEIF options");
@@ -128,20 +175,20 @@ int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
     }
     opt->ignore_transformations = 0;
     opt->convert_hdr_to_8bit = 1;
-    err = heif_decode_image(handle, &him, heif_colorspace_RGB,
+    err = lib->heif_decode_image(handle, &him, heif_colorspace_RGB,
                             alpha ? heif_chroma_interleaved_RGBA
                                   : heif_chroma_interleaved_RGB,
                             opt);
-    heif_decoding_options_free(opt);
+    lib->heif_decoding_options_free(opt);
     if (err.code != heif_error_Ok) {
         rc = fail_heif(decoder, name, format, err, "the image does not decode");
         goto done;
     }
-    rc = copy_pixels(decoder, name, him, channels, params, &img);
+    rc = copy_pixels(lib, decoder, name, him, channels, params, &img);
 done:
-    heif_image_release(him);
-    heif_image_handle_release(handle);
-    heif_context_free(ctx);
+    lib->heif_image_release(him);
+    lib->heif_image_handle_release(handle);
+    lib->heif_context_free(ctx);
     if (rc != 0) {
         maso_image_free(&img);
         return rc;

@@ -9,14 +9,49 @@
  * 8-bit output would show far too dark.  The first frame is enough: after
  * the first full image event decoding stops, so an animation costs one
  * frame.  No parallel runner: decoding stays on the calling thread.
+ *
+ * libjxl is not linked: it is loaded by its SONAME at the first JPEG XL
+ * file (base/library_internal.h says why), so a file met on a machine
+ * without it fails with "JPEG XL support needs libjxl.so.0.7: <cause>" and
+ * every other format goes on.
  */
 #include "image/image_internal.h"
+#include "base/library_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jxl/decode.h>
+
+/* The functions this decoder calls, looked up in MASO_LIBJXL_SONAME. */
+#define JXL_FUNCTIONS(X)                                                   \
+    X(JxlDecoderCreate) X(JxlDecoderDestroy) X(JxlDecoderSubscribeEvents) \
+    X(JxlDecoderSetInput) X(JxlDecoderCloseInput)                          \
+    X(JxlDecoderProcessInput) X(JxlDecoderGetBasicInfo)                    \
+    X(JxlDecoderSetPreferredColorProfile) X(JxlDecoderImageOutBufferSize)  \
+    X(JxlDecoderSetImageOutBuffer)
+
+typedef struct jxl_api {
+    int ready;
+    char error[CORE_LIBRARY_ERRLEN];
+    JXL_FUNCTIONS(CORE_LIBRARY_MEMBER)
+} jxl_api;
+
+static jxl_api jxl_table;
+static pthread_once_t jxl_once = PTHREAD_ONCE_INIT;
+
+static void jxl_table_fill(void)
+{
+    void *lib = core_library_open(MASO_LIBJXL_SONAME, jxl_table.error);
+    if (lib == NULL)
+        return;
+#define LOOKUP(f) CORE_LIBRARY_LOOKUP(jxl_table, lib, f)
+    JXL_FUNCTIONS(LOOKUP)
+#undef LOOKUP
+    jxl_table.ready = 1;
+}
 
 static int jxl_fail(maso_decoder *decoder, const char *name, int status,
                     const char *what)
@@ -40,9 +75,9 @@ static void set_srgb(JxlColorEncoding *c, int grey)
 
 /* The event loop; @p img receives the first frame.  @p rgba is the decode
  * buffer (RGB or RGBA), allocated at the basic info event. */
-static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
-               const maso_decode_params *params, maso_image *img,
-               int *channels, int *premultiplied)
+static int run(const jxl_api *lib, maso_decoder *decoder, JxlDecoder *dec,
+               const char *name, const maso_decode_params *params,
+               maso_image *img, int *channels, int *premultiplied)
 {
     JxlBasicInfo info;
     JxlPixelFormat fmt = {3, JXL_TYPE_UINT8, JXL_NATIVE_ENDIAN, 0};
@@ -51,7 +86,7 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
     int rc;
 
     for (;;) {
-        JxlDecoderStatus st = JxlDecoderProcessInput(dec);
+        JxlDecoderStatus st = lib->JxlDecoderProcessInput(dec);
 
         switch (st) {
         case JXL_DEC_ERROR:
@@ -61,7 +96,7 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
             return jxl_fail(decoder, name, MASO_ECORRUPT,
                             "the data ends early");
         case JXL_DEC_BASIC_INFO:
-            if (JxlDecoderGetBasicInfo(dec, &info) != JXL_DEC_SUCCESS)
+            if (lib->JxlDecoderGetBasicInfo(dec, &info) != JXL_DEC_SUCCESS)
                 return jxl_fail(decoder, name, MASO_ECORRUPT,
                                 "unreadable header");
             w = info.xsize;
@@ -89,17 +124,17 @@ static int run(maso_decoder *decoder, JxlDecoder *dec, const char *name,
             set_srgb(&srgb, info.num_color_channels == 1);
             /* A file with an ICC profile keeps its own space: libjxl then
              * refuses the preference, which is not an error. */
-            (void)JxlDecoderSetPreferredColorProfile(dec, &srgb);
+            (void)lib->JxlDecoderSetPreferredColorProfile(dec, &srgb);
             break;
         case JXL_DEC_NEED_IMAGE_OUT_BUFFER: {
             size_t need = 0;
             size_t have = (size_t)w * (size_t)h * (size_t)*channels;
 
-            if (JxlDecoderImageOutBufferSize(dec, &fmt, &need) !=
+            if (lib->JxlDecoderImageOutBufferSize(dec, &fmt, &need) !=
                     JXL_DEC_SUCCESS || need != have)
                 return jxl_fail(decoder, name, MASO_EUNSUPPORTED,
                                 "an output layout libjxl does not give");
-            if (JxlDecoderSetImageOutBuffer(dec, &fmt, img->pixels, have) !=
+            if (lib->JxlDecoderSetImageOutBuffer(dec, &fmt, img->pixels, have) !=
                 JXL_DEC_SUCCESS)
                 return jxl_fail(decoder, name, MASO_ECORRUPT,
                                 "the output buffer was refused");
@@ -120,23 +155,30 @@ int core_jxl_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
-    JxlDecoder *dec = JxlDecoderCreate(NULL);
+    const jxl_api *lib = &jxl_table;
+    JxlDecoder *dec;
     maso_image img = {0, 0, NULL};
     int rc, channels = 3, premultiplied = 0;
 
+    if (pthread_once(&jxl_once, jxl_table_fill) != 0 || !lib->ready)
+        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+                                 "JPEG XL support needs %s: %s",
+                                 MASO_LIBJXL_SONAME,
+                                 lib->error[0] ? lib->error : "not loaded");
+    dec = lib->JxlDecoderCreate(NULL);
     if (dec == NULL)
         return jxl_fail(decoder, name, ENOMEM, "the decoder");
-    if (JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO |
-                                           JXL_DEC_COLOR_ENCODING |
-                                           JXL_DEC_FULL_IMAGE) !=
+    if (lib->JxlDecoderSubscribeEvents(dec, JXL_DEC_BASIC_INFO |
+                                                JXL_DEC_COLOR_ENCODING |
+                                                JXL_DEC_FULL_IMAGE) !=
             JXL_DEC_SUCCESS ||
-        JxlDecoderSetInput(dec, data, size) != JXL_DEC_SUCCESS) {
-        JxlDecoderDestroy(dec);
+        lib->JxlDecoderSetInput(dec, data, size) != JXL_DEC_SUCCESS) {
+        lib->JxlDecoderDestroy(dec);
         return jxl_fail(decoder, name, MASO_ECORRUPT, "decoder set-up failed");
     }
-    JxlDecoderCloseInput(dec);
-    rc = run(decoder, dec, name, params, &img, &channels, &premultiplied);
-    JxlDecoderDestroy(dec);
+    lib->JxlDecoderCloseInput(dec);
+    rc = run(lib, decoder, dec, name, params, &img, &channels, &premultiplied);
+    lib->JxlDecoderDestroy(dec);
     if (rc != 0) {
         maso_image_free(&img);
         return rc;
