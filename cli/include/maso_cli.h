@@ -104,6 +104,9 @@ void maso_cli_store_identity(const maso_model *model,
  * Download @p url into @p path, through a temporary file renamed into
  * place only when the sha256 of what was received is @p sha256_hex.
  * Returns MASO_ECHECKSUM on a mismatch (nothing is left at @p path).
+ * libcurl is loaded (dlopen of the SONAME maso was built against) at the
+ * first download and stays loaded; when it cannot be, MASO_EUNSUPPORTED
+ * and "download of URL needs libcurl.so.4: <the loader's message>".
  */
 int maso_cli_download(const char *url, const char *path,
                       const char *sha256_hex, char err[MASO_CLI_ERRLEN]);

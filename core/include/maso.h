@@ -238,6 +238,11 @@ void maso_decoder_destroy(maso_decoder *decoder);
  *    (rotation, mirroring, crop) applied as the format prescribes (an EXIF
  *    orientation inside is not applied again); grid images.
  *  - JPEG XL (libjxl): the first frame, its orientation applied.
+ *    libheif and libjxl are not linked: each is loaded (dlopen of the SONAME
+ *    libmaso was built against) at the first file that needs it and stays
+ *    loaded; when it cannot be, that file fails with MASO_EUNSUPPORTED and
+ *    "HEIF support needs libheif.so.1: <the loader's message>" (JPEG XL
+ *    alike) and every other format decodes as before.
  *  - BMP: 1, 4, 8 (also RLE4/RLE8), 16, 24 and 32 bits, bit fields and
  *    alpha, bottom-up or top-down; OS/2 and Windows headers.
  *  - PNM: PBM, PGM, PPM in plain (ASCII) and raw form, maxval up to 65535,
@@ -253,7 +258,8 @@ void maso_decoder_destroy(maso_decoder *decoder);
  * device, socket) is refused as MASO_EFORMAT without reading from it or
  * waiting on it, and a directory as EISDIR.  Errors: MASO_EFORMAT (not an
  * image format libmaso reads), MASO_ECORRUPT (corrupt or truncated),
- * MASO_EUNSUPPORTED (an encoding of the format that is not decoded),
+ * MASO_EUNSUPPORTED (an encoding of the format that is not decoded, or
+ * the format's library missing),
  * MASO_ETOOBIG, ENOMEM, or the errno of open()/read().
  */
 int maso_decoder_load_file(maso_decoder *decoder, const char *path,
