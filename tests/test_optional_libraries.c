@@ -1,15 +1,15 @@
 /*
- * test_optional_libraries.c -- libheif, libjxl and libcurl are loaded only
+ * test_optional_libraries.c -- libheif, libjxl, libtiff and libcurl are loaded only
  * when a file or a download needs them, and a missing one fails that file
  * alone with a message naming the library and the loader's cause.
  *
  * Run twice by ctest.  As it is: the process's loaded objects
  * (dl_iterate_phdr) hold none of the three after decoding a JPEG, a PNG and
  * every other format maso reads without them, then each appears with its
- * first HEIF, JPEG XL file or download, and the files decode.  With
+ * first HEIF, JPEG XL or TIFF file or download, and the files decode.  With
  * MASO_TEST_LIBRARIES=broken and LD_LIBRARY_PATH at a folder holding, under
- * the three SONAMEs, an empty file, another library (libxxhash, without
- * the functions) and a text file (tests/CMakeLists.txt makes it): the
+ * their SONAMEs, empty files, another library (libxxhash, without the
+ * functions) and a text file (tests/CMakeLists.txt makes it): the
  * dynamic loader's real failures, no stub of a decoder.  Each file then
  * fails with MASO_EUNSUPPORTED and its message, again on a second try (the
  * table is filled once), while the other formats still decode.
@@ -37,8 +37,8 @@
 
 /* Formats decoded by libmaso itself or by linked libraries. */
 static const char *const linked_formats[] = {
-    "src.jpg", "src.png", "webp_lossy.webp", "tiff_lzw.tif", "gif_still.gif",
-    "bmp_rgb24.bmp", "ppm_raw.ppm",
+    "src.jpg", "src.png", "webp_lossy.webp", "gif_still.gif", "bmp_rgb24.bmp",
+    "ppm_raw.ppm",
 };
 
 struct search {
@@ -151,6 +151,8 @@ static void test_loaded_when_needed(void **state)
     assert_false(mapped_like("libjxl"));
     assert_false(mapped_like("libhwy"));
     assert_false(mapped_like("libcurl"));
+    assert_false(mapped_like("libtiff"));
+    assert_false(mapped_like("libstdc++")); /* all four are C++ underneath */
 
     /* The first HEIF file loads libheif, and only it. */
     if (decode("heif.heic", msg, sizeof msg) != 0)
@@ -163,6 +165,10 @@ static void test_loaded_when_needed(void **state)
     if (decode("jxl_lossy.jxl", msg, sizeof msg) != 0)
         fail_msg("jxl_lossy.jxl: %s", msg);
     assert_true(mapped(MASO_LIBJXL_SONAME));
+    assert_false(mapped(MASO_LIBTIFF_SONAME));
+    if (decode("tiff_lzw.tif", msg, sizeof msg) != 0)
+        fail_msg("tiff_lzw.tif: %s", msg);
+    assert_true(mapped(MASO_LIBTIFF_SONAME));
     assert_false(mapped(MASO_LIBCURL_SONAME));
 
     if (download(err) != 0)
@@ -198,6 +204,8 @@ static void test_missing_library_fails_the_file(void **state)
     expect_missing("avif.avif", "HEIF", MASO_LIBHEIF_SONAME, "file too short");
     expect_missing("jxl_lossy.jxl", "JPEG XL", MASO_LIBJXL_SONAME,
                    "undefined symbol: JxlDecoder");
+    expect_missing("tiff_lzw.tif", "TIFF", MASO_LIBTIFF_SONAME,
+                   "file too short");
     assert_int_equal(download(err), MASO_EUNSUPPORTED);
     snprintf(want, sizeof want, "download of file://%s/squeezenet_v1.1.param "
              "needs %s: ", MODEL_DIR, MASO_LIBCURL_SONAME);

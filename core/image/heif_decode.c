@@ -137,11 +137,11 @@ int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
     uint64_t side;
     int rc, alpha, channels;
 
-    if (pthread_once(&heif_once, heif_table_fill) != 0 || !lib->ready)
-        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
-                                 "HEIF support needs %s: %s",
-                                 MASO_LIBHEIF_SONAME,
-                                 lib->error[0] ? lib->error : "not loaded");
+    rc = pthread_once(&heif_once, heif_table_fill);
+    rc = core_decoder_need_library(decoder, name, "HEIF", MASO_LIBHEIF_SONAME,
+                                   rc == 0 && lib->ready, lib->error);
+    if (rc != 0)
+        return rc;
     ctx = lib->heif_context_alloc();
     if (ctx == NULL)
         return core_decoder_fail(decoder, ENOMEM, name,

@@ -135,6 +135,17 @@ const char *maso_decoder_errmsg(const maso_decoder *decoder)
     return decoder == NULL ? "no decoder" : decoder->msg;
 }
 
+int core_decoder_need_library(maso_decoder *decoder, const char *name,
+                              const char *format, const char *soname,
+                              int ready, const char *error)
+{
+    if (ready)
+        return 0;
+    return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
+                             "%s support needs %s: %s", format, soname,
+                             error != NULL && error[0] ? error : "not loaded");
+}
+
 int core_decoder_fail(maso_decoder *decoder, int status, const char *name,
                       const char *fmt, ...)
 {

@@ -26,6 +26,14 @@ int core_decoder_fail(maso_decoder *decoder, int status, const char *name,
 #endif
     ;
 
+/* For a decoder whose library is loaded at first use
+ * (base/library_internal.h): 0 when it is @p ready, else MASO_EUNSUPPORTED
+ * recorded as "name: FORMAT support needs SONAME: <the loader's
+ * @p error>". */
+int core_decoder_need_library(maso_decoder *decoder, const char *name,
+                              const char *format, const char *soname,
+                              int ready, const char *error);
+
 /* Allocate width*height RGB pixels (uninitialised) into @p image, after
  * checking that the size does not overflow.  Returns 0 or ENOMEM. */
 int core_image_alloc(maso_image *image, int width, int height);

@@ -160,11 +160,11 @@ int core_jxl_decode(maso_decoder *decoder, const unsigned char *data,
     maso_image img = {0, 0, NULL};
     int rc, channels = 3, premultiplied = 0;
 
-    if (pthread_once(&jxl_once, jxl_table_fill) != 0 || !lib->ready)
-        return core_decoder_fail(decoder, MASO_EUNSUPPORTED, name,
-                                 "JPEG XL support needs %s: %s",
-                                 MASO_LIBJXL_SONAME,
-                                 lib->error[0] ? lib->error : "not loaded");
+    rc = pthread_once(&jxl_once, jxl_table_fill);
+    rc = core_decoder_need_library(decoder, name, "JPEG XL", MASO_LIBJXL_SONAME,
+                                   rc == 0 && lib->ready, lib->error);
+    if (rc != 0)
+        return rc;
     dec = lib->JxlDecoderCreate(NULL);
     if (dec == NULL)
         return jxl_fail(decoder, name, ENOMEM, "the decoder");

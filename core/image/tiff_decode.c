@@ -16,10 +16,18 @@
  * then applied by maso_image_orient(), whose numbering is TIFF's (EXIF took
  * the tag from TIFF).  16-bit CMYK, which TIFFRGBAImage refuses, is read
  * by scanlines here.
+ *
+ * libtiff is not linked: it is loaded by its SONAME at the first TIFF file
+ * (base/library_internal.h says why: with libLerc, which brings libstdc++,
+ * libjbig, libdeflate, liblzma and libzstd it costs 2 ms of dynamic linking
+ * per process), so a file met on a machine without it fails with "TIFF
+ * support needs libtiff.so.6: <cause>" and every other format goes on.
  */
 #include "image/image_internal.h"
+#include "base/library_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +39,36 @@
  * than this.  A 16-bit RGBA strip of a 50000-pixel-wide image with 64 rows
  * is 25 MB; whole-image strips of very large files may be refused. */
 #define TIFF_MAX_SINGLE_ALLOC ((tmsize_t)512 << 20)
+
+/* The functions this decoder calls, looked up in MASO_LIBTIFF_SONAME. */
+#define TIFF_FUNCTIONS(X)                                                  \
+    X(TIFFOpenOptionsAlloc) X(TIFFOpenOptionsFree)                         \
+    X(TIFFOpenOptionsSetMaxSingleMemAlloc)                                 \
+    X(TIFFOpenOptionsSetErrorHandlerExtR)                                  \
+    X(TIFFOpenOptionsSetWarningHandlerExtR) X(TIFFClientOpenExt)           \
+    X(TIFFClose) X(TIFFGetField) X(TIFFGetFieldDefaulted) X(TIFFIsTiled)   \
+    X(TIFFScanlineSize) X(TIFFReadScanline) X(TIFFRGBAImageOK)             \
+    X(TIFFRGBAImageBegin) X(TIFFRGBAImageGet) X(TIFFRGBAImageEnd)
+
+typedef struct tiff_api {
+    int ready;
+    char error[CORE_LIBRARY_ERRLEN];
+    TIFF_FUNCTIONS(CORE_LIBRARY_MEMBER)
+} tiff_api;
+
+static tiff_api tiff_table;
+static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
+
+static void tiff_table_fill(void)
+{
+    void *lib = core_library_open(MASO_LIBTIFF_SONAME, tiff_table.error);
+    if (lib == NULL)
+        return;
+#define LOOKUP(f) CORE_LIBRARY_LOOKUP(tiff_table, lib, f)
+    TIFF_FUNCTIONS(LOOKUP)
+#undef LOOKUP
+    tiff_table.ready = 1;
+}
 
 typedef struct tiff_job {
     const unsigned char *data;
@@ -145,21 +183,22 @@ static int read_cmyk16(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                        const char *name, uint32_t w, uint32_t h,
                        maso_image *img, int *rc)
 {
+    const tiff_api *lib = &tiff_table;
     uint16_t photometric = 0, bps = 0, spp = 0, planar = PLANARCONFIG_CONTIG;
     uint16_t inkset = INKSET_CMYK;
     tmsize_t line;
     uint16_t *row;
 
-    TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
-    TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &inkset);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_PHOTOMETRIC, &photometric);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bps);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_INKSET, &inkset);
     if (photometric != PHOTOMETRIC_SEPARATED || bps != 16 || spp < 4 ||
         planar != PLANARCONFIG_CONTIG || inkset != INKSET_CMYK ||
-        TIFFIsTiled(tif))
+        lib->TIFFIsTiled(tif))
         return 1;
-    line = TIFFScanlineSize(tif);
+    line = lib->TIFFScanlineSize(tif);
     if (line < (tmsize_t)((size_t)w * spp * 2)) {
         *rc = fail_tiff(decoder, name, MASO_ECORRUPT, job,
                         "scanline shorter than its pixels");
@@ -176,7 +215,7 @@ static int read_cmyk16(maso_decoder *decoder, TIFF *tif, tiff_job *job,
     }
     for (uint32_t y = 0; y < h; y++) {
         unsigned char *dst = img->pixels + (size_t)y * w * 3;
-        if (TIFFReadScanline(tif, row, y, 0) < 0) {
+        if (lib->TIFFReadScanline(tif, row, y, 0) < 0) {
             free(row);
             maso_image_free(img);
             *rc = fail_tiff(decoder, name, MASO_ECORRUPT, job,
@@ -200,6 +239,7 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                      const char *name, const maso_decode_params *params,
                      maso_image *img, int *orientation)
 {
+    const tiff_api *lib = &tiff_table;
     uint32_t w = 0, h = 0;
     uint16_t orient = ORIENTATION_TOPLEFT;
     TIFFRGBAImage ri;
@@ -209,14 +249,14 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
     size_t npix;
     int rc;
 
-    if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
-        !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
+    if (!lib->TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) ||
+        !lib->TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
         return fail_tiff(decoder, name, MASO_ECORRUPT, job,
                          "no image width or length");
     rc = core_decoder_check_size(decoder, name, "TIFF", w, h, params);
     if (rc != 0)
         return rc;
-    TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
+    lib->TIFFGetFieldDefaulted(tif, TIFFTAG_ORIENTATION, &orient);
     if (orient < 1 || orient > 8)
         orient = ORIENTATION_TOPLEFT;
     if (read_cmyk16(decoder, tif, job, name, w, h, img, &rc) == 0) {
@@ -224,8 +264,8 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
             *orientation = orient;
         return rc;
     }
-    if (!TIFFRGBAImageOK(tif, emsg) ||
-        !TIFFRGBAImageBegin(&ri, tif, 1, emsg)) {
+    if (!lib->TIFFRGBAImageOK(tif, emsg) ||
+        !lib->TIFFRGBAImageBegin(&ri, tif, 1, emsg)) {
         snprintf(job->error, sizeof job->error, "%s", emsg);
         return fail_tiff(decoder, name, MASO_EUNSUPPORTED, job,
                          "libtiff cannot convert it");
@@ -233,20 +273,20 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
     ri.req_orientation = orient; /* rows in stored order, no flips */
     rc = core_image_alloc_rgba(img, (int)w, (int)h);
     if (rc != 0) {
-        TIFFRGBAImageEnd(&ri);
+        lib->TIFFRGBAImageEnd(&ri);
         return core_decoder_fail(decoder, rc, name,
                                  "cannot allocate %ux%u RGBA pixels",
                                  (unsigned)w, (unsigned)h);
     }
     npix = (size_t)w * h;
     raster = (uint32_t *)(void *)img->pixels;
-    if (!TIFFRGBAImageGet(&ri, raster, w, h)) {
-        TIFFRGBAImageEnd(&ri);
+    if (!lib->TIFFRGBAImageGet(&ri, raster, w, h)) {
+        lib->TIFFRGBAImageEnd(&ri);
         maso_image_free(img);
         return fail_tiff(decoder, name, MASO_ECORRUPT, job,
                          "the pixels do not decode");
     }
-    TIFFRGBAImageEnd(&ri);
+    lib->TIFFRGBAImageEnd(&ri);
     /* Packed ABGR words to R,G,B,A bytes, in place (same size). */
     bytes = img->pixels;
     for (size_t i = 0; i < npix; i++) {
@@ -265,31 +305,37 @@ int core_tiff_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
+    const tiff_api *lib = &tiff_table;
     tiff_job job;
     TIFFOpenOptions *opts;
     TIFF *tif;
     maso_image img = {0, 0, NULL};
     int rc, orientation = 1;
 
+    rc = pthread_once(&tiff_once, tiff_table_fill);
+    rc = core_decoder_need_library(decoder, name, "TIFF", MASO_LIBTIFF_SONAME,
+                                   rc == 0 && lib->ready, lib->error);
+    if (rc != 0)
+        return rc;
     memset(&job, 0, sizeof job);
     job.data = data;
     job.size = size;
-    opts = TIFFOpenOptionsAlloc();
+    opts = lib->TIFFOpenOptionsAlloc();
     if (opts == NULL)
         return core_decoder_fail(decoder, ENOMEM, name,
                                  "cannot allocate the TIFF reader");
-    TIFFOpenOptionsSetMaxSingleMemAlloc(opts, TIFF_MAX_SINGLE_ALLOC);
-    TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &job);
-    TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &job);
-    tif = TIFFClientOpenExt(name != NULL ? name : "(image)", "rm",
+    lib->TIFFOpenOptionsSetMaxSingleMemAlloc(opts, TIFF_MAX_SINGLE_ALLOC);
+    lib->TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &job);
+    lib->TIFFOpenOptionsSetWarningHandlerExtR(opts, on_warning, &job);
+    tif = lib->TIFFClientOpenExt(name != NULL ? name : "(image)", "rm",
                             (thandle_t)&job, mem_read, mem_write, mem_seek,
                             mem_close, mem_size, mem_map, mem_unmap, opts);
-    TIFFOpenOptionsFree(opts);
+    lib->TIFFOpenOptionsFree(opts);
     if (tif == NULL)
         return fail_tiff(decoder, name, MASO_ECORRUPT, &job,
                          "the header does not read");
     rc = read_page(decoder, tif, &job, name, params, &img, &orientation);
-    TIFFClose(tif);
+    lib->TIFFClose(tif);
     if (rc != 0)
         return rc;
     /* libtiff reports some damage (a tag whose data lies past the end of

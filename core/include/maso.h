@@ -238,11 +238,11 @@ void maso_decoder_destroy(maso_decoder *decoder);
  *    (rotation, mirroring, crop) applied as the format prescribes (an EXIF
  *    orientation inside is not applied again); grid images.
  *  - JPEG XL (libjxl): the first frame, its orientation applied.
- *    libheif and libjxl are not linked: each is loaded (dlopen of the SONAME
- *    libmaso was built against) at the first file that needs it and stays
- *    loaded; when it cannot be, that file fails with MASO_EUNSUPPORTED and
- *    "HEIF support needs libheif.so.1: <the loader's message>" (JPEG XL
- *    alike) and every other format decodes as before.
+ *    libheif, libjxl and libtiff are not linked: each is loaded (dlopen of
+ *    the SONAME libmaso was built against) at the first file that needs it
+ *    and stays loaded; when it cannot be, that file fails with
+ *    MASO_EUNSUPPORTED and "HEIF support needs libheif.so.1: <the loader's
+ *    message>" (JPEG XL and TIFF alike), and every other format decodes.
  *  - BMP: 1, 4, 8 (also RLE4/RLE8), 16, 24 and 32 bits, bit fields and
  *    alpha, bottom-up or top-down; OS/2 and Windows headers.
  *  - PNM: PBM, PGM, PPM in plain (ASCII) and raw form, maxval up to 65535,

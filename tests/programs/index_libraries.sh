@@ -1,5 +1,5 @@
 #!/bin/sh
-# maso-index loads libheif and libjxl only for the files that need them:
+# maso-index loads libheif, libjxl and libtiff only for the files that need them:
 # a run over JPEGs and PNGs never maps them (the dynamic loader's own log,
 # LD_DEBUG=files), a run with a HEIC file maps libheif; and with the
 # libraries broken (LD_LIBRARY_PATH at a folder holding an empty file and a
@@ -26,8 +26,8 @@ loaded() {
 LD_DEBUG=files LD_DEBUG_OUTPUT=$tmp/ld run_index 0 -j 1 "$tmp/plain.maso" "$tmp/plain"
 [ "$(summary indexed)" = 2 ] || fail "plain: $(cat "$tmp/err")"
 grep -q "file=libmpi" "$tmp"/ld.* || fail "LD_DEBUG=files wrote no log"
-[ -z "$(loaded libheif)$(loaded libjxl)$(loaded libde265)$(loaded libcurl)" ] ||
-    fail "a JPEG and PNG run mapped: $(loaded libheif) $(loaded libjxl) $(loaded libcurl)"
+[ -z "$(loaded libheif)$(loaded libjxl)$(loaded libde265)$(loaded libtiff)$(loaded libcurl)" ] ||
+    fail "a JPEG and PNG run mapped: $(loaded libheif) $(loaded libjxl) $(loaded libtiff) $(loaded libcurl)"
 rm -f "$tmp"/ld.*
 
 LD_DEBUG=files LD_DEBUG_OUTPUT=$tmp/ld run_index 0 -j 1 --no-orient "$tmp/heic.maso" "$fx/heif.heic"
