@@ -18,6 +18,7 @@
 #ifndef CORE_BASE_LIBRARY_INTERNAL_H
 #define CORE_BASE_LIBRARY_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 /* Room for a dynamic loader's message ("<path>: cannot open shared object
@@ -35,16 +36,41 @@ void *core_library_open(const char *soname, char err[CORE_LIBRARY_ERRLEN]);
 void *core_library_symbol(void *library, const char *name,
                           char err[CORE_LIBRARY_ERRLEN]);
 
-/* A table of the library's functions, named and typed after them:
- * `struct { CORE_LIBRARY_MEMBERS(LIST) } api;` for an X-macro list
- * (`#define LIST(X) X(heif_context_alloc) X(heif_context_free) ...`), and
- * inside the loading function, CORE_LIBRARY_LOOKUP(api, handle, f) for each
- * f, which returns from it (leaving the cause in api.error) when f is
- * missing.  The casts from dlsym()'s void * are what POSIX prescribes. */
-#define CORE_LIBRARY_MEMBER(f) __typeof__(f) *f;
-#define CORE_LIBRARY_LOOKUP(api, handle, f)                                 \
-    if (((api).f = (__typeof__(f) *)core_library_symbol((handle), #f,       \
-                                                        (api).error)) == NULL) \
+/*
+ * CORE_LIBRARY_DEFINE(type, soname, LIST) defines, in the decoder's file,
+ * the table type `type` (ready, error, and one member per function of the
+ * X-macro LIST, named and typed after it), its one instance, and
+ * `static const type *type_load(void)`, which fills it at its first call
+ * (pthread_once) and returns it: ready == 1, or 0 with the loader's
+ * message in error.  LIST(X, t) expands X(t, f) for each function f:
+ *   #define HEIF_FUNCTIONS(X, t) X(t, heif_context_alloc) X(t, ...) ...
+ * The casts from dlsym()'s void * are what POSIX prescribes.
+ */
+#define CORE_LIBRARY_DEFINE(type, soname, LIST)                             \
+    typedef struct type {                                                   \
+        int ready;                                                          \
+        char error[CORE_LIBRARY_ERRLEN];                                    \
+        LIST(CORE_LIBRARY_MEMBER_, ~)                                       \
+    } type;                                                                 \
+    static type type##_table;                                               \
+    static pthread_once_t type##_once = PTHREAD_ONCE_INIT;                  \
+    static void type##_fill(void)                                           \
+    {                                                                       \
+        void *lib_ = core_library_open((soname), type##_table.error);       \
+        if (lib_ == NULL)                                                   \
+            return;                                                         \
+        LIST(CORE_LIBRARY_LOOKUP_, type##_table)                            \
+        type##_table.ready = 1;                                             \
+    }                                                                       \
+    static const type *type##_load(void)                                    \
+    {                                                                       \
+        (void)pthread_once(&type##_once, type##_fill);                      \
+        return &type##_table;                                               \
+    }
+#define CORE_LIBRARY_MEMBER_(table, f) __typeof__(f) *f;
+#define CORE_LIBRARY_LOOKUP_(table, f)                                      \
+    if (((table).f = (__typeof__(f) *)core_library_symbol(                 \
+             lib_, #f, (table).error)) == NULL)                             \
         return;
 
 #endif

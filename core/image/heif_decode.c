@@ -22,44 +22,26 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <string.h>
 
 #include <libheif/heif.h>
 
 /* The functions this decoder calls, looked up in MASO_LIBHEIF_SONAME. */
-#define HEIF_FUNCTIONS(X)                                                  \
-    X(heif_context_alloc) X(heif_context_free)                             \
-    X(heif_context_set_maximum_image_size_limit)                           \
-    X(heif_context_set_max_decoding_threads)                               \
-    X(heif_context_read_from_memory_without_copy)                          \
-    X(heif_context_get_primary_image_handle)                               \
-    X(heif_image_handle_get_width) X(heif_image_handle_get_height)         \
-    X(heif_image_handle_has_alpha_channel) X(heif_image_handle_release)    \
-    X(heif_decoding_options_alloc) X(heif_decoding_options_free)           \
-    X(heif_decode_image) X(heif_image_release)                             \
-    X(heif_image_get_width) X(heif_image_get_height)                       \
-    X(heif_image_get_plane_readonly)
+#define HEIF_FUNCTIONS(X, t)                                                \
+    X(t, heif_context_alloc) X(t, heif_context_free)                        \
+    X(t, heif_context_set_maximum_image_size_limit)                         \
+    X(t, heif_context_set_max_decoding_threads)                             \
+    X(t, heif_context_read_from_memory_without_copy)                        \
+    X(t, heif_context_get_primary_image_handle)                             \
+    X(t, heif_image_handle_get_width) X(t, heif_image_handle_get_height)    \
+    X(t, heif_image_handle_has_alpha_channel)                               \
+    X(t, heif_image_handle_release)                                         \
+    X(t, heif_decoding_options_alloc) X(t, heif_decoding_options_free)      \
+    X(t, heif_decode_image) X(t, heif_image_release)                        \
+    X(t, heif_image_get_width) X(t, heif_image_get_height)                  \
+    X(t, heif_image_get_plane_readonly)
 
-typedef struct heif_api {
-    int ready;
-    char error[CORE_LIBRARY_ERRLEN];
-    HEIF_FUNCTIONS(CORE_LIBRARY_MEMBER)
-} heif_api;
-
-static heif_api heif_table;
-static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
-
-static void heif_table_fill(void)
-{
-    void *lib = core_library_open(MASO_LIBHEIF_SONAME, heif_table.error);
-    if (lib == NULL)
-        return;
-#define LOOKUP(f) CORE_LIBRARY_LOOKUP(heif_table, lib, f)
-    HEIF_FUNCTIONS(LOOKUP)
-#undef LOOKUP
-    heif_table.ready = 1;
-}
+CORE_LIBRARY_DEFINE(heif_api, MASO_LIBHEIF_SONAME, HEIF_FUNCTIONS)
 
 static int fail_heif(maso_decoder *decoder, const char *name,
                      const char *format, struct heif_error err,
@@ -125,6 +107,7 @@ int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
+    const heif_api *lib = heif_api_load();
     const char *format =
         maso_format_name(maso_format_detect(data, size < 64 ? size : 64));
     struct heif_context *ctx;
@@ -133,13 +116,11 @@ int core_heif_decode(maso_decoder *decoder, const unsigned char *data,
     struct heif_decoding_options *opt;
     struct heif_error err;
     maso_image img = {0, 0, NULL};
-    const heif_api *lib = &heif_table;
     uint64_t side;
     int rc, alpha, channels;
 
-    rc = pthread_once(&heif_once, heif_table_fill);
     rc = core_decoder_need_library(decoder, name, "HEIF", MASO_LIBHEIF_SONAME,
-                                   rc == 0 && lib->ready, lib->error);
+                                   lib->ready, lib->error);
     if (rc != 0)
         return rc;
     ctx = lib->heif_context_alloc();

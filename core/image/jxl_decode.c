@@ -19,39 +19,20 @@
 #include "base/library_internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jxl/decode.h>
 
 /* The functions this decoder calls, looked up in MASO_LIBJXL_SONAME. */
-#define JXL_FUNCTIONS(X)                                                   \
-    X(JxlDecoderCreate) X(JxlDecoderDestroy) X(JxlDecoderSubscribeEvents) \
-    X(JxlDecoderSetInput) X(JxlDecoderCloseInput)                          \
-    X(JxlDecoderProcessInput) X(JxlDecoderGetBasicInfo)                    \
-    X(JxlDecoderSetPreferredColorProfile) X(JxlDecoderImageOutBufferSize)  \
-    X(JxlDecoderSetImageOutBuffer)
+#define JXL_FUNCTIONS(X, t)                                                 \
+    X(t, JxlDecoderCreate) X(t, JxlDecoderDestroy) X(t, JxlDecoderSubscribeEvents) \
+    X(t, JxlDecoderSetInput) X(t, JxlDecoderCloseInput)                     \
+    X(t, JxlDecoderProcessInput) X(t, JxlDecoderGetBasicInfo)               \
+    X(t, JxlDecoderSetPreferredColorProfile) X(t, JxlDecoderImageOutBufferSize) \
+    X(t, JxlDecoderSetImageOutBuffer)
 
-typedef struct jxl_api {
-    int ready;
-    char error[CORE_LIBRARY_ERRLEN];
-    JXL_FUNCTIONS(CORE_LIBRARY_MEMBER)
-} jxl_api;
-
-static jxl_api jxl_table;
-static pthread_once_t jxl_once = PTHREAD_ONCE_INIT;
-
-static void jxl_table_fill(void)
-{
-    void *lib = core_library_open(MASO_LIBJXL_SONAME, jxl_table.error);
-    if (lib == NULL)
-        return;
-#define LOOKUP(f) CORE_LIBRARY_LOOKUP(jxl_table, lib, f)
-    JXL_FUNCTIONS(LOOKUP)
-#undef LOOKUP
-    jxl_table.ready = 1;
-}
+CORE_LIBRARY_DEFINE(jxl_api, MASO_LIBJXL_SONAME, JXL_FUNCTIONS)
 
 static int jxl_fail(maso_decoder *decoder, const char *name, int status,
                     const char *what)
@@ -155,14 +136,13 @@ int core_jxl_decode(maso_decoder *decoder, const unsigned char *data,
                     size_t size, const char *name,
                     const maso_decode_params *params, maso_image *out)
 {
-    const jxl_api *lib = &jxl_table;
+    const jxl_api *lib = jxl_api_load();
     JxlDecoder *dec;
     maso_image img = {0, 0, NULL};
     int rc, channels = 3, premultiplied = 0;
 
-    rc = pthread_once(&jxl_once, jxl_table_fill);
     rc = core_decoder_need_library(decoder, name, "JPEG XL", MASO_LIBJXL_SONAME,
-                                   rc == 0 && lib->ready, lib->error);
+                                   lib->ready, lib->error);
     if (rc != 0)
         return rc;
     dec = lib->JxlDecoderCreate(NULL);

@@ -27,7 +27,6 @@
 #include "base/library_internal.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,34 +40,17 @@
 #define TIFF_MAX_SINGLE_ALLOC ((tmsize_t)512 << 20)
 
 /* The functions this decoder calls, looked up in MASO_LIBTIFF_SONAME. */
-#define TIFF_FUNCTIONS(X)                                                  \
-    X(TIFFOpenOptionsAlloc) X(TIFFOpenOptionsFree)                         \
-    X(TIFFOpenOptionsSetMaxSingleMemAlloc)                                 \
-    X(TIFFOpenOptionsSetErrorHandlerExtR)                                  \
-    X(TIFFOpenOptionsSetWarningHandlerExtR) X(TIFFClientOpenExt)           \
-    X(TIFFClose) X(TIFFGetField) X(TIFFGetFieldDefaulted) X(TIFFIsTiled)   \
-    X(TIFFScanlineSize) X(TIFFReadScanline) X(TIFFRGBAImageOK)             \
-    X(TIFFRGBAImageBegin) X(TIFFRGBAImageGet) X(TIFFRGBAImageEnd)
+#define TIFF_FUNCTIONS(X, t)                                                \
+    X(t, TIFFOpenOptionsAlloc) X(t, TIFFOpenOptionsFree)                    \
+    X(t, TIFFOpenOptionsSetMaxSingleMemAlloc)                               \
+    X(t, TIFFOpenOptionsSetErrorHandlerExtR)                                \
+    X(t, TIFFOpenOptionsSetWarningHandlerExtR) X(t, TIFFClientOpenExt)      \
+    X(t, TIFFClose) X(t, TIFFGetField) X(t, TIFFGetFieldDefaulted)          \
+    X(t, TIFFIsTiled)                                                       \
+    X(t, TIFFScanlineSize) X(t, TIFFReadScanline) X(t, TIFFRGBAImageOK)     \
+    X(t, TIFFRGBAImageBegin) X(t, TIFFRGBAImageGet) X(t, TIFFRGBAImageEnd)
 
-typedef struct tiff_api {
-    int ready;
-    char error[CORE_LIBRARY_ERRLEN];
-    TIFF_FUNCTIONS(CORE_LIBRARY_MEMBER)
-} tiff_api;
-
-static tiff_api tiff_table;
-static pthread_once_t tiff_once = PTHREAD_ONCE_INIT;
-
-static void tiff_table_fill(void)
-{
-    void *lib = core_library_open(MASO_LIBTIFF_SONAME, tiff_table.error);
-    if (lib == NULL)
-        return;
-#define LOOKUP(f) CORE_LIBRARY_LOOKUP(tiff_table, lib, f)
-    TIFF_FUNCTIONS(LOOKUP)
-#undef LOOKUP
-    tiff_table.ready = 1;
-}
+CORE_LIBRARY_DEFINE(tiff_api, MASO_LIBTIFF_SONAME, TIFF_FUNCTIONS)
 
 typedef struct tiff_job {
     const unsigned char *data;
@@ -183,7 +165,7 @@ static int read_cmyk16(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                        const char *name, uint32_t w, uint32_t h,
                        maso_image *img, int *rc)
 {
-    const tiff_api *lib = &tiff_table;
+    const tiff_api *lib = &tiff_api_table;
     uint16_t photometric = 0, bps = 0, spp = 0, planar = PLANARCONFIG_CONTIG;
     uint16_t inkset = INKSET_CMYK;
     tmsize_t line;
@@ -239,7 +221,7 @@ static int read_page(maso_decoder *decoder, TIFF *tif, tiff_job *job,
                      const char *name, const maso_decode_params *params,
                      maso_image *img, int *orientation)
 {
-    const tiff_api *lib = &tiff_table;
+    const tiff_api *lib = &tiff_api_table;
     uint32_t w = 0, h = 0;
     uint16_t orient = ORIENTATION_TOPLEFT;
     TIFFRGBAImage ri;
@@ -305,16 +287,15 @@ int core_tiff_decode(maso_decoder *decoder, const unsigned char *data,
                      size_t size, const char *name,
                      const maso_decode_params *params, maso_image *out)
 {
-    const tiff_api *lib = &tiff_table;
+    const tiff_api *lib = tiff_api_load();
     tiff_job job;
     TIFFOpenOptions *opts;
     TIFF *tif;
     maso_image img = {0, 0, NULL};
     int rc, orientation = 1;
 
-    rc = pthread_once(&tiff_once, tiff_table_fill);
     rc = core_decoder_need_library(decoder, name, "TIFF", MASO_LIBTIFF_SONAME,
-                                   rc == 0 && lib->ready, lib->error);
+                                   lib->ready, lib->error);
     if (rc != 0)
         return rc;
     memset(&job, 0, sizeof job);
