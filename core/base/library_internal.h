@@ -1,10 +1,10 @@
 /*
  * library_internal.h -- optional shared libraries loaded at first use.
  *
- * libheif and libjxl (C++ libraries with dozens of dependencies, ~13 ms of
- * dynamic linking and static initialisers per process) are not linked into
- * the programs: a decoder that meets its first HEIF or JPEG XL file loads
- * the library by its SONAME (taken at build time from the library CMake
+ * libheif, libjxl and libtiff (C++ libraries or C++ dependencies, dozens of
+ * libraries behind them: ~15 ms of dynamic linking and static initialisers
+ * per process) are not linked into the programs: a decoder that meets its
+ * first HEIF, JPEG XL or TIFF file loads the library by its SONAME (taken at build time from the library CMake
  * found: cmake/soname.cmake), the way libvips loads its heavy format
  * modules.  So a run over JPEGs and PNGs never maps them, and a machine
  * without them decodes every other format and names the missing library

@@ -6,6 +6,7 @@
  * and the tests compare both with the NIST vectors.
  */
 #include "maso.h"
+#include "base/sha256_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -139,6 +140,18 @@ void maso_sha256_final(maso_sha256 *ctx, unsigned char digest[32])
     ctx->used = 0;
 }
 
+static void digest_hex(struct sha256_ctx *ctx, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char digest[32];
+    sha256_digest(ctx, sizeof digest, digest);
+    for (int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
 int maso_sha256_file(const char *path, char hex[65])
 {
     if (path == NULL || hex == NULL)
@@ -170,13 +183,14 @@ int maso_sha256_file(const char *path, char hex[65])
         sha256_update(&ctx, (size_t)n, buf);
     }
     close(fd);
-    unsigned char digest[32];
-    sha256_digest(&ctx, sizeof digest, digest);
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
-    }
-    hex[64] = '\0';
+    digest_hex(&ctx, hex);
     return 0;
+}
+
+void core_sha256_hex(const void *data, size_t size, char hex[65])
+{
+    struct sha256_ctx ctx;
+    sha256_init(&ctx);
+    sha256_update(&ctx, size, data);
+    digest_hex(&ctx, hex);
 }

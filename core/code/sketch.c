@@ -104,12 +104,18 @@ AVX512DQ static void select_avx512(uint64_t *state, size_t units, size_t m,
             __mmask8 over = _mm512_cmpge_epu64_mask(rem, range);
             rem = _mm512_mask_sub_epi64(rem, over, rem, range);
         }
-        uint64_t r[8];
-        _mm512_storeu_si512(r, rem);
         st += 8 * gamma;
-        for (int j = 0; j < 8 && chosen < m; j++)
-            if (r[j] < m - chosen)
-                out[chosen++] = (uint32_t)(t + (size_t)j);
+        /* Most blocks take no unit: none of their remainders is below
+         * what is still needed at the block's start, the largest of its
+         * eight thresholds.  Only a block that has one is walked. */
+        if (_mm512_cmplt_epu64_mask(
+                rem, _mm512_set1_epi64((long long)(m - chosen)))) {
+            uint64_t r[8];
+            _mm512_storeu_si512(r, rem);
+            for (int j = 0; j < 8 && chosen < m; j++)
+                if (r[j] < m - chosen)
+                    out[chosen++] = (uint32_t)(t + (size_t)j);
+        }
         t += 8;
     }
     *t_io = t;

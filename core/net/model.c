@@ -4,7 +4,8 @@
  * Loading goes: parse the text (ncnn_param.c) -> configure each layer and
  * infer shapes (layer_params.c) -> read weights and fold BatchNorms
  * (weights.c) -> decide which blobs share memory (here) -> lay out the
- * code (code_layout.c) -> hash both files.  After that the model is never
+ * code (code_layout.c) -> hash the .param (the .bin is hashed as it is
+ * read, weights.c).  After that the model is never
  * written again, so threads can share it. */
 #include "net/network_internal.h"
 #include "net/ncnn_param_internal.h"
@@ -234,9 +235,6 @@ int maso_model_load(maso_model *model, const char *param_path,
     }
     if (rc == 0 && (rc = maso_sha256_file(param_path, model->param_sha256)))
         core_model_fail(model, rc, "%s: cannot hash: %s", param_path,
-                        strerror(rc));
-    if (rc == 0 && (rc = maso_sha256_file(bin_path, model->bin_sha256)))
-        core_model_fail(model, rc, "%s: cannot hash: %s", bin_path,
                         strerror(rc));
     if (rc) {
         model_clear(model);

@@ -176,7 +176,8 @@ int core_layer_configure(maso_model *model, core_layer *layer,
 /* layer_params.c: the output shape of @p layer from its inputs' shapes. */
 int core_layer_infer_shape(maso_model *model, core_layer *layer);
 
-/* weights.c: read every layer's weights from the .bin file. */
+/* weights.c: read every layer's weights from the .bin file, and the
+ * file's sha256 into model->bin_sha256. */
 int core_weights_load(maso_model *model, const char *bin_path);
 
 /* weights.c: fold each BatchNorm into the convolution feeding it. */
@@ -184,6 +185,11 @@ int core_weights_fold_batchnorm(maso_model *model);
 
 /* fp16.c: IEEE half (binary16) to float, every value incl. subnormals. */
 float core_fp16_to_fp32(uint16_t h);
+/* The same for @p n little-endian halves at @p src into @p dst: with F16C
+ * when @p vector and the CPU has it (the same bits for every value but
+ * NaN payloads, which it leaves to core_fp16_to_fp32()), else one by one. */
+void core_fp16_to_fp32_array(const unsigned char *src, size_t n, float *dst,
+                             int vector);
 
 /* conv.c: pack every convolution's weights for the AVX-512 GEMM when the
  * CPU has it, and for the int8 GEMM when the precision is int8 (the
