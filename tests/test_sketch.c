@@ -5,6 +5,7 @@
  * popcount kernels.
  */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -352,6 +353,90 @@ static void test_positions_reference(void **state)
     expect_reference_positions(t, 6, 7);
 }
 
+/* The positions are drawn at their first use, by whichever thread comes
+ * first: threads that all ask a fresh sketch at once (positions and
+ * apply) see what a sketch drawn by one thread holds. */
+struct racer {
+    const maso_sketch *sketch;
+    const maso_code_layer *layers;
+    size_t n;
+    uint8_t *code, *out;
+    uint32_t *copy; /* every layer's positions, one after the other */
+};
+
+static void *race(void *opaque)
+{
+    struct racer *r = opaque;
+    size_t at = 0;
+    if (r->out != NULL)
+        maso_sketch_apply(r->sketch, r->code, r->out);
+    for (size_t i = 0; i < r->n; i++) {
+        size_t count;
+        const uint32_t *pos = maso_sketch_positions(r->sketch, i, &count);
+        memcpy(r->copy + at, pos, count * sizeof *pos);
+        at += count;
+    }
+    return NULL;
+}
+
+static void test_drawn_once_by_any_thread(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path,
+             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
+    golden_layout golden;
+    size_t n = golden_layout_read(path, &golden);
+    assert_int_equal(n, 29);
+    size_t total = 0, code_bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += MASO_SKETCH_RELU_SAMPLES;
+        if (golden.layers[i].offset + golden.layers[i].bytes > code_bytes)
+            code_bytes = golden.layers[i].offset + golden.layers[i].bytes;
+    }
+    /* one thread draws the reference sketch */
+    maso_sketch *alone = make(golden.layers, n, 5, MASO_SKETCH_RELU_SAMPLES,
+                              MASO_SKETCH_MAXPOOL_SAMPLES);
+    uint8_t *code = malloc(code_bytes);
+    assert_non_null(code);
+    uint64_t rs = 99;
+    for (size_t i = 0; i < code_bytes; i++)
+        code[i] = (uint8_t)(rng_next(&rs) >> 56);
+    size_t bytes = maso_sketch_bytes(alone);
+    uint8_t *want_out = malloc(bytes);
+    uint32_t *want = calloc(total, sizeof *want);
+    assert_non_null(want_out);
+    assert_non_null(want);
+    struct racer ref = {alone, golden.layers, n, code, want_out, want};
+    race(&ref);
+
+    enum { THREADS = 4 };
+    maso_sketch *shared = make(golden.layers, n, 5, MASO_SKETCH_RELU_SAMPLES,
+                               MASO_SKETCH_MAXPOOL_SAMPLES);
+    pthread_t th[THREADS];
+    struct racer r[THREADS];
+    for (int k = 0; k < THREADS; k++) {
+        r[k] = (struct racer){shared, golden.layers, n, code,
+                              k % 2 ? malloc(bytes) : NULL,
+                              calloc(total, sizeof(uint32_t))};
+        assert_non_null(r[k].copy);
+        assert_int_equal(pthread_create(&th[k], NULL, race, &r[k]), 0);
+    }
+    for (int k = 0; k < THREADS; k++) {
+        assert_int_equal(pthread_join(th[k], NULL), 0);
+        assert_memory_equal(r[k].copy, want, total * sizeof *want);
+        if (r[k].out != NULL)
+            assert_memory_equal(r[k].out, want_out, bytes);
+        free(r[k].out);
+        free(r[k].copy);
+    }
+    maso_sketch_destroy(shared);
+    maso_sketch_destroy(alone);
+    free(want);
+    free(want_out);
+    free(code);
+}
+
 /* Every unit is chosen with probability m/N (selection is uniform). */
 static void test_uniform_inclusion(void **state)
 {
@@ -537,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_uniform_inclusion),
         cmocka_unit_test(test_positions_reference),
+        cmocka_unit_test(test_drawn_once_by_any_thread),
         cmocka_unit_test(test_gather),
         cmocka_unit_test(test_unbiased_half),
         cmocka_unit_test(test_unbiased_small_p),

@@ -15,6 +15,8 @@
 #include "kernels/cpu_internal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +29,15 @@ struct maso_sketch {
     char *names;              /* storage of both tables' strings */
     size_t bytes;             /* sketch size */
     size_t code_bytes;        /* full code size */
+    /* The positions are drawn at their first use (positions(), apply()):
+     * 5 ms for SqueezeNet's 3.2 million units, which a process that only
+     * compares stored sketches (maso-query --duplicates, --indexed, --info,
+     * a maso-index rerun with nothing new) never pays.  Their memory is
+     * allocated by create, so drawing cannot fail; once drawn they never
+     * change. */
+    pthread_mutex_t draw_lock;
+    int lock_made;
+    atomic_int drawn;
 };
 
 void maso_sketch_params_init(maso_sketch_params *params)
@@ -278,9 +289,11 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
         s->positions[i] = malloc(m * sizeof(uint32_t));
         if (!s->positions[i])
             goto nomem;
-        core_sketch_select(params->seed, i, src->units, m, s->positions[i],
-                           CORE_SKETCH_PATH_BEST);
     }
+    if (pthread_mutex_init(&s->draw_lock, NULL) != 0)
+        goto nomem;
+    s->lock_made = 1;
+    atomic_init(&s->drawn, 0);
     s->bytes = offset;
     *sketch = s;
     return MASO_SUCCESS;
@@ -289,10 +302,31 @@ nomem:
     return ENOMEM;
 }
 
+/* Draw every layer's positions unless done: once per sketch, whichever
+ * thread comes first (the others wait for it).  The positions are part of
+ * the sketch's immutable value, computed late, hence the cast. */
+static void draw_positions(const maso_sketch *sketch)
+{
+    maso_sketch *s = (maso_sketch *)sketch;
+    if (atomic_load_explicit(&s->drawn, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&s->draw_lock);
+    if (!atomic_load_explicit(&s->drawn, memory_order_relaxed)) {
+        for (size_t i = 0; i < s->n_layers; i++)
+            core_sketch_select(s->params.seed, i, s->src[i].units,
+                               s->layers[i].units, s->positions[i],
+                               CORE_SKETCH_PATH_BEST);
+        atomic_store_explicit(&s->drawn, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&s->draw_lock);
+}
+
 void maso_sketch_destroy(maso_sketch *sketch)
 {
     if (!sketch)
         return;
+    if (sketch->lock_made)
+        pthread_mutex_destroy(&sketch->draw_lock);
     if (sketch->positions)
         for (size_t i = 0; i < sketch->n_layers; i++)
             free(sketch->positions[i]);
@@ -336,6 +370,7 @@ const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
     }
     if (count)
         *count = sketch->layers[layer].units;
+    draw_positions(sketch);
     return sketch->positions[layer];
 }
 
@@ -344,6 +379,7 @@ void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
 {
     if (!sketch || !code || !out)
         return;
+    draw_positions(sketch);
     memset(out, 0, sketch->bytes);
     for (size_t i = 0; i < sketch->n_layers; i++) {
         const maso_code_layer *src = &sketch->src[i];
