@@ -332,15 +332,22 @@ static void expect_reference_positions(const maso_code_layer *t, size_t n,
     maso_sketch_destroy(s);
 }
 
-static void test_positions_reference(void **state)
+/* SqueezeNet's 29 coded layers, from the golden outputs' table. */
+static size_t read_squeezenet_layout(golden_layout *golden)
 {
-    (void)state;
     char path[512];
     snprintf(path, sizeof path,
              "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
-    golden_layout golden;
-    size_t n = golden_layout_read(path, &golden);
+    size_t n = golden_layout_read(path, golden);
     assert_int_equal(n, 29);
+    return n;
+}
+
+static void test_positions_reference(void **state)
+{
+    (void)state;
+    golden_layout golden;
+    size_t n = read_squeezenet_layout(&golden);
     expect_reference_positions(golden.layers, n, 0);
     expect_reference_positions(golden.layers, n, 0x123456789abcdefull);
     /* below, at and above the 4096 (+ 8) units where the vector path
@@ -382,12 +389,8 @@ static void *race(void *opaque)
 static void test_drawn_once_by_any_thread(void **state)
 {
     (void)state;
-    char path[512];
-    snprintf(path, sizeof path,
-             "%s/reference/squeezenet_v1.1/bird/codes.tsv", MASO_SHARED_DIR);
     golden_layout golden;
-    size_t n = golden_layout_read(path, &golden);
-    assert_int_equal(n, 29);
+    size_t n = read_squeezenet_layout(&golden);
     size_t total = 0, code_bytes = 0;
     for (size_t i = 0; i < n; i++) {
         total += MASO_SKETCH_RELU_SAMPLES;
