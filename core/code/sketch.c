@@ -29,15 +29,16 @@ struct maso_sketch {
     char *names;              /* storage of both tables' strings */
     size_t bytes;             /* sketch size */
     size_t code_bytes;        /* full code size */
-    /* The positions are drawn at their first use (positions(), apply()):
-     * 5 ms for SqueezeNet's 3.2 million units, which a process that only
-     * compares stored sketches (maso-query --duplicates, --indexed, --info,
-     * a maso-index rerun with nothing new) never pays.  Their memory is
-     * allocated by create, so drawing cannot fail; once drawn they never
-     * change. */
+    /* A layer's positions are drawn at their first use (positions() of
+     * it, apply()): 5 ms for SqueezeNet's 3.2 million units, which a
+     * process that only compares stored sketches (maso-query --duplicates,
+     * --indexed, --info) never pays, and of which a maso-index run with
+     * nothing new pays only conv10's (its forward pass samples conv10,
+     * maso_forward_limit_to_sketch).  Their memory is allocated by create,
+     * so drawing cannot fail; once drawn they never change. */
     pthread_mutex_t draw_lock;
     int lock_made;
-    atomic_int drawn;
+    atomic_int *drawn;        /* per layer */
 };
 
 void maso_sketch_params_init(maso_sketch_params *params)
@@ -261,7 +262,8 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
     s->src = malloc(n_layers * sizeof *s->src);
     s->layers = calloc(n_layers, sizeof *s->layers);
     s->positions = calloc(n_layers, sizeof *s->positions);
-    if (!s->src || !s->layers || !s->positions)
+    s->drawn = malloc(n_layers * sizeof *s->drawn);
+    if (!s->src || !s->layers || !s->positions || !s->drawn)
         goto nomem;
     memcpy(s->src, layers, n_layers * sizeof *s->src);
     if (copy_names(s))
@@ -293,7 +295,8 @@ int maso_sketch_create(const maso_code_layer *layers, size_t n_layers,
     if (pthread_mutex_init(&s->draw_lock, NULL) != 0)
         goto nomem;
     s->lock_made = 1;
-    atomic_init(&s->drawn, 0);
+    for (size_t i = 0; i < n_layers; i++)
+        atomic_init(&s->drawn[i], 0);
     s->bytes = offset;
     *sketch = s;
     return MASO_SUCCESS;
@@ -302,21 +305,20 @@ nomem:
     return ENOMEM;
 }
 
-/* Draw every layer's positions unless done: once per sketch, whichever
+/* Draw layer @p i's positions unless done: once per sketch, whichever
  * thread comes first (the others wait for it).  The positions are part of
  * the sketch's immutable value, computed late, hence the cast. */
-static void draw_positions(const maso_sketch *sketch)
+static void draw_layer(const maso_sketch *sketch, size_t i)
 {
     maso_sketch *s = (maso_sketch *)sketch;
-    if (atomic_load_explicit(&s->drawn, memory_order_acquire))
+    if (atomic_load_explicit(&s->drawn[i], memory_order_acquire))
         return;
     pthread_mutex_lock(&s->draw_lock);
-    if (!atomic_load_explicit(&s->drawn, memory_order_relaxed)) {
-        for (size_t i = 0; i < s->n_layers; i++)
-            core_sketch_select(s->params.seed, i, s->src[i].units,
-                               s->layers[i].units, s->positions[i],
-                               CORE_SKETCH_PATH_BEST);
-        atomic_store_explicit(&s->drawn, 1, memory_order_release);
+    if (!atomic_load_explicit(&s->drawn[i], memory_order_relaxed)) {
+        core_sketch_select(s->params.seed, i, s->src[i].units,
+                           s->layers[i].units, s->positions[i],
+                           CORE_SKETCH_PATH_BEST);
+        atomic_store_explicit(&s->drawn[i], 1, memory_order_release);
     }
     pthread_mutex_unlock(&s->draw_lock);
 }
@@ -327,6 +329,7 @@ void maso_sketch_destroy(maso_sketch *sketch)
         return;
     if (sketch->lock_made)
         pthread_mutex_destroy(&sketch->draw_lock);
+    free(sketch->drawn);
     if (sketch->positions)
         for (size_t i = 0; i < sketch->n_layers; i++)
             free(sketch->positions[i]);
@@ -370,7 +373,7 @@ const uint32_t *maso_sketch_positions(const maso_sketch *sketch, size_t layer,
     }
     if (count)
         *count = sketch->layers[layer].units;
-    draw_positions(sketch);
+    draw_layer(sketch, layer);
     return sketch->positions[layer];
 }
 
@@ -379,7 +382,8 @@ void maso_sketch_apply(const maso_sketch *sketch, const uint8_t *code,
 {
     if (!sketch || !code || !out)
         return;
-    draw_positions(sketch);
+    for (size_t i = 0; i < sketch->n_layers; i++)
+        draw_layer(sketch, i);
     memset(out, 0, sketch->bytes);
     for (size_t i = 0; i < sketch->n_layers; i++) {
         const maso_code_layer *src = &sketch->src[i];

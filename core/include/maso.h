@@ -687,10 +687,10 @@ void maso_sketch_params_init(maso_sketch_params *params);
 
 /**
  * The sampled positions of every layer.  Immutable after creation: any
- * number of threads may share one sketch.  The positions are drawn at
- * their first use (maso_sketch_positions(), maso_sketch_apply(): 5 ms for
- * SqueezeNet, once, whichever thread comes first), so a program that only
- * reads stored sketches never draws them.
+ * number of threads may share one sketch.  A layer's positions are drawn
+ * at their first use (maso_sketch_positions() of it, maso_sketch_apply():
+ * 5 ms for all of SqueezeNet's, once, whichever thread comes first), so a
+ * program that only reads stored sketches never draws them.
  */
 typedef struct maso_sketch maso_sketch;
 
