@@ -1,7 +1,8 @@
 /*
  * bench_startup.c -- what every maso-index / maso-query run pays before its
  * first image: loading the model (parse, weights, sha256 of both files,
- * weight packing), drawing the store's default sketch, creating a forward
+ * weight packing), drawing the store's default sketch (every layer's
+ * positions, as the first maso_sketch_apply() does), creating a forward
  * context.  Thread CPU time, median of N rounds, in milliseconds.
  *
  * usage: bench_startup [ROUNDS] [MODEL_PREFIX]   (prefix without .param/.bin)
@@ -68,6 +69,10 @@ int main(int argc, char **argv)
         maso_sketch *s = NULL;
         if (maso_sketch_create(layers, n, &p, &s) != 0)
             return 1;
+        /* the positions are drawn at their first use: draw them all */
+        for (size_t i = 0; i < n; i++)
+            if (maso_sketch_positions(s, i, NULL) == NULL)
+                return 1;
         double t3 = cpu_ms();
         maso_forward *f = NULL;
         if (maso_forward_create(m, &f) != 0)
