@@ -12,11 +12,14 @@ and noisy) and the median of ROUNDS runs is printed, with the ratio.
   maso-query PHOTO on a store of 8  a query's latency (8 orientations)
   maso-query --indexed              no model: the store and a search
   empty main linked with -lmpi      what linking Open MPI costs a process
+  with SETS_DIR (bench/make_sizes.sh): maso-index -j 1 on its 36 800-px
+  JPEGs, int8 --no-orient and default, CPU per photo of the whole command
 
 OPENBLAS_NUM_THREADS=1 is set for every run, so that OpenBLAS's worker
 thread (which spins in sched_yield when it starts) is left out.
 
-usage: bench/startup_cpu.py BUILD_DIR [BASE_BUILD_DIR] [ROUNDS]   (ROUNDS 21)
+usage: bench/startup_cpu.py BUILD_DIR [BASE_BUILD_DIR] [ROUNDS] [SETS_DIR]
+       (ROUNDS 21)
 """
 import os
 import shutil
@@ -50,6 +53,7 @@ def main():
     if len(sys.argv) > 2 and sys.argv[2]:
         builds["base"] = sys.argv[2]
     rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 21
+    sets = sys.argv[4] if len(sys.argv) > 4 else None
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     work = tempfile.mkdtemp(prefix="startup_cpu.")
     try:
@@ -103,6 +107,18 @@ def main():
                 ("maso-query --indexed, store of 8", name,
                  lambda q=qry, d=stores[name]: [q, "--threads", "1", "--indexed", d, one], None),
             ]
+        if sets:
+            small = sorted(os.path.join(sets, "800", f)
+                           for f in os.listdir(os.path.join(sets, "800")) if f.endswith(".jpg"))
+            for name, build in builds.items():
+                index = os.path.join(build, "indexer", "maso-index")
+                fresh = os.path.join(work, name + ".fresh")
+                for label, opts in (("int8 --no-orient", ["--precision", "int8", "--no-orient"]),
+                                    ("default", [])):
+                    cases.append((f"maso-index -j 1, {len(small)} 800-px JPEGs, {label}: "
+                                  "per photo", name,
+                                  lambda i=index, d=fresh, o=opts: [i, "-q", "-j", "1"] + o + [d] + small,
+                                  fresh))
         for name, exe in mains.items():
             cases.append(("empty main, linked with " + ("-lmpi" if name == "mpi" else "nothing"),
                           "this", lambda e=exe: [e], None))
@@ -122,6 +138,10 @@ def main():
             print(f"| CPU ms per process (median of {rounds}, OPENBLAS_NUM_THREADS=1) | this |")
             print("| --- | ---: |")
         for label in labels:
+            per = len(small) if sets and "per photo" in label else 1
+            for key in times:
+                if key[0] == label and per > 1:
+                    times[key] = [t / per for t in times[key]]
             this = statistics.median(times[(label, "this")])
             if "base" in builds and (label, "base") in times:
                 base = statistics.median(times[(label, "base")])
