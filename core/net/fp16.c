@@ -49,11 +49,14 @@ static size_t convert_scalar(const unsigned char *src, size_t n, float *dst)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
 #include <immintrin.h>
+
+#include "kernels/cpu_internal.h"
 
 /* The groups of 8 without an infinity or NaN; returns how many values it
  * converted (a multiple of 8, up to the first group it left). */
-__attribute__((target("avx,f16c"))) static size_t
+__attribute__((target("avx2,f16c"))) static size_t
 convert_f16c(const unsigned char *src, size_t n, float *dst)
 {
     const __m128i exp = _mm_set1_epi16(0x7c00);
@@ -68,9 +71,14 @@ convert_f16c(const unsigned char *src, size_t n, float *dst)
     return i;
 }
 
+/* F16C (CPUID.1:ECX bit 29) beside AVX2, whose check includes the
+ * operating system's saving of the YMM registers (kernels/cpu.c).  Not
+ * __builtin_cpu_supports("f16c"): clang 14 does not know the name. */
 static int f16c_usable(void)
 {
-    return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+    unsigned a, b, c, d;
+    return core_cpu_supports(CORE_CPU_AVX2) && __get_cpuid(1, &a, &b, &c, &d) &&
+           (c & bit_F16C) != 0;
 }
 #endif
 
