@@ -358,6 +358,13 @@ static void test_convolutions(void **state)
     check_conv(32, 8, 8, 17, 1, 1, 0);   /* pointwise: no im2col */
     check_conv(3, 6, 6, 4, 1, 2, 1);     /* 1x1 with stride and padding */
     check_conv(7, 5, 5, 3, 5, 1, 0);     /* the whole input: one column */
+    /* rows of more than one vector of 16 words (AVX-512 im2col), with
+     * borders at both ends */
+    check_conv(8, 4, 37, 8, 3, 1, 1);    /* stride 1, 37 wide */
+    check_conv(4, 5, 40, 8, 3, 2, 1);    /* stride 2 with padding */
+    check_conv(4, 6, 70, 8, 3, 2, 0);    /* stride 2, 34 columns */
+    check_conv(4, 6, 35, 8, 5, 1, 2);    /* two columns of padding */
+    check_conv(4, 9, 41, 8, 5, 2, 3);    /* stride 2, wide padding */
     /* SqueezeNet's conv1 on pixels minus the mean (integers, scale 1) */
     static const float mean[3] = {104, 117, 123};
     check_conv_mean(3, 15, 17, 64, 3, 2, 0, mean);
