@@ -3,8 +3,8 @@
 # system seconds of /usr/bin/time, start-up included, / images) on 800-px
 # photos and on 12-MP JPEGs, 1 and 2 jobs, beside findimagedupes building
 # its fingerprints (-n, OMP_NUM_THREADS=1) on the same files, and beside a
-# second maso-index (BASE_BUILD, e.g. an older commit; keys base.J and
-# base-int8.J) when given.  maso-index runs at each precision (keys fp32.J, int8.J: the
+# second maso-index (BASE_BUILD, e.g. an older commit; keys base.J,
+# base-int8.J and base-int8-noorient.J) when given.  maso-index runs at each precision (keys fp32.J, int8.J: the
 # default, with orientation sketches) and with --no-orient
 # (fp32-noorient.J, int8-noorient.J).  The commands alternate round by
 # round (the machine is shared and noisy), and the median of the rounds is
@@ -12,7 +12,9 @@
 #
 # usage: bench/index_sizes.sh BUILD_DIR SETS_DIR [BASE_BUILD_DIR]
 #   SETS_DIR: from bench/make_sizes.sh (SETS_DIR/800, SETS_DIR/12mp).
-# Environment: ROUNDS (default 3).
+# Environment: ROUNDS (default 3); VARIANTS (default all: the keys
+# above, as key:precision:orientation-option words, e.g.
+# "int8:int8: int8-noorient:int8:--no-orient").
 set -eu
 build=$1 sets=$2 base=${3:-}
 rounds=${ROUNDS:-3}
@@ -47,8 +49,9 @@ for set in 800 12mp; do
         fi
         for jobs in 1 2; do
             # key:precision:orientation option; base is the BASE_BUILD
-            for variant in base:fp32: base-int8:int8: fp32:fp32: int8:int8: \
-                fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient; do
+            for variant in ${VARIANTS:-base:fp32: base-int8:int8: fp32:fp32: \
+                int8:int8: base-int8-noorient:int8:--no-orient \
+                fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient}; do
                 which=${variant%%:*} rest=${variant#*:}
                 precision=${rest%%:*} orient=${rest#*:}
                 dir=$build

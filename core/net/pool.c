@@ -8,10 +8,11 @@
  * first maximum in row-major order wins (strict > comparison, starting
  * from the window's first input).  The common 3x3 stride-2 case runs 16
  * windows at a time with AVX-512, or 8 with AVX2, when the CPU has it;
- * same results.  With AVX-512 the windows that start inside the input run
- * in one block that shares each input row's horizontal maxima between the
- * two output rows reading it (max3s2_block_avx512); the windows that start
- * in the padding keep the 16-window path of max3s2_x16. */
+ * same results.  The windows that start inside the input run in one block
+ * that shares each input row's horizontal maxima between the two output
+ * rows reading it (max3s2_block_avx512, max3s2_block_avx2); the windows
+ * that start in the padding keep the 16-window path of max3s2_x16 or the
+ * 8-window one of max3s2_avx2. */
 #include "kernels/cpu_internal.h"
 #include "net/layers_internal.h"
 
@@ -30,18 +31,6 @@ static void put_unit(uint8_t *code, int bits_per_unit, size_t i, unsigned v)
         code[i >> 1] |= (uint8_t)(v << ((i & 1) * 4));
     else
         code[i] = (uint8_t)v;
-}
-
-/* Unit @p i set to @p v, replacing what was there. */
-static void set_unit(uint8_t *code, int bits_per_unit, size_t i, unsigned v)
-{
-    if (bits_per_unit == 4) {
-        const unsigned shift = (unsigned)(i & 1) * 4;
-        code[i >> 1] = (uint8_t)((code[i >> 1] & ~(15u << shift)) |
-                                 (v << shift));
-    } else {
-        code[i] = (uint8_t)v;
-    }
 }
 
 static void pool_global(const core_pool_desc *p, core_shape in,
@@ -111,6 +100,37 @@ static float avg_window(const core_pool_desc *p, const float *plane,
 }
 
 #ifdef POOL_HAVE_X86
+/* Unit @p i set to @p v, replacing what was there. */
+static void set_unit(uint8_t *code, int bits_per_unit, size_t i, unsigned v)
+{
+    if (bits_per_unit == 4) {
+        const unsigned shift = (unsigned)(i & 1) * 4;
+        code[i >> 1] = (uint8_t)((code[i >> 1] & ~(15u << shift)) |
+                                 (v << shift));
+    } else {
+        code[i] = (uint8_t)v;
+    }
+}
+
+/* The windows of bits @p redo of a vector starting at output column
+ * @p ox (first input row @p y0, unit @p u) done again by max_window():
+ * the row stages' NaN case (the max3s2_block functions). */
+static void redo_windows(const core_pool_desc *p, core_shape in,
+                         const float *plane, int y0, int ox, unsigned redo,
+                         float *dst, uint8_t *code, int bits_per_unit,
+                         size_t u)
+{
+    for (int j = 0; redo >> j; j++) {
+        if (!(redo >> j & 1u))
+            continue;
+        unsigned w;
+        dst[u + (size_t)j] =
+            max_window(plane, in, 3, y0, (ox + j) * 2 - p->pad_l, &w);
+        if (code)
+            set_unit(code, bits_per_unit, u + (size_t)j, w);
+    }
+}
+
 /* Up to 16 adjacent 3x3 stride-2 windows (@p n of them) whose first row
  * is @p r (row stride @p w), with @p avail_x inputs from the windows'
  * first column to the end of the row and @p rows (1..3) rows left: the
@@ -336,16 +356,9 @@ static void max3s2_block_avx512(const core_pool_desc *p, core_shape in,
                     put_units_x16(code, bits_per_unit, u,
                                   _mm512_maskz_cvtepi32_epi8(windows, arg),
                                   n);
-                const unsigned redo = (unsigned)(nans & windows);
-                for (int j = 0; redo && j < n; j++) {
-                    if (!(redo >> j & 1u))
-                        continue;
-                    unsigned w;
-                    const int wx = (ox + j) * 2 - p->pad_l;
-                    dst[u + (size_t)j] = max_window(plane, in, 3, y0, wx, &w);
-                    if (code)
-                        set_unit(code, bits_per_unit, u + (size_t)j, w);
-                }
+                redo_windows(p, in, plane, y0, ox,
+                             (unsigned)(nans & windows), dst, code,
+                             bits_per_unit, u);
             }
         }
     }
@@ -405,6 +418,146 @@ static void max3s2_avx2(const float *r, int w, int avail_x, int rows, int n,
         arg[j] = (uint8_t)a[j];
     }
 }
+
+/* The AVX2 form of max3s2_block_avx512(), 8 windows a vector: the same
+ * row stages shared between output rows, the same comparisons; lanes are
+ * masked by vectors of all-ones words (masked loads read only the inputs
+ * that exist). */
+typedef struct row_masks8 {
+    __m256i lo, hi;       /* x[0..7], x[8..15] exist */
+    __m256i lo2, hi2;     /* x[2..9], x[10..17] exist */
+    __m256 odd, third;    /* windows with x[2j+1], x[2j+2] */
+} row_masks8;
+
+/* Lanes i < @p count of 8 (all-ones words). */
+CORE_TARGET_AVX2
+static inline __m256i lanes8(int count)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+CORE_TARGET_AVX2
+static row_masks8 row_masks8_of(int avail)
+{
+    const int a = avail > 33 ? 33 : avail;
+    row_masks8 m = {lanes8(a), lanes8(a - 8), lanes8(a - 2), lanes8(a - 10),
+                    _mm256_castsi256_ps(lanes8(a / 2)),
+                    _mm256_castsi256_ps(lanes8((a - 1) / 2))};
+    return m;
+}
+
+/* The even (@p odd 0) or odd words of x[0..15] given as two vectors. */
+CORE_TARGET_AVX2
+static inline __m256 deinterleave8(__m256 lo, __m256 hi, int odd)
+{
+    __m256 pairs = odd ? _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1))
+                       : _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(pairs),
+                                                  _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* max3_row_x16() for 8 windows; *nan_lead as a movemask. */
+CORE_TARGET_AVX2
+static inline __m256 max3_row_x8(const float *row, const row_masks8 *m,
+                                 __m256i *dx, int *nan_lead)
+{
+    const __m256 lo = _mm256_maskload_ps(row, m->lo);
+    const __m256 hi = _mm256_maskload_ps(row + 8, m->hi);
+    const __m256 e = deinterleave8(lo, hi, 0), o = deinterleave8(lo, hi, 1);
+    const __m256 e2 = deinterleave8(_mm256_maskload_ps(row + 2, m->lo2),
+                                    _mm256_maskload_ps(row + 10, m->hi2), 0);
+    *nan_lead = _mm256_movemask_ps(_mm256_cmp_ps(e, e, _CMP_UNORD_Q));
+    const __m256 g1 = _mm256_and_ps(m->odd, _mm256_cmp_ps(o, e, _CMP_GT_OQ));
+    __m256 best = _mm256_blendv_ps(e, o, g1);
+    const __m256 g2 =
+        _mm256_and_ps(m->third, _mm256_cmp_ps(e2, best, _CMP_GT_OQ));
+    best = _mm256_blendv_ps(best, e2, g2);
+    *dx = _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_and_ps(g1, _mm256_castsi256_ps(_mm256_set1_epi32(1))),
+        _mm256_castsi256_ps(_mm256_set1_epi32(2)), g2));
+    return best;
+}
+
+/* later_row() for 8 windows. */
+CORE_TARGET_AVX2
+static inline __m256 later_row8(const float *row, const row_masks8 *m,
+                                int dy3, __m256 *best, __m256i *arg,
+                                int *nans, __m256i *dx)
+{
+    __m256i a;
+    int nan;
+    const __m256 h = max3_row_x8(row, m, &a, &nan);
+    const __m256 gt = _mm256_cmp_ps(h, *best, _CMP_GT_OQ);
+    *best = _mm256_blendv_ps(*best, h, gt);
+    *arg = _mm256_castps_si256(_mm256_blendv_ps(
+        _mm256_castsi256_ps(*arg),
+        _mm256_castsi256_ps(_mm256_add_epi32(a, _mm256_set1_epi32(dy3))),
+        gt));
+    *nans |= nan;
+    if (dx)
+        *dx = a;
+    return h;
+}
+
+/* max3s2_block_avx512() with AVX2. */
+CORE_TARGET_AVX2
+static void max3s2_block_avx2(const core_pool_desc *p, core_shape in,
+                              const float *plane, core_shape out, int oy0,
+                              int oy1, int ox0, int ox1, float *dst,
+                              uint8_t *code, int bits_per_unit, size_t unit0)
+{
+    enum { V = 2 * BLOCK_VECTORS };
+    __m256 shared[V];
+    __m256i shared_arg[V];
+    row_masks8 masks[V];
+    for (int cx = ox0; cx < ox1; cx += 8 * V) {
+        const int cend = ox1 - cx < 8 * V ? ox1 : cx + 8 * V;
+        const int nv = (cend - cx + 7) / 8;
+        const int x0 = cx * 2 - p->pad_l;
+        int y0 = oy0 * 2 - p->pad_t;
+        for (int v = 0; v < nv; v++) {
+            int nan0;
+            masks[v] = row_masks8_of(in.w - x0 - 16 * v);
+            shared[v] = max3_row_x8(plane + (size_t)y0 * in.w + x0 + 16 * v,
+                                    &masks[v], &shared_arg[v], &nan0);
+        }
+        for (int oy = oy0; oy < oy1; oy++, y0 += 2) {
+            const int rows = in.h - y0 < 3 ? in.h - y0 : 3;
+            const float *r1 = plane + (size_t)(y0 + 1) * in.w + x0;
+            const float *r2 = r1 + in.w;
+            for (int v = 0; v < nv; v++) {
+                const int n = cend - cx - 8 * v < 8 ? cend - cx - 8 * v : 8;
+                __m256 best = shared[v];
+                __m256i arg = shared_arg[v];
+                int nans = 0;
+                if (rows > 1)
+                    (void)later_row8(r1 + 16 * v, &masks[v], 3, &best, &arg,
+                                     &nans, NULL);
+                if (rows > 2)
+                    shared[v] = later_row8(r2 + 16 * v, &masks[v], 6, &best,
+                                           &arg, &nans, &shared_arg[v]);
+                const int ox = cx + 8 * v;
+                const size_t u = unit0 + (size_t)oy * out.w + (size_t)ox;
+                _mm256_maskstore_ps(dst + u, lanes8(n), best);
+                int32_t a[8];
+                _mm256_storeu_si256((__m256i *)(void *)a, arg);
+                if (code && bits_per_unit == 4) {
+                    uint64_t word = 0;
+                    for (int j = 0; j < n; j++)
+                        word |= (uint64_t)a[j] << (4 * j);
+                    core_bits_put(code, u * 4, word, (size_t)n * 4);
+                } else if (code) {
+                    for (int j = 0; j < n; j++)
+                        code[u + (size_t)j] |= (uint8_t)a[j];
+                }
+                redo_windows(p, in, plane, y0, ox,
+                             (unsigned)nans & ((1u << n) - 1u), dst, code,
+                             bits_per_unit, u);
+            }
+        }
+    }
+}
 #endif
 
 void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
@@ -426,11 +579,11 @@ void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
     /* output columns whose window starts inside the input, not in the
      * left padding */
     const int ox_lo = (p->pad_l + s - 1) / s;
-    /* AVX-512: the windows that start inside the input, output rows
+    /* AVX-512 or AVX2: the windows that start inside the input, output rows
      * [in_y0, in_y1) x columns [in_x0, in_x1), as one block */
     int in_y0 = 0, in_y1 = 0, in_x0 = 0, in_x1 = 0;
 #ifdef POOL_HAVE_X86
-    if (vec == 16) {
+    if (vec) {
         in_y0 = (p->pad_t + 1) / 2;
         in_y1 = (in.h - 1 + p->pad_t) / 2 + 1;
         in_x0 = ox_lo;
@@ -446,8 +599,9 @@ void core_pool_run(const core_pool_desc *p, core_shape in, const float *src,
         const float *plane = src + (size_t)c * in.h * in.w;
 #ifdef POOL_HAVE_X86
         if (in_y0 < in_y1)
-            max3s2_block_avx512(p, in, plane, out, in_y0, in_y1, in_x0,
-                                in_x1, dst, code, bits_per_unit, unit);
+            (vec == 16 ? max3s2_block_avx512 : max3s2_block_avx2)(
+                p, in, plane, out, in_y0, in_y1, in_x0, in_x1, dst, code,
+                bits_per_unit, unit);
 #endif
         for (int oy = 0; oy < out.h; oy++) {
             const int y0 = oy * s - p->pad_t;
