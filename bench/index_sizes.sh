@@ -12,7 +12,9 @@
 #
 # usage: bench/index_sizes.sh BUILD_DIR SETS_DIR [BASE_BUILD_DIR]
 #   SETS_DIR: from bench/make_sizes.sh (SETS_DIR/800, SETS_DIR/12mp).
-# Environment: ROUNDS (default 3).
+# Environment: ROUNDS (default 3); VARIANTS (default all: the keys
+# above, as key:precision:orientation-option words, e.g.
+# "int8:int8: int8-noorient:int8:--no-orient").
 set -eu
 build=$1 sets=$2 base=${3:-}
 rounds=${ROUNDS:-3}
@@ -47,9 +49,10 @@ for set in 800 12mp; do
         fi
         for jobs in 1 2; do
             # key:precision:orientation option; base is the BASE_BUILD
-            for variant in base:fp32: base-int8:int8: fp32:fp32: int8:int8: \
-                base-noorient:fp32:--no-orient base-int8-noorient:int8:--no-orient \
-                fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient; do
+            for variant in ${VARIANTS:-base:fp32: base-int8:int8: fp32:fp32: \
+                int8:int8: base-noorient:fp32:--no-orient \
+                base-int8-noorient:int8:--no-orient \
+                fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient}; do
                 which=${variant%%:*} rest=${variant#*:}
                 precision=${rest%%:*} orient=${rest#*:}
                 dir=$build

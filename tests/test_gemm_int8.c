@@ -238,6 +238,59 @@ static void test_input_rounding(void **state)
     }
 }
 
+/* Rounding with scales that are not 1: quotients at and a few float
+ * steps around every half-integer -19.5 .. 279.5 (ties to even, both
+ * clamps), NaN, infinities and a huge value (255, not the vector
+ * conversion's INT_MIN), against rintf(x / scale) clamped to 0 .. 255
+ * written here, for several scales (maxima / 255 as layers give them). */
+static void test_rounding_near_ties(void **state)
+{
+    (void)state;
+    find_sets();
+    static const float maxima[] = {1.0f, 7.3f, 0.0123f, 3.9e4f, 255.0f,
+                                   1e-30f, 0.7071f};
+    enum { STEPS = 9, P = 300 * STEPS };
+    float *x = malloc(sizeof(float) * P);
+    uint8_t *want = malloc(4 * P), *got = malloc(4 * P);
+    assert_true(x && want && got);
+    for (size_t m = 0; m < sizeof maxima / sizeof maxima[0]; m++) {
+        const float scale = maxima[m] / 255.0f;
+        for (int k = 0; k < 300; k++) {
+            float tie = ((float)k - 20.0f + 0.5f) * scale; /* -19.5 .. 279.5 */
+            float lo = tie, hi = tie;
+            for (int d = 0; d < 4; d++) {
+                lo = nextafterf(lo, -INFINITY);
+                hi = nextafterf(hi, INFINITY);
+            }
+            for (int d = 0; d < STEPS; d++) {
+                x[k * STEPS + d] = lo;
+                lo = nextafterf(lo, INFINITY);
+            }
+        }
+        x[0] = NAN;
+        x[1] = INFINITY;
+        x[2] = -INFINITY;
+        x[3] = 3e38f;
+        for (int p = 0; p < P; p++) {
+            float v = rintf(x[p] / scale);
+            want[p * 4] = (uint8_t)(v > 255.0f ? 255.0f : v > 0.0f ? v : 0.0f);
+            want[p * 4 + 1] = want[p * 4 + 2] = want[p * 4 + 3] = 0;
+        }
+        for (int s = 0; s < n_sets; s++) {
+            memset(got, 0xee, 4 * P);
+            core_gemm8_pack_pixels(sets[s], x, 1, P, scale, NULL, got);
+            for (int p = 0; p < P; p++)
+                if (got[p * 4] != want[p * 4] || got[p * 4 + 1] != 0)
+                    fail_msg("%s: scale %g: %.9g rounds to %d, want %d",
+                             isa_name(sets[s]), (double)scale, (double)x[p],
+                             got[p * 4], want[p * 4]);
+        }
+    }
+    free(x);
+    free(want);
+    free(got);
+}
+
 /* One convolution through core_conv8_run() against a direct convolution
  * of the rounded weights and input written from the definition. */
 static void check_conv_mean(int cin, int h, int w, int cout, int k,
@@ -358,6 +411,13 @@ static void test_convolutions(void **state)
     check_conv(32, 8, 8, 17, 1, 1, 0);   /* pointwise: no im2col */
     check_conv(3, 6, 6, 4, 1, 2, 1);     /* 1x1 with stride and padding */
     check_conv(7, 5, 5, 3, 5, 1, 0);     /* the whole input: one column */
+    /* rows of more than one vector of 16 words (AVX-512 im2col), with
+     * borders at both ends */
+    check_conv(8, 4, 37, 8, 3, 1, 1);    /* stride 1, 37 wide */
+    check_conv(4, 5, 40, 8, 3, 2, 1);    /* stride 2 with padding */
+    check_conv(4, 6, 70, 8, 3, 2, 0);    /* stride 2, 34 columns */
+    check_conv(4, 6, 35, 8, 5, 1, 2);    /* two columns of padding */
+    check_conv(4, 9, 41, 8, 5, 2, 3);    /* stride 2, wide padding */
     /* SqueezeNet's conv1 on pixels minus the mean (integers, scale 1) */
     static const float mean[3] = {104, 117, 123};
     check_conv_mean(3, 15, 17, 64, 3, 2, 0, mean);
@@ -380,6 +440,7 @@ int main(void)
         cmocka_unit_test(test_network_shapes),
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_input_rounding),
+        cmocka_unit_test(test_rounding_near_ties),
         cmocka_unit_test(test_convolutions),
         cmocka_unit_test(test_choice),
     };

@@ -302,6 +302,14 @@ static void test_run_turned_equals_steps(void **state)
             if (memcmp(got, want, cb) != 0)
                 fail_msg("%s, orientation %d: the code differs from the "
                          "step-by-step one", path, o);
+            /* the input tensor itself (vector normalisation with the best
+             * kernels) is the one-shot function's (plain C) */
+            const float *input =
+                maso_forward_blob(f->forward, "data", NULL, NULL, NULL);
+            assert_non_null(input);
+            if (memcmp(input, tensor, n * sizeof(float)) != 0)
+                fail_msg("%s, orientation %d: the input tensor differs",
+                         path, o);
             assert_memory_equal(got_out, want_out, 1000 * sizeof(float));
             /* turning the decoded image first, then resizing */
             maso_image full = { 0, 0, NULL };

@@ -16,12 +16,18 @@
  * scale 1), so input + mean are integers 0..255, exact in uint8 with scale
  * 1, and the mean's product with the weights moves into the bias (an
  * unpadded convolution sees no padding that would break this). */
+#include "kernels/cpu_internal.h"
 #include "kernels/gemm_int8_internal.h"
 #include "net/layers_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define CONV8_HAVE_X86 1
+#include <immintrin.h>
+#endif
 
 static int channels4(int c)
 {
@@ -106,13 +112,53 @@ int core_conv8_fold_offset(core_conv_desc *c, int in_channels,
     return 0;
 }
 
+#ifdef CONV8_HAVE_X86
+/* One row of the column matrix with AVX-512 (the VNNI set's CPUs have
+ * it), 16 words a vector: r[ox] = s[x0 + sw*ox] (sw 1 or 2) where that is
+ * inside [0, w), else 0.  Masked loads read only the words inside (stride
+ * 1: a run; stride 2: the even words of two vectors) and leave the others
+ * 0, so the borders need no separate zeroing and no row costs a library
+ * call. */
+CORE_TARGET_AVX512
+static void im2col_row_avx512(uint32_t *r, int cols, const uint32_t *s,
+                              int x0, int sw, int w)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
+                                           20, 22, 24, 26, 28, 30);
+    for (int ox = 0; ox < cols; ox += 16) {
+        const int left = cols - ox;
+        const __mmask16 store = left >= 16 ? (__mmask16)0xffff
+                                           : (__mmask16)((1u << left) - 1u);
+        /* input words ix + i, i = 0 .. 31, inside [0, w): lo <= i < hi */
+        const int ix = x0 + sw * ox;
+        const int lo = ix < 0 ? -ix : 0, hi = w - ix;
+        __m512i v = _mm512_setzero_si512();
+        if (hi > 0 && sw == 1) {
+            const uint32_t m = (hi >= 16 ? 0xffffu : (1u << hi) - 1u) &
+                               (0xffffu << (lo > 16 ? 16 : lo));
+            v = _mm512_maskz_loadu_epi32((__mmask16)m, s + ix);
+        } else if (hi > 0) {
+            const uint64_t m = (hi >= 32 ? ~0ull : (1ull << hi) - 1u) &
+                               (~0ull << (lo > 32 ? 32 : lo));
+            v = _mm512_permutex2var_epi32(
+                _mm512_maskz_loadu_epi32((__mmask16)m, s + ix), even,
+                _mm512_maskz_loadu_epi32((__mmask16)(m >> 16), s + ix + 16));
+        }
+        _mm512_mask_storeu_epi32(r + ox, store, v);
+    }
+}
+#endif
+
 /* im2col in 32-bit words: row (ky*kw + kx)*(C4/4) + g, column oy*ow + ox,
- * is pixel word [g][iy][ix], 0 outside the input. */
+ * is pixel word [g][iy][ix], 0 outside the input; rows with AVX-512 when
+ * @p avx512 (strides 1 and 2). */
 static void im2col_words(const core_conv_desc *c, core_shape in,
-                         const uint32_t *pix, core_shape out, uint32_t *b)
+                         const uint32_t *pix, core_shape out, uint32_t *b,
+                         int avx512)
 {
     const int groups = channels4(in.c) / 4;
     const size_t n = (size_t)out.h * out.w, plane = (size_t)in.h * in.w;
+    avx512 = avx512 && (c->sw == 1 || c->sw == 2);
     for (int ky = 0; ky < c->kh; ky++) {
         for (int kx = 0; kx < c->kw; kx++) {
             const int x0 = kx * c->dw - c->pad_l;
@@ -133,6 +179,12 @@ static void im2col_words(const core_conv_desc *c, core_shape in,
                         continue;
                     }
                     const uint32_t *s = src + (size_t)iy * in.w;
+#ifdef CONV8_HAVE_X86
+                    if (avx512) {
+                        im2col_row_avx512(r, out.w, s, x0, c->sw, in.w);
+                        continue;
+                    }
+#endif
                     memset(r, 0, sizeof *r * (size_t)lo);
                     if (c->sw == 1)
                         memcpy(r + lo, s + x0 + lo,
@@ -162,7 +214,8 @@ void core_conv8_run(const core_conv_desc *c, core_shape in, const float *src,
     if (!is_pointwise8(c)) {
         uint8_t *columns = pixels + (size_t)channels4(in.c) * plane;
         im2col_words(c, in, (const uint32_t *)(const void *)pixels, out,
-                     (uint32_t *)(void *)columns);
+                     (uint32_t *)(void *)columns,
+                     isa == CORE_GEMM8_AVX512VNNI);
         packed = columns;
     }
     const core_gemm8_args a = {c->qweight, c->qscale, packed, scale,

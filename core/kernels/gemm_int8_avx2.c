@@ -110,11 +110,13 @@ AVX2 float core_gemm8_input_scale_avx2(const float *x, size_t n)
 
 /* 8 pixels of one channel rounded as core_gemm8_round(): the conversion
  * rounds half to even (the default MXCSR mode), NaN converts to INT_MIN
- * and clamps to 0, then 0 .. 255. */
+ * and clamps to 0, then 0 .. 255; the quotient is capped at 256 first (NaN
+ * kept), so an infinite one gives 255 as in the scalar set. */
 AVX2 static inline __m256i round8(__m256 v, __m256 offset, __m256 scale)
 {
-    __m256i q = _mm256_cvtps_epi32(_mm256_div_ps(_mm256_add_ps(v, offset),
-                                                 scale));
+    __m256i q = _mm256_cvtps_epi32(
+        _mm256_min_ps(_mm256_set1_ps(256.0f),
+                      _mm256_div_ps(_mm256_add_ps(v, offset), scale)));
     return _mm256_min_epi32(_mm256_max_epi32(q, _mm256_setzero_si256()),
                             _mm256_set1_epi32(255));
 }

@@ -130,12 +130,19 @@ VNNI float core_gemm8_input_scale_avx512(const float *x, size_t n)
 }
 
 /* 16 pixels of one channel rounded as core_gemm8_round(): the conversion
- * rounds half to even (the default MXCSR mode), then 0 .. 255. */
+ * rounds half to even (the default MXCSR mode), then 0 .. 255.  The
+ * quotient is capped at 256 first, so that an infinite or huge one gives
+ * 255 as in the scalar set, not the conversion's INT_MIN (min with the
+ * quotient second keeps NaN, which converts to INT_MIN and clamps to 0, as
+ * the scalar set gives 0).  (Multiplying by 1/scale instead, with exact
+ * division near ties, measured slower on Zen 4: the extra vector
+ * operations cost more than the divider.) */
 VNNI static inline __m512i round16(const float *r, __mmask16 mask,
                                    __m512 offset, __m512 scale)
 {
     __m512 x = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, r), offset);
-    __m512i q = _mm512_cvtps_epi32(_mm512_div_ps(x, scale));
+    __m512i q = _mm512_cvtps_epi32(
+        _mm512_min_ps(_mm512_set1_ps(256.0f), _mm512_div_ps(x, scale)));
     return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()),
                             _mm512_set1_epi32(255));
 }
