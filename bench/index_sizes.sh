@@ -3,8 +3,8 @@
 # system seconds of /usr/bin/time, start-up included, / images) on 800-px
 # photos and on 12-MP JPEGs, 1 and 2 jobs, beside findimagedupes building
 # its fingerprints (-n, OMP_NUM_THREADS=1) on the same files, and beside a
-# second maso-index (BASE_BUILD, e.g. an older commit; keys base.J and
-# base-int8.J) when given.  maso-index runs at each precision (keys fp32.J, int8.J: the
+# second maso-index (BASE_BUILD, e.g. an older commit; keys base.J,
+# base-int8.J, base-noorient.J, base-int8-noorient.J) when given.  maso-index runs at each precision (keys fp32.J, int8.J: the
 # default, with orientation sketches) and with --no-orient
 # (fp32-noorient.J, int8-noorient.J).  The commands alternate round by
 # round (the machine is shared and noisy), and the median of the rounds is
@@ -48,6 +48,8 @@ for set in 800 12mp; do
         for jobs in 1 2; do
             # key:precision:orientation option; base is the BASE_BUILD
             for variant in base:fp32: base-int8:int8: fp32:fp32: int8:int8: \
+                base-noorient:fp32:--no-orient \
+                base-int8-noorient:int8:--no-orient \
                 fp32-noorient:fp32:--no-orient int8-noorient:int8:--no-orient; do
                 which=${variant%%:*} rest=${variant#*:}
                 precision=${rest%%:*} orient=${rest#*:}
