@@ -45,18 +45,26 @@ static void tile(const float *pw, int k, const float *b, size_t ldb, int m0,
         const size_t row = (size_t)(m0 + i);
         const float bias = out->bias ? out->bias[row] : 0.0f;
         float *c = out->c + row * out->ldc + j0;
-        uint64_t word = 0;
-        for (int j = 0; j < cols; j++) {
-            const float x = acc[i][j] + bias;
-            const int pos = x > 0.0f;
-            c[j] = out->act == CORE_ACT_NONE || pos ? x
-                   : out->act == CORE_ACT_LEAKY ? x * out->slope
-                                                : 0.0f;
-            word |= (uint64_t)pos << j;
-        }
-        if (want_bits)
+        float x[NR];
+        for (int j = 0; j < NR; j++)
+            x[j] = acc[i][j] + bias;
+        /* one loop per activation, each a vector loop */
+        if (out->act == CORE_ACT_RELU)
+            for (int j = 0; j < cols; j++)
+                c[j] = x[j] > 0.0f ? x[j] : 0.0f;
+        else if (out->act == CORE_ACT_LEAKY)
+            for (int j = 0; j < cols; j++)
+                c[j] = x[j] > 0.0f ? x[j] : x[j] * out->slope;
+        else
+            for (int j = 0; j < cols; j++)
+                c[j] = x[j];
+        if (want_bits) {
+            uint64_t word = 0;
+            for (int j = 0; j < cols; j++)
+                word |= (uint64_t)(x[j] > 0.0f) << j;
             core_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,
                           (size_t)cols);
+        }
     }
 }
 
