@@ -21,6 +21,24 @@ void core_gemm_pack(const float *w, int m, int k, float *packed)
     }
 }
 
+void core_gemm_drive(core_gemm_panel_fn *panel, int nr, const float *packed,
+                     int m, int n, int k, const float *b, size_t ldb,
+                     const core_gemm_out *out)
+{
+    /* Weights larger than the columns: stream the weights once. */
+    if ((size_t)m * k > (size_t)k * n) {
+        for (int m0 = 0; m0 < m; m0 += MR)
+            for (int j0 = 0; j0 < n; j0 += nr)
+                panel(packed, m, k, b, ldb, m0, j0,
+                      n - j0 < nr ? n - j0 : nr, n, out);
+    } else {
+        for (int j0 = 0; j0 < n; j0 += nr)
+            for (int m0 = 0; m0 < m; m0 += MR)
+                panel(packed, m, k, b, ldb, m0, j0,
+                      n - j0 < nr ? n - j0 : nr, n, out);
+    }
+}
+
 int core_gemm_usable(core_gemm_isa isa)
 {
     switch (isa) {

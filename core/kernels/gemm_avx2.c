@@ -10,8 +10,8 @@
  * never touches the masked-off addresses); rows past M are the zero
  * padding of the panel and are neither computed nor stored.
  *
- * Loop order as gemm_avx512.c: the larger operand streamed once in the
- * outer loop.  The sum of each output is the same chain of fused
+ * Loop order as gemm_avx512.c (core_gemm_drive): the larger operand
+ * streamed once in the outer loop.  The sum of each output is the same chain of fused
  * multiply-adds over k from 0, then + bias, as the AVX-512 kernel: both
  * sets give the same floats.  The epilogue (bias, activation, store, code
  * bits) is activation.c's float operations: (sum + bias) > 0. */
@@ -118,20 +118,9 @@ AVX2 static void panel(const float *packed, int m, int k, const float *b,
     }
 }
 
-AVX2 void core_gemm_avx2(const float *packed, int m, int n, int k,
-                         const float *b, size_t ldb, const core_gemm_out *out)
+void core_gemm_avx2(const float *packed, int m, int n, int k,
+                    const float *b, size_t ldb, const core_gemm_out *out)
 {
-    /* Weights larger than the columns: stream the weights once. */
-    if ((size_t)m * k > (size_t)k * n) {
-        for (int m0 = 0; m0 < m; m0 += MR)
-            for (int j0 = 0; j0 < n; j0 += NR)
-                panel(packed, m, k, b, ldb, m0, j0,
-                      n - j0 < NR ? n - j0 : NR, n, out);
-    } else {
-        for (int j0 = 0; j0 < n; j0 += NR)
-            for (int m0 = 0; m0 < m; m0 += MR)
-                panel(packed, m, k, b, ldb, m0, j0,
-                      n - j0 < NR ? n - j0 : NR, n, out);
-    }
+    core_gemm_drive(panel, NR, packed, m, n, k, b, ldb, out);
 }
 #endif

@@ -64,6 +64,19 @@ void core_gemm_run(core_gemm_isa isa, const float *packed, int m, int n,
                    int k, const float *b, size_t ldb,
                    const core_gemm_out *out);
 
+/* One panel of CORE_GEMM_MR rows from row @p m0 times columns j0 ..
+ * j0+cols-1, stored through @p out: the unit a kernel set's driver calls. */
+typedef void core_gemm_panel_fn(const float *packed, int m, int k,
+                                const float *b, size_t ldb, int m0, int j0,
+                                int cols, int n, const core_gemm_out *out);
+
+/* The loop over panels and column blocks of @p nr columns shared by the
+ * AVX2 and plain C sets: the larger operand streamed once in the outer
+ * loop, the smaller one re-read from cache in the inner loop. */
+void core_gemm_drive(core_gemm_panel_fn *panel, int nr, const float *packed,
+                     int m, int n, int k, const float *b, size_t ldb,
+                     const core_gemm_out *out);
+
 /* The sets themselves (gemm_plain.c, gemm_avx2.c, gemm_avx512.c), same
  * contract as core_gemm_run(). */
 void core_gemm_plain(const float *packed, int m, int n, int k,

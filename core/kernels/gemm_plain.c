@@ -10,9 +10,8 @@
  * panel x 8 columns spills, 7.5 G; 4 x 4 and 4 x 12 tiles give 17-23 G.)
  * Full tiles take a loop of constant bounds the compiler unrolls into
  * vector registers; the column tail takes the same loop with a variable
- * bound.  Loop order as the vector sets: the larger operand streamed once
- * in the outer loop.  Each output is summed over k in order from 0, then
- * + bias. */
+ * bound.  Loop order as the vector sets (core_gemm_drive).  Each output
+ * is summed over k in order from 0, then + bias. */
 #include "kernels/gemm_internal.h"
 
 #define MR CORE_GEMM_MR
@@ -81,16 +80,5 @@ static void panel(const float *packed, int m, int k, const float *b,
 void core_gemm_plain(const float *packed, int m, int n, int k,
                      const float *b, size_t ldb, const core_gemm_out *out)
 {
-    /* Weights larger than the columns: stream the weights once. */
-    if ((size_t)m * k > (size_t)k * n) {
-        for (int m0 = 0; m0 < m; m0 += MR)
-            for (int j0 = 0; j0 < n; j0 += NR)
-                panel(packed, m, k, b, ldb, m0, j0,
-                      n - j0 < NR ? n - j0 : NR, n, out);
-    } else {
-        for (int j0 = 0; j0 < n; j0 += NR)
-            for (int m0 = 0; m0 < m; m0 += MR)
-                panel(packed, m, k, b, ldb, m0, j0,
-                      n - j0 < NR ? n - j0 : NR, n, out);
-    }
+    core_gemm_drive(panel, NR, packed, m, n, k, b, ldb, out);
 }
