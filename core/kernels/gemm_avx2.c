@@ -3,7 +3,8 @@
  *
  * Register tile: half a weight panel (4 output channels) x up to 3 vectors
  * of 8 columns = 12 accumulators, 3 loads of B and 4 broadcasts per k step
- * for 12 FMAs, leaving 4 of the 16 registers for the operands.  The tile
+ * for 12 FMAs, leaving 4 of the 16 registers for the operands; a block of
+ * at most 8 columns takes the whole panel x 1 vector (8 FMAs a B load).  The tile
  * reads the panels of the AVX-512 layout (8 rows, k-major), the 4 rows of
  * its half at a stride of 8, so one packing serves every kernel set.
  * Only the last vector of a row is read with a masked load (vmaskmovps
@@ -36,19 +37,19 @@ AVX2 static INLINE __m256i first_lanes(int n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), lane);
 }
 
-/* One tile: rows m0 .. m0+rows-1 (rows <= HR) read from @p pw (the
+/* One tile: rows m0 .. m0+rows-1 (rows <= hr) read from @p pw (the
  * panel's column of row m0), columns j0 .. j0+cols-1 (8*(nv-1) < cols <=
- * 8*nv); nv is a constant after inlining so the accumulators stay in
- * registers. */
+ * 8*nv); hr x nv is 4 x 1..3 or 8 x 1, constants after inlining so the
+ * accumulators stay in registers. */
 AVX2 static INLINE void tile(const float *pw, int k, const float *b,
                              size_t ldb, int m0, int rows, int j0, int cols,
-                             int n, int nv, const core_gemm_out *out)
+                             int n, int hr, int nv, const core_gemm_out *out)
 {
-    __m256 acc[HR][NV];
+    __m256 acc[MR][NV];
     const int tail = cols - 8 * (nv - 1); /* columns of the last vector */
     const __m256i mask = first_lanes(tail);
-#pragma GCC unroll 4
-    for (int i = 0; i < HR; i++)
+#pragma GCC unroll 8
+    for (int i = 0; i < hr; i++)
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm256_setzero_ps();
@@ -60,8 +61,8 @@ AVX2 static INLINE void tile(const float *pw, int k, const float *b,
             bv[v] = _mm256_loadu_ps(bp + 8 * v);
         bv[nv - 1] = tail == 8 ? _mm256_loadu_ps(bp + 8 * (nv - 1))
                                : _mm256_maskload_ps(bp + 8 * (nv - 1), mask);
-#pragma GCC unroll 4
-        for (int i = 0; i < HR; i++) {
+#pragma GCC unroll 8
+        for (int i = 0; i < hr; i++) {
             const __m256 w = _mm256_broadcast_ss(pw + i);
 #pragma GCC unroll 3
             for (int v = 0; v < nv; v++)
@@ -71,8 +72,8 @@ AVX2 static INLINE void tile(const float *pw, int k, const float *b,
     const __m256 zero = _mm256_setzero_ps();
     const __m256 slope = _mm256_set1_ps(out->slope);
     const int want_bits = out->bits && out->act != CORE_ACT_NONE;
-#pragma GCC unroll 4
-    for (int i = 0; i < HR; i++) {
+#pragma GCC unroll 8
+    for (int i = 0; i < hr; i++) {
         if (i >= rows)
             break;
         const size_t row = (size_t)(m0 + i);
@@ -100,21 +101,25 @@ AVX2 static INLINE void tile(const float *pw, int k, const float *b,
     }
 }
 
-/* Both halves of the panel at row @p m0 over columns j0 .. j0+cols-1, the
- * width picking the tile size. */
+/* The panel at row @p m0 over columns j0 .. j0+cols-1, the width picking
+ * the tile: up to 8 columns the whole panel at once (8 sums a B load),
+ * else each half with up to 3 vectors. */
 AVX2 static void panel(const float *packed, int m, int k, const float *b,
                        size_t ldb, int m0, int j0, int cols, int n,
                        const core_gemm_out *out)
 {
+    if (cols <= 8) {
+        tile(packed + (size_t)m0 * k, k, b, ldb, m0,
+             m - m0 < MR ? m - m0 : MR, j0, cols, n, MR, 1, out);
+        return;
+    }
     for (int h = 0; h < MR && m0 + h < m; h += HR) {
         const float *pw = packed + (size_t)m0 * k + h;
         const int rows = m - m0 - h < HR ? m - m0 - h : HR;
         if (cols > 16)
-            tile(pw, k, b, ldb, m0 + h, rows, j0, cols, n, 3, out);
-        else if (cols > 8)
-            tile(pw, k, b, ldb, m0 + h, rows, j0, cols, n, 2, out);
+            tile(pw, k, b, ldb, m0 + h, rows, j0, cols, n, HR, 3, out);
         else
-            tile(pw, k, b, ldb, m0 + h, rows, j0, cols, n, 1, out);
+            tile(pw, k, b, ldb, m0 + h, rows, j0, cols, n, HR, 2, out);
     }
 }
 

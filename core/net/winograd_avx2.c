@@ -4,7 +4,7 @@
  * loads (vshufps within 128-bit halves, then vpermpd across them); the 2
  * output columns are interleaved back (vunpck, then vperm2f128).  Loads
  * and stores at the row ends are vmaskmovps, which never touches the
- * masked-off addresses.  The same additions and subtractions in the same
+ * masked-off addresses (and only there: its stores are slow on AMD).  The same additions and subtractions in the same
  * order as winograd.c's plain C transforms. */
 #include "net/winograd_internal.h"
 #include "kernels/cpu_internal.h"
@@ -44,16 +44,39 @@ AVX2 static inline void deinterleave(__m256 a, __m256 b, __m256 *even,
 }
 
 /* Columns x0 + 2l + j (j = 0..3) of @p row for 8 tiles l, zero outside
- * the row. */
+ * the row: plain loads inside the row, masked ones at its ends. */
 AVX2 static void load_cols(const float *row, int x0, int w, __m256 d[4])
 {
-    const __m256 l0 = _mm256_maskload_ps(row + x0, inside_mask(x0, w));
-    const __m256 l8 = _mm256_maskload_ps(row + x0 + 8, inside_mask(x0 + 8, w));
-    const __m256 l2 = _mm256_maskload_ps(row + x0 + 2, inside_mask(x0 + 2, w));
-    const __m256 l10 = _mm256_maskload_ps(row + x0 + 10,
-                                          inside_mask(x0 + 10, w));
+    __m256 l0, l8, l2, l10;
+    if (x0 >= 0 && x0 + 18 <= w) {
+        l0 = _mm256_loadu_ps(row + x0);
+        l8 = _mm256_loadu_ps(row + x0 + 8);
+        l2 = _mm256_loadu_ps(row + x0 + 2);
+        l10 = _mm256_loadu_ps(row + x0 + 10);
+    } else {
+        l0 = _mm256_maskload_ps(row + x0, inside_mask(x0, w));
+        l8 = _mm256_maskload_ps(row + x0 + 8, inside_mask(x0 + 8, w));
+        l2 = _mm256_maskload_ps(row + x0 + 2, inside_mask(x0 + 2, w));
+        l10 = _mm256_maskload_ps(row + x0 + 10, inside_mask(x0 + 10, w));
+    }
     deinterleave(l0, l8, &d[0], &d[1]);
     deinterleave(l2, l10, &d[2], &d[3]);
+}
+
+/* Store @p v at @p p: all 8 lanes when @p full, else those of @p keep
+ * (vmaskmovps stores are slow on some CPUs: only at a row's end). */
+AVX2 static inline void store8(float *p, int full, __m256i keep, __m256 v)
+{
+    if (full)
+        _mm256_storeu_ps(p, v);
+    else
+        _mm256_maskstore_ps(p, keep, v);
+}
+
+/* The 8 floats at @p p: all when @p full, else the lanes of @p keep. */
+AVX2 static inline __m256 load8(const float *p, int full, __m256i keep)
+{
+    return full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, keep);
 }
 
 AVX2 void core_winograd_input_avx2(core_shape in, const float *src, int ty0,
@@ -65,6 +88,7 @@ AVX2 void core_winograd_input_avx2(core_shape in, const float *src, int ty0,
             const int ty = ty0 + r;
             for (int tx0 = 0; tx0 < tw; tx0 += 8) {
                 const __m256i keep = first_lanes(tw - tx0);
+                const int full = tw - tx0 >= 8;
                 __m256 d[4][4], t[4][4];
                 for (int i = 0; i < 4; i++) {
                     int y = 2 * ty - 1 + i;
@@ -85,14 +109,14 @@ AVX2 void core_winograd_input_avx2(core_shape in, const float *src, int ty0,
                 float *out = v + (size_t)ch * nt + (size_t)r * tw + tx0;
                 const size_t step = (size_t)in.c * nt; /* next xi */
                 for (int j = 0; j < 4; j++) { /* B^T times columns */
-                    _mm256_maskstore_ps(out + (0 * 4 + j) * step, keep,
-                                        _mm256_sub_ps(t[0][j], t[2][j]));
-                    _mm256_maskstore_ps(out + (1 * 4 + j) * step, keep,
-                                        _mm256_add_ps(t[1][j], t[2][j]));
-                    _mm256_maskstore_ps(out + (2 * 4 + j) * step, keep,
-                                        _mm256_sub_ps(t[2][j], t[1][j]));
-                    _mm256_maskstore_ps(out + (3 * 4 + j) * step, keep,
-                                        _mm256_sub_ps(t[1][j], t[3][j]));
+                    store8(out + (0 * 4 + j) * step, full, keep,
+                           _mm256_sub_ps(t[0][j], t[2][j]));
+                    store8(out + (1 * 4 + j) * step, full, keep,
+                           _mm256_add_ps(t[1][j], t[2][j]));
+                    store8(out + (2 * 4 + j) * step, full, keep,
+                           _mm256_sub_ps(t[2][j], t[1][j]));
+                    store8(out + (3 * 4 + j) * step, full, keep,
+                           _mm256_sub_ps(t[1][j], t[3][j]));
                 }
             }
         }
@@ -140,13 +164,14 @@ AVX2 void core_winograd_output_avx2(int m, core_shape in, const float *mb,
             const int ty = ty0 + r;
             for (int tx0 = 0; tx0 < tw; tx0 += 8) {
                 const __m256i keep = first_lanes(tw - tx0);
+                const int full = tw - tx0 >= 8;
                 const float *p = mb + (size_t)o * nt + (size_t)r * tw + tx0;
                 __m256 s[4][2];
                 for (int a = 0; a < 4; a++) { /* rows times A */
-                    __m256 m0 = _mm256_maskload_ps(p + (a * 4 + 0) * step, keep);
-                    __m256 m1 = _mm256_maskload_ps(p + (a * 4 + 1) * step, keep);
-                    __m256 m2 = _mm256_maskload_ps(p + (a * 4 + 2) * step, keep);
-                    __m256 m3 = _mm256_maskload_ps(p + (a * 4 + 3) * step, keep);
+                    __m256 m0 = load8(p + (a * 4 + 0) * step, full, keep);
+                    __m256 m1 = load8(p + (a * 4 + 1) * step, full, keep);
+                    __m256 m2 = load8(p + (a * 4 + 2) * step, full, keep);
+                    __m256 m3 = load8(p + (a * 4 + 3) * step, full, keep);
                     s[a][0] = _mm256_add_ps(_mm256_add_ps(m0, m1), m2);
                     s[a][1] = _mm256_sub_ps(_mm256_sub_ps(m1, m2), m3);
                 }
