@@ -164,9 +164,9 @@ int maso_engine_open(maso_engine *engine, const char *const *paths,
     return 0;
 }
 
-void engine_prefetch(maso_engine *e)
+void maso_engine_prefetch(maso_engine *e)
 {
-    if (e->prefetched)
+    if (!e || e->prefetched)
         return;
     e->prefetched = 1;
     /* Sketches that would fill more than half of memory are not asked for

@@ -136,7 +136,7 @@ int maso_engine_duplicates(maso_engine *engine, double max_distance,
     }
     size_t candidates = maso_engine_dupe_candidates(o, engine->count,
                                                     var.n != 0);
-    engine_prefetch(engine); /* every sketch is read, most more than once */
+    maso_engine_prefetch(engine); /* every sketch is read, most more than once */
     int rc = maso_search_group_variants(engine->search, engine->segs,
                                         engine->n_segs, &var, max_distance,
                                         candidates, groups, NULL);

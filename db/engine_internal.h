@@ -21,7 +21,7 @@ struct maso_engine {
     const maso_code_layer *sketch_layers; /* sketch layout */
     double *weights;            /* NULL: equal */
     uint64_t unoriented;        /* of the last duplicates call */
-    int prefetched;             /* engine_prefetch() done */
+    int prefetched;             /* maso_engine_prefetch() done */
     maso_search_hit *hits;      /* scratch of a query, cap entries */
     size_t cap;
     char errmsg[MASO_ERRMSG_SIZE];
@@ -30,10 +30,6 @@ struct maso_engine {
 /* Set the message (printf-like) and return @p rc. */
 #define engine_fail(e, rc, ...) \
     maso_errmsg_format((e)->errmsg, (rc), __VA_ARGS__)
-
-/* Before the first pass over every sketch of the engine's views: ask for
- * their pages ahead (maso_store_view_prefetch), once per engine. */
-void engine_prefetch(maso_engine *e);
 
 /* Grow e->hits to at least @p n entries.  0 or ENOMEM. */
 int engine_reserve_hits(maso_engine *e, size_t n);

@@ -205,7 +205,7 @@ static int sketch_stage(maso_engine *e, const maso_engine_probe *probes,
             return rc;
     } else {
         if (sp.candidates == 0) /* the exact scan reads every sketch */
-            engine_prefetch(e);
+            maso_engine_prefetch(e);
         int rc = maso_search_query_probes(e->search, e->segs, e->n_segs,
                                           sketches, n_probes, &sp, e->hits, n);
         if (rc)

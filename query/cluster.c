@@ -33,6 +33,7 @@
 #include "session.h"
 #include "query.h"
 #include "maso_job.h"
+#include "cluster_box.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -340,24 +341,24 @@ static void gather_bytes(const mpi_search *m, const buffer *b,
 {
     memset(g, 0, sizeof *g);
     if (b->failed || b->n > INT_MAX)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory, or a message past MPI's 2^31-1 counts");
     int n = (int)b->n;
     if (m->rank == 0) {
         g->counts = calloc((size_t)m->size, sizeof *g->counts);
         g->displs = calloc((size_t)m->size, sizeof *g->displs);
         if (!g->counts || !g->displs)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("out of memory");
     }
     MPI_Gather(&n, 1, MPI_INT, g->counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (m->rank == 0) {
         for (int r = 0; r < m->size; r++) {
             if (g->total + (size_t)g->counts[r] > INT_MAX)
-                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                cluster_abort("the gathered blocks pass MPI's 2^31-1 counts");
             g->displs[r] = (int)g->total;
             g->total += (size_t)g->counts[r];
         }
         if (!(g->all = malloc(g->total ? g->total : 1)))
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("out of memory");
     }
     MPI_Gatherv(b->data, n, MPI_BYTE, g->all, g->counts, g->displs,
                 MPI_BYTE, 0, MPI_COMM_WORLD);
@@ -470,7 +471,7 @@ static void code_indexed(mpi_search *m, const char *path, buffer *b,
         free(zero);
     }
     if (b->failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     MPI_Bcast(b->data, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
 }
 
@@ -486,7 +487,7 @@ static void bcast_buffer(buffer *b, int root, int rank)
         free(zero);
     }
     if (b->failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     MPI_Bcast(b->data, (int)n, MPI_BYTE, root, MPI_COMM_WORLD);
 }
 
@@ -527,7 +528,7 @@ static void answer(mpi_search *m, const uint8_t *payload, size_t n,
     memcpy(&n_probes, payload, sizeof n_probes);
     if (n_probes < 1 || n_probes > ORIENTATIONS || n < sizeof n_probes +
         n_probes * (m->sketch_bytes + (m->full_codes ? m->code_bytes : 0)))
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("a malformed query message (internal error)");
     const uint8_t *p = payload + sizeof n_probes;
     /* The probes must be 64-byte aligned for the kernels. */
     maso_engine_probe probe[ORIENTATIONS];
@@ -847,7 +848,7 @@ static int ring_edges(mpi_search *m, double thr,
     buffer mine = { NULL, 0, 0, 0 }, visit = { NULL, 0, 0, 0 };
     pack_block(m, orients, nv, &mine);
     if (mine.failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     size_t sbytes = m->has_engine ? maso_search_summary_bytes(
                         maso_engine_search_handle(m->s.engine)) : 0;
     maso_search_segment segs[2];
@@ -855,7 +856,7 @@ static int ring_edges(mpi_search *m, double thr,
     /* the orientation sketches of both blocks, own records first */
     const uint8_t **var = NULL;
     if (nv && !(var = calloc(segs[0].count * nv + 1, sizeof *var)))
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     block_segment(mine.data, sbytes, var);
     maso_search_variants vs = { nv, var };
     int rc = 0;
@@ -871,7 +872,7 @@ static int ring_edges(mpi_search *m, double thr,
         visit.n = 0;
         put(&visit, NULL, in);
         if (visit.failed || in > INT_MAX || out > INT_MAX)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("out of memory, or a message past MPI's 2^31-1 counts");
         MPI_Sendrecv(mine.data, (int)out, MPI_BYTE, dest, 2, visit.data,
                      (int)in, MPI_BYTE, src, 2, MPI_COMM_WORLD,
                      MPI_STATUS_IGNORE);
@@ -882,7 +883,7 @@ static int ring_edges(mpi_search *m, double thr,
                 var, ((segs[0].count + segs[1].count) * nv + 1) *
                          sizeof *var);
             if (!grown)
-                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                cluster_abort("out of memory");
             var = grown;
             vs.sketches = var;
             block_segment(visit.data, sbytes, var + segs[0].count * nv);
@@ -957,7 +958,7 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges,
     if (m->rank == 0) {
         ids = malloc((2 * n_edges + 1) * sizeof *ids);
         if (!ids)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("out of memory");
         memcpy(ids, edge, 2 * n_edges * sizeof *ids);
         qsort(ids, 2 * n_edges, sizeof *ids, u64_cmp);
         for (size_t i = 0; i < 2 * n_edges; i++)
@@ -966,7 +967,7 @@ static int write_groups(mpi_search *m, const uint64_t *edge, size_t n_edges,
     }
     MPI_Bcast(&n_ids, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     if (m->rank != 0 && !(ids = malloc((n_ids + 1) * sizeof *ids)))
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     MPI_Bcast(ids, (int)n_ids, MPI_UINT64_T, 0, MPI_COMM_WORLD);
     /* Each rank sends {index, size, mtime, sketch, path} of the members
      * it holds (the size and mtime as indexed: --keep trusts only files
@@ -1191,6 +1192,8 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
     size_t candidates = maso_engine_dupe_candidates(&ep, m.count, nv != 0);
     if (candidates >= m.count) /* as maso_search_group_variants() */
         candidates = m.count > 1 ? (size_t)m.count - 1 : 1;
+    if (m.has_engine) /* every sketch is read, most more than once */
+        maso_engine_prefetch(m.s.engine);
     buffer edges = { NULL, 0, 0, 0 };
     uint64_t *found = NULL;
     size_t n_found = 0;
@@ -1213,7 +1216,7 @@ int query_duplicates_mpi(const search_options *o, maso_job *job)
     put(&edges, found, n_found * 2 * sizeof *found);
     free(found);
     if (edges.failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     if (status) {
         free(edges.data);
         return finish(&m, status);

@@ -116,7 +116,7 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
         qsort(mine, n, sizeof *mine, record_cmp);
     MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
 
     /* 1. band keys, with the summaries, to the ranks that have an engine
      * (they test the pairs); runs of equal keys become pairs, addressed to
@@ -125,7 +125,7 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     int has = engine != NULL;
     int *have = malloc((size_t)ranks * sizeof *have);
     if (!testers || !have)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     MPI_Allgather(&has, 1, MPI_INT, have, 1, MPI_INT, MPI_COMM_WORLD);
     for (int r = 0; r < ranks; r++)
         if (have[r])
@@ -136,14 +136,14 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     uint64_t *keys_x = malloc((bands + 1) * sizeof *keys_x);
     outbox pairs;
     if (outbox_init(&pairs, ranks) || !item || !keys_x)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     for (size_t first = 0; first < bands && n_testers; first += BANDS_PER_ROUND) {
         size_t last = first + BANDS_PER_ROUND < bands ? first + BANDS_PER_ROUND
                                                       : bands;
         outbox_clear(&box);
         for (size_t i = 0; i < n; i++) {
             if (maso_engine_dupe_keys(engine, mine[i].summary, bands, keys))
-                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                cluster_abort("%s", maso_engine_errmsg(engine));
             memcpy(item + 3, mine[i].summary, summary_bytes);
             item[2] = mine[i].id;
             for (size_t b = first; b < last; b++) {
@@ -169,7 +169,7 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
             if (band && hi - lo > 1) {
                 earlier = malloc((hi - lo) * band * sizeof *earlier);
                 if (!earlier)
-                    MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                    cluster_abort("out of memory");
                 for (size_t x = lo; x < hi; x++) {
                     maso_engine_dupe_keys(engine,
                                           (const uint8_t *)(in + x * width + 3),
@@ -232,7 +232,7 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
         n_remote += box.n[r];
     local_record *remote = malloc((n_remote + 1) * sizeof *remote);
     if (!remote)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     for (int r = 0; r < ranks; r++)
         for (size_t k = 0; k < box.n[r] && at < n_remote; k++, at++) {
             remote[at].id = box.v[r][k];
@@ -249,7 +249,7 @@ int query_band_edges(maso_engine *engine, const size_t *global_of,
     uint64_t *node = malloc((2 * n_pair + 1) * sizeof *node);
     size_t *parent = malloc((2 * n_pair + 1) * sizeof *parent);
     if (!edge || !node || !parent)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     memcpy(node, pair, 2 * n_pair * sizeof *node);
     size_t n_node = box_sort_unique(node, 2 * n_pair, 1);
     for (size_t i = 0; i < n_node; i++)

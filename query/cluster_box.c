@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,23 @@ size_t box_find_root(size_t *parent, size_t x)
     while (parent[x] != x)
         x = parent[x] = parent[parent[x]];
     return x;
+}
+
+void cluster_abort(const char *fmt, ...)
+{
+    int rank = 0, len = 0;
+    char host[MPI_MAX_PROCESSOR_NAME] = "";
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Get_processor_name(host, &len);
+    fprintf(stderr, "maso-query: rank %d on %s: ", rank, host);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+    abort(); /* MPI_Abort does not return; this tells the compiler so */
 }
 
 int outbox_init(outbox *o, int ranks)
@@ -79,7 +98,7 @@ void box_exchange(const outbox *o, uint64_t **in, size_t *n_in)
                  total > INT_MAX || !(out = malloc((total + 1) * 8));
     MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory, or a message past MPI's 2^31-1 counts");
     size_t at = 0;
     for (int r = 0; r < ranks; r++) {
         sc[r] = (int)o->n[r];
@@ -98,7 +117,7 @@ void box_exchange(const outbox *o, uint64_t **in, size_t *n_in)
     failed = !*in;
     MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (failed)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory, or a message past MPI's 2^31-1 counts");
     MPI_Alltoallv(out, sc, sd, MPI_UINT64_T, *in, rc, rd, MPI_UINT64_T,
                   MPI_COMM_WORLD);
     *n_in = got;
@@ -162,7 +181,7 @@ void box_fetch(const outbox *ask, size_t words,
     uint64_t *rec = calloc(words ? words : 1, 8);
     outbox answers;
     if (outbox_init(&answers, ranks) || !sent || !counts || !rec)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     for (int r = 0; r < ranks; r++)
         sent[r] = (int)ask->n[r];
     MPI_Alltoall(sent, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);

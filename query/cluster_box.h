@@ -10,6 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A rank that cannot go on: print "maso-query: rank R on HOST: " and the
+ * printf-style message on stderr, then end the whole job (MPI_Abort with
+ * QUERY_EXIT_ERROR; mpirun exits non-zero).  MPI_Abort alone says only
+ * which rank called it, not why.  Never returns. */
+_Noreturn void cluster_abort(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* A growing array of uint64_t per destination rank; a failed allocation
  * is remembered (failed) and ends the job at the next exchange. */
 typedef struct outbox {

@@ -53,7 +53,7 @@ static int near_cmp(const void *a, const void *b)
 static void *must(void *p)
 {
     if (!p)
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     return p;
 }
 
@@ -79,7 +79,7 @@ static uint64_t *pack_summaries(maso_search *h, const near_record *rec,
                 continue;
             if (maso_search_summarize(h, rec[i].orient[v],
                                       (uint8_t *)(vars + (i * nv + v) * sw)))
-                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                cluster_abort("%s", maso_search_errmsg(h));
             has[i] |= 1u << v;
         }
     }
@@ -180,7 +180,7 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
      * records by id): the summaries stay beside their records */
     for (size_t i = 1; i < n; i++)
         if (mine[i - 1].id >= mine[i].id)
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("shard records out of id order (internal error)");
 
     /* 1. the summaries around the ring; the N nearest of each record */
     size_t words;
@@ -203,7 +203,7 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
                          MPI_UINT64_T, src, 1, MPI_COMM_WORLD,
                          MPI_STATUS_IGNORE);
             if (in > INT_MAX || out > INT_MAX)
-                MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+                cluster_abort("a block past MPI's 2^31-1 counts");
             free(visit);
             visit = must(malloc(in * 8 + 8));
             MPI_Sendrecv(own, (int)out, MPI_UINT64_T, dest, 2, visit,
@@ -217,9 +217,7 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
         if (n && set.count &&
             maso_search_nearest_merge(h, &own_set, &set, candidates,
                                       nearest, n_nearest) != 0) {
-            fprintf(stderr, "maso-query: rank %d: --duplicates: %s\n", rank,
-                    maso_search_errmsg(h));
-            MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+            cluster_abort("%s", maso_search_errmsg(h));
         }
         free(var);
     }
@@ -230,7 +228,7 @@ int query_nearest_edges(maso_engine *engine, const size_t *global_of,
     /* 2. the candidates this rank lacks, from their owners */
     outbox ask;
     if (outbox_init(&ask, ranks))
-        MPI_Abort(MPI_COMM_WORLD, QUERY_EXIT_ERROR);
+        cluster_abort("out of memory");
     for (size_t q = 0; q < n; q++)
         for (size_t k = 0; k < n_nearest[q]; k++) {
             near_record key = { nearest[q * candidates + k].id, NULL,

@@ -146,6 +146,17 @@ int maso_engine_full_codes(const maso_engine *engine);
 size_t maso_engine_segments(const maso_engine *engine,
                             const maso_search_segment **segments);
 
+/** Before a pass that reads every sketch of the stores (an exact scan,
+ *  duplicate finding): ask the OS to read their pages ahead
+ *  (maso_store_view_prefetch()), once per engine; stores open without
+ *  read-ahead, which would make such a pass fault page by page.  Skipped
+ *  when the sketches exceed half of physical memory (the first pages would
+ *  leave the page cache before the pass reached them).  Only advice: no
+ *  error.  maso_engine_query() and maso_engine_duplicates() call it
+ *  themselves; callers that drive libmaso_search over
+ *  maso_engine_segments() call it. */
+void maso_engine_prefetch(maso_engine *engine);
+
 /** The search handle configured for the stores (weights and threads as
  *  set on the engine; owned by the engine). */
 maso_search *maso_engine_search_handle(maso_engine *engine);
