@@ -11,7 +11,6 @@
  *
  * usage: bench_batch_bound [MODEL_PREFIX]
  */
-#include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +84,6 @@ static int measure(const char *prefix, maso_model_precision precision,
 int main(int argc, char **argv)
 {
     const char *prefix = argc > 1 ? argv[1] : MODEL;
-    openblas_set_num_threads(1);
     unsigned char *evict = calloc(EVICT_BYTES, 1);
     if (!evict)
         return 1;

@@ -3,11 +3,9 @@
  * second with two threads (two contexts sharing one model).
  *
  * usage: bench_forward [runs] [param bin input.f32]
- * OpenBLAS threading is the program's business: one thread per GEMM here,
- * parallelism comes from contexts. */
+ * Parallelism comes from contexts, one thread each. */
 #include "maso.h"
 
-#include <cblas.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +62,6 @@ int main(int argc, char **argv)
         : MASO_SHARED_DIR "/reference/squeezenet_v1.1/cat/input.f32";
     if (runs < 1)
         runs = 50;
-    openblas_set_num_threads(1);
-
     maso_model *m = NULL;
     int rc = maso_model_create(&m);
     if (rc == 0)
@@ -91,7 +87,7 @@ int main(int argc, char **argv)
     double *t = malloc(sizeof(double) * (size_t)runs);
     if (maso_forward_create(m, &fw) || !code || !out || !t)
         return 1;
-    for (int i = 0; i < 5; i++) /* warm up caches and OpenBLAS buffers */
+    for (int i = 0; i < 5; i++) /* warm up the caches */
         maso_forward_run(fw, input, code, out);
     for (int i = 0; i < runs; i++) {
         double t0 = now_ms();

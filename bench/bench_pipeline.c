@@ -3,7 +3,7 @@
  * separately and end to end, with 1 and 2 threads, and peak memory.
  *
  * Stages (each thread has its own decoder, forward context and buffers; the
- * model and sketch are shared; OpenBLAS runs one thread per call):
+ * model and sketch are shared):
  *   decode      maso_decoder_load_memory() of the files, read into memory
  *               once so that the disk is not measured; min size = the
  *               model's input (JPEGs are DCT-scaled, PNGs decoded whole)
@@ -21,13 +21,12 @@
  * Peak RSS (getrusage ru_maxrss, which only grows) is read after loading,
  * after the end-to-end runs (done first, before the per-stage buffers
  * exist) and at the end.  --portable also runs the forward and end-to-end
- * stages with MASO_MODEL_KERNELS_PORTABLE (OpenBLAS) for the side by side;
+ * stages with MASO_MODEL_KERNELS_PORTABLE (AVX2) for the side by side;
  * --int8 runs them with the best kernels at MASO_PRECISION_INT8 instead.
  *
  * usage: bench_pipeline [--portable | --int8] [--rounds N] [image_dir]
  * Prints a markdown table.
  */
-#include <cblas.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -499,7 +498,6 @@ int main(int argc, char **argv)
     }
     if (rounds < 1 || rounds > MAX_ROUNDS)
         rounds = 5;
-    openblas_set_num_threads(1); /* parallelism comes from the threads */
 
     maso_model *model = model_load(MASO_MODEL_KERNELS_BEST,
                                    MASO_PRECISION_FP32);

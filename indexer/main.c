@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cblas.h>
 
 static void usage(FILE *out)
 {
@@ -501,9 +500,6 @@ static int index_main(maso_job *job, int argc, char **argv)
     if (parse_args(argc, argv, &o) != 0)
         return INDEX_EXIT_ERROR;
     o.pipe.stop = &stop_requested;
-    /* Parallelism comes from the workers, one network each: OpenBLAS
-     * threads on top would only compete with them for the cores. */
-    openblas_set_num_threads(1);
     install_signals();
 
     char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];

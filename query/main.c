@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
 static void usage(FILE *out)
 {
@@ -333,9 +332,6 @@ static int search_run(search_options *so, const modes *m, char **operands,
     }
     if (shardset_expand(so, !mpi) != 0)
         return QUERY_EXIT_ERROR;
-    /* One image at a time: OpenBLAS threads would only add overhead on
-     * matrices this small; the search has its own threads. */
-    openblas_set_num_threads(1);
     if (mpi)
         return m->duplicates ? query_duplicates_mpi(so, job)
                              : query_search_mpi(so, job);
@@ -412,7 +408,6 @@ static int query_main(int argc, char **argv, maso_job *job)
         if (opt.n_inputs == 0) {
             usage(stderr);
         } else {
-            openblas_set_num_threads(1);
             char err[MASO_CLI_ERRLEN], model_dir[PATH_MAX];
             maso_model *model = NULL;
             if (maso_cli_model_open(opt.model_dir, &model, model_dir, err)) {

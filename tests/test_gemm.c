@@ -1,8 +1,10 @@
-/* test_gemm.c -- the AVX-512 convolution GEMM (core/gemm_avx512.c) against
- * a float64 triple loop written here, on shapes that hit every tile width
- * and the row/column tails: values, activation, code bits, a row stride
- * wider than N (Concat slices) that must stay untouched outside the
- * result, and the packing layout itself. */
+/* test_gemm.c -- the fp32 convolution GEMMs (core/kernels/gemm_*.c: every
+ * set this CPU runs, AVX-512, AVX2 + FMA and plain C) against a float64
+ * triple loop written here, on shapes that hit every tile width and the
+ * row/column tails: values, activation, code bits, a row stride wider than
+ * N (Concat slices) that must stay untouched outside the result, and the
+ * packing layout itself.  The AVX2 set must give the AVX-512 set's floats
+ * and bits exactly (both chain fused multiply-adds over k from 0). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,8 +42,12 @@ static void test_pack_layout(void **state)
             }
 }
 
-/* One product: M x K times K x N with row strides ldb >= N, ldc >= N. */
-static void check_shape(int m, int n, int k, core_act act)
+/* One product: M x K times K x N with row strides ldb >= N, ldc >= N, by
+ * kernel set @p isa; its result and bits are left in @p keep_c and
+ * @p keep_bits when not NULL, or compared with them when @p compare. */
+static void check_shape_with(core_gemm_isa isa, int m, int n, int k,
+                             core_act act, float *keep_c, uint8_t *keep_bits,
+                             int compare)
 {
     const size_t ldb = (size_t)n + 3, ldc = (size_t)n + 5;
     float *w = malloc(sizeof(float) * (size_t)m * k);
@@ -62,7 +68,7 @@ static void check_shape(int m, int n, int k, core_act act)
         c[i] = 1234.5f; /* sentinel outside the N columns */
     core_gemm_pack(w, m, k, packed);
     core_gemm_out out = {c, ldc, bias, act, 0.25f, bits};
-    core_gemm_avx512(packed, m, n, k, b, ldb, &out);
+    core_gemm_run(isa, packed, m, n, k, b, ldb, &out);
     const double tol = 1e-5 * k;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
@@ -75,8 +81,8 @@ static void check_shape(int m, int n, int k, core_act act)
                           : act == CORE_ACT_LEAKY ? 0.25 * pre : 0.0;
             float got = c[(size_t)i * ldc + j];
             if (fabs(got - want) > tol)
-                fail_msg("%dx%dx%d act %d: c[%d][%d] = %g, want %g", m, n, k,
-                         (int)act, i, j, got, want);
+                fail_msg("set %d %dx%dx%d act %d: c[%d][%d] = %g, want %g",
+                         (int)isa, m, n, k, (int)act, i, j, got, want);
             size_t u = (size_t)i * n + j;
             unsigned bit = (bits[u / 8] >> (u % 8)) & 1u;
             if (act == CORE_ACT_NONE)
@@ -91,6 +97,13 @@ static void check_shape(int m, int n, int k, core_act act)
     }
     for (size_t u = (size_t)m * n; u < bit_bytes * 8; u++)
         assert_int_equal((bits[u / 8] >> (u % 8)) & 1u, 0);
+    if (compare) {
+        assert_memory_equal(c, keep_c, sizeof(float) * (size_t)m * ldc);
+        assert_memory_equal(bits, keep_bits, bit_bytes);
+    } else if (keep_c) {
+        memcpy(keep_c, c, sizeof(float) * (size_t)m * ldc);
+        memcpy(keep_bits, bits, bit_bytes);
+    }
     free(w);
     free(b);
     free(bias);
@@ -99,18 +112,56 @@ static void check_shape(int m, int n, int k, core_act act)
     free(bits);
 }
 
+/* The shape with every set this CPU runs, on the same operands (the
+ * generator restarts), the AVX2 result compared with the AVX-512 one. */
+static void check_shape(int m, int n, int k, core_act act)
+{
+    const size_t ldc = (size_t)n + 5;
+    float *c512 = malloc(sizeof(float) * (size_t)m * ldc);
+    uint8_t *bits512 = malloc(((size_t)m * n + 7) / 8 + 64);
+    assert_true(c512 && bits512);
+    const uint32_t seed = rng;
+    const int have512 = core_gemm_usable(CORE_GEMM_AVX512);
+    if (have512)
+        check_shape_with(CORE_GEMM_AVX512, m, n, k, act, c512, bits512, 0);
+    rng = seed;
+    if (core_gemm_usable(CORE_GEMM_AVX2))
+        check_shape_with(CORE_GEMM_AVX2, m, n, k, act, c512, bits512,
+                         have512);
+    rng = seed;
+    check_shape_with(CORE_GEMM_PLAIN, m, n, k, act, NULL, NULL, 0);
+    free(c512);
+    free(bits512);
+}
+
+static void test_usable(void **state)
+{
+    (void)state;
+    /* This machine's CPU decides: a set must be usable exactly when the
+     * CPU reports its features (the library then relies on it), and the
+     * best set is the highest usable one. */
+    __builtin_cpu_init();
+    const int avx512 = __builtin_cpu_supports("avx512f") != 0;
+    const int avx2 = __builtin_cpu_supports("avx2") &&
+                     __builtin_cpu_supports("fma");
+    assert_int_equal(core_gemm_avx512_usable() != 0, avx512);
+    assert_int_equal(core_gemm_usable(CORE_GEMM_AVX512) != 0, avx512);
+    assert_int_equal(core_gemm_usable(CORE_GEMM_AVX2) != 0, avx2);
+    assert_true(core_gemm_usable(CORE_GEMM_PLAIN));
+    assert_int_equal(core_gemm_best(CORE_GEMM_AVX512),
+                     avx512 ? CORE_GEMM_AVX512
+                     : avx2 ? CORE_GEMM_AVX2 : CORE_GEMM_PLAIN);
+    assert_int_equal(core_gemm_best(CORE_GEMM_AVX2),
+                     avx2 ? CORE_GEMM_AVX2 : CORE_GEMM_PLAIN);
+    assert_int_equal(core_gemm_best(CORE_GEMM_PLAIN), CORE_GEMM_PLAIN);
+}
+
 static void test_shapes(void **state)
 {
     (void)state;
-    /* This machine's CPU decides: the kernel must be usable exactly when
-     * the CPU reports AVX-512F (the library then relies on it). */
-    __builtin_cpu_init();
-    assert_int_equal(core_gemm_avx512_usable() != 0,
-                     __builtin_cpu_supports("avx512f") != 0);
-    if (!core_gemm_avx512_usable())
-        return; /* OpenBLAS path, covered by the network tests */
-    static const int ms[] = {1, 7, 8, 9, 24, 33};
-    static const int ns[] = {1, 5, 15, 16, 17, 31, 32, 33, 47, 48, 49, 97, 196};
+    static const int ms[] = {1, 3, 4, 5, 7, 8, 9, 12, 24, 33};
+    static const int ns[] = {1,  5,  7,  8,  9,  15, 16, 17, 23, 24, 25,
+                             31, 32, 33, 47, 48, 49, 97, 196};
     static const int ks[] = {1, 3, 16, 27};
     for (size_t a = 0; a < sizeof ms / sizeof *ms; a++)
         for (size_t b = 0; b < sizeof ns / sizeof *ns; b++)
@@ -125,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pack_layout),
+        cmocka_unit_test(test_usable),
         cmocka_unit_test(test_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,11 +178,76 @@ static void test_golden_images(void **state)
     check_golden_images(MASO_MODEL_KERNELS_BEST);
 }
 
-/* The OpenBLAS / plain C path that CPUs without AVX-512 take. */
+/* The AVX2 + FMA path that CPUs without AVX-512 take. */
 static void test_golden_images_portable(void **state)
 {
     (void)state;
     check_golden_images(MASO_MODEL_KERNELS_PORTABLE);
+}
+
+/* The plain C path of CPUs without AVX2 + FMA and of other architectures. */
+static void test_golden_images_scalar(void **state)
+{
+    (void)state;
+    check_golden_images(MASO_MODEL_KERNELS_SCALAR);
+}
+
+/* Code and probabilities of the golden images with @p kernels. */
+static void run_golden(maso_model_kernels kernels, uint8_t **codes,
+                       float (*prob)[1000], size_t *bytes)
+{
+    maso_model *m = load_squeezenet_with(kernels);
+    maso_forward *fw = NULL;
+    assert_int_equal(maso_forward_create(m, &fw), 0);
+    *bytes = maso_model_code_bytes(m);
+    for (size_t i = 0; i < sizeof images / sizeof *images; i++) {
+        float *input = read_floats(images[i], "input.f32", 3 * 227 * 227);
+        codes[i] = malloc(*bytes);
+        assert_non_null(codes[i]);
+        assert_int_equal(maso_forward_run(fw, input, codes[i], prob[i]), 0);
+        free(input);
+    }
+    maso_forward_destroy(fw);
+    maso_model_destroy(m);
+}
+
+/* The kernel sets side by side: the AVX2 set computes the AVX-512 set's
+ * floats (same GEMM chains of fused multiply-adds, same Winograd
+ * transforms), so on a CPU with both the codes and probabilities are
+ * identical; the plain C set rounds its products, so its codes differ
+ * from theirs only at pre-activations within rounding of 0, fewer than
+ * the golden tests allow (1 in 10 000 units of the whole code). */
+static void test_kernel_sets_agree(void **state)
+{
+    (void)state;
+    enum { N = sizeof images / sizeof *images };
+    uint8_t *best[N], *portable[N], *scalar[N];
+    float pbest[N][1000], pportable[N][1000], pscalar[N][1000];
+    size_t bytes = 0;
+    run_golden(MASO_MODEL_KERNELS_BEST, best, pbest, &bytes);
+    run_golden(MASO_MODEL_KERNELS_PORTABLE, portable, pportable, &bytes);
+    run_golden(MASO_MODEL_KERNELS_SCALAR, scalar, pscalar, &bytes);
+    __builtin_cpu_init();
+    const int both = __builtin_cpu_supports("avx512f") &&
+                     __builtin_cpu_supports("avx2") &&
+                     __builtin_cpu_supports("fma");
+    for (size_t i = 0; i < N; i++) {
+        if (both) {
+            assert_memory_equal(best[i], portable[i], bytes);
+            assert_memory_equal(pbest[i], pportable[i], sizeof pbest[i]);
+        }
+        size_t diff = 0;
+        for (size_t b = 0; b < bytes; b++)
+            diff += (size_t)__builtin_popcount(portable[i][b] ^ scalar[i][b]);
+        if (diff * 10000 >= bytes * 8)
+            fail_msg("%s: %zu code bits differ between the AVX2 and the "
+                     "plain C kernels", images[i], diff);
+        print_message("%s: %zu code bits of %zu differ, AVX2 vs plain C\n",
+                      images[i], diff, bytes * 8);
+        free(best[i]);
+        free(portable[i]);
+        free(scalar[i]);
+    }
 }
 
 static void test_kernels_chosen_before_load(void **state)
@@ -303,6 +368,8 @@ int main(void)
         cmocka_unit_test(test_layout_table),
         cmocka_unit_test(test_golden_images),
         cmocka_unit_test(test_golden_images_portable),
+        cmocka_unit_test(test_golden_images_scalar),
+        cmocka_unit_test(test_kernel_sets_agree),
         cmocka_unit_test(test_kernels_chosen_before_load),
         cmocka_unit_test(test_two_threads),
     };

@@ -15,7 +15,7 @@
  * Only one allocation fails per run (SQLite's "transient" mode): code after
  * the failure may allocate again, which exercises the cleanup paths.
  * Allocations inside shared libraries (libpng, TurboJPEG, libwebp, libtiff,
- * giflib, libheif, libjxl, LMDB, OpenBLAS, libc's own fopen/pthread_create)
+ * giflib, libheif, libjxl, LMDB, libc's own fopen/pthread_create)
  * are not redirected by --wrap; getline()
  * is wrapped as a whole: a failure there is what a failed growth of its
  * buffer looks like (-1, errno ENOMEM, not at end of file).
@@ -58,7 +58,7 @@
 /* ---- the failing allocator ---------------------------------------------- */
 
 /* Allocation number to fail (-1: none), allocations seen since arming, and
- * whether the armed one was reached.  Atomic: search queries and OpenBLAS
+ * whether the armed one was reached.  Atomic: search queries and workers
  * may allocate from other threads. */
 static atomic_long oom_fail_at = -1;
 static atomic_long oom_seen;
@@ -222,7 +222,7 @@ typedef struct ref_run {
     float *out;
 } ref_run;
 
-static ref_run ref_best, ref_portable, ref_int8;
+static ref_run ref_best, ref_portable, ref_scalar, ref_int8;
 static maso_image ref_img;
 #define ref_model (ref_best.model)
 
@@ -260,6 +260,8 @@ static int setup_model(void **state)
     if (ref_run_make(&ref_best, MASO_MODEL_KERNELS_BEST, MASO_PRECISION_FP32) ||
         ref_run_make(&ref_portable, MASO_MODEL_KERNELS_PORTABLE,
                      MASO_PRECISION_FP32) ||
+        ref_run_make(&ref_scalar, MASO_MODEL_KERNELS_SCALAR,
+                     MASO_PRECISION_FP32) ||
         ref_run_make(&ref_int8, MASO_MODEL_KERNELS_BEST, MASO_PRECISION_INT8))
         return -1;
     return 0;
@@ -270,6 +272,7 @@ static int teardown_model(void **state)
     (void)state;
     ref_run_free(&ref_best);
     ref_run_free(&ref_portable);
+    ref_run_free(&ref_scalar);
     ref_run_free(&ref_int8);
     maso_image_free(&ref_img);
     return 0;
@@ -417,6 +420,14 @@ static void test_model_load_portable(void **state)
                     &ref_portable);
 }
 
+/* The plain C fp32 kernels: weights packed and transformed at load too. */
+static void test_model_load_scalar(void **state)
+{
+    oom_mode(state);
+    model_load_loop(MASO_MODEL_KERNELS_SCALAR, MASO_PRECISION_FP32,
+                    &ref_scalar);
+}
+
 /* ---- forward ------------------------------------------------------------ */
 
 /* create + run_image on @p r's model; after a failed run the context must
@@ -514,6 +525,7 @@ static void test_forward(void **state)
     oom_mode(state);
     forward_loop(&ref_best);
     forward_loop(&ref_portable);
+    forward_loop(&ref_scalar);
     forward_loop(&ref_int8);
     code_file_loop(&ref_best);
 }
@@ -1928,6 +1940,8 @@ int main(void)
         cmocka_unit_test_prestate(test_model_load, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_model_load_portable, (void *)&oom_persist),
+        cmocka_unit_test_prestate(test_model_load_scalar, (void *)&oom_transient),
+        cmocka_unit_test_prestate(test_model_load_scalar, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_model_load_int8, (void *)&oom_transient),
         cmocka_unit_test_prestate(test_model_load_int8, (void *)&oom_persist),
         cmocka_unit_test_prestate(test_forward, (void *)&oom_transient),

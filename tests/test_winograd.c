@@ -3,7 +3,10 @@
  * written here, on odd and even sizes (partial 2x2 tiles at the right and
  * bottom), rows of more than 16 tiles (vector tails), several tile blocks,
  * channel counts off the 8-row panels, and every activation; the code bits
- * must match the sign of the reference pre-activation. */
+ * must match the sign of the reference pre-activation.  Every fp32 kernel
+ * set this CPU runs (AVX-512, AVX2 + FMA, plain C) on the same data; the
+ * AVX2 set must give the AVX-512 set's floats and bits exactly (the same
+ * transforms and the same chains of fused multiply-adds). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +26,9 @@ static float rnd(void)
     return (float)((double)(rng >> 8) / (double)(1u << 24) * 2.0 - 1.0);
 }
 
+static const core_gemm_isa sets[] = {CORE_GEMM_AVX512, CORE_GEMM_AVX2,
+                                      CORE_GEMM_PLAIN};
+
 static void check(int m, int c, int h, int w, core_act act)
 {
     core_shape in = {c, h, w};
@@ -35,18 +41,26 @@ static void check(int m, int c, int h, int w, core_act act)
     float *dst = malloc(sizeof(float) * ((size_t)m * plane + 16));
     size_t bit_bytes = ((size_t)m * plane + 7) / 8 + 64;
     uint8_t *bits = calloc(bit_bytes, 1);
-    assert_true(wt && src && bias && packed && ws && dst && bits);
+    float *dst512 = malloc(sizeof(float) * (size_t)m * plane);
+    uint8_t *bits512 = calloc(bit_bytes, 1);
+    assert_true(wt && src && bias && packed && ws && dst && bits && dst512 &&
+                bits512);
     for (size_t i = 0; i < (size_t)m * c * 9; i++)
         wt[i] = rnd();
     for (size_t i = 0; i < (size_t)c * plane; i++)
         src[i] = rnd();
     for (int i = 0; i < m; i++)
         bias[i] = 0.5f * rnd();
+    core_winograd_pack(wt, m, c, packed);
+    for (size_t s = 0; s < sizeof sets / sizeof *sets; s++) {
+    const core_gemm_isa isa = sets[s];
+    if (!core_gemm_usable(isa))
+        continue;
     for (size_t i = 0; i < (size_t)m * plane + 16; i++)
         dst[i] = 777.0f; /* sentinel after the output */
-    core_winograd_pack(wt, m, c, packed);
+    memset(bits, 0, bit_bytes);
     core_gemm_out out = {dst, (size_t)w, bias, act, 0.125f, bits};
-    core_winograd_run(packed, m, in, src, &out, ws);
+    core_winograd_run(isa, packed, m, in, src, &out, ws);
     const double tol = 1e-5 * 9 * c;
     for (int o = 0; o < m; o++)
         for (int y = 0; y < h; y++)
@@ -68,8 +82,9 @@ static void check(int m, int c, int h, int w, core_act act)
                               : act == CORE_ACT_LEAKY ? 0.125 * pre : 0.0;
                 size_t u = (size_t)o * plane + (size_t)y * w + x;
                 if (fabs(dst[u] - want) > tol)
-                    fail_msg("m%d c%d %dx%d: out[%d][%d][%d] = %g, want %g",
-                             m, c, h, w, o, y, x, dst[u], want);
+                    fail_msg("set %d m%d c%d %dx%d: out[%d][%d][%d] = %g, "
+                             "want %g", (int)isa, m, c, h, w, o, y, x,
+                             dst[u], want);
                 unsigned bit = (bits[u / 8] >> (u % 8)) & 1u;
                 if (act == CORE_ACT_NONE)
                     assert_int_equal(bit, 0);
@@ -80,6 +95,16 @@ static void check(int m, int c, int h, int w, core_act act)
         assert_true(dst[i] == 777.0f);
     for (size_t u = (size_t)m * plane; u < bit_bytes * 8; u++)
         assert_int_equal((bits[u / 8] >> (u % 8)) & 1u, 0);
+    if (isa == CORE_GEMM_AVX512) {
+        memcpy(dst512, dst, sizeof(float) * (size_t)m * plane);
+        memcpy(bits512, bits, bit_bytes);
+    } else if (isa == CORE_GEMM_AVX2 && core_gemm_usable(CORE_GEMM_AVX512)) {
+        assert_memory_equal(dst, dst512, sizeof(float) * (size_t)m * plane);
+        assert_memory_equal(bits, bits512, bit_bytes);
+    }
+    }
+    free(dst512);
+    free(bits512);
     free(wt);
     free(src);
     free(bias);
@@ -111,8 +136,6 @@ static void test_applies(void **state)
 static void test_shapes(void **state)
 {
     (void)state;
-    if (!core_gemm_avx512_usable())
-        return; /* not used on this CPU (see test_gemm's check) */
     static const int sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {3, 3}, {4, 5},
                                    {7, 7}, {14, 14}, {5, 33}, {9, 34},
                                    {13, 63}, {40, 3}, {56, 56}};

@@ -364,24 +364,34 @@ int maso_model_load(maso_model *model, const char *param_path,
 
 const char *maso_model_errmsg(const maso_model *model);
 
-/** The compute paths a model may use. */
+/** The compute paths a model may use.  Every path runs the same design:
+ *  a GEMM over weights packed at load with bias, activation and code bits
+ *  fused into its stores, Winograd F(2x2,3x3) on the 3x3 stride-1 layers;
+ *  each choice falls back on the next one down where the CPU lacks its
+ *  instructions.  No BLAS library is used. */
 typedef enum maso_model_kernels {
-    /** The fastest this CPU runs: AVX-512 GEMM, Winograd F(2x2,3x3) and
-     *  vector pooling where the CPU has AVX-512F, OpenBLAS otherwise. */
+    /** The fastest this CPU runs: AVX-512 kernels where the CPU has
+     *  AVX-512F, else those of PORTABLE. */
     MASO_MODEL_KERNELS_BEST = 0,
-    /** OpenBLAS and plain C only, on any CPU: the path of CPUs without
-     *  AVX-512, selectable for comparison and testing. */
+    /** AVX2 + FMA kernels (the path of CPUs without AVX-512, most laptops)
+     *  where the CPU has them, else those of SCALAR; selectable on any CPU
+     *  for comparison and testing. */
     MASO_MODEL_KERNELS_PORTABLE = 1,
-    /** OpenBLAS and plain C without any vector code of our own, int8
-     *  layers through the scalar reference kernel: for testing. */
+    /** Plain C without any vector code of our own (what the compiler
+     *  vectorises for the build's baseline CPU): CPUs without AVX2 + FMA,
+     *  other architectures, testing. */
     MASO_MODEL_KERNELS_SCALAR = 2
 } maso_model_kernels;
 
 /** Choose the compute paths; only before maso_model_load() (else
- *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST.  With int8
- *  precision, BEST uses AVX-512 VNNI where the CPU has it, else
- *  AVX-VNNI, else AVX2; PORTABLE AVX2; SCALAR plain C; all give identical
- *  codes. */
+ *  MASO_EINVAL_ARG).  Default MASO_MODEL_KERNELS_BEST.  With fp32
+ *  precision, BEST and PORTABLE give identical codes and outputs on a CPU
+ *  with both (the same chains of fused multiply-adds); SCALAR rounds each
+ *  product, so a code bit whose pre-activation is within rounding of 0
+ *  may differ (1 bit of the 4.2 million of SqueezeNet's code on one of
+ *  the four golden images).  With int8 precision, BEST uses AVX-512 VNNI
+ *  where the CPU has it, else AVX-VNNI, else AVX2; PORTABLE AVX2; SCALAR
+ *  plain C; all give identical codes. */
 int maso_model_set_kernels(maso_model *model, maso_model_kernels kernels);
 
 /** The arithmetic of the convolutions. */
@@ -531,8 +541,8 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
  * maso_sketch_apply() of a limited run's code gives the sketch of a whole
  * run bit for bit; the rest of that convolution's section is zero, and its
  * blob and those after it hold nothing (maso_forward_blob()).  Done with
- * int8 and with the fp32 AVX-512 kernels, whose sums can be repeated unit by unit;
- * fp32 portable kernels (OpenBLAS) run whole.  @p sketch must be of the
+ * every precision and kernel choice, whose sums can be repeated unit by
+ * unit.  @p sketch must be of the
  * model's code layout (MASO_EINVAL_ARG otherwise) and outlive the limit;
  * NULL removes it.
  */

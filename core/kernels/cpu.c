@@ -27,6 +27,8 @@ int core_cpu_supports(unsigned features)
     __builtin_cpu_init(); /* idempotent; a model may load before main() */
     if ((features & CORE_CPU_AVX2) && !__builtin_cpu_supports("avx2"))
         return 0;
+    if ((features & CORE_CPU_FMA) && !__builtin_cpu_supports("fma"))
+        return 0;
     if ((features & CORE_CPU_AVX512F) && !__builtin_cpu_supports("avx512f"))
         return 0;
     if ((features & CORE_CPU_AVX512BW) && !__builtin_cpu_supports("avx512bw"))

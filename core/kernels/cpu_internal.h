@@ -27,7 +27,8 @@ enum {
     CORE_CPU_AVX512VPOPCNTDQ = 1u << 4,
     CORE_CPU_AVX512VL = 1u << 5,
     CORE_CPU_AVX512VNNI = 1u << 6,
-    CORE_CPU_AVXVNNI = 1u << 7    /* the VEX (256-bit, non-AVX-512) VNNI */
+    CORE_CPU_AVXVNNI = 1u << 7,   /* the VEX (256-bit, non-AVX-512) VNNI */
+    CORE_CPU_FMA = 1u << 8        /* FMA3: fused multiply-add on 256 bits */
 };
 
 /* Nonzero when this CPU (and its OS, which must save the registers) runs
@@ -36,6 +37,7 @@ enum {
 int core_cpu_supports(unsigned features);
 
 #define CORE_TARGET_AVX2 __attribute__((target("avx2")))
+#define CORE_TARGET_AVX2_FMA __attribute__((target("avx2,fma")))
 #define CORE_TARGET_AVX512 __attribute__((target("avx512f")))
 #define CORE_TARGET_AVX512BW __attribute__((target("avx512f,avx512bw")))
 #define CORE_TARGET_AVX512DQ __attribute__((target("avx512f,avx512dq")))

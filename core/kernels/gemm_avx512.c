@@ -14,10 +14,12 @@
  * The epilogue adds the bias, applies the activation, stores into C (which
  * may be a Concat slice) and records the code bits of the tile, so the
  * output is written once and never re-read.  Same float operations as
- * activation.c: (sum + bias) > 0. */
+ * activation.c: (sum + bias) > 0.  The packing and the choice of a kernel
+ * set are gemm.c's. */
 #include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 
+#if defined(__GNUC__) && defined(__x86_64__)
 #include "kernels/epilogue_avx512_internal.h"
 
 #include <immintrin.h>
@@ -25,27 +27,6 @@
 #define MR CORE_GEMM_MR
 #define NV 3           /* vectors of 16 columns per tile */
 #define NR (16 * NV)
-
-size_t core_gemm_packed_floats(int m, int k)
-{
-    return (size_t)((m + MR - 1) / MR) * MR * (size_t)k;
-}
-
-void core_gemm_pack(const float *w, int m, int k, float *packed)
-{
-    for (int m0 = 0; m0 < m; m0 += MR) {
-        float *panel = packed + (size_t)m0 * k;
-        for (int p = 0; p < k; p++)
-            for (int i = 0; i < MR; i++)
-                panel[(size_t)p * MR + i] =
-                    m0 + i < m ? w[(size_t)(m0 + i) * k + p] : 0.0f;
-    }
-}
-
-int core_gemm_avx512_usable(void)
-{
-    return core_cpu_supports(CORE_CPU_AVX512F);
-}
 
 #define AVX512 CORE_TARGET_AVX512
 #define INLINE inline __attribute__((always_inline))
@@ -135,3 +116,4 @@ AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
                          j0, n - j0 < NR ? n - j0 : NR, n, out);
     }
 }
+#endif

@@ -1,11 +1,20 @@
-/* gemm_internal.h -- the convolution GEMM of the AVX-512 path: C = act(W*B + bias)
- * with the ReLU code bits written in the same pass.  Internal.
+/* gemm_internal.h -- the fp32 convolution GEMM: C = act(W*B + bias) with
+ * the ReLU code bits written in the same pass, in three kernel sets of one
+ * design (AVX-512, AVX2 + FMA, plain C).  Internal.
  *
  * W (M x K, row-major) is packed once at model load into panels of
- * CORE_GEMM_MR rows, k-major inside a panel, rows past M zero: the
- * micro-kernel then reads its weights as one sequential stream.  B is a
- * K x N row-major matrix at any address (the input blob or an im2col
- * buffer); C is M x N with row stride ldc (a blob or a Concat slice). */
+ * CORE_GEMM_MR rows, k-major inside a panel, rows past M zero: every
+ * kernel set reads this one layout, its weights as one sequential stream.
+ * B is a K x N row-major matrix at any address (the input blob or an
+ * im2col buffer); C is M x N with row stride ldc (a blob or a Concat
+ * slice).
+ *
+ * Summation order, which decides the bits of pre-activations within
+ * rounding of 0: every set sums one output over k in order from 0, then
+ * adds the bias.  AVX-512 and AVX2 chain fused multiply-adds, so they give
+ * the same floats; plain C rounds each product and each sum (the project
+ * builds as ISO C, where GCC does not contract a*b+c into an FMA; clang
+ * contracts it the same way everywhere it does). */
 #ifndef CORE_GEMM_INTERNAL_H
 #define CORE_GEMM_INTERNAL_H
 
@@ -15,6 +24,13 @@
 #include <stdint.h>
 
 #define CORE_GEMM_MR 8
+
+/* The fp32 kernel sets, each level needing the CPU features of its name. */
+typedef enum core_gemm_isa {
+    CORE_GEMM_PLAIN = 0,  /* plain C, any CPU */
+    CORE_GEMM_AVX2 = 1,   /* AVX2 and FMA */
+    CORE_GEMM_AVX512 = 2  /* AVX-512F */
+} core_gemm_isa;
 
 /* What happens to each finished tile before it is stored. */
 typedef struct core_gemm_out {
@@ -32,12 +48,41 @@ size_t core_gemm_packed_floats(int m, int k);
 /* Pack row-major @p w (M x K) into @p packed (core_gemm_packed_floats). */
 void core_gemm_pack(const float *w, int m, int k, float *packed);
 
+/* Nonzero when this CPU runs kernel set @p isa. */
+int core_gemm_usable(core_gemm_isa isa);
+
+/* The fastest set this CPU runs that is not above @p at_most. */
+core_gemm_isa core_gemm_best(core_gemm_isa at_most);
+
 /* Nonzero when this CPU runs core_gemm_avx512 (AVX-512F). */
 int core_gemm_avx512_usable(void);
 
-/* C = act(W*B + bias) for packed W; only on CPUs where
- * core_gemm_avx512_usable().  Bits (when out->bits and act is not NONE)
- * are OR-ed into a section the caller zeroed. */
+/* C = act(W*B + bias) for packed W with kernel set @p isa, which
+ * core_gemm_usable() must have accepted.  Bits (when out->bits and act is
+ * not NONE) are OR-ed into a section the caller zeroed. */
+void core_gemm_run(core_gemm_isa isa, const float *packed, int m, int n,
+                   int k, const float *b, size_t ldb,
+                   const core_gemm_out *out);
+
+/* One panel of CORE_GEMM_MR rows from row @p m0 times columns j0 ..
+ * j0+cols-1, stored through @p out: the unit a kernel set's driver calls. */
+typedef void core_gemm_panel_fn(const float *packed, int m, int k,
+                                const float *b, size_t ldb, int m0, int j0,
+                                int cols, int n, const core_gemm_out *out);
+
+/* The loop over panels and column blocks of @p nr columns shared by the
+ * AVX2 and plain C sets: the larger operand streamed once in the outer
+ * loop, the smaller one re-read from cache in the inner loop. */
+void core_gemm_drive(core_gemm_panel_fn *panel, int nr, const float *packed,
+                     int m, int n, int k, const float *b, size_t ldb,
+                     const core_gemm_out *out);
+
+/* The sets themselves (gemm_plain.c, gemm_avx2.c, gemm_avx512.c), same
+ * contract as core_gemm_run(). */
+void core_gemm_plain(const float *packed, int m, int n, int k,
+                     const float *b, size_t ldb, const core_gemm_out *out);
+void core_gemm_avx2(const float *packed, int m, int n, int k,
+                    const float *b, size_t ldb, const core_gemm_out *out);
 void core_gemm_avx512(const float *packed, int m, int n, int k,
                       const float *b, size_t ldb, const core_gemm_out *out);
 

@@ -4,14 +4,14 @@
  * a kernel covering the whole unpadded input (an inner product); otherwise
  * im2col builds it in the context's workspace.
  *
- * On CPUs with AVX-512 the GEMM is gemm_avx512.c over weights packed at
- * model load, with bias, activation and code bits fused into its stores;
- * elsewhere OpenBLAS followed by one pass of activation.c.
+ * The GEMM is the model's fp32 kernel set (kernels/gemm_internal.h:
+ * AVX-512, AVX2 + FMA or plain C) over weights packed at model load, with
+ * bias, activation and code bits fused into its stores.
  *
  * A padded 1x1 stride-1 convolution (SqueezeNet's conv10) multiplies only
  * the unpadded interior: the border outputs see nothing but zero padding,
- * so they are the bias alone (OpenBLAS or the AVX-512 GEMM).  3x3 stride-1 pad-1 convolutions go through
- * Winograd F(2x2, 3x3) (winograd.c) on the same CPUs.
+ * so they are the bias alone.  3x3 stride-1 pad-1 convolutions go through
+ * Winograd F(2x2, 3x3) (winograd.c) in every kernel set.
  *
  * With int8 precision, every convolution whose input is >= 0 (it comes out
  * of ReLUs, max pools and concatenations of them), and the first one when
@@ -23,7 +23,6 @@
 #include "net/layers_internal.h"
 #include "net/winograd_internal.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,7 @@ static int is_padded_pointwise(const core_conv_desc *c)
            c->pad_l >= 0 && c->pad_r >= 0 && c->pad_t >= 0 && c->pad_b >= 0;
 }
 
-/* Winograd only where the weights were transformed for it (AVX-512). */
+/* Winograd where the weights were transformed for it. */
 static int uses_winograd(const core_conv_desc *c)
 {
     return c->packed && c->winograd;
@@ -163,6 +162,10 @@ int core_conv_prepare_all(maso_model *model)
         model->simd = CORE_SIMD_AVX2;
     else
         model->simd = CORE_SIMD_NONE;
+    const core_gemm_isa isa32 = core_gemm_best(
+        model->kernels == MASO_MODEL_KERNELS_BEST       ? CORE_GEMM_AVX512
+        : model->kernels == MASO_MODEL_KERNELS_PORTABLE ? CORE_GEMM_AVX2
+                                                        : CORE_GEMM_PLAIN);
     const core_gemm8_isa isa8 = core_gemm8_best(
         model->kernels == MASO_MODEL_KERNELS_BEST       ? CORE_GEMM8_AVX512VNNI
         : model->kernels == MASO_MODEL_KERNELS_PORTABLE ? CORE_GEMM8_AVX2
@@ -188,8 +191,7 @@ int core_conv_prepare_all(maso_model *model)
                 return rc;
             continue;
         }
-        if (model->simd != CORE_SIMD_AVX512)
-            continue;
+        c->gemm = (int)isa32;
         c->winograd = l->op == CORE_OP_CONV && core_winograd_applies(c);
         size_t n = c->winograd ? core_winograd_packed_floats(c->num_output, ch)
                                : core_gemm_packed_floats(c->num_output, k);
@@ -263,13 +265,11 @@ static void conv_padded_pointwise(const core_conv_desc *c, core_shape in,
         core_conv8_run(&inner, in, src, in, &raw,
                        workspace + ((interior_floats(c, in) + 15) &
                                     ~(size_t)15));
-    } else if (c->packed) {
+    } else {
         core_gemm_out raw = {workspace, (size_t)n, NULL, CORE_ACT_NONE, 0.0f,
                              NULL};
-        core_gemm_avx512(c->packed, m, n, in.c, src, (size_t)n, &raw);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, in.c,
-                    1.0f, c->weight, in.c, src, n, 0.0f, workspace, n);
+        core_gemm_run((core_gemm_isa)c->gemm, c->packed, m, n, in.c, src,
+                      (size_t)n, &raw);
     }
     const size_t plane = (size_t)out.h * out.w;
     memset(dst, 0, sizeof(float) * plane * (size_t)m);
@@ -288,7 +288,8 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
 {
     if (uses_winograd(c)) {
         core_gemm_out o = {dst, (size_t)in.w, c->bias, c->act, c->slope, bits};
-        core_winograd_run(c->packed, c->num_output, in, src, &o, workspace);
+        core_winograd_run((core_gemm_isa)c->gemm, c->packed, c->num_output,
+                          in, src, &o, workspace);
         return;
     }
     if (c->qweight && !is_padded_pointwise(c)) {
@@ -311,17 +312,7 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
         im2col(c, in, src, out, workspace);
         col = workspace;
     }
-    if (c->packed && n > 1) {
-        core_gemm_out o = {dst, (size_t)n, c->bias, c->act, c->slope, bits};
-        core_gemm_avx512(c->packed, m, n, k, col, (size_t)n, &o);
-        return;
-    }
-    if (n == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, m, k, 1.0f, c->weight, k,
-                    col, 1, 0.0f, dst, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.0f,
-                    c->weight, k, col, n, 0.0f, dst, n);
-    core_act_apply(dst, dst, m, (size_t)n, c->bias, c->act, c->slope, bits,
-                   c->simd);
+    core_gemm_out o = {dst, (size_t)n, c->bias, c->act, c->slope, bits};
+    core_gemm_run((core_gemm_isa)c->gemm, c->packed, m, n, k, col, (size_t)n,
+                  &o);
 }

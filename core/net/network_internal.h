@@ -32,9 +32,10 @@ typedef enum core_act {
     CORE_ACT_LEAKY = 2
 } core_act;
 
-/* Vector instruction sets a kernel may use, each level implying the ones
- * below it.  MASO_MODEL_KERNELS_PORTABLE stops at AVX2 (no packed AVX-512
- * GEMM); every level gives results identical to the scalar code. */
+/* Vector instruction sets the pooling and activation kernels may use,
+ * each level implying the ones below it.  MASO_MODEL_KERNELS_PORTABLE
+ * stops at AVX2; every level gives results identical to the scalar code.
+ * (The fp32 GEMM's set is core_conv_desc.gemm, kernels/gemm_internal.h.) */
 typedef enum core_simd {
     CORE_SIMD_NONE = 0,   /* plain C: any x86-64 or other CPU */
     CORE_SIMD_AVX2 = 1,   /* the CPU reports AVX2 */
@@ -59,9 +60,11 @@ typedef struct core_conv_desc {
     int bias_term;        /* the .bin holds biases */
     float *weight;        /* owned by the model */
     float *bias;          /* owned by the model */
-    float *packed;        /* weight packed for gemm_internal.h, or NULL (no AVX-512);
+    float *packed;        /* weight packed for gemm_internal.h (every fp32
+                           * layer once loaded), or NULL (int8 layer);
                            * owned by the model */
     int winograd;         /* packed holds winograd.h's transformed weights */
+    int gemm;             /* core_gemm_isa of the fp32 kernel set */
     int8_t *qweight;      /* int8 weights packed for gemm_int8.h, or NULL
                            * (fp32 layer); owned by the model */
     float *qscale;        /* their per-output-channel scales; owned */

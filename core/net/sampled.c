@@ -7,15 +7,17 @@
  *   - int8 (any kernel shape): the u8 x s8 sums are exact integers in any
  *     order, and the epilogue is core_gemm8_finish()'s float operations,
  *     as every int8 kernel set does them (gemm_int8_internal.h);
- *   - fp32 1x1 stride-1 convolutions through the AVX-512 GEMM (c->packed,
- *     no Winograd, more than one column): its sum for one output is a chain
- *     of fused multiply-adds over k in order from 0, then + bias, which a
- *     chain of fmaf repeats exactly.  OpenBLAS (the portable kernels) sums
- *     in an order of its own, so those convolutions run whole.
+ *   - fp32 1x1 stride-1 convolutions through the GEMM (no Winograd, more
+ *     than one column), in every kernel set: the sum of one output is, in
+ *     the AVX-512 and AVX2 sets, a chain of fused multiply-adds over k in
+ *     order from 0, then + bias, which a chain of vector FMAs one unit a
+ *     lane repeats exactly; in plain C the same chain of rounded products
+ *     and sums, repeated by the same C expression.
  * The input is read as the whole convolution reads it: int8 rounds the
  * whole input with its own maximum first (the scale is the tensor's).
  */
 #include "kernels/cpu_internal.h"
+#include "kernels/gemm_internal.h"
 #include "kernels/gemm_int8_internal.h"
 #include "net/layers_internal.h"
 
@@ -99,6 +101,40 @@ static void sums8_vnni(const core_conv_desc *c, core_shape in,
                        int32_t *sums);
 #endif
 
+/* The input pixel a 1x1 stride-1 convolution reads for output pixel @p p,
+ * or -1 on the padded border. */
+static int input_pixel(const core_conv_desc *c, core_shape in, core_shape out,
+                       int p)
+{
+    const int iy = p / out.w - c->pad_t, ix = p % out.w - c->pad_l;
+    return iy >= 0 && iy < in.h && ix >= 0 && ix < in.w ? iy * in.w + ix
+                                                         : -1;
+}
+
+/* fp32, plain C set: gemm_plain.c's chain for each unit, written as the
+ * same expression (acc + w * b, over k in order from 0; 0 on the padded
+ * border), then + bias. */
+static void run32_plain(const core_conv_desc *c, core_shape in,
+                        const float *src, core_shape out,
+                        const uint32_t *units, size_t n, uint8_t *bits)
+{
+    const size_t plane = (size_t)in.h * in.w, oplane = (size_t)out.h * out.w;
+    const int k = in.c, mr = CORE_GEMM_MR;
+    for (size_t i = 0; i < n; i++) {
+        const int m = (int)(units[i] / oplane);
+        const int ip = input_pixel(c, in, out, (int)(units[i] % oplane));
+        float acc = 0.0f;
+        if (ip >= 0) {
+            const float *pw = c->packed + (size_t)(m / mr) * mr * k + m % mr;
+            const float *b = src + ip;
+            for (int q = 0; q < k; q++)
+                acc = acc + pw[(size_t)q * mr] * b[(size_t)q * plane];
+        }
+        const float y = acc + (c->bias ? c->bias[m] : 0.0f);
+        put_bit(bits, units[i], y > 0.0f);
+    }
+}
+
 static void run8(const core_conv_desc *c, core_shape in, const float *src,
                  core_shape out, void *workspace, size_t workspace_bytes,
                  const uint32_t *units, size_t n, uint8_t *bits)
@@ -138,14 +174,62 @@ static void run8(const core_conv_desc *c, core_shape in, const float *src,
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 
-/* The input pixel a 1x1 stride-1 convolution reads for output pixel @p p,
- * or -1 on the padded border. */
-static int input_pixel(const core_conv_desc *c, core_shape in, core_shape out,
-                       int p)
+/* The operands of @p lanes units for a vector of gathers: each unit's
+ * first packed weight and input float (0 on the padded border, where
+ * live[s] is 0; -1 elsewhere) and its bias. */
+static void lane_operands(const core_conv_desc *c, core_shape in,
+                          core_shape out, const uint32_t *units, int lanes,
+                          int32_t *widx, int32_t *bidx, int32_t *live,
+                          float *bias)
 {
-    const int iy = p / out.w - c->pad_t, ix = p % out.w - c->pad_l;
-    return iy >= 0 && iy < in.h && ix >= 0 && ix < in.w ? iy * in.w + ix
-                                                         : -1;
+    const size_t oplane = (size_t)out.h * out.w;
+    const int mr = CORE_GEMM_MR;
+    for (int s = 0; s < lanes; s++) {
+        const int m = (int)(units[s] / oplane);
+        const int ip = input_pixel(c, in, out, (int)(units[s] % oplane));
+        widx[s] = (m / mr) * mr * in.c + m % mr;
+        bidx[s] = ip < 0 ? 0 : ip;
+        bias[s] = c->bias ? c->bias[m] : 0.0f;
+        live[s] = ip >= 0 ? -1 : 0;
+    }
+}
+
+/* fp32, AVX2 set: the same chains as run32 below, eight units a vector. */
+CORE_TARGET_AVX2_FMA static void run32_avx2(const core_conv_desc *c,
+                                            core_shape in, const float *src,
+                                            core_shape out,
+                                            const uint32_t *units, size_t n,
+                                            uint8_t *bits)
+{
+    const size_t plane = (size_t)in.h * in.w;
+    const int k = in.c, mr = CORE_GEMM_MR;
+    for (size_t i0 = 0; i0 < n; i0 += 8) {
+        const int lanes = n - i0 < 8 ? (int)(n - i0) : 8;
+        int32_t widx[8] = {0}, bidx[8] = {0}, live[8] = {0};
+        float bias[8] = {0};
+        lane_operands(c, in, out, units + i0, lanes, widx, bidx, live, bias);
+        __m256i wi = _mm256_loadu_si256((const __m256i *)(const void *)widx);
+        __m256i bi = _mm256_loadu_si256((const __m256i *)(const void *)bidx);
+        const __m256 mask = _mm256_castsi256_ps(
+            _mm256_loadu_si256((const __m256i *)(const void *)live));
+        const __m256i wstep = _mm256_set1_epi32(mr);
+        const __m256i bstep = _mm256_set1_epi32((int)plane);
+        __m256 acc = _mm256_setzero_ps();
+        for (int q = 0; q < k; q++) {
+            __m256 w = _mm256_mask_i32gather_ps(_mm256_setzero_ps(),
+                                                c->packed, wi, mask, 4);
+            __m256 b = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, bi,
+                                                mask, 4);
+            acc = _mm256_fmadd_ps(w, b, acc);
+            wi = _mm256_add_epi32(wi, wstep);
+            bi = _mm256_add_epi32(bi, bstep);
+        }
+        const __m256 y = _mm256_add_ps(acc, _mm256_loadu_ps(bias));
+        const int pos = _mm256_movemask_ps(
+            _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+        for (int s = 0; s < lanes; s++)
+            put_bit(bits, units[i0 + s], (pos >> s) & 1);
+    }
 }
 
 /* fp32: the AVX-512 GEMM's chain for each unit (output channel m at input
@@ -157,22 +241,16 @@ CORE_TARGET_AVX512 static void run32(const core_conv_desc *c, core_shape in,
                                      const uint32_t *units, size_t n,
                                      uint8_t *bits)
 {
-    const size_t plane = (size_t)in.h * in.w, oplane = (size_t)out.h * out.w;
+    const size_t plane = (size_t)in.h * in.w;
     const int k = in.c, mr = CORE_GEMM_MR;
     for (size_t i0 = 0; i0 < n; i0 += 16) {
         const int lanes = n - i0 < 16 ? (int)(n - i0) : 16;
-        int32_t widx[16] = {0}, bidx[16] = {0};
+        int32_t widx[16] = {0}, bidx[16] = {0}, on[16] = {0};
         float bias[16] = {0};
+        lane_operands(c, in, out, units + i0, lanes, widx, bidx, on, bias);
         __mmask16 live = 0;
-        for (int s = 0; s < lanes; s++) {
-            const int m = (int)(units[i0 + s] / oplane);
-            const int ip = input_pixel(c, in, out,
-                                       (int)(units[i0 + s] % oplane));
-            widx[s] = (m / mr) * mr * k + m % mr;
-            bidx[s] = ip < 0 ? 0 : ip;
-            bias[s] = c->bias ? c->bias[m] : 0.0f;
-            live |= (__mmask16)(ip >= 0) << s;
-        }
+        for (int s = 0; s < lanes; s++)
+            live |= (__mmask16)(on[s] != 0) << s;
         __m512i wi = _mm512_loadu_si512(widx), bi = _mm512_loadu_si512(bidx);
         const __m512i wstep = _mm512_set1_epi32(mr);
         const __m512i bstep = _mm512_set1_epi32((int)plane);
@@ -257,6 +335,14 @@ void core_conv_run_sampled(const core_conv_desc *c, core_shape in,
         return;
     }
 #if defined(__GNUC__) && defined(__x86_64__)
-    run32(c, in, src, out, units, n, bits);
+    if (c->gemm == CORE_GEMM_AVX512) {
+        run32(c, in, src, out, units, n, bits);
+        return;
+    }
+    if (c->gemm == CORE_GEMM_AVX2) {
+        run32_avx2(c, in, src, out, units, n, bits);
+        return;
+    }
 #endif
+    run32_plain(c, in, src, out, units, n, bits);
 }

@@ -14,17 +14,16 @@
  *
  * Tiles are processed in blocks of whole tile rows (about 64 tiles) so the
  * transformed input and the 16 GEMM results stay in L2 between the three
- * steps.  Both transforms work on up to 16 horizontally adjacent tiles per
- * vector: the 4 input columns of each tile are the even and odd lanes of
- * two pairs of row loads; the 2 output columns are interleaved back. */
+ * steps.  The GEMMs are those of the model's fp32 kernel set
+ * (kernels/gemm_internal.h); the transforms are this file's plain C ones
+ * or their vector forms (winograd_avx2.c, 8 tiles a vector;
+ * winograd_avx512.c, 16), which add and subtract in the same order, so
+ * the transforms give the same floats in every set. */
 #include "net/winograd_internal.h"
-#include "kernels/cpu_internal.h"
 #include "kernels/gemm_internal.h"
 
-#include <immintrin.h>
 #include <string.h>
 
-#define AVX512 CORE_TARGET_AVX512
 #define TILES_PER_BLOCK 64
 
 int core_winograd_applies(const core_conv_desc *c)
@@ -82,162 +81,121 @@ size_t core_winograd_workspace(int m, core_shape in)
     return 16 * (size_t)(in.c + m) * (size_t)(rows * tw);
 }
 
-/* Lanes i of a 16-float load at column @p x0 + i with 0 <= x0 + i < w. */
-static __mmask16 inside_mask(int x0, int w)
+/* Input value (y, x) of channel plane @p plane, 0 outside (the padding). */
+static inline float at(const float *plane, core_shape in, int y, int x)
 {
-    int lo = x0 < 0 ? -x0 : 0;
-    int hi = w - x0 > 16 ? 16 : w - x0;
-    if (hi <= lo)
-        return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
-
-static __mmask16 first_lanes(int n)
-{
-    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
-}
-
-/* Columns x0 + 2l + j (j = 0..3) of @p row for 16 tiles l, zero outside
- * the row.  Masked loads never touch the masked-off addresses. */
-AVX512 static void load_cols(const float *row, int x0, int w, __m512 d[4])
-{
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18,
-                                           20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    __m512 l0 = _mm512_maskz_loadu_ps(inside_mask(x0, w), row + x0);
-    __m512 l16 = _mm512_maskz_loadu_ps(inside_mask(x0 + 16, w), row + x0 + 16);
-    __m512 l2 = _mm512_maskz_loadu_ps(inside_mask(x0 + 2, w), row + x0 + 2);
-    __m512 l18 = _mm512_maskz_loadu_ps(inside_mask(x0 + 18, w), row + x0 + 18);
-    d[0] = _mm512_permutex2var_ps(l0, even, l16);
-    d[1] = _mm512_permutex2var_ps(l0, odd, l16);
-    d[2] = _mm512_permutex2var_ps(l2, even, l18);
-    d[3] = _mm512_permutex2var_ps(l2, odd, l18);
+    return y >= 0 && y < in.h && x >= 0 && x < in.w
+               ? plane[(size_t)y * in.w + x]
+               : 0.0f;
 }
 
 /* V[xi][ch][t] = (B^T d B)[xi] for the tiles of one block; t counts the
  * block's tiles row by row, @p nt of them. */
-AVX512 static void input_transform(core_shape in, const float *src, int ty0,
-                                   int rows, int tw, float *v, int nt)
+static void input_plain(core_shape in, const float *src, int ty0, int rows,
+                        int tw, float *v, int nt)
 {
+    const size_t step = (size_t)in.c * nt; /* next xi */
     for (int ch = 0; ch < in.c; ch++) {
         const float *plane = src + (size_t)ch * in.h * in.w;
         for (int r = 0; r < rows; r++) {
-            const int ty = ty0 + r;
-            for (int tx0 = 0; tx0 < tw; tx0 += 16) {
-                const __mmask16 keep = first_lanes(tw - tx0);
-                __m512 d[4][4], t[4][4];
-                for (int i = 0; i < 4; i++) {
-                    int y = 2 * ty - 1 + i;
-                    if (y < 0 || y >= in.h) {
-                        for (int j = 0; j < 4; j++)
-                            d[i][j] = _mm512_setzero_ps();
-                        continue;
-                    }
-                    load_cols(plane + (size_t)y * in.w, 2 * tx0 - 1, in.w,
-                              d[i]);
-                }
+            const int y0 = 2 * (ty0 + r) - 1;
+            float *out = v + (size_t)ch * nt + (size_t)r * tw;
+            for (int tx = 0; tx < tw; tx++) {
+                float t[4][4];
                 for (int i = 0; i < 4; i++) { /* rows times B */
-                    t[i][0] = _mm512_sub_ps(d[i][0], d[i][2]);
-                    t[i][1] = _mm512_add_ps(d[i][1], d[i][2]);
-                    t[i][2] = _mm512_sub_ps(d[i][2], d[i][1]);
-                    t[i][3] = _mm512_sub_ps(d[i][1], d[i][3]);
+                    const float d0 = at(plane, in, y0 + i, 2 * tx - 1);
+                    const float d1 = at(plane, in, y0 + i, 2 * tx);
+                    const float d2 = at(plane, in, y0 + i, 2 * tx + 1);
+                    const float d3 = at(plane, in, y0 + i, 2 * tx + 2);
+                    t[i][0] = d0 - d2;
+                    t[i][1] = d1 + d2;
+                    t[i][2] = d2 - d1;
+                    t[i][3] = d1 - d3;
                 }
-                float *out = v + (size_t)ch * nt + (size_t)r * tw + tx0;
-                const size_t step = (size_t)in.c * nt; /* next xi */
                 for (int j = 0; j < 4; j++) { /* B^T times columns */
-                    _mm512_mask_storeu_ps(out + (0 * 4 + j) * step, keep,
-                                          _mm512_sub_ps(t[0][j], t[2][j]));
-                    _mm512_mask_storeu_ps(out + (1 * 4 + j) * step, keep,
-                                          _mm512_add_ps(t[1][j], t[2][j]));
-                    _mm512_mask_storeu_ps(out + (2 * 4 + j) * step, keep,
-                                          _mm512_sub_ps(t[2][j], t[1][j]));
-                    _mm512_mask_storeu_ps(out + (3 * 4 + j) * step, keep,
-                                          _mm512_sub_ps(t[1][j], t[3][j]));
+                    out[(0 * 4 + j) * step + tx] = t[0][j] - t[2][j];
+                    out[(1 * 4 + j) * step + tx] = t[1][j] + t[2][j];
+                    out[(2 * 4 + j) * step + tx] = t[2][j] - t[1][j];
+                    out[(3 * 4 + j) * step + tx] = t[1][j] - t[3][j];
                 }
             }
         }
     }
 }
 
-/* Bias, activation, store and bits of @p count (<= 32) outputs of one row
- * starting at unit @p at of the output: lanes of @p lo then @p hi. */
-AVX512 static void store_row(__m512 lo, __m512 hi, int count,
-                             const struct core_gemm_out *out, __m512 bias,
-                             size_t at)
+/* Bias, activation, store and bits of output unit @p at of value @p pre. */
+static inline uint64_t store_one(const struct core_gemm_out *out, float pre,
+                                 float bias, size_t at)
 {
-    const __m512 zero = _mm512_setzero_ps();
-    const __m512 slope = _mm512_set1_ps(out->slope);
-    __m512 v[2] = {_mm512_add_ps(lo, bias), _mm512_add_ps(hi, bias)};
-    uint64_t word = 0;
-    for (int h = 0; h < 2; h++) {
-        __mmask16 keep = first_lanes(count - 16 * h > 0 ? count - 16 * h : 0);
-        __mmask16 pos = _mm512_cmp_ps_mask(v[h], zero, _CMP_GT_OQ);
-        __m512 x = v[h];
-        if (out->act == CORE_ACT_RELU)
-            x = _mm512_maskz_mov_ps(pos, x);
-        else if (out->act == CORE_ACT_LEAKY)
-            x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
-        _mm512_mask_storeu_ps(out->c + at + 16 * h, keep, x);
-        word |= (uint64_t)(pos & keep) << (16 * h);
-    }
-    if (out->bits && out->act != CORE_ACT_NONE)
-        core_bits_put(out->bits, at, word, (size_t)count);
+    const float x = pre + bias;
+    const int pos = x > 0.0f;
+    out->c[at] = out->act == CORE_ACT_NONE || pos ? x
+                 : out->act == CORE_ACT_LEAKY     ? x * out->slope
+                                                  : 0.0f;
+    return (uint64_t)pos;
 }
 
-/* Y = A^T M A for the block's tiles, then store_row for both rows. */
-AVX512 static void output_transform(int m, core_shape in, const float *mb,
-                                    int ty0, int rows, int tw, int nt,
-                                    const struct core_gemm_out *out)
+/* Y = A^T M A for the block's tiles, stored with bias, activation and
+ * bits; a row's bits go out in words of up to 32 outputs (16 tiles). */
+static void output_plain(int m, core_shape in, const float *mb, int ty0,
+                         int rows, int tw, int nt,
+                         const struct core_gemm_out *out)
 {
-    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4,
-                                             20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi_idx = _mm512_add_epi32(lo_idx, _mm512_set1_epi32(8));
     const size_t plane = (size_t)in.h * in.w;
     const size_t step = (size_t)m * nt; /* next xi */
+    const int want_bits = out->bits && out->act != CORE_ACT_NONE;
     for (int o = 0; o < m; o++) {
-        const __m512 bias = _mm512_set1_ps(out->bias ? out->bias[o] : 0.0f);
+        const float bias = out->bias ? out->bias[o] : 0.0f;
         for (int r = 0; r < rows; r++) {
             const int ty = ty0 + r;
             for (int tx0 = 0; tx0 < tw; tx0 += 16) {
-                const __mmask16 keep = first_lanes(tw - tx0);
-                const float *p = mb + (size_t)o * nt + (size_t)r * tw + tx0;
-                __m512 s[4][2];
-                for (int a = 0; a < 4; a++) { /* rows times A */
-                    __m512 m0 = _mm512_maskz_loadu_ps(keep, p + (a * 4 + 0) * step);
-                    __m512 m1 = _mm512_maskz_loadu_ps(keep, p + (a * 4 + 1) * step);
-                    __m512 m2 = _mm512_maskz_loadu_ps(keep, p + (a * 4 + 2) * step);
-                    __m512 m3 = _mm512_maskz_loadu_ps(keep, p + (a * 4 + 3) * step);
-                    s[a][0] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
-                    s[a][1] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
-                }
+                const int tiles = tw - tx0 < 16 ? tw - tx0 : 16;
                 const int x0 = 2 * tx0;
                 const int count = in.w - x0 < 32 ? in.w - x0 : 32;
-                for (int dy = 0; dy < 2; dy++) {
-                    const int y = 2 * ty + dy;
-                    if (y >= in.h)
-                        break;
-                    __m512 y0, y1; /* A^T times columns */
-                    if (dy == 0) {
-                        y0 = _mm512_add_ps(_mm512_add_ps(s[0][0], s[1][0]), s[2][0]);
-                        y1 = _mm512_add_ps(_mm512_add_ps(s[0][1], s[1][1]), s[2][1]);
-                    } else {
-                        y0 = _mm512_sub_ps(_mm512_sub_ps(s[1][0], s[2][0]), s[3][0]);
-                        y1 = _mm512_sub_ps(_mm512_sub_ps(s[1][1], s[2][1]), s[3][1]);
+                uint64_t word[2] = {0, 0};
+                for (int l = 0; l < tiles; l++) {
+                    const float *p = mb + (size_t)o * nt + (size_t)r * tw +
+                                     tx0 + l;
+                    float s[4][2];
+                    for (int a = 0; a < 4; a++) { /* rows times A */
+                        const float m0 = p[(a * 4 + 0) * step];
+                        const float m1 = p[(a * 4 + 1) * step];
+                        const float m2 = p[(a * 4 + 2) * step];
+                        const float m3 = p[(a * 4 + 3) * step];
+                        s[a][0] = (m0 + m1) + m2;
+                        s[a][1] = (m1 - m2) - m3;
                     }
-                    store_row(_mm512_permutex2var_ps(y0, lo_idx, y1),
-                              _mm512_permutex2var_ps(y0, hi_idx, y1), count,
-                              out, bias,
-                              (size_t)o * plane + (size_t)y * in.w + x0);
+                    for (int dy = 0; dy < 2; dy++) {
+                        const int y = 2 * ty + dy;
+                        if (y >= in.h)
+                            break;
+                        const size_t row = (size_t)o * plane +
+                                           (size_t)y * in.w + x0;
+                        for (int dx = 0; dx < 2 && 2 * l + dx < count;
+                             dx++) { /* A^T times columns */
+                            const float v =
+                                dy == 0 ? (s[0][dx] + s[1][dx]) + s[2][dx]
+                                        : (s[1][dx] - s[2][dx]) - s[3][dx];
+                            word[dy] |= store_one(out, v, bias,
+                                                  row + 2 * l + dx)
+                                        << (2 * l + dx);
+                        }
+                    }
                 }
+                for (int dy = 0; dy < 2 && want_bits; dy++)
+                    if (2 * ty + dy < in.h)
+                        core_bits_put(out->bits,
+                                      (size_t)o * plane +
+                                          (size_t)(2 * ty + dy) * in.w + x0,
+                                      word[dy], (size_t)count);
             }
         }
     }
 }
 
-AVX512 void core_winograd_run(const float *packed, int m, core_shape in,
-                              const float *src,
-                              const struct core_gemm_out *out,
-                              float *workspace)
+void core_winograd_run(core_gemm_isa isa, const float *packed, int m,
+                       core_shape in, const float *src,
+                       const struct core_gemm_out *out, float *workspace)
 {
     int tw, th, rows;
     block_shape(in, &tw, &th, &rows);
@@ -247,13 +205,27 @@ AVX512 void core_winograd_run(const float *packed, int m, core_shape in,
     for (int ty0 = 0; ty0 < th; ty0 += rows) {
         const int r = th - ty0 < rows ? th - ty0 : rows;
         const int nt = r * tw;
-        input_transform(in, src, ty0, r, tw, v, nt);
+#if defined(__GNUC__) && defined(__x86_64__)
+        if (isa == CORE_GEMM_AVX512)
+            core_winograd_input_avx512(in, src, ty0, r, tw, v, nt);
+        else if (isa == CORE_GEMM_AVX2)
+            core_winograd_input_avx2(in, src, ty0, r, tw, v, nt);
+        else
+#endif
+            input_plain(in, src, ty0, r, tw, v, nt);
         for (int xi = 0; xi < 16; xi++) {
             core_gemm_out raw = {mb + (size_t)xi * m * nt, (size_t)nt, NULL,
                                  CORE_ACT_NONE, 0.0f, NULL};
-            core_gemm_avx512(packed + xi * wplane, m, nt, in.c,
-                             v + (size_t)xi * in.c * nt, (size_t)nt, &raw);
+            core_gemm_run(isa, packed + xi * wplane, m, nt, in.c,
+                          v + (size_t)xi * in.c * nt, (size_t)nt, &raw);
         }
-        output_transform(m, in, mb, ty0, r, tw, nt, out);
+#if defined(__GNUC__) && defined(__x86_64__)
+        if (isa == CORE_GEMM_AVX512)
+            core_winograd_output_avx512(m, in, mb, ty0, r, tw, nt, out);
+        else if (isa == CORE_GEMM_AVX2)
+            core_winograd_output_avx2(m, in, mb, ty0, r, tw, nt, out);
+        else
+#endif
+            output_plain(m, in, mb, ty0, r, tw, nt, out);
     }
 }

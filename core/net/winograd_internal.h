@@ -1,14 +1,16 @@
 /* winograd_internal.h -- 3x3 stride-1 pad-1 convolution by Winograd F(2x2, 3x3)
- * on the AVX-512 GEMM (kernels/gemm_internal.h).  Internal.
+ * on the fp32 GEMM (kernels/gemm_internal.h).  Internal.
  *
  * Each 2x2 output tile costs 16 multiplications per (in, out) channel pair
  * instead of 36: the input tiles (4x4, overlapping by 2) and the weights
  * are transformed into 16 "frequency" planes, each plane is one GEMM, and
  * the output transform adds the bias, applies the activation, writes the
- * blob (or its Concat slice) and records the code bits. */
+ * blob (or its Concat slice) and records the code bits.  Every fp32 kernel
+ * set (AVX-512, AVX2 + FMA, plain C) runs it. */
 #ifndef CORE_WINOGRAD_INTERNAL_H
 #define CORE_WINOGRAD_INTERNAL_H
 
+#include "kernels/gemm_internal.h"
 #include "net/network_internal.h"
 
 #include <stddef.h>
@@ -28,11 +30,25 @@ void core_winograd_pack(const float *w, int m, int c, float *packed);
 size_t core_winograd_workspace(int m, core_shape in);
 
 /* The convolution with bias, activation and bits (see gemm_internal.h's
- * core_gemm_out; out->c has row stride in.w, planes of in.h*in.w).  Only
- * on CPUs where core_gemm_avx512_usable(). */
-struct core_gemm_out;
-void core_winograd_run(const float *packed, int m, core_shape in,
-                       const float *src, const struct core_gemm_out *out,
-                       float *workspace);
+ * core_gemm_out; out->c has row stride in.w, planes of in.h*in.w), with
+ * kernel set @p isa, which core_gemm_usable() must have accepted. */
+void core_winograd_run(core_gemm_isa isa, const float *packed, int m,
+                       core_shape in, const float *src,
+                       const struct core_gemm_out *out, float *workspace);
+
+/* The vector transforms of core_winograd_run (winograd_avx2.c,
+ * winograd_avx512.c) for one block of @p rows tile rows from tile row
+ * @p ty0, @p tw tiles a row, nt = rows * tw: the input transform into
+ * V[xi][ch][t], the output transform from M[xi][o][t] into @p out. */
+void core_winograd_input_avx2(core_shape in, const float *src, int ty0,
+                              int rows, int tw, float *v, int nt);
+void core_winograd_output_avx2(int m, core_shape in, const float *mb,
+                               int ty0, int rows, int tw, int nt,
+                               const struct core_gemm_out *out);
+void core_winograd_input_avx512(core_shape in, const float *src, int ty0,
+                                int rows, int tw, float *v, int nt);
+void core_winograd_output_avx512(int m, core_shape in, const float *mb,
+                                 int ty0, int rows, int tw, int nt,
+                                 const struct core_gemm_out *out);
 
 #endif

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 
 #define DEFAULT_METRICS "vq,deep,l2,psnr,ssim,dhash"
 
@@ -163,9 +162,6 @@ int main(int argc, char **argv)
     }
     opt.command = argv[optind];
     opt.input = argv[optind + 1];
-    /* One image at a time: OpenBLAS threads only add overhead on
-     * matrices this small. */
-    openblas_set_num_threads(1);
 
     static const struct {
         const char *name;

@@ -5,7 +5,7 @@
 # `pkg-config --cflags --libs maso` and with find_package(maso) (shared and
 # static), and run on a Kodak photo: it must name the class the reference
 # implementation gives (macaw, 88, for kodim23).  The installed programs
-# must not carry the build tree's path.
+# must not carry the build tree's path nor load a BLAS library.
 # usage: install.sh BUILD_DIR SOURCE_DIR SHARED_DIR TMPDIR
 set -eu
 build=$1 source=$2 shared=$3 tmp=$4/install
@@ -47,6 +47,11 @@ for p in maso-index maso-query maso-eval; do
         fail "$p carries the build tree's path"
     fi
     "$prefix/bin/$p" --version | grep -q "^$p 0\.1\.0\$" || fail "$p --version"
+    # No BLAS library is loaded: OpenBLAS's pthread build starts a thread
+    # that spins at load, a tenth of a CPU second in every process.
+    if LD_LIBRARY_PATH=$lib ldd "$prefix/bin/$p" | grep -qi blas; then
+        fail "$p loads a BLAS library"
+    fi
 done
 bash -n "$prefix/share/bash-completion/completions/maso-query" || fail "completion syntax"
 
