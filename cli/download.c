@@ -55,6 +55,8 @@ fail:
     why = dlerror();
     snprintf(curl_table.error, sizeof curl_table.error, "%s",
              why != NULL ? why : "cannot be loaded");
+    if (lib != NULL) /* not the library expected: not kept */
+        (void)dlclose(lib);
 }
 
 struct sink {

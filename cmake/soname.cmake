@@ -1,8 +1,8 @@
 # maso_soname(VAR PREFIX): the SONAME of the shared library that
 # pkg_check_modules(PREFIX ...) found (the first of ${PREFIX}_LINK_LIBRARIES),
 # read from its dynamic section with objdump.  The optional codec and
-# download libraries (libheif, libjxl, libcurl) are not linked: the programs
-# dlopen this name when a file needs them (core/image/codec_library.c,
+# download libraries (libheif, libjxl, libtiff, libcurl) are not linked: the
+# programs dlopen this name when a file needs them (core/base/library.c,
 # cli/download.c), so the name is the one of the library the build was
 # compiled against, never a hard-coded guess.
 function(maso_soname var prefix)

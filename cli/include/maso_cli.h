@@ -106,7 +106,8 @@ void maso_cli_store_identity(const maso_model *model,
  * Returns MASO_ECHECKSUM on a mismatch (nothing is left at @p path).
  * libcurl is loaded (dlopen of the SONAME maso was built against) at the
  * first download and stays loaded; when it cannot be, MASO_EUNSUPPORTED
- * and "download of URL needs libcurl.so.4: <the loader's message>".
+ * and "download of URL needs SONAME: <the loader's message>" (SONAME: the
+ * libcurl the build found, e.g. libcurl-gnutls.so.4).
  */
 int maso_cli_download(const char *url, const char *path,
                       const char *sha256_hex, char err[MASO_CLI_ERRLEN]);

@@ -31,3 +31,9 @@ void *core_library_symbol(void *library, const char *name,
         keep_error(err, name);
     return address;
 }
+
+void core_library_close(void *library)
+{
+    if (library != NULL)
+        (void)dlclose(library);
+}

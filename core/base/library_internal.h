@@ -36,6 +36,9 @@ void *core_library_open(const char *soname, char err[CORE_LIBRARY_ERRLEN]);
 void *core_library_symbol(void *library, const char *name,
                           char err[CORE_LIBRARY_ERRLEN]);
 
+/* dlclose(@p library): a library that lacked a function is not kept. */
+void core_library_close(void *library);
+
 /*
  * CORE_LIBRARY_DEFINE(type, soname, LIST) defines, in the decoder's file,
  * the table type `type` (ready, error, and one member per function of the
@@ -61,6 +64,9 @@ void *core_library_symbol(void *library, const char *name,
             return;                                                         \
         LIST(CORE_LIBRARY_LOOKUP_, type##_table)                            \
         type##_table.ready = 1;                                             \
+        return;                                                             \
+    fail_:                                                                  \
+        core_library_close(lib_); /* not the library expected: unmapped */  \
     }                                                                       \
     static const type *type##_load(void)                                    \
     {                                                                       \
@@ -71,6 +77,6 @@ void *core_library_symbol(void *library, const char *name,
 #define CORE_LIBRARY_LOOKUP_(table, f)                                      \
     if (((table).f = (__typeof__(f) *)core_library_symbol(                 \
              lib_, #f, (table).error)) == NULL)                             \
-        return;
+        goto fail_;
 
 #endif

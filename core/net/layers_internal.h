@@ -47,8 +47,8 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
                    uint8_t *bits);
 
 /* sampled.c: whether core_conv_run_sampled() gives @p c's code bits as
- * core_conv_run() does (int8; fp32 1x1 stride-1 through the AVX-512 GEMM;
- * with an activation). */
+ * core_conv_run() does (int8; fp32 1x1 stride-1 through any fp32 GEMM set,
+ * whose lane indices fit 32 bits; with an activation). */
 int core_conv_sampled_supported(const core_conv_desc *c, core_shape out);
 
 /* sampled.c: the code bits of convolution @p c at the @p n units

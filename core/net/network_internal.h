@@ -194,8 +194,8 @@ float core_fp16_to_fp32(uint16_t h);
 void core_fp16_to_fp32_array(const unsigned char *src, size_t n, float *dst,
                              int vector);
 
-/* conv.c: pack every convolution's weights for the AVX-512 GEMM when the
- * CPU has it, and for the int8 GEMM when the precision is int8 (the
+/* conv.c: pack every convolution's weights for the fp32 GEMM of the kernel
+ * set chosen (AVX-512, AVX2 + FMA or plain C), and for the int8 GEMM when the precision is int8 (the
  * convolutions whose input is >= 0); ENOMEM with a message. */
 int core_conv_prepare_all(maso_model *model);
 

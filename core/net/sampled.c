@@ -21,6 +21,7 @@
 #include "kernels/gemm_int8_internal.h"
 #include "net/layers_internal.h"
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,8 +36,15 @@ int core_conv_sampled_supported(const core_conv_desc *c, core_shape out)
         return 0;
     if (c->qweight)
         return 1;
+    /* the vector sets gather weights and inputs by 32-bit lane indices */
+    const size_t k = c->num_output > 0
+                         ? (size_t)c->weight_count / (size_t)c->num_output : 0;
+    const size_t plane = (size_t)out.h * out.w;
+    if (plane * k >= INT_MAX ||
+        ((size_t)c->num_output + CORE_GEMM_MR) * k >= INT_MAX)
+        return 0;
     return c->packed && !c->winograd && c->kw == 1 && c->kh == 1 &&
-           c->sw == 1 && c->sh == 1 && (size_t)out.h * out.w > 1;
+           c->sw == 1 && c->sh == 1 && plane > 1;
 }
 
 /* Bit @p unit of @p bits set when @p on. */

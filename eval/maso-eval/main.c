@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #define DEFAULT_METRICS "vq,deep,l2,psnr,ssim,dhash"
 
 static void usage(FILE *out)
