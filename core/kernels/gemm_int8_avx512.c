@@ -129,22 +129,88 @@ VNNI float core_gemm8_input_scale_avx512(const float *x, size_t n)
     return m > 0.0f ? m / 255.0f : 1.0f;
 }
 
-/* 16 pixels of one channel rounded as core_gemm8_round(): the conversion
- * rounds half to even (the default MXCSR mode), then 0 .. 255.  The
- * quotient is capped at 256 first, so that an infinite or huge one gives
- * 255 as in the scalar set, not the conversion's INT_MIN (min with the
- * quotient second keeps NaN, which converts to INT_MIN and clamps to 0, as
- * the scalar set gives 0).  (Multiplying by 1/scale instead, with exact
- * division near ties, measured slower on Zen 4: the extra vector
- * operations cost more than the divider.) */
-VNNI static inline __m512i round16(const float *r, __mmask16 mask,
-                                   __m512 offset, __m512 scale)
+/* 16 pixels of one channel divided by the scale, as core_gemm8_round()
+ * divides, then capped at 256: an infinite or huge quotient then converts
+ * to 256 (255 after the saturating packs below) as in the scalar set, not
+ * to the conversion's INT_MIN (min with the quotient second keeps NaN,
+ * which converts to INT_MIN and packs to 0, as the scalar set gives 0). */
+VNNI static inline __m512 quotient16(__m512 x, __m512 scale)
 {
-    __m512 x = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, r), offset);
-    __m512i q = _mm512_cvtps_epi32(
-        _mm512_min_ps(_mm512_set1_ps(256.0f), _mm512_div_ps(x, scale)));
-    return _mm512_min_epi32(_mm512_max_epi32(q, _mm512_setzero_si512()),
-                            _mm512_set1_epi32(255));
+    return _mm512_min_ps(_mm512_set1_ps(256.0f), _mm512_div_ps(x, scale));
+}
+
+/* The same by a multiply with inv = 1/scale, which is not always the
+ * division's float: it sets *near for lanes whose product lies within
+ * 2^-12 of a half-integer, the only ones where rint() of the two can
+ * differ.  Why that suffices: with scale and 1/scale normal floats, the
+ * product is x/scale * (1 + e), |e| < 1.5 * 2^-23, and the division's
+ * float within x/scale * 2^-24; below 300 the two are then closer than
+ * 300 * 2^-22.4 < 2^-14, so a product farther than 2^-12 from every
+ * half-integer rounds to the integer the division's float rounds to.
+ * Products of 300 and more come from quotients above 299, which are capped
+ * to 255 either way; negative products from negative quotients (0 either
+ * way); NaN and infinities come out of both alike. */
+VNNI static inline __m512 product16(__m512 x, __m512 inv, __mmask16 *near)
+{
+    const __m512 q = _mm512_mul_ps(x, inv);
+    const __m512 frac = _mm512_abs_ps(_mm512_sub_ps(
+        q, _mm512_roundscale_ps(q, _MM_FROUND_TO_NEAREST_INT |
+                                       _MM_FROUND_NO_EXC)));
+    *near |= _mm512_cmp_ps_mask(frac, _mm512_set1_ps(0.5f - 0x1p-12f),
+                                _CMP_GT_OQ);
+    return _mm512_min_ps(_mm512_set1_ps(256.0f), q);
+}
+
+/* Four channels' capped quotients (16 pixels each) as 16 pixel words:
+ * converted with rounding half to even (the default MXCSR mode, as
+ * rint()), packed with signed saturation to 16 then to unsigned 8 bits
+ * (negative and INT_MIN -> 0, 256 -> 255: the clamp), which leaves each
+ * 128-bit lane holding channel-major bytes c0[p0..3] c1[p0..3] c2[p0..3]
+ * c3[p0..3] of its 4 pixels; one byte shuffle per lane turns that 4 x 4
+ * into the pixel-major words.  The packs and the shuffle stay inside
+ * 128-bit lanes, so lane l holds pixels 4l .. 4l+3 in order. */
+VNNI static inline __m512i words16(const __m512 q[4])
+{
+    const __m512i lo = _mm512_packs_epi32(_mm512_cvtps_epi32(q[0]),
+                                          _mm512_cvtps_epi32(q[1]));
+    const __m512i hi = _mm512_packs_epi32(_mm512_cvtps_epi32(q[2]),
+                                          _mm512_cvtps_epi32(q[3]));
+    const __m512i bytes = _mm512_packus_epi16(lo, hi);
+    const __m512i order = _mm512_broadcast_i32x4(_mm_setr_epi8(
+        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    return _mm512_shuffle_epi8(bytes, order);
+}
+
+/* One group of @p n (1 .. 4) channels at @p r into @p o; inlined with
+ * n = 4 for full groups, so that the four channels stay in registers. */
+VNNI static inline __attribute__((always_inline)) void
+pack_group(const float *r, size_t plane, int n, const __m512 off[4],
+           __m512 s, __m512 inv, int by_product, uint32_t *o)
+{
+    for (size_t p = 0; p < plane; p += 16) {
+        const __mmask16 mask = plane - p >= 16
+            ? (__mmask16)0xffff
+            : (__mmask16)((1u << (plane - p)) - 1u);
+        __m512 v[4], q[4];
+#pragma GCC unroll 4
+        for (int t = 0; t < 4; t++)
+            q[t] = v[t] = _mm512_setzero_ps();
+#pragma GCC unroll 4
+        for (int t = 0; t < n; t++)
+            v[t] = _mm512_add_ps(
+                _mm512_maskz_loadu_ps(mask, r + (size_t)t * plane + p),
+                off[t]);
+        __mmask16 near = by_product ? 0 : 0xffff;
+        if (by_product)
+#pragma GCC unroll 4
+            for (int t = 0; t < n; t++)
+                q[t] = product16(v[t], inv, &near);
+        if (near & mask) /* rare: a product near a tie; or no product */
+#pragma GCC unroll 4
+            for (int t = 0; t < n; t++)
+                q[t] = quotient16(v[t], s);
+        _mm512_mask_storeu_epi32(o + p, mask, words16(q));
+    }
 }
 
 VNNI void core_gemm8_pack_pixels_avx512(const float *x, int channels,
@@ -152,6 +218,10 @@ VNNI void core_gemm8_pack_pixels_avx512(const float *x, int channels,
                                         const float *offset, uint8_t *pixels)
 {
     const __m512 s = _mm512_set1_ps(scale);
+    /* the multiply needs scale and 1/scale normal (the bound above);
+     * other scales divide every vector */
+    const int by_product = scale >= 0x1p-125f && scale <= 0x1p125f;
+    const __m512 inv = _mm512_set1_ps(by_product ? 1.0f / scale : 1.0f);
     for (int g = 0; g < (channels + 3) / 4; g++) {
         uint32_t *o = (uint32_t *)(void *)(pixels + (size_t)g * plane * 4);
         const float *r = x + (size_t)g * 4 * plane;
@@ -160,18 +230,10 @@ VNNI void core_gemm8_pack_pixels_avx512(const float *x, int channels,
         for (int t = 0; t < 4; t++)
             off[t] = _mm512_set1_ps(offset && t < present ? offset[4 * g + t]
                                                           : 0.0f);
-        for (size_t p = 0; p < plane; p += 16) {
-            const __mmask16 mask = plane - p >= 16
-                ? (__mmask16)0xffff
-                : (__mmask16)((1u << (plane - p)) - 1u);
-            __m512i d = round16(r + p, mask, off[0], s);
-            for (int t = 1; t < 4 && t < present; t++)
-                d = _mm512_or_si512(
-                    d, _mm512_slli_epi32(round16(r + (size_t)t * plane + p,
-                                                 mask, off[t], s),
-                                         8 * t));
-            _mm512_mask_storeu_epi32(o + p, mask, d);
-        }
+        if (present >= 4)
+            pack_group(r, plane, 4, off, s, inv, by_product, o);
+        else
+            pack_group(r, plane, present, off, s, inv, by_product, o);
     }
 }
 #endif
