@@ -92,11 +92,19 @@ AVX2 static void tile(const core_gemm8_args *a, int m0, int rows, int j0,
 }
 
 /* The largest of n floats (0 at least), as the scalar loop: vmaxps keeps
- * its second operand (the running maximum) when the first is NaN. */
+ * its second operand (the running maximum) when the first is NaN.  Four
+ * running maxima, as the AVX-512 version (gemm_int8_avx512.c) says why. */
 AVX2 float core_gemm8_input_scale_avx2(const float *x, size_t n)
 {
-    __m256 top = _mm256_setzero_ps();
+    __m256 top = _mm256_setzero_ps(), t1 = top, t2 = top, t3 = top;
     size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        top = _mm256_max_ps(_mm256_loadu_ps(x + i), top);
+        t1 = _mm256_max_ps(_mm256_loadu_ps(x + i + 8), t1);
+        t2 = _mm256_max_ps(_mm256_loadu_ps(x + i + 16), t2);
+        t3 = _mm256_max_ps(_mm256_loadu_ps(x + i + 24), t3);
+    }
+    top = _mm256_max_ps(_mm256_max_ps(t1, top), _mm256_max_ps(t3, t2));
     for (; i + 8 <= n; i += 8)
         top = _mm256_max_ps(_mm256_loadu_ps(x + i), top);
     float lanes[8], m = 0.0f;

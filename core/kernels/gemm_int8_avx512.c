@@ -114,11 +114,21 @@ VNNI void core_gemm8_avx512vnni(const core_gemm8_args *a,
 }
 
 /* The largest of n floats (0 at least): NaNs are skipped as in the scalar
- * loop (vmaxps returns its second operand when the first is NaN). */
+ * loop (vmaxps returns its second operand when the first is NaN, so no
+ * running maximum ever holds one).  Four running maxima, not one: a
+ * single chain waits the maximum's latency for every vector, four keep
+ * the loads busy; the maximum of a set is the same in any order. */
 VNNI float core_gemm8_input_scale_avx512(const float *x, size_t n)
 {
-    __m512 top = _mm512_setzero_ps();
+    __m512 top = _mm512_setzero_ps(), t1 = top, t2 = top, t3 = top;
     size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        top = _mm512_max_ps(_mm512_loadu_ps(x + i), top);
+        t1 = _mm512_max_ps(_mm512_loadu_ps(x + i + 16), t1);
+        t2 = _mm512_max_ps(_mm512_loadu_ps(x + i + 32), t2);
+        t3 = _mm512_max_ps(_mm512_loadu_ps(x + i + 48), t3);
+    }
+    top = _mm512_max_ps(_mm512_max_ps(t1, top), _mm512_max_ps(t3, t2));
     for (; i + 16 <= n; i += 16)
         top = _mm512_max_ps(_mm512_loadu_ps(x + i), top);
     if (i < n)
