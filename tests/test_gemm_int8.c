@@ -291,6 +291,57 @@ static void test_rounding_near_ties(void **state)
     free(got);
 }
 
+/* Full 4-channel groups (the AVX-512 packing's inlined path) near ties,
+ * and scales whose reciprocal is not a normal float (that packing then
+ * divides throughout): every byte against rintf(x / scale) clamped, and
+ * the maximum of 200 values (four running maxima and tails) with the
+ * largest in every position, NaNs among them, against a plain loop. */
+static void test_rounding_groups(void **state)
+{
+    (void)state;
+    find_sets();
+    static const float scales[] = {7.3f / 255.0f, 0.0123f / 255.0f, 1e-40f,
+                                   0x1p126f, 1.0f};
+    enum { C = 8, P = 37 };
+    float x[C * P];
+    uint8_t want[C * P], got[C * P];
+    for (size_t m = 0; m < sizeof scales / sizeof scales[0]; m++) {
+        const float scale = scales[m];
+        for (int i = 0; i < C * P; i++) {
+            float q = (float)(i % 263) - 3.0f + ((i / 263) % 2 ? 0.5f : 0.0f);
+            float v = q * scale;
+            for (int d = 0; d < (i % 5) - 2; d++)
+                v = nextafterf(v, INFINITY);
+            for (int d = 0; d < 2 - (i % 5); d++)
+                v = nextafterf(v, -INFINITY);
+            x[i] = v;
+        }
+        for (int ch = 0; ch < C; ch++)
+            for (int p = 0; p < P; p++) {
+                float v = rintf(x[ch * P + p] / scale);
+                want[((ch / 4) * P + p) * 4 + ch % 4] =
+                    (uint8_t)(v > 255.0f ? 255.0f : v > 0.0f ? v : 0.0f);
+            }
+        for (int s = 0; s < n_sets; s++) {
+            memset(got, 0xee, sizeof got);
+            core_gemm8_pack_pixels(sets[s], x, C, P, scale, NULL, got);
+            if (memcmp(got, want, sizeof want) != 0)
+                fail_msg("%s: scale %g: 4-channel words differ",
+                         isa_name(sets[s]), (double)scale);
+        }
+    }
+    float y[200];
+    for (int top = 0; top < 200; top++) {
+        for (int i = 0; i < 200; i++)
+            y[i] = (float)(i % 17) * 0.25f;
+        y[(top + 7) % 200] = NAN;
+        y[top] = 9.5f;
+        for (int s = 0; s < n_sets; s++)
+            if (core_gemm8_input_scale(sets[s], y, 200) != 9.5f / 255.0f)
+                fail_msg("%s: maximum at %d missed", isa_name(sets[s]), top);
+    }
+}
+
 /* One convolution through core_conv8_run() against a direct convolution
  * of the rounded weights and input written from the definition. */
 static void check_conv_mean(int cin, int h, int w, int cout, int k,
@@ -441,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_input_rounding),
         cmocka_unit_test(test_rounding_near_ties),
+        cmocka_unit_test(test_rounding_groups),
         cmocka_unit_test(test_convolutions),
         cmocka_unit_test(test_choice),
     };
