@@ -3,9 +3,10 @@
  * Register tile: CORE_GEMM_MR (8) output channels x up to 3 vectors of 16
  * columns = 24 accumulators.  Per k step the tile loads 3 vectors of B and
  * broadcasts 8 weights for 24 FMAs, so it is bound by the FMA units, not
- * by loads.  Columns past N are read with masked loads (never touching
- * memory past the row) and dropped at the store; rows past M are the zero
- * padding of the packed weights and are not stored.
+ * by loads.  In a tile cut by N the columns past N are read with masked
+ * loads (never touching memory past the row) and dropped at the store;
+ * full tiles load unmasked.  Rows past M are the zero padding of the
+ * packed weights and are not stored.
  *
  * Loop order: the larger operand is streamed once in the outer loop and
  * the smaller one re-read from cache in the inner loop (weights outer for
@@ -31,55 +32,98 @@
 #define AVX512 CORE_TARGET_AVX512
 #define INLINE inline __attribute__((always_inline))
 
+/* Rows of B fetched ahead of the k step that reads them.  The first panel
+ * over a column block reads B from beyond L2 at a row stride of up to
+ * 50 KB (conv1's im2col, the squeeze layers' 3136 columns): a new page per
+ * row, which the hardware prefetchers do not follow, so without this the
+ * tile waits on each row's loads. */
+#ifndef PF_DIST
+#define PF_DIST 8
+#endif
+
+/* One k step: 16*nv columns of B row @p bp times the MR weights at @p pw,
+ * accumulated into @p acc.  Full vectors are read unmasked. */
+AVX512 static INLINE void step(__m512 acc[MR][NV], const float *pw,
+                               const float *bp, int nv, int full,
+                               const __mmask16 *mask)
+{
+    __m512 bv[NV];
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++)
+        bv[v] = full ? _mm512_loadu_ps(bp + 16 * v)
+                     : _mm512_maskz_loadu_ps(mask[v], bp + 16 * v);
+#pragma GCC unroll 8
+    for (int i = 0; i < MR; i++) {
+        __m512 w = _mm512_set1_ps(pw[i]);
+#pragma GCC unroll 3
+        for (int v = 0; v < nv; v++)
+            acc[i][v] = _mm512_fmadd_ps(w, bv[v], acc[i][v]);
+    }
+}
+
+/* Prefetch the lines of columns 0 .. 16*nv-1 of the B row at @p bp (the
+ * last float too: a row of a block need not start on a line). */
+AVX512 static INLINE void fetch_row(const float *bp, int nv)
+{
+#pragma GCC unroll 3
+    for (int v = 0; v < nv; v++)
+        _mm_prefetch((const char *)(bp + 16 * v), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bp + 16 * nv - 1), _MM_HINT_T0);
+}
+
 /* One tile: rows m0 .. m0+rows-1 (rows <= MR), columns j0 .. j0+cols-1
  * (cols <= 16*nv); nv is a constant after inlining so the accumulators
- * stay in registers. */
+ * stay in registers.  @p cold: B's rows are not in cache yet (the first
+ * panel over this column block), so fetch them ahead. */
 AVX512 static INLINE void tile(const float *pw, int k, const float *b,
                                size_t ldb, int m0, int rows, int j0,
-                               int cols, int n, int nv,
+                               int cols, int n, int nv, int cold,
                                const core_gemm_out *out)
 {
     __m512 acc[MR][NV];
     __mmask16 mask[NV] = {0};
     core_tile_masks(cols, nv, mask);
+    const int full = cols == 16 * nv;
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++)
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm512_setzero_ps();
     const float *bp = b + j0;
-    for (int p = 0; p < k; p++, bp += ldb, pw += MR) {
-        __m512 bv[NV];
-#pragma GCC unroll 3
-        for (int v = 0; v < nv; v++)
-            bv[v] = _mm512_maskz_loadu_ps(mask[v], bp + 16 * v);
-#pragma GCC unroll 8
-        for (int i = 0; i < MR; i++) {
-            __m512 w = _mm512_set1_ps(pw[i]);
-#pragma GCC unroll 3
-            for (int v = 0; v < nv; v++)
-                acc[i][v] = _mm512_fmadd_ps(w, bv[v], acc[i][v]);
+    int p = 0;
+    if (cold)
+        for (; p < k - PF_DIST; p++, bp += ldb, pw += MR) {
+            fetch_row(bp + PF_DIST * ldb, nv);
+            step(acc, pw, bp, nv, full, mask);
         }
-    }
+    for (; p < k; p++, bp += ldb, pw += MR)
+        step(acc, pw, bp, nv, full, mask);
+    /* The fields of out in locals: the code bits are stored through a
+     * uint8_t pointer, which may alias *out, so gcc would reload every
+     * field after each store. */
     const __m512 slope = _mm512_set1_ps(out->slope);
-    const int want_bits = out->bits && out->act != CORE_ACT_NONE;
+    const core_act act = out->act;
+    uint8_t *const bits = act != CORE_ACT_NONE ? out->bits : NULL;
+    const float *const bias = out->bias;
+    float *const c0 = out->c + j0;
+    const size_t ldc = out->ldc;
 #pragma GCC unroll 8
     for (int i = 0; i < MR; i++) {
         if (i >= rows)
             break;
         const size_t row = (size_t)(m0 + i);
-        const __m512 bias = _mm512_set1_ps(out->bias ? out->bias[row] : 0.0f);
-        float *c = out->c + row * out->ldc + j0;
+        const __m512 b_row = _mm512_set1_ps(bias ? bias[row] : 0.0f);
+        float *c = c0 + row * ldc;
         uint64_t word = 0;
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++) {
-            __m512 x = _mm512_add_ps(acc[i][v], bias);
-            __mmask16 pos = core_tile_store(x, c + 16 * v, mask[v], out->act,
+            __m512 x = _mm512_add_ps(acc[i][v], b_row);
+            __mmask16 pos = core_tile_store(x, c + 16 * v, mask[v], act,
                                             slope);
             word |= (uint64_t)pos << (16 * v);
         }
-        if (want_bits)
-            core_bits_put(out->bits, row * (size_t)n + (size_t)j0, word,
+        if (bits)
+            core_bits_put(bits, row * (size_t)n + (size_t)j0, word,
                           (size_t)cols);
     }
 }
@@ -88,15 +132,20 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
  * tile size. */
 AVX512 static void tile_any(const float *packed, int k, const float *b,
                             size_t ldb, int m0, int rows, int j0, int cols,
-                            int n, const core_gemm_out *out)
+                            int n, int cold, const core_gemm_out *out)
 {
     const float *pw = packed + (size_t)m0 * k;
-    if (cols > 32)
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 3, out);
+    if (cols == 48) {
+        if (cold)
+            tile(pw, k, b, ldb, m0, rows, j0, 48, n, 3, 1, out);
+        else
+            tile(pw, k, b, ldb, m0, rows, j0, 48, n, 3, 0, out);
+    } else if (cols > 32)
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 3, cold, out);
     else if (cols > 16)
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 2, out);
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 2, cold, out);
     else
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, out);
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, cold, out);
 }
 
 AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
@@ -108,12 +157,12 @@ AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
         for (int m0 = 0; m0 < m; m0 += MR)
             for (int j0 = 0; j0 < n; j0 += NR)
                 tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
-                         j0, n - j0 < NR ? n - j0 : NR, n, out);
+                         j0, n - j0 < NR ? n - j0 : NR, n, m0 == 0, out);
     } else {
         for (int j0 = 0; j0 < n; j0 += NR)
             for (int m0 = 0; m0 < m; m0 += MR)
                 tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
-                         j0, n - j0 < NR ? n - j0 : NR, n, out);
+                         j0, n - j0 < NR ? n - j0 : NR, n, m0 == 0, out);
     }
 }
 #endif
