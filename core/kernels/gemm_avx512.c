@@ -41,6 +41,12 @@
 #define PF_DIST 8
 #endif
 
+/* Row stride of C (floats) from which the tile fetches its C lines before
+ * the k loop (see tile()). */
+#ifndef PF_C_MIN
+#define PF_C_MIN 512
+#endif
+
 /* One k step: 16*nv columns of B row @p bp times the MR weights at @p pw,
  * accumulated into @p acc.  Full vectors are read unmasked. */
 AVX512 static INLINE void step(__m512 acc[MR][NV], const float *pw,
@@ -89,6 +95,12 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm512_setzero_ps();
+    /* C rows PF_C_MIN floats or more apart are each in a page of their
+     * own: the stores of the epilogue would each wait for their line.
+     * Fetching the tile's lines now overlaps that with the k loop. */
+    if (out->ldc >= PF_C_MIN)
+        for (int i = 0; i < rows; i++)
+            fetch_row(out->c + (size_t)(m0 + i) * out->ldc + j0, nv);
     const float *bp = b + j0;
     int p = 0;
     if (cold)
