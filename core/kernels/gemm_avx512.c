@@ -41,6 +41,11 @@
 #define PF_DIST 8
 #endif
 
+/* Bytes of B from which it is fetched ahead (see core_gemm_avx512()). */
+#ifndef PF_B_MIN
+#define PF_B_MIN 32768
+#endif
+
 /* Row stride of C (floats) from which the tile fetches its C lines before
  * the k loop (see tile()). */
 #ifndef PF_C_MIN
@@ -67,23 +72,31 @@ AVX512 static INLINE void step(__m512 acc[MR][NV], const float *pw,
     }
 }
 
-/* Prefetch the lines of columns 0 .. 16*nv-1 of the B row at @p bp (the
+/* Prefetch the lines of columns 0 .. cols-1 of the row at @p bp (the
  * last float too: a row of a block need not start on a line). */
-AVX512 static INLINE void fetch_row(const float *bp, int nv)
+AVX512 static INLINE void fetch_row(const float *bp, int cols)
 {
 #pragma GCC unroll 3
-    for (int v = 0; v < nv; v++)
-        _mm_prefetch((const char *)(bp + 16 * v), _MM_HINT_T0);
-    _mm_prefetch((const char *)(bp + 16 * nv - 1), _MM_HINT_T0);
+    for (int x = 0; x < cols; x += 16)
+        _mm_prefetch((const char *)(bp + x), _MM_HINT_T0);
+    _mm_prefetch((const char *)(bp + cols - 1), _MM_HINT_T0);
 }
+
+/* What a tile fetches of B while it runs: row p + lead of the block at
+ * @p b while at step p, columns 0 .. cols-1. */
+typedef struct fetch_plan {
+    const float *b;  /* NULL: nothing */
+    int lead, cols;
+} fetch_plan;
 
 /* One tile: rows m0 .. m0+rows-1 (rows <= MR), columns j0 .. j0+cols-1
  * (cols <= 16*nv); nv is a constant after inlining so the accumulators
- * stay in registers.  @p cold: B's rows are not in cache yet (the first
- * panel over this column block), so fetch them ahead. */
+ * stay in registers.  @p pf: B rows not in cache yet, fetched ahead of
+ * the step that reads them: this block's in the first panel over it, or
+ * the next block's in the last panel over this one. */
 AVX512 static INLINE void tile(const float *pw, int k, const float *b,
                                size_t ldb, int m0, int rows, int j0,
-                               int cols, int n, int nv, int cold,
+                               int cols, int n, int nv, fetch_plan pf,
                                const core_gemm_out *out)
 {
     __m512 acc[MR][NV];
@@ -100,12 +113,12 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
      * Fetching the tile's lines now overlaps that with the k loop. */
     if (out->ldc >= PF_C_MIN)
         for (int i = 0; i < rows; i++)
-            fetch_row(out->c + (size_t)(m0 + i) * out->ldc + j0, nv);
+            fetch_row(out->c + (size_t)(m0 + i) * out->ldc + j0, cols);
     const float *bp = b + j0;
     int p = 0;
-    if (cold)
-        for (; p < k - PF_DIST; p++, bp += ldb, pw += MR) {
-            fetch_row(bp + PF_DIST * ldb, nv);
+    if (pf.b)
+        for (; p < k - pf.lead; p++, bp += ldb, pw += MR) {
+            fetch_row(pf.b + (size_t)(p + pf.lead) * ldb, pf.cols);
             step(acc, pw, bp, nv, full, mask);
         }
     for (; p < k; p++, bp += ldb, pw += MR)
@@ -144,37 +157,61 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
  * tile size. */
 AVX512 static void tile_any(const float *packed, int k, const float *b,
                             size_t ldb, int m0, int rows, int j0, int cols,
-                            int n, int cold, const core_gemm_out *out)
+                            int n, fetch_plan pf, const core_gemm_out *out)
 {
     const float *pw = packed + (size_t)m0 * k;
-    if (cols == 48) {
-        if (cold)
-            tile(pw, k, b, ldb, m0, rows, j0, 48, n, 3, 1, out);
-        else
-            tile(pw, k, b, ldb, m0, rows, j0, 48, n, 3, 0, out);
-    } else if (cols > 32)
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 3, cold, out);
+    /* The full tile in a copy with and one without fetches, cols a
+     * constant in both: the loop of the most common tile has neither masks
+     * nor a fetch loop's code. */
+    if (cols == NR && pf.b)
+        tile(pw, k, b, ldb, m0, rows, j0, NR, n, 3, pf, out);
+    else if (cols == NR)
+        tile(pw, k, b, ldb, m0, rows, j0, NR, n, 3,
+             (fetch_plan){NULL, 0, 0}, out);
+    else if (cols > 32)
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 3, pf, out);
     else if (cols > 16)
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 2, cold, out);
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 2, pf, out);
     else
-        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, cold, out);
+        tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, pf, out);
 }
 
 AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
                              const float *b, size_t ldb,
                              const core_gemm_out *out)
 {
+    const fetch_plan none = {NULL, 0, 0};
+    /* A B of up to PF_B_MIN bytes (Winograd's transformed tiles) was just
+     * written and is in cache: fetching it only costs instructions. */
+    const int far = (size_t)k * ldb * sizeof(float) > PF_B_MIN;
     /* Weights larger than the columns: stream the weights once. */
     if ((size_t)m * k > (size_t)k * n) {
         for (int m0 = 0; m0 < m; m0 += MR)
-            for (int j0 = 0; j0 < n; j0 += NR)
+            for (int j0 = 0; j0 < n; j0 += NR) {
+                const int cols = n - j0 < NR ? n - j0 : NR;
+                const fetch_plan own = {b + j0, PF_DIST, cols};
                 tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
-                         j0, n - j0 < NR ? n - j0 : NR, n, m0 == 0, out);
+                         j0, cols, n, m0 == 0 && far ? own : none, out);
+            }
     } else {
-        for (int j0 = 0; j0 < n; j0 += NR)
-            for (int m0 = 0; m0 < m; m0 += MR)
+        for (int j0 = 0; j0 < n; j0 += NR) {
+            const int cols = n - j0 < NR ? n - j0 : NR;
+            const int next = n - j0 - NR < NR ? n - j0 - NR : NR;
+            for (int m0 = 0; m0 < m; m0 += MR) {
+                /* The first block is fetched by its first panel, the
+                 * others by the last panel over the block before them
+                 * (when that is another panel than their first). */
+                fetch_plan pf = none;
+                if (!far)
+                    ;
+                else if (m0 == 0 && (j0 == 0 || m <= MR))
+                    pf = (fetch_plan){b + j0, PF_DIST, cols};
+                else if (m0 + MR >= m && next > 0)
+                    pf = (fetch_plan){b + j0 + NR, 0, next};
                 tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
-                         j0, n - j0 < NR ? n - j0 : NR, n, m0 == 0, out);
+                         j0, cols, n, pf, out);
+            }
+        }
     }
 }
 #endif
