@@ -170,6 +170,12 @@ static void test_shapes(void **state)
     /* larger ones: both loop orders (weights larger than columns) */
     check_shape(200, 20, 300, CORE_ACT_RELU);
     check_shape(40, 300, 150, CORE_ACT_RELU);
+    /* C rows 512 floats or more apart and B over 32 KB, which the vector
+     * sets fetch ahead: both loop orders, a last column block and panel cut
+     * short, and a single panel (it fetches every block itself) */
+    check_shape(20, 600, 40, CORE_ACT_RELU);
+    check_shape(600, 520, 20, CORE_ACT_LEAKY);
+    check_shape(5, 700, 30, CORE_ACT_NONE);
 }
 
 int main(void)
