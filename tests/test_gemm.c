@@ -176,6 +176,12 @@ static void test_shapes(void **state)
     check_shape(20, 600, 40, CORE_ACT_RELU);
     check_shape(600, 520, 20, CORE_ACT_LEAKY);
     check_shape(5, 700, 30, CORE_ACT_NONE);
+    /* narrow last column blocks (1 to 4 columns) over more than one group
+     * of 8 panels, the last group cut short: both loop orders */
+    check_shape(70, 49, 20, CORE_ACT_RELU);
+    check_shape(150, 196, 40, CORE_ACT_LEAKY);
+    check_shape(130, 98, 10, CORE_ACT_RELU);
+    check_shape(131, 3, 12, CORE_ACT_LEAKY);
 }
 
 int main(void)

@@ -176,6 +176,94 @@ AVX512 static void tile_any(const float *packed, int k, const float *b,
         tile(pw, k, b, ldb, m0, rows, j0, cols, n, 1, pf, out);
 }
 
+/* A last column block of at most TAIL_MAX columns (n = 49: 1, n = 196:
+ * 4) would cost a tile per panel 8 FMAs a k step whatever its width.  It
+ * is run with the rows in the lanes instead: the 8 weights of a panel's k
+ * step are one load, each column's B value a broadcast, one FMA a column
+ * and panel (lanes 8-15 zero).  Each output is the same FMA chain over k
+ * from 0, the product only with its operands swapped, and the same
+ * epilogue operations: the same floats as a tile's. */
+#define TAIL_MAX 4
+#define TG 8 /* panels of a group (registers: 2 columns x 8 + 8 weights) */
+
+/* Columns j .. j+t-1 (t 1 or 2, a constant after inlining) of the @p panels
+ * (<= TG) panels from row m0. */
+AVX512 static INLINE void tail_pass(const float *packed, int m, int k,
+                                    const float *b, size_t ldb, int m0,
+                                    int panels, int j, int t, int n,
+                                    const core_gemm_out *out)
+{
+    __m512 acc[TG][2];
+    const float *pw[TG];
+#pragma GCC unroll 8
+    for (int g = 0; g < TG; g++) {
+        /* past the last panel: panel m0's weights again, never stored */
+        pw[g] = packed + (size_t)(g < panels ? m0 + MR * g : m0) * k;
+        acc[g][0] = acc[g][1] = _mm512_setzero_ps();
+    }
+    const float *bp = b + j;
+    for (int p = 0; p < k; p++, bp += ldb) {
+        __m512 bv[2];
+        bv[0] = _mm512_set1_ps(bp[0]);
+        if (t == 2)
+            bv[1] = _mm512_set1_ps(bp[1]);
+#pragma GCC unroll 8
+        for (int g = 0; g < TG; g++) {
+            const __m512 w = _mm512_maskz_loadu_ps(0xff, pw[g] + (size_t)p * MR);
+            acc[g][0] = _mm512_fmadd_ps(w, bv[0], acc[g][0]);
+            if (t == 2)
+                acc[g][1] = _mm512_fmadd_ps(w, bv[1], acc[g][1]);
+        }
+    }
+    const __m512 slope = _mm512_set1_ps(out->slope);
+    const core_act act = out->act;
+    uint8_t *const bits = act != CORE_ACT_NONE ? out->bits : NULL;
+    const float *const bias = out->bias;
+    float *const c0 = out->c;
+    const size_t ldc = out->ldc;
+    for (int g = 0; g < panels; g++) {
+        const int row0 = m0 + MR * g;
+        const int rows = m - row0 < MR ? m - row0 : MR;
+        const __mmask16 live = (__mmask16)((1u << rows) - 1u);
+        const __m512 b_rows = bias ? _mm512_maskz_loadu_ps(live, bias + row0)
+                                   : _mm512_setzero_ps();
+        for (int c = 0; c < t; c++) {
+            __m512 x = _mm512_add_ps(acc[g][c], b_rows);
+            const __mmask16 pos =
+                _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+            if (act == CORE_ACT_RELU)
+                x = _mm512_maskz_mov_ps(pos, x);
+            else if (act == CORE_ACT_LEAKY)
+                x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
+            float v[16];
+            _mm512_storeu_ps(v, x);
+            for (int i = 0; i < rows; i++) {
+                const size_t row = (size_t)(row0 + i);
+                c0[row * ldc + (size_t)(j + c)] = v[i];
+                if (bits && (pos >> i & 1u))
+                    core_bits_put(bits, row * (size_t)n + (size_t)(j + c), 1,
+                                  1);
+            }
+        }
+    }
+}
+
+/* Columns j0 .. j0+cols-1 (cols <= TAIL_MAX) of the panels from row m0,
+ * TG of them or up to row m. */
+AVX512 static void tail_rows(const float *packed, int m, int k,
+                             const float *b, size_t ldb, int m0, int j0,
+                             int cols, int n, const core_gemm_out *out)
+{
+    const int left = (m - m0 + MR - 1) / MR;
+    const int panels = left < TG ? left : TG;
+    for (int j = 0; j < cols; j += 2) {
+        if (cols - j >= 2)
+            tail_pass(packed, m, k, b, ldb, m0, panels, j0 + j, 2, n, out);
+        else
+            tail_pass(packed, m, k, b, ldb, m0, panels, j0 + j, 1, n, out);
+    }
+}
+
 AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
                              const float *b, size_t ldb,
                              const core_gemm_out *out)
@@ -185,18 +273,32 @@ AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
      * written and is in cache: fetching it only costs instructions. */
     const int far = (size_t)k * ldb * sizeof(float) > PF_B_MIN;
     /* Weights larger than the columns: stream the weights once. */
+    /* the columns of whole tiles, and what is left in a narrow tail */
+    const int tail = n % NR <= TAIL_MAX ? n % NR : 0;
+    const int n_tiles = n - tail;
     if ((size_t)m * k > (size_t)k * n) {
-        for (int m0 = 0; m0 < m; m0 += MR)
-            for (int j0 = 0; j0 < n; j0 += NR) {
-                const int cols = n - j0 < NR ? n - j0 : NR;
-                const fetch_plan own = {b + j0, PF_DIST, cols};
-                tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
-                         j0, cols, n, m0 == 0 && far ? own : none, out);
-            }
+        /* groups of TG panels, the tail after the tiles of a group */
+        for (int g0 = 0; g0 < m; g0 += TG * MR) {
+            for (int m0 = g0; m0 < m && m0 < g0 + TG * MR; m0 += MR)
+                for (int j0 = 0; j0 < n_tiles; j0 += NR) {
+                    const int cols = n_tiles - j0 < NR ? n_tiles - j0 : NR;
+                    const fetch_plan own = {b + j0, PF_DIST, cols};
+                    tile_any(packed, k, b, ldb, m0,
+                             m - m0 < MR ? m - m0 : MR, j0, cols, n,
+                             m0 == 0 && far ? own : none, out);
+                }
+            if (tail)
+                tail_rows(packed, m, k, b, ldb, g0, n_tiles, tail, n, out);
+        }
     } else {
         for (int j0 = 0; j0 < n; j0 += NR) {
             const int cols = n - j0 < NR ? n - j0 : NR;
             const int next = n - j0 - NR < NR ? n - j0 - NR : NR;
+            if (j0 >= n_tiles) {
+                for (int m0 = 0; m0 < m; m0 += TG * MR)
+                    tail_rows(packed, m, k, b, ldb, m0, j0, cols, n, out);
+                break;
+            }
             for (int m0 = 0; m0 < m; m0 += MR) {
                 /* The first block is fetched by its first panel, the
                  * others by the last panel over the block before them
