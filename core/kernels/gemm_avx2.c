@@ -53,17 +53,7 @@ AVX2 static INLINE void tile(const float *pw, int k, const float *b,
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm256_setzero_ps();
-    /* C rows 512 floats or more apart are each in a page of their own,
-     * and the epilogue's stores would each wait for their line (conv1,
-     * the 3136- and 784-column layers): fetching the tile's lines now
-     * overlaps that with the k loop. */
-    if (out->ldc >= 512)
-        for (int i = 0; i < hr && i < rows; i++) {
-            const float *c = out->c + (size_t)(m0 + i) * out->ldc + j0;
-            for (int x = 0; x < cols; x += 16)
-                _mm_prefetch((const char *)(c + x), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + cols - 1), _MM_HINT_T0);
-        }
+    core_gemm_fetch_c(out, m0, rows, j0, cols);
     const float *bp = b + j0;
     for (int p = 0; p < k; p++, bp += ldb, pw += MR) {
         __m256 bv[NV];

@@ -37,20 +37,10 @@
  * 50 KB (conv1's im2col, the squeeze layers' 3136 columns): a new page per
  * row, which the hardware prefetchers do not follow, so without this the
  * tile waits on each row's loads. */
-#ifndef PF_DIST
 #define PF_DIST 8
-#endif
 
 /* Bytes of B from which it is fetched ahead (see core_gemm_avx512()). */
-#ifndef PF_B_MIN
 #define PF_B_MIN 32768
-#endif
-
-/* Row stride of C (floats) from which the tile fetches its C lines before
- * the k loop (see tile()). */
-#ifndef PF_C_MIN
-#define PF_C_MIN 512
-#endif
 
 /* One k step: 16*nv columns of B row @p bp times the MR weights at @p pw,
  * accumulated into @p acc.  Full vectors are read unmasked. */
@@ -70,16 +60,6 @@ AVX512 static INLINE void step(__m512 acc[MR][NV], const float *pw,
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm512_fmadd_ps(w, bv[v], acc[i][v]);
     }
-}
-
-/* Prefetch the lines of columns 0 .. cols-1 of the row at @p bp (the
- * last float too: a row of a block need not start on a line). */
-AVX512 static INLINE void fetch_row(const float *bp, int cols)
-{
-#pragma GCC unroll 3
-    for (int x = 0; x < cols; x += 16)
-        _mm_prefetch((const char *)(bp + x), _MM_HINT_T0);
-    _mm_prefetch((const char *)(bp + cols - 1), _MM_HINT_T0);
 }
 
 /* What a tile fetches of B while it runs: row p + lead of the block at
@@ -108,17 +88,12 @@ AVX512 static INLINE void tile(const float *pw, int k, const float *b,
 #pragma GCC unroll 3
         for (int v = 0; v < nv; v++)
             acc[i][v] = _mm512_setzero_ps();
-    /* C rows PF_C_MIN floats or more apart are each in a page of their
-     * own: the stores of the epilogue would each wait for their line.
-     * Fetching the tile's lines now overlaps that with the k loop. */
-    if (out->ldc >= PF_C_MIN)
-        for (int i = 0; i < rows; i++)
-            fetch_row(out->c + (size_t)(m0 + i) * out->ldc + j0, cols);
+    core_gemm_fetch_c(out, m0, rows, j0, cols);
     const float *bp = b + j0;
     int p = 0;
     if (pf.b)
         for (; p < k - pf.lead; p++, bp += ldb, pw += MR) {
-            fetch_row(pf.b + (size_t)(p + pf.lead) * ldb, pf.cols);
+            core_gemm_fetch_row(pf.b + (size_t)(p + pf.lead) * ldb, pf.cols);
             step(acc, pw, bp, nv, full, mask);
         }
     for (; p < k; p++, bp += ldb, pw += MR)
@@ -228,15 +203,11 @@ AVX512 static INLINE void tail_pass(const float *packed, int m, int k,
         const __m512 b_rows = bias ? _mm512_maskz_loadu_ps(live, bias + row0)
                                    : _mm512_setzero_ps();
         for (int c = 0; c < t; c++) {
-            __m512 x = _mm512_add_ps(acc[g][c], b_rows);
-            const __mmask16 pos =
-                _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
-            if (act == CORE_ACT_RELU)
-                x = _mm512_maskz_mov_ps(pos, x);
-            else if (act == CORE_ACT_LEAKY)
-                x = _mm512_mask_blend_ps(pos, _mm512_mul_ps(x, slope), x);
+            /* the tiles' store, into lanes here, then down the column */
             float v[16];
-            _mm512_storeu_ps(v, x);
+            const __mmask16 pos =
+                core_tile_store(_mm512_add_ps(acc[g][c], b_rows), v, live,
+                                act, slope);
             for (int i = 0; i < rows; i++) {
                 const size_t row = (size_t)(row0 + i);
                 c0[row * ldc + (size_t)(j + c)] = v[i];
@@ -272,10 +243,10 @@ AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
     /* A B of up to PF_B_MIN bytes (Winograd's transformed tiles) was just
      * written and is in cache: fetching it only costs instructions. */
     const int far = (size_t)k * ldb * sizeof(float) > PF_B_MIN;
-    /* Weights larger than the columns: stream the weights once. */
     /* the columns of whole tiles, and what is left in a narrow tail */
     const int tail = n % NR <= TAIL_MAX ? n % NR : 0;
     const int n_tiles = n - tail;
+    /* Weights larger than the columns: stream the weights once. */
     if ((size_t)m * k > (size_t)k * n) {
         /* groups of TG panels, the tail after the tiles of a group */
         for (int g0 = 0; g0 < m; g0 += TG * MR) {
@@ -304,11 +275,9 @@ AVX512 void core_gemm_avx512(const float *packed, int m, int n, int k,
                  * others by the last panel over the block before them
                  * (when that is another panel than their first). */
                 fetch_plan pf = none;
-                if (!far)
-                    ;
-                else if (m0 == 0 && (j0 == 0 || m <= MR))
+                if (far && m0 == 0 && (j0 == 0 || m <= MR))
                     pf = (fetch_plan){b + j0, PF_DIST, cols};
-                else if (m0 + MR >= m && next > 0)
+                else if (far && m0 + MR >= m && next > 0)
                     pf = (fetch_plan){b + j0 + NR, 0, next};
                 tile_any(packed, k, b, ldb, m0, m - m0 < MR ? m - m0 : MR,
                          j0, cols, n, pf, out);

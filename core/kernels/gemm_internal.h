@@ -42,6 +42,34 @@ typedef struct core_gemm_out {
     uint8_t *bits;        /* NULL, or bit i*N + j set when pre-act > 0 */
 } core_gemm_out;
 
+/* Row stride of C (floats) from which a vector tile fetches its C lines
+ * before its k loop: rows that far apart are each in a page of their own,
+ * and the epilogue's stores would each wait for their line (conv1, the
+ * 3136- and 784-column layers); fetched first, that wait overlaps the k
+ * loop. */
+#define CORE_GEMM_FETCH_C_MIN 512
+
+/* Prefetch the lines of floats 0 .. cols-1 at @p p (the last one too: a
+ * row of a block need not start on a line). */
+static inline void core_gemm_fetch_row(const float *p, int cols)
+{
+#pragma GCC unroll 3
+    for (int x = 0; x < cols; x += 16)
+        __builtin_prefetch(p + x, 0, 3);
+    __builtin_prefetch(p + cols - 1, 0, 3);
+}
+
+/* The C lines of a tile's rows m0 .. m0+rows-1, columns j0 .. j0+cols-1,
+ * when C's rows are CORE_GEMM_FETCH_C_MIN floats or more apart. */
+static inline void core_gemm_fetch_c(const core_gemm_out *out, int m0,
+                                     int rows, int j0, int cols)
+{
+    if (out->ldc < CORE_GEMM_FETCH_C_MIN)
+        return;
+    for (int i = 0; i < rows; i++)
+        core_gemm_fetch_row(out->c + (size_t)(m0 + i) * out->ldc + j0, cols);
+}
+
 /* Floats of a packed M x K weight matrix. */
 size_t core_gemm_packed_floats(int m, int k);
 
