@@ -520,9 +520,60 @@ static void code_file_loop(const ref_run *r)
     free(code);
 }
 
+/* maso_forward_limit_to_sketch() on @p r's model (fp32 with the vector
+ * kernels copies the sampled weights): a failed limit leaves none (the
+ * next run is whole: @p r's code), the context stays usable, and a limit
+ * set gives the whole run's sketch. */
+static void limit_loop(const ref_run *r)
+{
+    const maso_code_layer *layers;
+    size_t nl = maso_model_code_layers(r->model, &layers);
+    maso_sketch_params sp;
+    maso_sketch_params_init(&sp);
+    maso_sketch *sk = NULL;
+    assert_int_equal(maso_sketch_create(layers, nl, &sp, &sk), 0);
+    size_t cb = maso_model_code_bytes(r->model), sb = maso_sketch_bytes(sk);
+    uint8_t *code = malloc(cb), *want = malloc(sb), *got = malloc(sb);
+    assert_true(code && want && got);
+    maso_sketch_apply(sk, r->code, want); /* draws the positions first */
+    long failures = 0;
+    for (long n = 0;; n = oom_next(n, 1)) {
+        maso_forward *fw = NULL;
+        assert_int_equal(maso_forward_create(r->model, &fw), 0);
+        oom_arm(n);
+        int rc = maso_forward_limit_to_sketch(fw, sk);
+        int hit = oom_disarm();
+        if (hit) {
+            failures++;
+            expect_failure("maso_forward_limit_to_sketch", n, rc,
+                           maso_forward_errmsg(fw));
+            if (rc) { /* no limit left: a whole run */
+                assert_int_equal(maso_forward_run_image(fw, &ref_img, code,
+                                                        NULL), 0);
+                assert_memory_equal(code, r->code, cb);
+                rc = maso_forward_limit_to_sketch(fw, sk);
+            }
+        }
+        assert_int_equal(rc, 0);
+        assert_int_equal(maso_forward_run_image(fw, &ref_img, code, NULL), 0);
+        maso_sketch_apply(sk, code, got);
+        assert_memory_equal(got, want, sb);
+        maso_forward_destroy(fw);
+        if (!hit)
+            break;
+    }
+    expect_loop("maso_forward_limit_to_sketch", failures);
+    free(code);
+    free(want);
+    free(got);
+    maso_sketch_destroy(sk);
+}
+
 static void test_forward(void **state)
 {
     oom_mode(state);
+    limit_loop(&ref_best);
+    limit_loop(&ref_portable);
     forward_loop(&ref_best);
     forward_loop(&ref_portable);
     forward_loop(&ref_scalar);

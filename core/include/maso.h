@@ -544,7 +544,10 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
  * every precision and kernel choice, whose sums can be repeated unit by
  * unit.  @p sketch must be of the
  * model's code layout (MASO_EINVAL_ARG otherwise) and outlive the limit;
- * NULL removes it.
+ * NULL removes it.  With fp32 and the AVX-512 or AVX2 kernels the context
+ * keeps a copy of the sampled units' weights, grouped for the run (4.6 MB
+ * for SqueezeNet's conv10 and the default sketch), until the limit is
+ * removed or replaced.  ENOMEM (with a message): no limit is left set.
  */
 struct maso_sketch;
 int maso_forward_limit_to_sketch(maso_forward *forward,

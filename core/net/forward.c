@@ -87,6 +87,17 @@ int maso_forward_create(const maso_model *model, maso_forward **forward)
     return 0;
 }
 
+/* Remove a limit: every layer RUN again. */
+static void clear_limit(maso_forward *f)
+{
+    if (!f->limit)
+        return;
+    for (int i = 0; i < f->model->n_layers; i++)
+        core_sample_plan_destroy(f->limit[i].plan);
+    memset(f->limit, 0, sizeof *f->limit * (size_t)f->model->n_layers);
+    f->limited = 0;
+}
+
 void maso_forward_destroy(maso_forward *forward)
 {
     if (!forward)
@@ -96,6 +107,7 @@ void maso_forward_destroy(maso_forward *forward)
     core_resizer_free(&forward->resizer);
     maso_image_free(&forward->resized);
     free(forward->blob);
+    clear_limit(forward);
     free(forward->limit);
     free(forward->derived);
     free(forward);
@@ -201,7 +213,7 @@ void core_forward_run_hooked(maso_forward *f, uint8_t *code, float *output,
                                  (size_t)in.c * in.h * in.w);
             core_conv_run_sampled(&l->conv, in, src, m->blobs[l->out[0]].shape,
                                   f->workspace, f->workspace_bytes,
-                                  lim->units, lim->n,
+                                  lim->units, lim->n, lim->plan,
                                   code + m->code_layers[l->code].offset);
         }
     }
@@ -240,8 +252,7 @@ int maso_forward_limit_to_sketch(maso_forward *forward,
     maso_forward *f = forward;
     const maso_model *m = f->model;
     f->errmsg[0] = '\0';
-    memset(f->limit, 0, sizeof *f->limit * (size_t)m->n_layers);
-    f->limited = 0;
+    clear_limit(f);
     if (!sketch)
         return 0;
     const maso_code_layer *layers;
@@ -264,6 +275,13 @@ int maso_forward_limit_to_sketch(maso_forward *forward,
         f->limit[i].mode = CORE_LIMIT_SAMPLE;
         f->limit[i].units = maso_sketch_positions(sketch, (size_t)l->code,
                                                   &f->limit[i].n);
+        if (core_sample_plan_create(&l->conv, m->blobs[l->in[0]].shape,
+                                    m->blobs[l->out[0]].shape,
+                                    f->limit[i].units, f->limit[i].n,
+                                    &f->limit[i].plan) != 0) {
+            clear_limit(f);
+            return core_forward_fail(f, ENOMEM, "out of memory");
+        }
         f->limited = 1;
         /* what only it feeds is not run: no code reads it */
         for (int j = i + 1; j < m->n_layers; j++) {

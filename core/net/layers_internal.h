@@ -51,15 +51,41 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
  * whose lane indices fit 32 bits; with an activation). */
 int core_conv_sampled_supported(const core_conv_desc *c, core_shape out);
 
+/* sampled.c: the input pixel (y * in.w + x) that a 1x1 stride-1
+ * convolution reads for @p unit (channel * out.h * out.w + pixel), or -1
+ * on the padded border. */
+int core_conv_sampled_pixel(const core_conv_desc *c, core_shape in,
+                            core_shape out, uint32_t unit);
+
+/* sampled_plan.c: for an fp32 convolution of the AVX-512 or AVX2 kernel
+ * set, the @p n sampled @p units grouped by the input pixel they read,
+ * with their weights copied lane by lane (core_sample_plan_bytes() of
+ * them), made once when a limit is set, so that each k step of a sampled
+ * run is one load and one FMA instead of two gathers.  *plan is NULL (and
+ * 0 returned) for other convolutions; ENOMEM.  Independent of the
+ * convolution once made. */
+typedef struct core_sample_plan core_sample_plan;
+int core_sample_plan_create(const core_conv_desc *c, core_shape in,
+                            core_shape out, const uint32_t *units, size_t n,
+                            core_sample_plan **plan);
+void core_sample_plan_destroy(core_sample_plan *plan);
+size_t core_sample_plan_bytes(const core_sample_plan *plan);
+/* The plan's bits from input @p src, OR-ed into @p bits. */
+void core_sample_plan_run(const core_sample_plan *plan, const float *src,
+                          uint8_t *bits);
+
 /* sampled.c: the code bits of convolution @p c at the @p n units
  * @p units only (unit = channel * out.h * out.w + pixel), OR-ed into
  * @p bits (which the caller zeroed), bit for bit those of core_conv_run();
  * no output is written.  @p workspace as for core_conv_run(), of
- * @p workspace_bytes (more lets int8 1x1 layers use AVX-512 VNNI). */
+ * @p workspace_bytes (more lets int8 1x1 layers use AVX-512 VNNI).
+ * @p plan: core_sample_plan_create()'s for these units, required where it
+ * makes one (fp32 with the AVX-512 or AVX2 set), else NULL. */
 void core_conv_run_sampled(const core_conv_desc *c, core_shape in,
                            const float *src, core_shape out, void *workspace,
                            size_t workspace_bytes, const uint32_t *units,
-                           size_t n, uint8_t *bits);
+                           size_t n, const core_sample_plan *plan,
+                           uint8_t *bits);
 
 /* pool.c: max/average/global pooling; max pooling writes the winner of each
  * window into @p code (NULL: not recorded) with @p bits_per_unit 4 or 8. */

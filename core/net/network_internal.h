@@ -150,6 +150,7 @@ typedef struct core_layer_limit {
     core_limit_mode mode;
     const uint32_t *units; /* CORE_LIMIT_SAMPLE: the sketch's positions */
     size_t n;
+    struct core_sample_plan *plan; /* CORE_LIMIT_SAMPLE: owned, or NULL */
 } core_layer_limit;
 
 struct maso_forward {

@@ -11,8 +11,9 @@
  *     than one column), in every kernel set: the sum of one output is, in
  *     the AVX-512 and AVX2 sets, a chain of fused multiply-adds over k in
  *     order from 0, then + bias, which a chain of vector FMAs one unit a
- *     lane repeats exactly; in plain C the same chain of rounded products
- *     and sums, repeated by the same C expression.
+ *     lane repeats exactly (sampled_plan.c, the units grouped by input
+ *     pixel); in plain C the same chain of rounded products and sums,
+ *     repeated by the same C expression (here).
  * The input is read as the whole convolution reads it: int8 rounds the
  * whole input with its own maximum first (the scale is the tensor's).
  */
@@ -119,6 +120,12 @@ static int input_pixel(const core_conv_desc *c, core_shape in, core_shape out,
                                                          : -1;
 }
 
+int core_conv_sampled_pixel(const core_conv_desc *c, core_shape in,
+                            core_shape out, uint32_t unit)
+{
+    return input_pixel(c, in, out, (int)(unit % ((size_t)out.h * out.w)));
+}
+
 /* fp32, plain C set: gemm_plain.c's chain for each unit, written as the
  * same expression (acc + w * b, over k in order from 0; 0 on the padded
  * border), then + bias. */
@@ -182,104 +189,6 @@ static void run8(const core_conv_desc *c, core_shape in, const float *src,
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 
-/* The operands of @p lanes units for a vector of gathers: each unit's
- * first packed weight and input float (0 on the padded border, where
- * live[s] is 0; -1 elsewhere) and its bias. */
-static void lane_operands(const core_conv_desc *c, core_shape in,
-                          core_shape out, const uint32_t *units, int lanes,
-                          int32_t *widx, int32_t *bidx, int32_t *live,
-                          float *bias)
-{
-    const size_t oplane = (size_t)out.h * out.w;
-    const int mr = CORE_GEMM_MR;
-    for (int s = 0; s < lanes; s++) {
-        const int m = (int)(units[s] / oplane);
-        const int ip = input_pixel(c, in, out, (int)(units[s] % oplane));
-        widx[s] = (m / mr) * mr * in.c + m % mr;
-        bidx[s] = ip < 0 ? 0 : ip;
-        bias[s] = c->bias ? c->bias[m] : 0.0f;
-        live[s] = ip >= 0 ? -1 : 0;
-    }
-}
-
-/* fp32, AVX2 set: the same chains as run32 below, eight units a vector. */
-CORE_TARGET_AVX2_FMA static void run32_avx2(const core_conv_desc *c,
-                                            core_shape in, const float *src,
-                                            core_shape out,
-                                            const uint32_t *units, size_t n,
-                                            uint8_t *bits)
-{
-    const size_t plane = (size_t)in.h * in.w;
-    const int k = in.c, mr = CORE_GEMM_MR;
-    for (size_t i0 = 0; i0 < n; i0 += 8) {
-        const int lanes = n - i0 < 8 ? (int)(n - i0) : 8;
-        int32_t widx[8] = {0}, bidx[8] = {0}, live[8] = {0};
-        float bias[8] = {0};
-        lane_operands(c, in, out, units + i0, lanes, widx, bidx, live, bias);
-        __m256i wi = _mm256_loadu_si256((const __m256i *)(const void *)widx);
-        __m256i bi = _mm256_loadu_si256((const __m256i *)(const void *)bidx);
-        const __m256 mask = _mm256_castsi256_ps(
-            _mm256_loadu_si256((const __m256i *)(const void *)live));
-        const __m256i wstep = _mm256_set1_epi32(mr);
-        const __m256i bstep = _mm256_set1_epi32((int)plane);
-        __m256 acc = _mm256_setzero_ps();
-        for (int q = 0; q < k; q++) {
-            __m256 w = _mm256_mask_i32gather_ps(_mm256_setzero_ps(),
-                                                c->packed, wi, mask, 4);
-            __m256 b = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), src, bi,
-                                                mask, 4);
-            acc = _mm256_fmadd_ps(w, b, acc);
-            wi = _mm256_add_epi32(wi, wstep);
-            bi = _mm256_add_epi32(bi, bstep);
-        }
-        const __m256 y = _mm256_add_ps(acc, _mm256_loadu_ps(bias));
-        const int pos = _mm256_movemask_ps(
-            _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
-        for (int s = 0; s < lanes; s++)
-            put_bit(bits, units[i0 + s], (pos >> s) & 1);
-    }
-}
-
-/* fp32: the AVX-512 GEMM's chain for each unit (output channel m at input
- * pixel ip: fused multiply-adds over k in order from 0; 0 on the padded
- * border), then + bias.  Sixteen units a vector, one chain per lane, the
- * operands gathered. */
-CORE_TARGET_AVX512 static void run32(const core_conv_desc *c, core_shape in,
-                                     const float *src, core_shape out,
-                                     const uint32_t *units, size_t n,
-                                     uint8_t *bits)
-{
-    const size_t plane = (size_t)in.h * in.w;
-    const int k = in.c, mr = CORE_GEMM_MR;
-    for (size_t i0 = 0; i0 < n; i0 += 16) {
-        const int lanes = n - i0 < 16 ? (int)(n - i0) : 16;
-        int32_t widx[16] = {0}, bidx[16] = {0}, on[16] = {0};
-        float bias[16] = {0};
-        lane_operands(c, in, out, units + i0, lanes, widx, bidx, on, bias);
-        __mmask16 live = 0;
-        for (int s = 0; s < lanes; s++)
-            live |= (__mmask16)(on[s] != 0) << s;
-        __m512i wi = _mm512_loadu_si512(widx), bi = _mm512_loadu_si512(bidx);
-        const __m512i wstep = _mm512_set1_epi32(mr);
-        const __m512i bstep = _mm512_set1_epi32((int)plane);
-        __m512 acc = _mm512_setzero_ps();
-        for (int q = 0; q < k; q++) {
-            __m512 w = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, wi,
-                                                c->packed, 4);
-            __m512 b = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), live, bi,
-                                                src, 4);
-            acc = _mm512_fmadd_ps(w, b, acc);
-            wi = _mm512_add_epi32(wi, wstep);
-            bi = _mm512_add_epi32(bi, bstep);
-        }
-        const __m512 y = _mm512_add_ps(acc, _mm512_loadu_ps(bias));
-        const __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(),
-                                                 _CMP_GT_OQ);
-        for (int s = 0; s < lanes; s++)
-            put_bit(bits, units[i0 + s], (pos >> s) & 1);
-    }
-}
-
 /* int8 with AVX-512 VNNI: per unit, 16 groups of 4 channels a vector: the
  * input's words of that pixel (transposed once to pixel-major) against
  * the row's weight words gathered from its panel; exact int32 sums, so the
@@ -334,7 +243,8 @@ CORE_TARGET_AVX512VNNI static void sums8_vnni(const core_conv_desc *c,
 void core_conv_run_sampled(const core_conv_desc *c, core_shape in,
                            const float *src, core_shape out, void *workspace,
                            size_t workspace_bytes, const uint32_t *units,
-                           size_t n, uint8_t *bits)
+                           size_t n, const core_sample_plan *plan,
+                           uint8_t *bits)
 {
     if (!bits)
         return;
@@ -342,15 +252,9 @@ void core_conv_run_sampled(const core_conv_desc *c, core_shape in,
         run8(c, in, src, out, workspace, workspace_bytes, units, n, bits);
         return;
     }
-#if defined(__GNUC__) && defined(__x86_64__)
-    if (c->gemm == CORE_GEMM_AVX512) {
-        run32(c, in, src, out, units, n, bits);
+    if (plan) {
+        core_sample_plan_run(plan, src, bits);
         return;
     }
-    if (c->gemm == CORE_GEMM_AVX2) {
-        run32_avx2(c, in, src, out, units, n, bits);
-        return;
-    }
-#endif
     run32_plain(c, in, src, out, units, n, bits);
 }
