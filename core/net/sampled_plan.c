@@ -14,10 +14,10 @@
  * fill a 512-bit vector (the AVX2 set takes them as two 256-bit halves),
  * and four vectors run side by side to cover the FMA latency.
  *
- * The copy is read from beyond L2 on every pass (4.6 MB for conv10), so
- * the AVX-512 set keeps it in IEEE half precision when every weight in it
- * is exactly a half (the weights of an fp16 .bin, as SqueezeNet's):
- * vcvtph2ps gives back the very floats, at half the bytes.
+ * The copy is read from beyond L2 on every pass (4.5 MB of floats for
+ * conv10), so the AVX-512 set keeps it in IEEE half precision when every
+ * weight in it is exactly a half (the weights of an fp16 .bin, as
+ * SqueezeNet's): vcvtph2ps gives back the very floats, at half the bytes.
  *
  * Units on the padded border read no input: their sum is 0 and their bit
  * is bias > 0, known when the plan is made.
