@@ -159,6 +159,7 @@ AVX2 void core_winograd_output_avx2(int m, core_shape in, const float *mb,
     const size_t plane = (size_t)in.h * in.w;
     const size_t step = (size_t)m * nt; /* next xi */
     for (int o = 0; o < m; o++) {
+        core_winograd_fetch_out(out, in, o, m, ty0, rows);
         const __m256 bias = _mm256_set1_ps(out->bias ? out->bias[o] : 0.0f);
         for (int r = 0; r < rows; r++) {
             const int ty = ty0 + r;
