@@ -545,10 +545,10 @@ int maso_forward_code_file(maso_forward *forward, maso_decoder *decoder,
  * unit.  @p sketch must be of the
  * model's code layout (MASO_EINVAL_ARG otherwise) and outlive the limit;
  * NULL removes it.  With fp32 and the AVX-512 or AVX2 kernels the context
- * keeps a copy of the sampled units' weights, grouped for the run (2.2 MB
- * for SqueezeNet's conv10 and the default sketch with AVX-512, its fp16
- * weights kept as halves; 4.5 MB with AVX2), until the limit is removed
- * or replaced.  ENOMEM (with a message): no limit is left set.
+ * keeps a copy of the sampled units' weights, grouped for the run (for
+ * SqueezeNet's conv10 and the default sketch 4.5 MB, or 2.2 MB with
+ * AVX-512 when the weights are exact halves, as those of an fp16 .bin),
+ * until the limit is removed or replaced.  ENOMEM (with a message): no limit is left set.
  */
 struct maso_sketch;
 int maso_forward_limit_to_sketch(maso_forward *forward,

@@ -48,7 +48,7 @@ void core_conv_run(const core_conv_desc *c, core_shape in, const float *src,
 
 /* sampled.c: whether core_conv_run_sampled() gives @p c's code bits as
  * core_conv_run() does (int8; fp32 1x1 stride-1 through any fp32 GEMM set,
- * whose lane indices fit 32 bits; with an activation). */
+ * whose unit indices fit 32 bits; with an activation). */
 int core_conv_sampled_supported(const core_conv_desc *c, core_shape out);
 
 /* sampled.c: the input pixel (y * in.w + x) that a 1x1 stride-1
@@ -57,13 +57,14 @@ int core_conv_sampled_supported(const core_conv_desc *c, core_shape out);
 int core_conv_sampled_pixel(const core_conv_desc *c, core_shape in,
                             core_shape out, uint32_t unit);
 
-/* sampled_plan.c: for an fp32 convolution of the AVX-512 or AVX2 kernel
- * set, the @p n sampled @p units grouped by the input pixel they read,
+/* sampled_plan.c: for a convolution that core_conv_sampled_supported()
+ * accepts (the caller checks), in fp32 with the AVX-512 or AVX2 kernel
+ * set: the @p n sampled @p units grouped by the input pixel they read,
  * with their weights copied lane by lane (core_sample_plan_bytes() of
  * them), made once when a limit is set, so that each k step of a sampled
- * run is one load and one FMA instead of two gathers.  *plan is NULL (and
- * 0 returned) for other convolutions; ENOMEM.  Independent of the
- * convolution once made. */
+ * run is one load and one FMA.  *plan is NULL (and 0 returned) for int8
+ * layers and the plain C set; ENOMEM.  Independent of the convolution
+ * once made. */
 typedef struct core_sample_plan core_sample_plan;
 int core_sample_plan_create(const core_conv_desc *c, core_shape in,
                             core_shape out, const uint32_t *units, size_t n,

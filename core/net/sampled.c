@@ -37,7 +37,7 @@ int core_conv_sampled_supported(const core_conv_desc *c, core_shape out)
         return 0;
     if (c->qweight)
         return 1;
-    /* the vector sets gather weights and inputs by 32-bit lane indices */
+    /* unit and pixel indices are 32-bit (units, sampled_plan.c's pixels) */
     const size_t k = c->num_output > 0
                          ? (size_t)c->weight_count / (size_t)c->num_output : 0;
     const size_t plane = (size_t)out.h * out.w;
