@@ -62,6 +62,14 @@ void core_sample_plan_destroy(core_sample_plan *plan)
     free(plan);
 }
 
+/* Weight k = 0 of output channel @p m in the GEMM's packed panels (the
+ * next k is CORE_GEMM_MR floats on). */
+static const float *packed_row(const core_conv_desc *c, int m, int k)
+{
+    const int mr = CORE_GEMM_MR;
+    return c->packed + (size_t)(m / mr) * mr * k + m % mr;
+}
+
 /* @p f as an IEEE half in *h when that is exact (zeros, normals and
  * subnormals of binary16 whose extra mantissa bits are 0). */
 static int half_exact(float f, uint16_t *h)
@@ -130,7 +138,7 @@ int core_sample_plan_create(const core_conv_desc *c, core_shape in,
     p->half = p->isa == CORE_GEMM_AVX512;
     for (size_t i = 0; p->half && i < n; i++) {
         const int m = (int)(units[i] / oplane);
-        const float *pw = c->packed + (size_t)(m / mr) * mr * k + m % mr;
+        const float *pw = packed_row(c, m, k);
         uint16_t h;
         for (int q = 0; p->half && q < k; q++)
             p->half = half_exact(pw[(size_t)q * mr], &h);
@@ -163,7 +171,7 @@ int core_sample_plan_create(const core_conv_desc *c, core_shape in,
         p->pixel[g] = ip;
         p->unit[lane] = units[i];
         p->bias[lane] = bias;
-        const float *pw = c->packed + (size_t)(m / mr) * mr * k + m % mr;
+        const float *pw = packed_row(c, m, k);
         const size_t at = (g / 2) * PAIR * (size_t)k + lane % PAIR;
         for (int q = 0; q < k; q++) {
             const float w = pw[(size_t)q * mr];
@@ -191,12 +199,6 @@ size_t core_sample_plan_bytes(const core_sample_plan *plan)
                 : 0;
 }
 
-/* Bit @p unit of @p bits set. */
-static void set_bit(uint8_t *bits, uint32_t unit)
-{
-    bits[unit / 8] |= (uint8_t)(1u << (unit % 8));
-}
-
 /* The bits of lanes whose pre-activation is positive (@p pos), of the pair
  * whose lanes start at @p lane. */
 static void put_pair(const core_sample_plan *p, size_t lane, unsigned pos,
@@ -204,7 +206,7 @@ static void put_pair(const core_sample_plan *p, size_t lane, unsigned pos,
 {
     for (int s = 0; s < PAIR; s++)
         if ((pos >> s & 1u) && p->unit[lane + s] != NO_UNIT)
-            set_bit(bits, p->unit[lane + s]);
+            core_bits_put(bits, p->unit[lane + s], 1, 1);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -321,7 +323,7 @@ void core_sample_plan_run(const core_sample_plan *plan, const float *src,
                           uint8_t *bits)
 {
     for (size_t i = 0; i < plan->n_on; i++)
-        set_bit(bits, plan->on[i]);
+        core_bits_put(bits, plan->on[i], 1, 1);
 #if defined(__GNUC__) && defined(__x86_64__)
     if (plan->isa == CORE_GEMM_AVX512)
         run_avx512(plan, src, bits);
